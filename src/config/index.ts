@@ -1,0 +1,102 @@
+// Configuration: the one place that reads process.env. Every key has a default and a description;
+// a bad value fails the start with a message that names the variable.
+import { isAbsolute, join, resolve } from 'node:path';
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const envSchema = z.object({
+  SCALEKIT_ENVIRONMENT_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
+    .refine((u) => !/[?#]/.test(u), 'must not carry a query or a fragment')
+    .transform((u) => u.replace(/\/+$/, ''))
+    .optional()
+    .describe('Public URL of the environment; the issuer of tokens and metadata (default http://localhost:$PORT)'),
+  PORT: z.coerce
+    .number({ error: 'must be a port number' })
+    .int('must be a whole number')
+    .min(0, 'must be between 0 and 65535')
+    .max(65535, 'must be between 0 and 65535')
+    .default(8080)
+    .describe('TCP port to listen on (0 picks a free one)'),
+  HOST: z.string().min(1).default('0.0.0.0').describe('Interface to listen on'),
+  SCALEKIT_CLIENT_ID: z
+    .string()
+    .regex(/^skc_[0-9]+$/, 'must look like skc_<digits>')
+    .optional()
+    .describe("The environment's own API client id; generated once and persisted when unset"),
+  SCALEKIT_CLIENT_SECRET: z
+    .string()
+    .min(16, 'must be at least 16 characters')
+    .max(512, 'must be at most 512 characters')
+    .optional()
+    .describe("The environment client's secret; stored hashed"),
+  DATA_DIR: z.string().min(1).default('./data').describe('Folder of the SQLite database'),
+  SEED: z.string().min(1).optional().describe('Path to a JSON or YAML seed file, applied at every start'),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info').describe('pino log level'),
+});
+
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface EnvironmentClientCredentials {
+  clientId: string;
+  clientSecret: string;
+}
+
+export interface Config {
+  /** Public URL of the environment, without a trailing slash; the issuer. Unset: http://localhost:<port>. */
+  environmentUrl?: string;
+  port: number;
+  host: string;
+  /** Credentials given by the operator; when absent the store generates them once. */
+  environmentClient?: EnvironmentClientCredentials;
+  /** SQLite file path, or ':memory:'. */
+  databasePath: string;
+  seedPath?: string;
+  logLevel: LogLevel;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Describes each setting, for the README and `--help`. */
+export const configDescriptions: Record<string, string | undefined> = Object.fromEntries(
+  Object.entries(envSchema.shape).map(([key, schema]) => [key, schema.description]),
+);
+
+export function loadConfig(env: Record<string, string | undefined>, cwd = process.cwd()): Config {
+  const parsed = envSchema.safeParse(pickSet(env));
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  if ((e.SCALEKIT_CLIENT_ID === undefined) !== (e.SCALEKIT_CLIENT_SECRET === undefined)) {
+    throw new ConfigError(['SCALEKIT_CLIENT_ID and SCALEKIT_CLIENT_SECRET: set both or neither']);
+  }
+  const dataDir = isAbsolute(e.DATA_DIR) ? e.DATA_DIR : resolve(cwd, e.DATA_DIR);
+  return {
+    ...(e.SCALEKIT_ENVIRONMENT_URL ? { environmentUrl: e.SCALEKIT_ENVIRONMENT_URL } : {}),
+    port: e.PORT,
+    host: e.HOST,
+    ...(e.SCALEKIT_CLIENT_ID && e.SCALEKIT_CLIENT_SECRET
+      ? { environmentClient: { clientId: e.SCALEKIT_CLIENT_ID, clientSecret: e.SCALEKIT_CLIENT_SECRET } }
+      : {}),
+    databasePath: join(dataDir, 'emulator.sqlite'),
+    ...(e.SEED ? { seedPath: resolve(cwd, e.SEED) } : {}),
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+// An empty variable means "unset", as in most shells' `FOO= cmd`.
+function pickSet(env: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(envSchema.shape)) {
+    const v = env[key];
+    if (v !== undefined && v !== '') out[key] = v;
+  }
+  return out;
+}

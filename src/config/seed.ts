@@ -1,0 +1,154 @@
+// The seed file: organizations, MCP servers (resources), M2M clients and users, in Scalekit's REST
+// field names (snake_case). Checked strictly: an unknown field or a wrong type rejects the whole file.
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+const id = (prefix: string) =>
+  z.string().regex(new RegExp(`^${prefix}[0-9]+$`), `must look like ${prefix}<digits>`);
+const seconds = z.number().int('must be a whole number of seconds').positive('must be positive');
+const url = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
+
+const organization = z.strictObject({
+  id: id('org_'),
+  display_name: z.string().min(1),
+});
+
+const scope = z.strictObject({
+  name: z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, 'must be a scope token (no spaces or quotes)'),
+  description: z.string().default(''),
+});
+
+const resource = z.strictObject({
+  id: id('res_'),
+  name: z.string().min(1),
+  description: z.string().default(''),
+  resource_type: z.literal('MCP_SERVER').default('MCP_SERVER'),
+  resource_id: url,
+  scopes: z.array(scope).default([]),
+  access_token_expiry: seconds.default(3600),
+  refresh_token_expiry: seconds.default(86400),
+  disable_dynamic_client_registration: z.boolean().default(false),
+  enable_cimd: z.boolean().default(false),
+});
+
+const client = z.strictObject({
+  client_id: id('m2morg_'),
+  organization_id: id('org_'),
+  name: z.string().min(1),
+  description: z.string().default(''),
+  scopes: z.array(scope.shape.name).default([]),
+  audience: z.array(z.string().min(1)).default([]),
+  expiry: seconds.default(3600),
+  custom_claims: z.array(z.strictObject({ key: z.string().min(1), value: z.string() })).default([]),
+  plain_secret: z.string().min(16, 'must be at least 16 characters').max(512).optional(),
+});
+
+const user = z.strictObject({
+  id: id('usr_'),
+  email: z.email(),
+  name: z.string().default(''),
+  password: z.string().min(1).optional(),
+  organization_id: id('org_').optional(),
+});
+
+export const seedSchema = z
+  .strictObject({
+    organizations: z.array(organization).default([]),
+    resources: z.array(resource).default([]),
+    clients: z.array(client).default([]),
+    users: z.array(user).default([]),
+  })
+  .superRefine((seed, ctx) => {
+    const orgs = new Set(seed.organizations.map((o) => o.id));
+    seed.clients.forEach((c, i) => {
+      if (!orgs.has(c.organization_id)) {
+        ctx.addIssue({ code: 'custom', path: ['clients', i, 'organization_id'], message: `names no organization of the seed (${c.organization_id})` });
+      }
+    });
+    seed.users.forEach((u, i) => {
+      if (u.organization_id && !orgs.has(u.organization_id)) {
+        ctx.addIssue({ code: 'custom', path: ['users', i, 'organization_id'], message: `names no organization of the seed (${u.organization_id})` });
+      }
+    });
+    for (const [list, key] of [
+      ['organizations', 'id'],
+      ['resources', 'id'],
+      ['clients', 'client_id'],
+      ['users', 'id'],
+    ] as const) {
+      const seen = new Set<string>();
+      (seed[list] as Record<string, unknown>[]).forEach((item, i) => {
+        const value = String(item[key]);
+        if (seen.has(value)) ctx.addIssue({ code: 'custom', path: [list, i, key], message: `duplicates ${value}` });
+        seen.add(value);
+      });
+    }
+  });
+
+export type Seed = z.output<typeof seedSchema>;
+export type SeedInput = z.input<typeof seedSchema>;
+
+export class SeedError extends Error {
+  constructor(source: string, readonly problems: string[]) {
+    super(`Invalid seed ${source}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'SeedError';
+  }
+}
+
+export function parseSeed(value: unknown, source = '(inline)'): Seed {
+  const parsed = seedSchema.safeParse(value);
+  if (!parsed.success) {
+    throw new SeedError(
+      source,
+      parsed.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`),
+    );
+  }
+  return parsed.data;
+}
+
+/** Reads a JSON (.json) or YAML (.yaml, .yml, anything else) seed file. */
+export function loadSeedFile(path: string): Seed {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new SeedError(path, [`cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`]);
+  }
+  let value: unknown;
+  try {
+    value = extname(path).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
+  } catch (err) {
+    throw new SeedError(path, [`is not valid ${extname(path) === '.json' ? 'JSON' : 'YAML'}: ${(err as Error).message}`]);
+  }
+  return parseSeed(value, path);
+}
+
+/** Applied when no SEED is given and the database is empty: one org, the Todo MCP server, one agent. */
+export const DEMO_SEED: SeedInput = {
+  organizations: [{ id: 'org_10000000000000001', display_name: 'Demo Organization' }],
+  resources: [
+    {
+      id: 'res_10000000000000001',
+      name: 'Todo',
+      description: 'The example todo MCP server',
+      resource_type: 'MCP_SERVER',
+      resource_id: 'http://localhost:3002/',
+      scopes: [
+        { name: 'todo:read', description: 'Read your todos' },
+        { name: 'todo:write', description: 'Add and change your todos' },
+      ],
+    },
+  ],
+  clients: [
+    {
+      client_id: 'm2morg_10000000000000001',
+      organization_id: 'org_10000000000000001',
+      name: 'Demo agent',
+      description: 'An M2M client allowed to call the Todo MCP server',
+      scopes: ['todo:read', 'todo:write'],
+      audience: ['http://localhost:3002/'],
+    },
+  ],
+};

@@ -1,0 +1,5 @@
+// The package's public API.
+export { buildApp, type App, type AppOptions, type StartupReport } from './app.js';
+export { loadConfig, ConfigError, type Config } from './config/index.js';
+export { parseSeed, loadSeedFile, SeedError, DEMO_SEED, type Seed, type SeedInput } from './config/seed.js';
+export { createLogger } from './logger.js';

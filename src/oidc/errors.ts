@@ -1,0 +1,65 @@
+// OAuth errors as vocabulary (RFC 6749 §5.2, RFC 8707 §2): one class per code we emit. Only these
+// reach a client as they are; anything else becomes a plain server_error.
+export class OAuthError extends Error {
+  constructor(
+    readonly status: number,
+    readonly error: string,
+    readonly description: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(description);
+    this.name = 'OAuthError';
+  }
+
+  toJSON(): { error: string; error_description: string } {
+    return { error: this.error, error_description: this.description };
+  }
+}
+
+export class InvalidRequest extends OAuthError {
+  constructor(description: string) {
+    super(400, 'invalid_request', description);
+  }
+}
+
+export class InvalidClient extends OAuthError {
+  /** `challenge` is the realm to name in WWW-Authenticate when the client tried HTTP Basic. */
+  constructor(description: string, challenge?: string) {
+    super(401, 'invalid_client', description, challenge ? { 'www-authenticate': `Basic realm="${challenge}"` } : {});
+  }
+}
+
+export class UnauthorizedClient extends OAuthError {
+  constructor(description: string) {
+    super(400, 'unauthorized_client', description);
+  }
+}
+
+export class UnsupportedGrantType extends OAuthError {
+  constructor(description: string) {
+    super(400, 'unsupported_grant_type', description);
+  }
+}
+
+export class InvalidScope extends OAuthError {
+  constructor(description: string) {
+    super(400, 'invalid_scope', description);
+  }
+}
+
+export class InvalidTarget extends OAuthError {
+  constructor(description: string) {
+    super(400, 'invalid_target', description);
+  }
+}
+
+export class ServerError extends OAuthError {
+  constructor() {
+    super(500, 'server_error', 'the server could not complete the request');
+  }
+}
+
+/** The error to show a client: OAuth errors as they are, anything else as a bare server_error. */
+export function exposeOAuthError(err: unknown): OAuthError {
+  return err instanceof OAuthError ? err : new ServerError();
+}

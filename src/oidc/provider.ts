@@ -1,0 +1,77 @@
+// The oidc-provider instance of the environment issuer: Scalekit's paths as native routes, our SQLite
+// adapter, our persisted keys. Client credentials and the discovery documents are served by our own
+// routes (see routes/token.ts and routes/discovery.ts); the provider answers the other flows.
+import { createHash } from 'node:crypto';
+import Provider from 'oidc-provider';
+import type { Store } from '../store/index.js';
+import { sqliteAdapterFactory } from './adapter.js';
+import type { KeySet } from './signing-keys.js';
+
+/** Scalekit's endpoint paths, relative to the issuer. */
+export const ENVIRONMENT_PATHS = {
+  authorization: '/oauth/authorize',
+  token: '/oauth/token',
+  jwks: '/keys',
+  userinfo: '/userinfo',
+  end_session: '/oidc/logout',
+  revocation: '/oauth/revoke',
+} as const;
+
+/** The paths the provider itself answers; every other path stays with Fastify. */
+export const PROVIDER_DISPATCHED_PATHS = [
+  ENVIRONMENT_PATHS.authorization,
+  ENVIRONMENT_PATHS.userinfo,
+  ENVIRONMENT_PATHS.end_session,
+  ENVIRONMENT_PATHS.revocation,
+];
+
+export function createEnvironmentProvider(input: {
+  issuer: string;
+  store: Store;
+  keys: KeySet;
+  clock: () => number;
+}): Provider {
+  const { issuer, store, keys, clock } = input;
+  const provider = new Provider(issuer, {
+    adapter: sqliteAdapterFactory(store.oidcPayloads, 'env', clock),
+    jwks: { keys: keys.all.map((k) => ({ ...k.privateJwk })) },
+    routes: {
+      ...ENVIRONMENT_PATHS,
+      // Not served by the environment issuer; moved out of the way of Scalekit's paths.
+      introspection: '/oauth/introspect',
+      registration: '/oauth/register',
+      pushed_authorization_request: '/oauth/par',
+    },
+    features: {
+      devInteractions: { enabled: false },
+      revocation: { enabled: true },
+      userinfo: { enabled: true },
+      rpInitiatedLogout: { enabled: true },
+      pushedAuthorizationRequests: { enabled: false },
+    },
+    pkce: { required: () => true },
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
+    ttl: { AuthorizationCode: 600 },
+    // Signed-cookie keys derived from the persisted signing key: secret, and stable across restarts.
+    cookies: {
+      keys: [createHash('sha256').update(`cookies:${String(keys.current.privateJwk.d)}`).digest('base64url')],
+      names: { session: '_session_env', interaction: '_interaction_env', resume: '_interaction_resume_env' },
+    },
+    extraParams: ['domain_hint', 'domain', 'connection_id', 'organization_id', 'provider'],
+    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
+    async findAccount(_ctx, sub) {
+      const user = store.users.get(sub);
+      if (!user) return undefined;
+      return {
+        accountId: user.id,
+        claims: async () => ({ sub: user.id, email: user.email, email_verified: true, name: user.name }),
+      };
+    },
+  });
+  return provider;
+}
+
+/** True when the provider answers `path` (its route, or a sub-path such as a resumed authorization). */
+export function isProviderPath(path: string): boolean {
+  return PROVIDER_DISPATCHED_PATHS.some((p) => path === p || path.startsWith(`${p}/`));
+}

@@ -1,0 +1,38 @@
+// GET /.well-known/openid-configuration and /.well-known/oauth-authorization-server: one document,
+// built here in Scalekit's shape (oidc-provider's own discovery cannot be overridden key by key).
+// No registration_endpoint at the environment level: DCR lives on each MCP server's issuer.
+import type { FastifyInstance } from 'fastify';
+import { ENVIRONMENT_PATHS } from '../oidc/provider.js';
+import type { EnvironmentContext } from './environment.js';
+
+export function environmentMetadata(issuer: string) {
+  return {
+    issuer,
+    authorization_endpoint: issuer + ENVIRONMENT_PATHS.authorization,
+    token_endpoint: issuer + ENVIRONMENT_PATHS.token,
+    userinfo_endpoint: issuer + ENVIRONMENT_PATHS.userinfo,
+    jwks_uri: issuer + ENVIRONMENT_PATHS.jwks,
+    end_session_endpoint: issuer + ENVIRONMENT_PATHS.end_session,
+    revocation_endpoint: issuer + ENVIRONMENT_PATHS.revocation,
+    response_types_supported: ['code'],
+    response_modes_supported: ['query'],
+    grant_types_supported: ['authorization_code', 'client_credentials', 'refresh_token'],
+    subject_types_supported: ['public'],
+    id_token_signing_alg_values_supported: ['RS256'],
+    scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
+    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    code_challenge_methods_supported: ['S256'],
+    claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'nbf', 'jti', 'email', 'email_verified', 'name', 'oid', 'sid'],
+    authorization_response_iss_parameter_supported: true,
+  };
+}
+
+export function discoveryRoutes(app: FastifyInstance, env: EnvironmentContext): void {
+  for (const path of ['/.well-known/openid-configuration', '/.well-known/oauth-authorization-server']) {
+    app.get(path, async (_request, reply) => {
+      reply.header('cache-control', 'public, max-age=300').header('access-control-allow-origin', '*');
+      return environmentMetadata(env.issuer);
+    });
+  }
+}

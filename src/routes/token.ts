@@ -1,0 +1,62 @@
+// POST /oauth/token. client_credentials is answered here, in Scalekit's token shape; the grants of
+// the interactive flows (authorization_code, refresh_token) go to oidc-provider with the body already read.
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { clientCredentialsGrant } from '../oidc/client-credentials.js';
+import { exposeOAuthError, InvalidRequest, OAuthError, UnsupportedGrantType } from '../oidc/errors.js';
+import { parseForm } from '../oidc/form.js';
+import { ENVIRONMENT_PATHS } from '../oidc/provider.js';
+import type { EnvironmentContext } from './environment.js';
+
+const PROVIDER_GRANTS = new Set(['authorization_code', 'refresh_token']);
+const BODY_LIMIT = 64 * 1024;
+
+export async function tokenRoutes(app: FastifyInstance, env: EnvironmentContext): Promise<void> {
+  // This context parses only forms, kept as text, so duplicates can be detected and the provider
+  // can re-read the same body.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, body, done) =>
+    done(null, body),
+  );
+  app.setErrorHandler((err: FastifyError, request, reply) => sendOAuthError(reply, fromFastifyError(err, request)));
+
+  app.post(ENVIRONMENT_PATHS.token, async (request, reply) => {
+    const params = parseForm(request.body);
+    const grantType = params.get('grant_type');
+    if (grantType === undefined) throw new InvalidRequest("missing required parameter 'grant_type'");
+    if (grantType === 'client_credentials') {
+      const body = await clientCredentialsGrant(env, params, request.headers.authorization);
+      reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+      return body;
+    }
+    if (PROVIDER_GRANTS.has(grantType) && env.providerHandler) {
+      (request.raw as typeof request.raw & { body?: unknown }).body = request.body;
+      reply.hijack();
+      await env.providerHandler(request.raw, reply.raw);
+      return reply;
+    }
+    throw new UnsupportedGrantType(`unsupported grant_type requested: ${grantType.slice(0, 64)}`);
+  });
+}
+
+function fromFastifyError(err: FastifyError, request: FastifyRequest): OAuthError {
+  if (err instanceof OAuthError) return err;
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new OAuthError(413, 'invalid_request', `the request body must not exceed ${BODY_LIMIT} bytes`);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_EMPTY_TYPE':
+      return new InvalidRequest('the request body must be application/x-www-form-urlencoded');
+  }
+  if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
+    return new InvalidRequest('the request could not be read');
+  }
+  request.log.error({ err }, 'token endpoint failed');
+  return exposeOAuthError(err);
+}
+
+export function sendOAuthError(reply: FastifyReply, err: OAuthError): FastifyReply {
+  return reply
+    .code(err.status)
+    .headers({ 'cache-control': 'no-store', pragma: 'no-cache', ...err.headers })
+    .send(err.toJSON());
+}

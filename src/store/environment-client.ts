@@ -1,0 +1,41 @@
+// The environment's own API client (skc_<digits>): the credentials Scalekit SDKs are constructed with.
+// Given by configuration, or generated on first start and kept; its secret is shown only when created.
+import type { Store } from './index.js';
+import { newId } from './ids.js';
+
+export interface EnvironmentClientResult {
+  clientId: string;
+  /** Present only when this start generated the secret. */
+  createdSecret?: string;
+}
+
+// Scalekit's environment API tokens: scope "openid", valid 86399 s.
+const ENVIRONMENT_CLIENT = { scopes: ['openid'], expiry: 86399 };
+
+export function ensureEnvironmentClient(
+  store: Store,
+  configured?: { clientId: string; clientSecret: string },
+): EnvironmentClientResult {
+  return store.transaction(() => {
+    const existing = store.clients.listByKind('environment');
+    const clientId = configured?.clientId ?? existing[0]?.clientId ?? newId('environmentClient');
+    for (const other of existing) if (other.clientId !== clientId) store.clients.remove(other.clientId);
+    store.clients.upsert({
+      clientId,
+      kind: 'environment',
+      name: 'Environment API client',
+      description: '',
+      scopes: ENVIRONMENT_CLIENT.scopes,
+      audience: [],
+      customClaims: [],
+      expiry: ENVIRONMENT_CLIENT.expiry,
+      redirectUris: [],
+    });
+    if (configured) {
+      store.secrets.replaceAll(clientId, configured.clientSecret);
+      return { clientId };
+    }
+    if (store.secrets.list(clientId).length > 0) return { clientId };
+    return { clientId, createdSecret: store.secrets.create(clientId).plainSecret };
+  });
+}

@@ -1,0 +1,118 @@
+import type { Db } from './database.js';
+import { sameExcept } from './json.js';
+import { isoNow, type Clock } from './time.js';
+
+export interface ResourceScope {
+  name: string;
+  description: string;
+  enabled: boolean;
+}
+
+/** An MCP server registered in the environment. `serverUrl` is Scalekit's `resource_id`: the audience. */
+export interface Resource {
+  id: string;
+  name: string;
+  description: string;
+  resourceType: 'MCP_SERVER';
+  serverUrl: string;
+  accessTokenExpiry: number;
+  refreshTokenExpiry: number;
+  disableDynamicClientRegistration: boolean;
+  enableCimd: boolean;
+  scopes: ResourceScope[];
+  createTime: string;
+  updateTime: string;
+}
+
+export type ResourceInput = Omit<Resource, 'createTime' | 'updateTime'>;
+
+export interface ResourceRepository {
+  get(id: string): Resource | undefined;
+  list(): Resource[];
+  /** Creates or updates the resource and replaces its scopes; true when anything changed. */
+  upsert(resource: ResourceInput): boolean;
+}
+
+interface Row {
+  id: string;
+  name: string;
+  description: string;
+  resource_type: 'MCP_SERVER';
+  resource_id: string;
+  access_token_expiry: number;
+  refresh_token_expiry: number;
+  disable_dynamic_client_registration: number;
+  enable_cimd: number;
+  create_time: string;
+  update_time: string;
+}
+
+interface ScopeRow {
+  name: string;
+  description: string;
+  enabled: number;
+}
+
+export function sqliteResources(db: Db, clock: Clock): ResourceRepository {
+  const get = db.prepare<[string], Row>('SELECT * FROM resources WHERE id = ?');
+  const list = db.prepare<[], Row>('SELECT * FROM resources ORDER BY create_time, id');
+  const scopes = db.prepare<[string], ScopeRow>(
+    'SELECT name, description, enabled FROM resource_scopes WHERE resource_id = ? ORDER BY position',
+  );
+  const insert = db.prepare(
+    `INSERT INTO resources (id, name, description, resource_type, resource_id, access_token_expiry,
+       refresh_token_expiry, disable_dynamic_client_registration, enable_cimd, create_time, update_time)
+     VALUES (@id, @name, @description, @resourceType, @serverUrl, @accessTokenExpiry, @refreshTokenExpiry,
+       @disableDcr, @enableCimd, @now, @now)`,
+  );
+  const update = db.prepare(
+    `UPDATE resources SET name = @name, description = @description, resource_type = @resourceType,
+       resource_id = @serverUrl, access_token_expiry = @accessTokenExpiry, refresh_token_expiry = @refreshTokenExpiry,
+       disable_dynamic_client_registration = @disableDcr, enable_cimd = @enableCimd, update_time = @now
+     WHERE id = @id`,
+  );
+  const deleteScopes = db.prepare('DELETE FROM resource_scopes WHERE resource_id = ?');
+  const insertScope = db.prepare(
+    `INSERT INTO resource_scopes (resource_id, name, description, enabled, position)
+     VALUES (?, ?, ?, ?, ?)`,
+  );
+
+  const toResource = (r: Row): Resource => ({
+    id: r.id,
+    name: r.name,
+    description: r.description,
+    resourceType: r.resource_type,
+    serverUrl: r.resource_id,
+    accessTokenExpiry: r.access_token_expiry,
+    refreshTokenExpiry: r.refresh_token_expiry,
+    disableDynamicClientRegistration: r.disable_dynamic_client_registration === 1,
+    enableCimd: r.enable_cimd === 1,
+    scopes: scopes.all(r.id).map((s) => ({ name: s.name, description: s.description, enabled: s.enabled === 1 })),
+    createTime: r.create_time,
+    updateTime: r.update_time,
+  });
+
+  const upsert = db.transaction((input: ResourceInput): boolean => {
+    const existing = get.get(input.id);
+    if (existing && sameExcept(toResource(existing), input, ['createTime', 'updateTime'])) return false;
+    const { scopes: _scopes, ...fields } = input;
+    (existing ? update : insert).run({
+      ...fields,
+      disableDcr: input.disableDynamicClientRegistration ? 1 : 0,
+      enableCimd: input.enableCimd ? 1 : 0,
+      now: isoNow(clock),
+    });
+    deleteScopes.run(input.id);
+    input.scopes.forEach((s, i) => insertScope.run(input.id, s.name, s.description, s.enabled ? 1 : 0, i));
+    return true;
+  });
+
+  return {
+    get: (id) => {
+      const row = get.get(id);
+      return row && toResource(row);
+    },
+    list: () => list.all().map(toResource),
+    upsert,
+  };
+}

@@ -1,0 +1,44 @@
+// Signing keys are generated once and kept: the Scalekit SDKs fetch /keys once and cache it forever.
+import type { Db } from './database.js';
+import { isoNow, type Clock } from './time.js';
+
+export interface StoredSigningKey {
+  kid: string;
+  alg: string;
+  privateJwk: Record<string, unknown>;
+  publicJwk: Record<string, unknown>;
+  createTime: string;
+}
+
+export interface SigningKeyRepository {
+  list(): StoredSigningKey[];
+  add(key: Omit<StoredSigningKey, 'createTime'>): void;
+}
+
+interface Row {
+  kid: string;
+  alg: string;
+  private_jwk: string;
+  public_jwk: string;
+  create_time: string;
+}
+
+export function sqliteSigningKeys(db: Db, clock: Clock): SigningKeyRepository {
+  const list = db.prepare<[], Row>('SELECT * FROM signing_keys ORDER BY create_time, kid');
+  const insert = db.prepare(
+    'INSERT INTO signing_keys (kid, alg, private_jwk, public_jwk, create_time) VALUES (?, ?, ?, ?, ?)',
+  );
+  return {
+    list: () =>
+      list.all().map((r) => ({
+        kid: r.kid,
+        alg: r.alg,
+        privateJwk: JSON.parse(r.private_jwk) as Record<string, unknown>,
+        publicJwk: JSON.parse(r.public_jwk) as Record<string, unknown>,
+        createTime: r.create_time,
+      })),
+    add: (k) => {
+      insert.run(k.kid, k.alg, JSON.stringify(k.privateJwk), JSON.stringify(k.publicJwk), isoNow(clock));
+    },
+  };
+}

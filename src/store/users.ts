@@ -1,0 +1,117 @@
+// Users who sign in on the login page. Passwords are human secrets, so they get scrypt, not SHA-256.
+import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import type { Db } from './database.js';
+import { isoNow, type Clock } from './time.js';
+
+export interface User {
+  id: string;
+  email: string;
+  name: string;
+  organizationId?: string;
+  createTime: string;
+  updateTime: string;
+}
+
+export interface UserInput {
+  id: string;
+  email: string;
+  name: string;
+  organizationId?: string;
+  password?: string;
+}
+
+export interface UserRepository {
+  get(id: string): User | undefined;
+  findByEmail(email: string): User | undefined;
+  /** Creates or updates the user; a password is re-hashed only when it changed. True when a row changed. */
+  upsert(user: UserInput): boolean;
+  verifyPassword(id: string, password: string): boolean;
+}
+
+const SCRYPT = { N: 16384, r: 8, p: 1 } as const;
+
+export function hashPassword(password: string): string {
+  const salt = randomBytes(16);
+  const hash = scryptSync(password, salt, 32, SCRYPT);
+  return `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${salt.toString('base64url')}$${hash.toString('base64url')}`;
+}
+
+export function passwordMatches(stored: string | null, password: string): boolean {
+  const parts = stored?.split('$');
+  if (!parts || parts.length !== 6 || parts[0] !== 'scrypt') return false;
+  const [, N, r, p, salt, hash] = parts as [string, string, string, string, string, string];
+  const expected = Buffer.from(hash, 'base64url');
+  const actual = scryptSync(password, Buffer.from(salt, 'base64url'), expected.length, {
+    N: Number(N),
+    r: Number(r),
+    p: Number(p),
+  });
+  return timingSafeEqual(expected, actual);
+}
+
+interface Row {
+  id: string;
+  email: string;
+  name: string;
+  password_hash: string | null;
+  organization_id: string | null;
+  create_time: string;
+  update_time: string;
+}
+
+const toUser = (r: Row): User => ({
+  id: r.id,
+  email: r.email,
+  name: r.name,
+  ...(r.organization_id ? { organizationId: r.organization_id } : {}),
+  createTime: r.create_time,
+  updateTime: r.update_time,
+});
+
+export function sqliteUsers(db: Db, clock: Clock): UserRepository {
+  const get = db.prepare<[string], Row>('SELECT * FROM users WHERE id = ?');
+  const byEmail = db.prepare<[string], Row>('SELECT * FROM users WHERE email = ?');
+  const upsert = db.prepare(
+    `INSERT INTO users (id, email, name, password_hash, organization_id, create_time, update_time)
+     VALUES (@id, @email, @name, @passwordHash, @organizationId, @now, @now)
+     ON CONFLICT (id) DO UPDATE SET email = excluded.email, name = excluded.name,
+       password_hash = excluded.password_hash, organization_id = excluded.organization_id,
+       update_time = excluded.update_time`,
+  );
+  return {
+    get: (id) => {
+      const row = get.get(id);
+      return row && toUser(row);
+    },
+    findByEmail: (email) => {
+      const row = byEmail.get(email);
+      return row && toUser(row);
+    },
+    upsert: (input) => {
+      const row = get.get(input.id);
+      const passwordUnchanged =
+        input.password === undefined ? true : row !== undefined && passwordMatches(row.password_hash, input.password);
+      if (
+        row &&
+        passwordUnchanged &&
+        row.email === input.email &&
+        row.name === input.name &&
+        (row.organization_id ?? undefined) === input.organizationId
+      ) {
+        return false;
+      }
+      const passwordHash =
+        input.password === undefined ? (row?.password_hash ?? null) : passwordUnchanged ? row!.password_hash : hashPassword(input.password);
+      upsert.run({
+        id: input.id,
+        email: input.email.toLowerCase(),
+        name: input.name,
+        passwordHash,
+        organizationId: input.organizationId ?? null,
+        now: isoNow(clock),
+      });
+      return true;
+    },
+    verifyPassword: (id, password) => passwordMatches(get.get(id)?.password_hash ?? null, password),
+  };
+}
