@@ -76,7 +76,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
       async listen() {
         await fastify.listen({ port: config.port, host: config.host });
         const { port } = fastify.server.address() as AddressInfo;
-        context.issuer = config.environmentUrl ?? `http://localhost:${port}`;
+        context.issuer = config.environmentUrl ?? defaultEnvironmentUrl(config.host, port);
         const provider = createEnvironmentProvider({ issuer: context.issuer, store, keys, clock });
         provider.on('server_error', (_ctx, err) => options.logger.error({ err }, 'oidc-provider server_error'));
         context.provider = provider;
@@ -109,4 +109,11 @@ function prepareStore(store: Store, config: Config, options: AppOptions): Startu
     }
   }
   return report;
+}
+
+// Unset SCALEKIT_ENVIRONMENT_URL: the URL a local client would use to reach this listener.
+function defaultEnvironmentUrl(host: string, port: number): string {
+  const wildcard = host === '0.0.0.0' || host === '::' || host === '';
+  const name = wildcard ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  return `http://${name}:${port}`;
 }

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import Provider from 'oidc-provider';
 import type { Store } from '../store/index.js';
 import { sqliteAdapterFactory } from './adapter.js';
+import { renderErrorPage } from './error-page.js';
 import type { KeySet } from './signing-keys.js';
 
 /** Scalekit's endpoint paths, relative to the issuer. */
@@ -57,6 +58,7 @@ export function createEnvironmentProvider(input: {
       keys: [createHash('sha256').update(`cookies:${String(keys.current.privateJwk.d)}`).digest('base64url')],
       names: { session: '_session_env', interaction: '_interaction_env', resume: '_interaction_resume_env' },
     },
+    renderError: renderErrorPage,
     extraParams: ['domain_hint', 'domain', 'connection_id', 'organization_id', 'provider'],
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
     async findAccount(_ctx, sub) {

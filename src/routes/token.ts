@@ -6,6 +6,7 @@ import { exposeOAuthError, InvalidRequest, OAuthError, UnsupportedGrantType } fr
 import { parseForm } from '../oidc/form.js';
 import { ENVIRONMENT_PATHS } from '../oidc/provider.js';
 import type { EnvironmentContext } from './environment.js';
+import { withReplayedBody } from './replayed-request.js';
 
 const PROVIDER_GRANTS = new Set(['authorization_code', 'refresh_token']);
 const BODY_LIMIT = 64 * 1024;
@@ -29,9 +30,8 @@ export async function tokenRoutes(app: FastifyInstance, env: EnvironmentContext)
       return body;
     }
     if (PROVIDER_GRANTS.has(grantType) && env.providerHandler) {
-      (request.raw as typeof request.raw & { body?: unknown }).body = request.body;
       reply.hijack();
-      await env.providerHandler(request.raw, reply.raw);
+      await env.providerHandler(withReplayedBody(request.raw, request.body as string), reply.raw);
       return reply;
     }
     throw new UnsupportedGrantType(`unsupported grant_type requested: ${grantType.slice(0, 64)}`);

@@ -1,0 +1,116 @@
+// Starts the real server in-process for a test: a real SQLite file in a fresh folder, real HTTP on
+// port 0 of 127.0.0.1. Logs are captured so tests can check what was (not) logged.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { buildApp, type App } from '../../src/app.js';
+import { loadConfig } from '../../src/config/index.js';
+import { parseSeed, type SeedInput } from '../../src/config/seed.js';
+import { createLogger } from '../../src/logger.js';
+
+export const TEST_SEED: SeedInput = {
+  organizations: [{ id: 'org_20000000000000001', display_name: 'Acme' }],
+  resources: [
+    {
+      id: 'res_20000000000000001',
+      name: 'Todo',
+      resource_type: 'MCP_SERVER',
+      resource_id: 'http://localhost:3002/',
+      scopes: [
+        { name: 'todo:read', description: 'Read todos' },
+        { name: 'todo:write', description: 'Write todos' },
+      ],
+    },
+  ],
+  clients: [
+    {
+      client_id: 'm2morg_20000000000000001',
+      organization_id: 'org_20000000000000001',
+      name: 'Agent',
+      scopes: ['todo:read', 'todo:write'],
+      audience: ['http://localhost:3002/'],
+      expiry: 1800,
+      custom_claims: [
+        { key: 'team', value: 'platform' },
+        { key: 'iss', value: 'https://evil.example' },
+      ],
+      plain_secret: 'agent-secret-0123456789abcdef',
+    },
+    {
+      client_id: 'm2morg_20000000000000002',
+      organization_id: 'org_20000000000000001',
+      name: 'No audience',
+      scopes: ['reports:read'],
+      plain_secret: 'plain-secret-0123456789abcdef',
+    },
+  ],
+};
+
+export const AGENT = { id: 'm2morg_20000000000000001', secret: 'agent-secret-0123456789abcdef' };
+export const ENV_CLIENT = { id: 'skc_20000000000000001', secret: 'environment-secret-0123456789' };
+
+export interface TestServer {
+  url: string;
+  app: App;
+  dataDir: string;
+  logs: () => string;
+  close: () => Promise<void>;
+}
+
+export async function startTestServer(options: { seed?: SeedInput; env?: Record<string, string> } = {}): Promise<TestServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'emulator-test-'));
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'trace',
+    SCALEKIT_CLIENT_ID: ENV_CLIENT.id,
+    SCALEKIT_CLIENT_SECRET: ENV_CLIENT.secret,
+    ...options.env,
+  });
+  let captured = '';
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      captured += chunk.toString();
+      done();
+    },
+  });
+  const app = await buildApp(config, {
+    logger: createLogger('trace', sink),
+    seed: { value: parseSeed(options.seed ?? TEST_SEED), onlyIfEmpty: false },
+  });
+  const url = await app.listen();
+  return {
+    url,
+    app,
+    dataDir,
+    logs: () => captured,
+    close: async () => {
+      await app.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** POSTs a form to the token endpoint. */
+export function tokenRequest(url: string, form: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(`${url}/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body: new URLSearchParams(form).toString(),
+  });
+}
+
+export function basic(id: string, secret: string): string {
+  const enc = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
+  return `Basic ${Buffer.from(`${enc(id)}:${enc(secret)}`).toString('base64')}`;
+}
+
+export function decodeJwt(token: string): { header: Record<string, unknown>; payload: Record<string, unknown> } {
+  const [h, p] = token.split('.');
+  return {
+    header: JSON.parse(Buffer.from(h!, 'base64url').toString()) as Record<string, unknown>,
+    payload: JSON.parse(Buffer.from(p!, 'base64url').toString()) as Record<string, unknown>,
+  };
+}
