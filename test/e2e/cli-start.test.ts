@@ -1,0 +1,157 @@
+// `npm start` as a user runs it: the built CLI, a data folder on disk, restarts.
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { failingStart, startCli } from '../helpers/cli.js';
+import { decodeJwt, TEST_SEED, tokenRequest } from '../helpers/server.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'emulator-cli-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const secretOf = (output: string, clientId: string) =>
+  new RegExp(`client_id\\s+${clientId}\\s+client_secret\\s+(\\S+)\\s+\\(shown once`).exec(output)?.[1];
+
+async function kidOf(url: string): Promise<string> {
+  return ((await (await fetch(`${url}/keys`)).json()) as { keys: { kid: string }[] }).keys[0]!.kid;
+}
+
+describe('start with the built-in demo seed', () => {
+  it('prints the environment and demo credentials once, and they work', async () => {
+    const cli = await startCli({ DATA_DIR: dir });
+    try {
+      const out = cli.output();
+      expect(out).toContain('MCP server "Todo"');
+      expect(out).toContain('http://localhost:3002/');
+      const envId = /client_id\s+(skc_\d+)/.exec(out)?.[1];
+      expect(envId).toBeDefined();
+      const envSecret = secretOf(out, envId!);
+      const agentSecret = secretOf(out, 'm2morg_10000000000000001');
+      expect(envSecret).toBeDefined();
+      expect(agentSecret).toBeDefined();
+      const res = await tokenRequest(cli.url, {
+        grant_type: 'client_credentials',
+        client_id: 'm2morg_10000000000000001',
+        client_secret: agentSecret!,
+        scope: 'todo:read',
+      });
+      expect(res.status).toBe(200);
+      const env = await tokenRequest(cli.url, { grant_type: 'client_credentials', client_id: envId!, client_secret: envSecret! });
+      expect(env.status).toBe(200);
+    } finally {
+      expect(await cli.stop()).toBe(0);
+    }
+  });
+
+  it('keeps the kid, the environment client and the secrets across a restart, and shows no secret again', async () => {
+    const first = await startCli({ DATA_DIR: dir });
+    const out1 = first.output();
+    const kid = await kidOf(first.url);
+    const envId = /client_id\s+(skc_\d+)/.exec(out1)![1]!;
+    const agentSecret = secretOf(out1, 'm2morg_10000000000000001')!;
+    await first.stop();
+
+    const second = await startCli({ DATA_DIR: dir });
+    try {
+      const out2 = second.output();
+      expect(await kidOf(second.url)).toBe(kid);
+      expect(out2).toContain(envId);
+      expect(out2).not.toContain(agentSecret);
+      expect(out2).not.toContain('shown once');
+      expect(out2).toContain(`ends in …${agentSecret.slice(-4)}`);
+      const res = await tokenRequest(second.url, {
+        grant_type: 'client_credentials',
+        client_id: 'm2morg_10000000000000001',
+        client_secret: agentSecret,
+      });
+      expect(res.status).toBe(200);
+      expect(decodeJwt(((await res.json()) as { access_token: string }).access_token).header.kid).toBe(kid);
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('stores no secret in plain text in the database', async () => {
+    const cli = await startCli({ DATA_DIR: dir });
+    const agentSecret = secretOf(cli.output(), 'm2morg_10000000000000001')!;
+    await cli.stop();
+    const db = new Database(join(dir, 'emulator.sqlite'), { readonly: true });
+    const dump = JSON.stringify(db.prepare('SELECT * FROM client_secrets').all()) + JSON.stringify(db.prepare('SELECT * FROM clients').all());
+    db.close();
+    expect(dump).not.toContain(agentSecret);
+  });
+});
+
+describe('start with SEED', () => {
+  it('applies the same seed twice without changing anything the second time', async () => {
+    const seedPath = join(dir, 'seed.json');
+    writeFileSync(seedPath, JSON.stringify(TEST_SEED));
+    const env = { DATA_DIR: join(dir, 'data'), SEED: seedPath };
+    const snapshot = () => {
+      const db = new Database(join(dir, 'data', 'emulator.sqlite'), { readonly: true });
+      const rows = ['organizations', 'resources', 'resource_scopes', 'clients', 'client_secrets', 'users'].map((t) =>
+        db.prepare(`SELECT * FROM ${t} ORDER BY 1`).all(),
+      );
+      db.close();
+      return JSON.stringify(rows);
+    };
+    await (await startCli(env)).stop();
+    const after1 = snapshot();
+    await (await startCli(env)).stop();
+    expect(snapshot()).toBe(after1);
+  });
+
+  it('uses SCALEKIT_CLIENT_ID / SCALEKIT_CLIENT_SECRET as the environment client', async () => {
+    const cli = await startCli({ DATA_DIR: dir, SCALEKIT_CLIENT_ID: 'skc_12345', SCALEKIT_CLIENT_SECRET: 'a-configured-secret-value' });
+    try {
+      const res = await tokenRequest(cli.url, { grant_type: 'client_credentials', client_id: 'skc_12345', client_secret: 'a-configured-secret-value' });
+      expect(res.status).toBe(200);
+      expect(cli.output()).not.toContain('a-configured-secret-value');
+    } finally {
+      await cli.stop();
+    }
+  });
+
+  it('uses SCALEKIT_ENVIRONMENT_URL as the issuer', async () => {
+    const cli = await startCli({ DATA_DIR: dir, SCALEKIT_ENVIRONMENT_URL: 'http://auth.test:8080/' });
+    try {
+      expect(cli.url).toBe('http://auth.test:8080');
+    } finally {
+      await cli.stop();
+    }
+  });
+});
+
+describe('bad configuration and bad seeds fail clearly', () => {
+  it.each([
+    [{ PORT: 'eighty' }, /PORT: /],
+    [{ SCALEKIT_ENVIRONMENT_URL: 'localhost:8080' }, /SCALEKIT_ENVIRONMENT_URL: must be an http/],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL: must be one of/],
+    [{ SCALEKIT_CLIENT_ID: 'skc_1' }, /SCALEKIT_CLIENT_ID and SCALEKIT_CLIENT_SECRET/],
+  ])('exits 2 naming the variable for %o', async (env, message) => {
+    const { code, output } = await failingStart({ DATA_DIR: dir, ...env });
+    expect(code).toBe(2);
+    expect(output).toMatch(message);
+    expect(output).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('exits 2 naming the field of a bad seed, and applies nothing', async () => {
+    const seedPath = join(dir, 'seed.yaml');
+    writeFileSync(seedPath, 'organizations:\n  - id: org_1\n    display_name: A\nclients:\n  - client_id: m2morg_1\n    organization_id: org_1\n    name: x\n    expiry: soon\n');
+    const { code, output } = await failingStart({ DATA_DIR: join(dir, 'data'), SEED: seedPath });
+    expect(code).toBe(2);
+    expect(output).toContain('clients.0.expiry');
+    expect(output).toContain(seedPath);
+    expect(existsSync(join(dir, 'data', 'emulator.sqlite'))).toBe(false);
+  });
+
+  it('exits 2 for a seed file that does not exist', async () => {
+    const { code, output } = await failingStart({ DATA_DIR: dir, SEED: join(dir, 'missing.json') });
+    expect(code).toBe(2);
+    expect(output).toMatch(/cannot be read \(ENOENT\)/);
+  });
+});
