@@ -4,7 +4,7 @@ import type { EnvironmentContext } from './environment.js';
 
 export function healthRoute(app: FastifyInstance, env: EnvironmentContext): void {
   app.get('/health', async (_request, reply) => {
-    let database = false;
+    let database: boolean;
     try {
       database = env.store.isOpen() && env.store.db.prepare('SELECT 1').pluck().get() === 1;
     } catch {
