@@ -91,12 +91,12 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
   };
 }
 
-// An empty variable means "unset", as in most shells' `FOO= cmd`.
+// An empty (or blank) variable means "unset", as in most shells' `FOO= cmd`.
 function pickSet(env: Record<string, string | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const key of Object.keys(envSchema.shape)) {
     const v = env[key];
-    if (v !== undefined && v !== '') out[key] = v;
+    if (v !== undefined && v.trim() !== '') out[key] = v;
   }
   return out;
 }

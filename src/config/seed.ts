@@ -116,11 +116,12 @@ export function loadSeedFile(path: string): Seed {
   } catch (err) {
     throw new SeedError(path, [`cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`]);
   }
+  const json = extname(path).toLowerCase() === '.json';
   let value: unknown;
   try {
-    value = extname(path).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
+    value = json ? JSON.parse(text) : parseYaml(text);
   } catch (err) {
-    throw new SeedError(path, [`is not valid ${extname(path) === '.json' ? 'JSON' : 'YAML'}: ${(err as Error).message}`]);
+    throw new SeedError(path, [`is not valid ${json ? 'JSON' : 'YAML'}: ${(err as Error).message}`]);
   }
   return parseSeed(value, path);
 }

@@ -94,7 +94,7 @@ export function sqliteUsers(db: Db, clock: Clock): UserRepository {
       if (
         row &&
         passwordUnchanged &&
-        row.email === input.email &&
+        row.email === input.email.toLowerCase() &&
         row.name === input.name &&
         (row.organization_id ?? undefined) === input.organizationId
       ) {

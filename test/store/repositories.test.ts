@@ -1,0 +1,685 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ClientInput } from '../../src/store/clients.js';
+import { ID_PREFIXES, isId, newId, type IdKind } from '../../src/store/ids.js';
+import { openStore, type Store } from '../../src/store/index.js';
+import type { ResourceInput } from '../../src/store/resources.js';
+
+const T0 = Date.parse('2025-01-01T00:00:00.000Z');
+const T1 = Date.parse('2025-01-02T00:00:00.000Z');
+
+let dir: string;
+let file: string;
+let now: number;
+let store: Store;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'store-repos-'));
+  file = join(dir, 'emulator.sqlite');
+  now = T0;
+  store = openStore(file, () => now);
+});
+
+afterEach(() => {
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const rows = (sql: string, ...params: unknown[]) => store.db.prepare(sql).all(...params) as Record<string, unknown>[];
+const scalar = (sql: string, ...params: unknown[]) => store.db.prepare(sql).pluck().get(...params);
+
+/** The bytes of the database file and its WAL, as latin1 text, for searching plain strings. */
+function fileBytes(): string {
+  return [file, `${file}-wal`]
+    .filter((f) => existsSync(f))
+    .map((f) => readFileSync(f).toString('latin1'))
+    .join('\n');
+}
+
+describe('organizations', () => {
+  it('upsert of a new organization returns true and stores the row', () => {
+    expect(store.organizations.upsert({ id: 'org_1', displayName: 'Acme' })).toBe(true);
+    expect(rows('SELECT * FROM organizations')).toEqual([
+      { id: 'org_1', display_name: 'Acme', create_time: '2025-01-01T00:00:00.000Z', update_time: '2025-01-01T00:00:00.000Z' },
+    ]);
+  });
+
+  it('get returns the organization, undefined for an unknown id', () => {
+    store.organizations.upsert({ id: 'org_1', displayName: 'Acme' });
+    expect(store.organizations.get('org_1')).toEqual({
+      id: 'org_1',
+      displayName: 'Acme',
+      createTime: '2025-01-01T00:00:00.000Z',
+      updateTime: '2025-01-01T00:00:00.000Z',
+    });
+    expect(store.organizations.get('org_2')).toBeUndefined();
+  });
+
+  it('upsert with the same display name returns false and keeps update_time', () => {
+    store.organizations.upsert({ id: 'org_1', displayName: 'Acme' });
+    now = T1;
+    expect(store.organizations.upsert({ id: 'org_1', displayName: 'Acme' })).toBe(false);
+    expect(scalar('SELECT update_time FROM organizations WHERE id = ?', 'org_1')).toBe('2025-01-01T00:00:00.000Z');
+  });
+
+  it('upsert with a new display name returns true, renames and bumps only update_time', () => {
+    store.organizations.upsert({ id: 'org_1', displayName: 'Acme' });
+    now = T1;
+    expect(store.organizations.upsert({ id: 'org_1', displayName: 'Acme Corp' })).toBe(true);
+    expect(rows('SELECT * FROM organizations')).toEqual([
+      { id: 'org_1', display_name: 'Acme Corp', create_time: '2025-01-01T00:00:00.000Z', update_time: '2025-01-02T00:00:00.000Z' },
+    ]);
+  });
+
+  it('list returns the organizations in creation order', () => {
+    store.organizations.upsert({ id: 'org_9', displayName: 'First' });
+    now = T1;
+    store.organizations.upsert({ id: 'org_1', displayName: 'Second' });
+    expect(store.organizations.list().map((o) => o.id)).toEqual(['org_9', 'org_1']);
+  });
+});
+
+describe('resources', () => {
+  const todo = (over: Partial<ResourceInput> = {}): ResourceInput => ({
+    id: 'res_1',
+    name: 'Todo',
+    description: 'The todo MCP server',
+    resourceType: 'MCP_SERVER',
+    serverUrl: 'http://localhost:3002/',
+    accessTokenExpiry: 3600,
+    refreshTokenExpiry: 86400,
+    disableDynamicClientRegistration: false,
+    enableCimd: true,
+    scopes: [
+      { name: 'todo:write', description: 'Write', enabled: true },
+      { name: 'todo:read', description: 'Read', enabled: false },
+      { name: 'todo:admin', description: '', enabled: true },
+    ],
+    ...over,
+  });
+
+  it('upsert of a new resource returns true and stores the row with its flags as 0/1', () => {
+    expect(store.resources.upsert(todo())).toBe(true);
+    expect(rows('SELECT * FROM resources')).toEqual([
+      {
+        id: 'res_1',
+        name: 'Todo',
+        description: 'The todo MCP server',
+        resource_type: 'MCP_SERVER',
+        resource_id: 'http://localhost:3002/',
+        access_token_expiry: 3600,
+        refresh_token_expiry: 86400,
+        disable_dynamic_client_registration: 0,
+        enable_cimd: 1,
+        create_time: '2025-01-01T00:00:00.000Z',
+        update_time: '2025-01-01T00:00:00.000Z',
+      },
+    ]);
+  });
+
+  it('get returns the resource with its scopes in the given order', () => {
+    store.resources.upsert(todo());
+    expect(store.resources.get('res_1')).toEqual({
+      ...todo(),
+      createTime: '2025-01-01T00:00:00.000Z',
+      updateTime: '2025-01-01T00:00:00.000Z',
+    });
+  });
+
+  it('stores scopes with positions 0..n-1 in the given order', () => {
+    store.resources.upsert(todo());
+    expect(rows('SELECT name, description, enabled, position FROM resource_scopes ORDER BY position')).toEqual([
+      { name: 'todo:write', description: 'Write', enabled: 1, position: 0 },
+      { name: 'todo:read', description: 'Read', enabled: 0, position: 1 },
+      { name: 'todo:admin', description: '', enabled: 1, position: 2 },
+    ]);
+  });
+
+  it('upsert with new scopes replaces the old ones entirely', () => {
+    store.resources.upsert(todo());
+    store.resources.upsert(todo({ scopes: [{ name: 'todo:delete', description: 'Delete', enabled: true }] }));
+    expect(rows('SELECT resource_id, name FROM resource_scopes')).toEqual([{ resource_id: 'res_1', name: 'todo:delete' }]);
+    expect(store.resources.get('res_1')?.scopes).toEqual([{ name: 'todo:delete', description: 'Delete', enabled: true }]);
+  });
+
+  it('upsert with reordered scopes returns true and stores the new order', () => {
+    store.resources.upsert(todo());
+    const reordered = [...todo().scopes].reverse();
+    expect(store.resources.upsert(todo({ scopes: reordered }))).toBe(true);
+    expect(store.resources.get('res_1')?.scopes.map((s) => s.name)).toEqual(['todo:admin', 'todo:read', 'todo:write']);
+  });
+
+  it('upsert of an identical resource returns false and keeps update_time', () => {
+    store.resources.upsert(todo());
+    now = T1;
+    expect(store.resources.upsert(todo())).toBe(false);
+    expect(scalar('SELECT update_time FROM resources')).toBe('2025-01-01T00:00:00.000Z');
+  });
+
+  it('upsert with a changed field returns true, keeps create_time and bumps update_time', () => {
+    store.resources.upsert(todo());
+    now = T1;
+    expect(store.resources.upsert(todo({ accessTokenExpiry: 60 }))).toBe(true);
+    expect(rows('SELECT access_token_expiry, create_time, update_time FROM resources')).toEqual([
+      { access_token_expiry: 60, create_time: '2025-01-01T00:00:00.000Z', update_time: '2025-01-02T00:00:00.000Z' },
+    ]);
+  });
+
+  it('get returns undefined for an unknown id', () => {
+    expect(store.resources.get('res_404')).toBeUndefined();
+  });
+
+  it('list returns every resource with its scopes', () => {
+    store.resources.upsert(todo());
+    now = T1;
+    store.resources.upsert(todo({ id: 'res_2', scopes: [] }));
+    expect(store.resources.list().map((r) => [r.id, r.scopes.length])).toEqual([
+      ['res_1', 3],
+      ['res_2', 0],
+    ]);
+  });
+});
+
+describe('clients', () => {
+  const agent = (over: Partial<ClientInput> = {}): ClientInput => ({
+    clientId: 'm2morg_1',
+    kind: 'organization',
+    organizationId: 'org_1',
+    name: 'Agent',
+    description: 'An agent',
+    scopes: ['todo:read', 'todo:write'],
+    audience: ['http://localhost:3002/'],
+    customClaims: [{ key: 'team', value: 'blue' }],
+    expiry: 3600,
+    redirectUris: ['http://localhost/cb'],
+    ...over,
+  });
+
+  beforeEach(() => {
+    store.organizations.upsert({ id: 'org_1', displayName: 'Acme' });
+  });
+
+  it('upsert of a new client returns true and stores array fields as JSON arrays', () => {
+    expect(store.clients.upsert(agent())).toBe(true);
+    expect(rows('SELECT * FROM clients')).toEqual([
+      {
+        client_id: 'm2morg_1',
+        kind: 'organization',
+        organization_id: 'org_1',
+        resource_id: null,
+        name: 'Agent',
+        description: 'An agent',
+        scopes: '["todo:read","todo:write"]',
+        audience: '["http://localhost:3002/"]',
+        custom_claims: '[{"key":"team","value":"blue"}]',
+        expiry: 3600,
+        redirect_uris: '["http://localhost/cb"]',
+        create_time: '2025-01-01T00:00:00.000Z',
+        update_time: '2025-01-01T00:00:00.000Z',
+      },
+    ]);
+  });
+
+  it('get returns the client with its arrays parsed back', () => {
+    store.clients.upsert(agent());
+    expect(store.clients.get('m2morg_1')).toEqual({
+      ...agent(),
+      createTime: '2025-01-01T00:00:00.000Z',
+      updateTime: '2025-01-01T00:00:00.000Z',
+    });
+  });
+
+  it('get of a client without organization or resource has neither key', () => {
+    store.clients.upsert(agent({ clientId: 'skc_1', kind: 'environment', organizationId: undefined }));
+    const client = store.clients.get('skc_1');
+    expect(client).toBeDefined();
+    expect(client).not.toHaveProperty('organizationId');
+    expect(client).not.toHaveProperty('resourceId');
+  });
+
+  it('upsert of an identical client returns false and does not touch update_time', () => {
+    store.clients.upsert(agent());
+    now = T1;
+    expect(store.clients.upsert(agent())).toBe(false);
+    expect(scalar('SELECT update_time FROM clients')).toBe('2025-01-01T00:00:00.000Z');
+  });
+
+  it('upsert of the same custom claims built with keys in another order returns false', () => {
+    store.clients.upsert(agent());
+    now = T1;
+    expect(store.clients.upsert(agent({ customClaims: [{ value: 'blue', key: 'team' }] }))).toBe(false);
+  });
+
+  it('upsert with a changed array returns true and bumps only update_time', () => {
+    store.clients.upsert(agent());
+    now = T1;
+    expect(store.clients.upsert(agent({ scopes: ['todo:read'] }))).toBe(true);
+    expect(rows('SELECT scopes, create_time, update_time FROM clients')).toEqual([
+      { scopes: '["todo:read"]', create_time: '2025-01-01T00:00:00.000Z', update_time: '2025-01-02T00:00:00.000Z' },
+    ]);
+  });
+
+  it('upsert of a client whose organization does not exist throws and writes nothing', () => {
+    expect(() => store.clients.upsert(agent({ organizationId: 'org_404' }))).toThrow(/FOREIGN KEY/);
+    expect(scalar('SELECT count(*) FROM clients')).toBe(0);
+  });
+
+  it('listByKind returns only clients of that kind', () => {
+    store.clients.upsert(agent());
+    store.clients.upsert(agent({ clientId: 'skc_1', kind: 'environment', organizationId: undefined }));
+    expect(store.clients.listByKind('environment').map((c) => c.clientId)).toEqual(['skc_1']);
+    expect(store.clients.listByKind('organization').map((c) => c.clientId)).toEqual(['m2morg_1']);
+    expect(store.clients.listByKind('dcr')).toEqual([]);
+  });
+
+  it('remove deletes the client and its secrets, true only when a row was removed', () => {
+    store.clients.upsert(agent());
+    store.secrets.create('m2morg_1');
+    expect(store.clients.remove('m2morg_1')).toBe(true);
+    expect(store.clients.remove('m2morg_1')).toBe(false);
+    expect(scalar('SELECT count(*) FROM clients')).toBe(0);
+    expect(scalar('SELECT count(*) FROM client_secrets')).toBe(0);
+  });
+});
+
+describe('secrets', () => {
+  const PLAIN = 'plain-secret-value-0123456789-wxyz';
+
+  beforeEach(() => {
+    store.clients.upsert({
+      clientId: 'skc_1',
+      kind: 'environment',
+      name: 'Env',
+      description: '',
+      scopes: ['openid'],
+      audience: [],
+      customClaims: [],
+      expiry: 86399,
+      redirectUris: [],
+    });
+  });
+
+  it('stores the SHA-256 hex digest of the plain secret', () => {
+    store.secrets.create('skc_1', PLAIN);
+    const expected = createHash('sha256').update(PLAIN, 'utf8').digest('hex');
+    expect(scalar('SELECT secret_hash FROM client_secrets')).toBe(expected);
+  });
+
+  it('stores the last four characters as secret_suffix', () => {
+    const created = store.secrets.create('skc_1', PLAIN);
+    expect(scalar('SELECT secret_suffix FROM client_secrets')).toBe('wxyz');
+    expect(created.secret.secretSuffix).toBe('wxyz');
+  });
+
+  it('create returns the plain secret and an ACTIVE sks_ secret', () => {
+    const created = store.secrets.create('skc_1', PLAIN);
+    expect(created.plainSecret).toBe(PLAIN);
+    expect(created.secret).toMatchObject({ clientId: 'skc_1', status: 'ACTIVE', createTime: '2025-01-01T00:00:00.000Z' });
+    expect(isId('secret', created.secret.id)).toBe(true);
+  });
+
+  it('create without a value generates a random 43-character base64url secret', () => {
+    const a = store.secrets.create('skc_1').plainSecret;
+    const b = store.secrets.create('skc_1').plainSecret;
+    expect(a).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(a).not.toBe(b);
+  });
+
+  it('the plain secret appears nowhere in the database file or its WAL', () => {
+    const generated = store.secrets.create('skc_1').plainSecret;
+    store.secrets.create('skc_1', PLAIN);
+    const bytes = fileBytes();
+    expect(bytes.length).toBeGreaterThan(0);
+    expect(bytes).toContain(createHash('sha256').update(PLAIN).digest('hex')); // sanity: the search sees the data
+    expect(bytes).not.toContain(PLAIN);
+    expect(bytes).not.toContain(generated);
+  });
+
+  it('verify is true for the plain secret', () => {
+    store.secrets.create('skc_1', PLAIN);
+    expect(store.secrets.verify('skc_1', PLAIN)).toBe(true);
+  });
+
+  it('verify is false for a wrong secret, another client or an unknown client', () => {
+    store.secrets.create('skc_1', PLAIN);
+    expect(store.secrets.verify('skc_1', `${PLAIN}x`)).toBe(false);
+    expect(store.secrets.verify('skc_1', PLAIN.toUpperCase())).toBe(false);
+    expect(store.secrets.verify('skc_2', PLAIN)).toBe(false);
+  });
+
+  it('verify is false for an INACTIVE secret', () => {
+    store.secrets.create('skc_1', PLAIN);
+    store.db.prepare("UPDATE client_secrets SET status = 'INACTIVE'").run();
+    expect(store.secrets.verify('skc_1', PLAIN)).toBe(false);
+  });
+
+  it('verify is false once expire_time has passed', () => {
+    store.secrets.create('skc_1', PLAIN);
+    store.db.prepare('UPDATE client_secrets SET expire_time = ?').run('2025-01-01T12:00:00.000Z');
+    expect(store.secrets.verify('skc_1', PLAIN)).toBe(true);
+    now = T1;
+    expect(store.secrets.verify('skc_1', PLAIN)).toBe(false);
+  });
+
+  it('ensure adds the secret the first time and returns undefined after, leaving one row', () => {
+    expect(store.secrets.ensure('skc_1', PLAIN)?.plainSecret).toBe(PLAIN);
+    expect(store.secrets.ensure('skc_1', PLAIN)).toBeUndefined();
+    expect(scalar('SELECT count(*) FROM client_secrets')).toBe(1);
+  });
+
+  it('replaceAll leaves exactly one secret: the given one', () => {
+    const old1 = store.secrets.create('skc_1').plainSecret;
+    const old2 = store.secrets.create('skc_1').plainSecret;
+    store.secrets.replaceAll('skc_1', PLAIN);
+    expect(scalar('SELECT count(*) FROM client_secrets WHERE client_id = ?', 'skc_1')).toBe(1);
+    expect(store.secrets.verify('skc_1', PLAIN)).toBe(true);
+    expect(store.secrets.verify('skc_1', old1)).toBe(false);
+    expect(store.secrets.verify('skc_1', old2)).toBe(false);
+  });
+
+  it('replaceAll with the secret already held keeps its row and returns undefined', () => {
+    const { secret } = store.secrets.create('skc_1', PLAIN);
+    store.secrets.create('skc_1');
+    expect(store.secrets.replaceAll('skc_1', PLAIN)).toBeUndefined();
+    expect(store.secrets.list('skc_1').map((s) => s.id)).toEqual([secret.id]);
+  });
+
+  it('list returns the secrets of one client without any hash or plain value', () => {
+    store.secrets.create('skc_1', PLAIN);
+    const listed = store.secrets.list('skc_1');
+    expect(listed).toHaveLength(1);
+    expect(JSON.stringify(listed)).not.toContain(PLAIN);
+    expect(JSON.stringify(listed)).not.toContain(createHash('sha256').update(PLAIN).digest('hex'));
+    expect(store.secrets.list('skc_2')).toEqual([]);
+  });
+});
+
+describe('users', () => {
+  const PASSWORD = 'correct horse battery staple';
+  const alice = { id: 'usr_1', email: 'alice@example.com', name: 'Alice', password: PASSWORD };
+
+  it('upsert of a new user returns true and stores the password as scrypt$..., never plain', () => {
+    expect(store.users.upsert(alice)).toBe(true);
+    const hash = scalar('SELECT password_hash FROM users') as string;
+    expect(hash).toMatch(/^scrypt\$16384\$8\$1\$[A-Za-z0-9_-]+\$[A-Za-z0-9_-]+$/);
+    expect(hash).not.toContain(PASSWORD);
+  });
+
+  it('the plain password appears nowhere in the database file or its WAL', () => {
+    store.users.upsert(alice);
+    const bytes = fileBytes();
+    expect(bytes).toContain('alice@example.com'); // sanity: the search sees the data
+    expect(bytes).not.toContain(PASSWORD);
+  });
+
+  it('verifyPassword is true for the password', () => {
+    store.users.upsert(alice);
+    expect(store.users.verifyPassword('usr_1', PASSWORD)).toBe(true);
+  });
+
+  it('verifyPassword is false for a wrong password or an unknown user', () => {
+    store.users.upsert(alice);
+    expect(store.users.verifyPassword('usr_1', `${PASSWORD}!`)).toBe(false);
+    expect(store.users.verifyPassword('usr_2', PASSWORD)).toBe(false);
+  });
+
+  it('verifyPassword is false for a user without a password', () => {
+    store.users.upsert({ id: 'usr_1', email: 'alice@example.com', name: 'Alice' });
+    expect(scalar('SELECT password_hash FROM users')).toBeNull();
+    expect(store.users.verifyPassword('usr_1', '')).toBe(false);
+  });
+
+  it('upsert with the same password returns false and keeps the stored hash and update_time', () => {
+    store.users.upsert(alice);
+    const before = rows('SELECT password_hash, update_time FROM users');
+    now = T1;
+    expect(store.users.upsert(alice)).toBe(false);
+    expect(rows('SELECT password_hash, update_time FROM users')).toEqual(before);
+  });
+
+  it('upsert without a password keeps the stored one', () => {
+    store.users.upsert(alice);
+    const { password: _password, ...withoutPassword } = alice;
+    expect(store.users.upsert({ ...withoutPassword, name: 'Alice B.' })).toBe(true);
+    expect(store.users.verifyPassword('usr_1', PASSWORD)).toBe(true);
+  });
+
+  it('upsert with a new password returns true and only the new password verifies', () => {
+    store.users.upsert(alice);
+    expect(store.users.upsert({ ...alice, password: 'another password' })).toBe(true);
+    expect(store.users.verifyPassword('usr_1', 'another password')).toBe(true);
+    expect(store.users.verifyPassword('usr_1', PASSWORD)).toBe(false);
+  });
+
+  it('stores the email in lower case and findByEmail finds it in any case', () => {
+    store.users.upsert({ ...alice, email: 'Alice@Example.COM' });
+    expect(scalar('SELECT email FROM users')).toBe('alice@example.com');
+    expect(store.users.findByEmail('ALICE@example.com')?.id).toBe('usr_1');
+  });
+
+  // src/store/users.ts compares the stored (lower-cased) email with the input as given, so a
+  // mixed-case email is "changed" on every upsert: update_time moves and seeds are never idempotent.
+  it('upsert of the same mixed-case email twice returns false the second time', () => {
+    store.users.upsert({ ...alice, email: 'Alice@Example.com' });
+    now = T1;
+    expect(store.users.upsert({ ...alice, email: 'Alice@Example.com' })).toBe(false);
+  });
+
+  it('get returns the user without any password field', () => {
+    store.organizations.upsert({ id: 'org_1', displayName: 'Acme' });
+    store.users.upsert({ ...alice, organizationId: 'org_1' });
+    expect(store.users.get('usr_1')).toEqual({
+      id: 'usr_1',
+      email: 'alice@example.com',
+      name: 'Alice',
+      organizationId: 'org_1',
+      createTime: '2025-01-01T00:00:00.000Z',
+      updateTime: '2025-01-01T00:00:00.000Z',
+    });
+  });
+
+  it('a second user with the same email in another case is rejected', () => {
+    store.users.upsert(alice);
+    expect(() => store.users.upsert({ ...alice, id: 'usr_2', email: 'ALICE@example.com' })).toThrow(/UNIQUE/);
+    expect(scalar('SELECT count(*) FROM users')).toBe(1);
+  });
+});
+
+describe('issued tokens', () => {
+  const token = {
+    jti: 'tkn_1',
+    grantType: 'client_credentials',
+    clientId: 'm2morg_1',
+    subject: 'm2morg_1',
+    scopes: ['todo:read', 'todo:write'],
+    audience: ['http://localhost:3002/'],
+    issuedAt: 1_735_689_600,
+    expiresAt: 1_735_693_200,
+  };
+
+  it('get returns a recorded token (flushing the queue first)', () => {
+    store.issuedTokens.record(token);
+    expect(store.issuedTokens.get('tkn_1')).toEqual(token);
+  });
+
+  it('count includes recorded tokens not yet written', () => {
+    store.issuedTokens.record(token);
+    store.issuedTokens.record({ ...token, jti: 'tkn_2' });
+    expect(store.issuedTokens.count()).toBe(2);
+  });
+
+  it('flush writes the row, with scopes space-separated and audience as JSON', () => {
+    store.issuedTokens.record(token);
+    store.issuedTokens.flush();
+    expect(rows('SELECT * FROM issued_tokens')).toEqual([
+      {
+        jti: 'tkn_1',
+        grant_type: 'client_credentials',
+        client_id: 'm2morg_1',
+        subject: 'm2morg_1',
+        scopes: 'todo:read todo:write',
+        audience: '["http://localhost:3002/"]',
+        issued_at: 1_735_689_600,
+        expires_at: 1_735_693_200,
+        revoked_at: null,
+      },
+    ]);
+  });
+
+  it('recorded tokens are written by the next event-loop turn without an explicit flush', async () => {
+    store.issuedTokens.record(token);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(scalar('SELECT count(*) FROM issued_tokens')).toBe(1);
+  });
+
+  it('close writes what is still queued', () => {
+    store.issuedTokens.record(token);
+    store.close();
+    store = openStore(file, () => now);
+    expect(store.issuedTokens.count()).toBe(1);
+  });
+
+  it('a token with no scopes reads back with an empty scope list', () => {
+    store.issuedTokens.record({ ...token, scopes: [] });
+    expect(store.issuedTokens.get('tkn_1')?.scopes).toEqual([]);
+  });
+
+  it('get returns undefined for an unknown jti', () => {
+    expect(store.issuedTokens.get('tkn_404')).toBeUndefined();
+  });
+});
+
+describe('oidc payloads', () => {
+  const NOW = 1_000_000;
+
+  it('find returns the stored payload', () => {
+    store.oidcPayloads.upsert('env', 'Session', 's1', { accountId: 'usr_1', kind: 'Session' }, NOW + 60);
+    expect(store.oidcPayloads.find('env', 'Session', 's1', NOW)).toEqual({ accountId: 'usr_1', kind: 'Session' });
+  });
+
+  it('find returns undefined for an unknown id, another model or another namespace', () => {
+    store.oidcPayloads.upsert('env', 'Session', 's1', { a: 1 }, null);
+    expect(store.oidcPayloads.find('env', 'Session', 's2', NOW)).toBeUndefined();
+    expect(store.oidcPayloads.find('env', 'Grant', 's1', NOW)).toBeUndefined();
+    expect(store.oidcPayloads.find('res_1', 'Session', 's1', NOW)).toBeUndefined();
+  });
+
+  it('upsert of an existing id replaces the payload and expiry (one row)', () => {
+    store.oidcPayloads.upsert('env', 'Session', 's1', { v: 1 }, NOW + 60);
+    store.oidcPayloads.upsert('env', 'Session', 's1', { v: 2 }, NOW + 120);
+    expect(rows('SELECT payload, expires_at FROM oidc_payloads')).toEqual([{ payload: '{"v":2}', expires_at: NOW + 120 }]);
+  });
+
+  it('upsert stores grantId, uid and userCode in their own columns', () => {
+    store.oidcPayloads.upsert('env', 'DeviceCode', 'd1', { grantId: 'g1', uid: 'u1', userCode: 'ABCD', n: 3 }, null);
+    expect(rows('SELECT grant_id, uid, user_code, expires_at, consumed_at FROM oidc_payloads')).toEqual([
+      { grant_id: 'g1', uid: 'u1', user_code: 'ABCD', expires_at: null, consumed_at: null },
+    ]);
+  });
+
+  it('find after consume returns the payload with consumed set to the consume time', () => {
+    store.oidcPayloads.upsert('env', 'AuthorizationCode', 'c1', { grantId: 'g1' }, NOW + 60);
+    store.oidcPayloads.consume('env', 'AuthorizationCode', 'c1', NOW + 5);
+    expect(store.oidcPayloads.find('env', 'AuthorizationCode', 'c1', NOW + 10)).toEqual({ grantId: 'g1', consumed: NOW + 5 });
+    expect(scalar('SELECT consumed_at FROM oidc_payloads')).toBe(NOW + 5);
+  });
+
+  it('find returns no consumed key for a payload never consumed', () => {
+    store.oidcPayloads.upsert('env', 'AuthorizationCode', 'c1', { grantId: 'g1' }, NOW + 60);
+    expect(store.oidcPayloads.find('env', 'AuthorizationCode', 'c1', NOW)).not.toHaveProperty('consumed');
+  });
+
+  it('find does not return a row whose expires_at is in the past or now', () => {
+    store.oidcPayloads.upsert('env', 'Session', 'past', { a: 1 }, NOW - 1);
+    store.oidcPayloads.upsert('env', 'Session', 'edge', { a: 1 }, NOW);
+    expect(store.oidcPayloads.find('env', 'Session', 'past', NOW)).toBeUndefined();
+    expect(store.oidcPayloads.find('env', 'Session', 'edge', NOW)).toBeUndefined();
+  });
+
+  it('find returns a row without expiry at any time', () => {
+    store.oidcPayloads.upsert('env', 'Client', 'c1', { a: 1 }, null);
+    expect(store.oidcPayloads.find('env', 'Client', 'c1', Number.MAX_SAFE_INTEGER)).toEqual({ a: 1 });
+  });
+
+  it('findByUid returns the live payload with that uid, undefined once expired', () => {
+    store.oidcPayloads.upsert('env', 'Interaction', 'i1', { uid: 'u1', prompt: 'login' }, NOW + 60);
+    expect(store.oidcPayloads.findByUid('env', 'Interaction', 'u1', NOW)).toEqual({ uid: 'u1', prompt: 'login' });
+    expect(store.oidcPayloads.findByUid('env', 'Interaction', 'u1', NOW + 60)).toBeUndefined();
+    expect(store.oidcPayloads.findByUid('other', 'Interaction', 'u1', NOW)).toBeUndefined();
+  });
+
+  it('findByUserCode returns the payload with that user code', () => {
+    store.oidcPayloads.upsert('env', 'DeviceCode', 'd1', { userCode: 'ABCD-EFGH' }, NOW + 60);
+    expect(store.oidcPayloads.findByUserCode('env', 'DeviceCode', 'ABCD-EFGH', NOW)).toEqual({ userCode: 'ABCD-EFGH' });
+  });
+
+  it('destroy deletes only that row', () => {
+    store.oidcPayloads.upsert('env', 'Session', 's1', { a: 1 }, null);
+    store.oidcPayloads.upsert('env', 'Session', 's2', { a: 2 }, null);
+    store.oidcPayloads.destroy('env', 'Session', 's1');
+    expect(rows('SELECT id FROM oidc_payloads')).toEqual([{ id: 's2' }]);
+  });
+
+  it('revokeByGrantId deletes every row of that grant in that namespace only', () => {
+    store.oidcPayloads.upsert('env', 'Grant', 'g1', { grantId: 'g1' }, null);
+    store.oidcPayloads.upsert('env', 'AuthorizationCode', 'c1', { grantId: 'g1' }, NOW + 60);
+    store.oidcPayloads.upsert('env', 'RefreshToken', 'r1', { grantId: 'g1' }, NOW + 600);
+    store.oidcPayloads.upsert('env', 'RefreshToken', 'r2', { grantId: 'g2' }, NOW + 600);
+    store.oidcPayloads.upsert('res_1', 'RefreshToken', 'r1', { grantId: 'g1' }, NOW + 600);
+    store.oidcPayloads.revokeByGrantId('env', 'g1');
+    expect(rows('SELECT ns, model, id FROM oidc_payloads ORDER BY ns, id')).toEqual([
+      { ns: 'env', model: 'RefreshToken', id: 'r2' },
+      { ns: 'res_1', model: 'RefreshToken', id: 'r1' },
+    ]);
+  });
+
+  it('sweep deletes expired rows (expires_at <= now), keeps the rest and returns the count', () => {
+    store.oidcPayloads.upsert('env', 'Session', 'past', { a: 1 }, NOW - 1);
+    store.oidcPayloads.upsert('env', 'Session', 'edge', { a: 1 }, NOW);
+    store.oidcPayloads.upsert('env', 'Session', 'live', { a: 1 }, NOW + 1);
+    store.oidcPayloads.upsert('env', 'Client', 'forever', { a: 1 }, null);
+    expect(store.oidcPayloads.sweep(NOW)).toBe(2);
+    expect(rows('SELECT id FROM oidc_payloads ORDER BY id')).toEqual([{ id: 'forever' }, { id: 'live' }]);
+  });
+});
+
+describe('ids', () => {
+  const kinds = Object.keys(ID_PREFIXES) as IdKind[];
+
+  it('newId is the prefix followed by exactly 17 digits, without a leading zero', () => {
+    for (const kind of kinds) {
+      for (let i = 0; i < 50; i++) {
+        const id = newId(kind);
+        expect(id.startsWith(ID_PREFIXES[kind])).toBe(true);
+        expect(id.slice(ID_PREFIXES[kind].length)).toMatch(/^[1-9][0-9]{16}$/);
+      }
+    }
+  });
+
+  it('newId gives 1,000 distinct ids in 1,000 calls', () => {
+    const ids = new Set(Array.from({ length: 1000 }, () => newId('resource')));
+    expect(ids.size).toBe(1000);
+  });
+
+  it('isId accepts the id newId made for the same kind', () => {
+    for (const kind of kinds) expect(isId(kind, newId(kind))).toBe(true);
+  });
+
+  it('isId accepts any number of digits after the prefix', () => {
+    expect(isId('resource', 'res_1')).toBe(true);
+    expect(isId('resource', 'res_0123456789012345678901')).toBe(true);
+  });
+
+  it('isId rejects another prefix, no digits, or non-digits', () => {
+    expect(isId('resource', 'org_123')).toBe(false);
+    expect(isId('resource', 'resource_1')).toBe(false);
+    expect(isId('resource', 'res_')).toBe(false);
+    expect(isId('resource', 'res_12a')).toBe(false);
+    expect(isId('resource', 'res_-1')).toBe(false);
+    expect(isId('resource', ' res_1')).toBe(false);
+    expect(isId('dcrClient', 'm2morg_1')).toBe(false);
+  });
+});

@@ -1,0 +1,282 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseSeed, type Seed } from '../../src/config/seed.js';
+import { openStore, type Store } from '../../src/store/index.js';
+import { applySeed } from '../../src/store/seed.js';
+
+const T0 = Date.parse('2025-01-01T00:00:00.000Z');
+const T1 = Date.parse('2025-01-02T00:00:00.000Z');
+const SECRET = 'seeded-plain-secret-0123456789';
+const PASSWORD = 'alice-password';
+
+const TABLES = ['organizations', 'resources', 'resource_scopes', 'clients', 'client_secrets', 'users'] as const;
+
+let dir: string;
+let now: number;
+let store: Store;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'store-seed-'));
+  now = T0;
+  store = openStore(join(dir, 'emulator.sqlite'), () => now);
+});
+
+afterEach(() => {
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const count = (table: string) => store.db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
+const counts = () => Object.fromEntries(TABLES.map((t) => [t, count(t)]));
+const snapshot = () =>
+  Object.fromEntries(TABLES.map((t) => [t, store.db.prepare(`SELECT * FROM ${t} ORDER BY 1, 2`).all()]));
+
+function fullSeed(): Seed {
+  return parseSeed({
+    organizations: [
+      { id: 'org_1', display_name: 'Acme' },
+      { id: 'org_2', display_name: 'Globex' },
+    ],
+    resources: [
+      {
+        id: 'res_1',
+        name: 'Todo',
+        description: 'Todo MCP server',
+        resource_id: 'http://localhost:3002/',
+        scopes: [
+          { name: 'todo:read', description: 'Read' },
+          { name: 'todo:write', description: 'Write' },
+        ],
+        access_token_expiry: 600,
+        enable_cimd: true,
+      },
+    ],
+    clients: [
+      {
+        client_id: 'm2morg_1',
+        organization_id: 'org_1',
+        name: 'Generated',
+        scopes: ['todo:read'],
+        audience: ['http://localhost:3002/'],
+        custom_claims: [{ key: 'team', value: 'blue' }],
+      },
+      {
+        client_id: 'm2morg_2',
+        organization_id: 'org_2',
+        name: 'Given',
+        expiry: 120,
+        plain_secret: SECRET,
+      },
+    ],
+    users: [
+      { id: 'usr_1', email: 'alice@example.com', name: 'Alice', password: PASSWORD, organization_id: 'org_1' },
+      { id: 'usr_2', email: 'bob@example.com' },
+    ],
+  });
+}
+
+describe('applySeed with a full seed', () => {
+  it('creates the organizations', () => {
+    applySeed(store, fullSeed());
+    expect(store.db.prepare('SELECT id, display_name FROM organizations ORDER BY id').all()).toEqual([
+      { id: 'org_1', display_name: 'Acme' },
+      { id: 'org_2', display_name: 'Globex' },
+    ]);
+  });
+
+  it('creates the resource with its defaults and its scopes in order, all enabled', () => {
+    applySeed(store, fullSeed());
+    expect(
+      store.db
+        .prepare(
+          `SELECT id, name, resource_type, resource_id, access_token_expiry, refresh_token_expiry,
+             disable_dynamic_client_registration, enable_cimd FROM resources`,
+        )
+        .all(),
+    ).toEqual([
+      {
+        id: 'res_1',
+        name: 'Todo',
+        resource_type: 'MCP_SERVER',
+        resource_id: 'http://localhost:3002/',
+        access_token_expiry: 600,
+        refresh_token_expiry: 86400,
+        disable_dynamic_client_registration: 0,
+        enable_cimd: 1,
+      },
+    ]);
+    expect(store.db.prepare('SELECT name, enabled, position FROM resource_scopes ORDER BY position').all()).toEqual([
+      { name: 'todo:read', enabled: 1, position: 0 },
+      { name: 'todo:write', enabled: 1, position: 1 },
+    ]);
+  });
+
+  it('creates the clients as organization clients with their JSON fields', () => {
+    applySeed(store, fullSeed());
+    expect(
+      store.db
+        .prepare('SELECT client_id, kind, organization_id, scopes, audience, custom_claims, expiry FROM clients ORDER BY client_id')
+        .all(),
+    ).toEqual([
+      {
+        client_id: 'm2morg_1',
+        kind: 'organization',
+        organization_id: 'org_1',
+        scopes: '["todo:read"]',
+        audience: '["http://localhost:3002/"]',
+        custom_claims: '[{"key":"team","value":"blue"}]',
+        expiry: 3600,
+      },
+      {
+        client_id: 'm2morg_2',
+        kind: 'organization',
+        organization_id: 'org_2',
+        scopes: '[]',
+        audience: '[]',
+        custom_claims: '[]',
+        expiry: 120,
+      },
+    ]);
+  });
+
+  it('creates the users, the password hashed', () => {
+    applySeed(store, fullSeed());
+    expect(store.db.prepare('SELECT id, email, name, organization_id FROM users ORDER BY id').all()).toEqual([
+      { id: 'usr_1', email: 'alice@example.com', name: 'Alice', organization_id: 'org_1' },
+      { id: 'usr_2', email: 'bob@example.com', name: '', organization_id: null },
+    ]);
+    expect(store.db.prepare("SELECT password_hash FROM users WHERE id = 'usr_1'").pluck().get()).toMatch(/^scrypt\$/);
+    expect(store.users.verifyPassword('usr_1', PASSWORD)).toBe(true);
+  });
+
+  it('counts every row it created as changed (one per org, resource, client, secret and user)', () => {
+    expect(applySeed(store, fullSeed()).changed).toBe(2 + 1 + 2 + 2 + 2);
+  });
+
+  it('lets the client with plain_secret authenticate with it', () => {
+    applySeed(store, fullSeed());
+    expect(store.secrets.verify('m2morg_2', SECRET)).toBe(true);
+    expect(store.secrets.verify('m2morg_2', `${SECRET}x`)).toBe(false);
+  });
+});
+
+describe('a client without plain_secret', () => {
+  it('gets one generated secret on the first run, returned in createdSecrets and verifiable', () => {
+    const { createdSecrets } = applySeed(store, fullSeed());
+    expect(createdSecrets).toHaveLength(1);
+    const [created] = createdSecrets;
+    expect(created?.clientId).toBe('m2morg_1');
+    expect(store.secrets.list('m2morg_1').map((s) => s.id)).toEqual([created?.secretId]);
+    expect(store.secrets.verify('m2morg_1', created?.plainSecret ?? '')).toBe(true);
+  });
+
+  it('gets no new secret on the second run', () => {
+    applySeed(store, fullSeed());
+    const second = applySeed(store, fullSeed());
+    expect(second.createdSecrets).toEqual([]);
+    expect(store.db.prepare("SELECT count(*) FROM client_secrets WHERE client_id = 'm2morg_1'").pluck().get()).toBe(1);
+  });
+});
+
+describe('applying the same seed twice', () => {
+  it('reports nothing changed the second time', () => {
+    applySeed(store, fullSeed());
+    now = T1;
+    expect(applySeed(store, fullSeed()).changed).toBe(0);
+  });
+
+  it('leaves every row, update_time included, exactly as the first run wrote it', () => {
+    applySeed(store, fullSeed());
+    const before = snapshot();
+    now = T1;
+    applySeed(store, fullSeed());
+    expect(snapshot()).toEqual(before);
+  });
+
+  it('leaves the row counts unchanged', () => {
+    applySeed(store, fullSeed());
+    const before = counts();
+    applySeed(store, fullSeed());
+    expect(counts()).toEqual(before);
+  });
+
+  // src/store/users.ts upsert compares the stored, lower-cased email with the seed's as written,
+  // so a seed whose email has capitals "changes" the user on every start.
+  it('reports nothing changed the second time for a user whose email has capitals', () => {
+    const seed = parseSeed({ users: [{ id: 'usr_1', email: 'Alice@Example.com', password: PASSWORD }] });
+    applySeed(store, seed);
+    now = T1;
+    expect(applySeed(store, seed).changed).toBe(0);
+  });
+});
+
+describe('re-seeding a database the user changed', () => {
+  it('keeps an organization added outside the seed', () => {
+    applySeed(store, fullSeed());
+    store.db
+      .prepare('INSERT INTO organizations (id, display_name, create_time, update_time) VALUES (?, ?, ?, ?)')
+      .run('org_99', 'Added later', '2025-01-01T10:00:00.000Z', '2025-01-01T10:00:00.000Z');
+    applySeed(store, fullSeed());
+    expect(store.db.prepare("SELECT display_name FROM organizations WHERE id = 'org_99'").pluck().get()).toBe('Added later');
+    expect(count('organizations')).toBe(3);
+  });
+
+  it('puts back a seeded value the user changed, counting it as one change', () => {
+    applySeed(store, fullSeed());
+    store.db.prepare("UPDATE organizations SET display_name = 'Renamed' WHERE id = 'org_1'").run();
+    now = T1;
+    expect(applySeed(store, fullSeed()).changed).toBe(1);
+    expect(store.organizations.get('org_1')).toMatchObject({ displayName: 'Acme', updateTime: '2025-01-02T00:00:00.000Z' });
+  });
+});
+
+describe('a seed that fails part-way', () => {
+  function failingSeed(): Seed {
+    // Built by hand: parseSeed would reject the second client, whose organization does not exist.
+    const valid = fullSeed();
+    return {
+      ...valid,
+      clients: [
+        ...valid.clients,
+        {
+          client_id: 'm2morg_3',
+          organization_id: 'org_404',
+          name: 'Orphan',
+          description: '',
+          scopes: [],
+          audience: [],
+          expiry: 3600,
+          custom_claims: [],
+        },
+      ],
+    };
+  }
+
+  it('throws', () => {
+    expect(() => applySeed(store, failingSeed())).toThrow(/FOREIGN KEY/);
+  });
+
+  it('writes nothing: zero rows in every table it would have touched', () => {
+    expect(() => applySeed(store, failingSeed())).toThrow();
+    expect(counts()).toEqual({
+      organizations: 0,
+      resources: 0,
+      resource_scopes: 0,
+      clients: 0,
+      client_secrets: 0,
+      users: 0,
+    });
+  });
+
+  it('leaves an earlier successful seed exactly as it was', () => {
+    applySeed(store, fullSeed());
+    const before = snapshot();
+    now = T1;
+    const changed = failingSeed();
+    changed.organizations[0] = { id: 'org_1', display_name: 'Renamed' };
+    expect(() => applySeed(store, changed)).toThrow();
+    expect(snapshot()).toEqual(before);
+  });
+});
