@@ -12,6 +12,7 @@ import type { EnvironmentContext } from './routes/environment.js';
 import { healthRoute } from './routes/health.js';
 import { keysRoute } from './routes/keys.js';
 import { providerDispatch } from './routes/provider-dispatch.js';
+import { resourceMetadataRoutes } from './routes/resource-metadata.js';
 import { tokenRoutes } from './routes/token.js';
 import { ensureEnvironmentClient } from './store/environment-client.js';
 import { openStore, type Store } from './store/index.js';
@@ -65,6 +66,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
     providerDispatch(fastify, context);
     discoveryRoutes(fastify, context);
     keysRoute(fastify, context);
+    resourceMetadataRoutes(fastify, context);
     healthRoute(fastify, context);
     await fastify.register(async (scope) => tokenRoutes(scope, context));
 

@@ -1,6 +1,7 @@
 // The client_credentials grant (RFC 6749 §4.4) for the environment client and M2M clients, named steps
 // in the order of the RFC's checklist: authenticate, check scope, check resource, issue, record.
 import type { Client } from '../store/clients.js';
+import type { Resource } from '../store/resources.js';
 import type { Store } from '../store/index.js';
 import { clientCredentialsClaims } from './claims.js';
 import { authenticateClient, presentedCredentials } from './client-auth.js';
@@ -25,13 +26,19 @@ export interface ClientCredentialsContext {
 
 const CONFIDENTIAL_KINDS = new Set(['environment', 'organization', 'resource']);
 
+/**
+ * `resource` is set when the request came to an MCP server's token endpoint
+ * (`/resources/<res_id>/oauth/token`): only clients of that server are served there.
+ */
 export async function clientCredentialsGrant(
   ctx: ClientCredentialsContext,
   params: FormParams,
   authorization: string | undefined,
+  resource?: Resource,
 ): Promise<TokenResponse> {
   const client = authenticateClient(ctx.store, presentedCredentials(authorization, params, ctx.issuer), ctx.issuer);
   checkGrantAllowed(client);
+  if (resource) checkClientOfResource(client, resource);
   const scopes = grantedScopes(client, params.get('scope'));
   checkResource(client, params.get('resource'));
   const claims = clientCredentialsClaims({ issuer: ctx.issuer, client, scopes, now: Math.floor(ctx.clock() / 1000) });
@@ -66,12 +73,18 @@ function grantedScopes(client: Client, requested: string | undefined): string[] 
   return asked;
 }
 
+// Audiences may be written with or without one trailing slash.
+const sameUrl = (a: string, b: string) => a.replace(/\/$/, '') === b.replace(/\/$/, '');
+
 // RFC 8707: a resource the token would not be valid for is refused, not silently ignored.
-// The client's audience may be written with or without one trailing slash.
 function checkResource(client: Client, resource: string | undefined): void {
   if (resource === undefined) return;
-  const strip = (u: string) => u.replace(/\/$/, '');
-  if (!client.audience.some((a) => strip(a) === strip(resource))) {
+  if (!client.audience.some((a) => sameUrl(a, resource))) {
     throw new InvalidTarget('the requested resource is not an audience of this client');
   }
+}
+
+function checkClientOfResource(client: Client, resource: Resource): void {
+  if (client.resourceId === resource.id || client.audience.some((a) => sameUrl(a, resource.serverUrl))) return;
+  throw new UnauthorizedClient('the client is not a client of this MCP server');
 }

@@ -1,7 +1,7 @@
 // POST /oauth/token. client_credentials is answered here, in Scalekit's token shape; the grants of
 // the interactive flows (authorization_code, refresh_token) go to oidc-provider with the body already read.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { clientCredentialsGrant } from '../oidc/client-credentials.js';
+import { clientCredentialsGrant, type TokenResponse } from '../oidc/client-credentials.js';
 import { exposeOAuthError, InvalidRequest, OAuthError, UnsupportedGrantType } from '../oidc/errors.js';
 import { parseForm } from '../oidc/form.js';
 import { ENVIRONMENT_PATHS } from '../oidc/provider.js';
@@ -20,14 +20,22 @@ export async function tokenRoutes(app: FastifyInstance, env: EnvironmentContext)
   );
   app.setErrorHandler((err: FastifyError, request, reply) => sendOAuthError(reply, fromFastifyError(err, request)));
 
+  app.post<{ Params: { resourceId: string } }>(`/resources/:resourceId${ENVIRONMENT_PATHS.token}`, async (request, reply) => {
+    const resource = env.store.resources.get(request.params.resourceId);
+    if (!resource) throw new OAuthError(404, 'invalid_request', 'no such MCP server');
+    const params = parseForm(request.body);
+    const grantType = requiredGrantType(params);
+    if (grantType !== 'client_credentials') {
+      throw new UnsupportedGrantType(`unsupported grant_type requested: ${grantType.slice(0, 64)}`);
+    }
+    return sendToken(reply, await clientCredentialsGrant(env, params, request.headers.authorization, resource));
+  });
+
   app.post(ENVIRONMENT_PATHS.token, async (request, reply) => {
     const params = parseForm(request.body);
-    const grantType = params.get('grant_type');
-    if (grantType === undefined) throw new InvalidRequest("missing required parameter 'grant_type'");
+    const grantType = requiredGrantType(params);
     if (grantType === 'client_credentials') {
-      const body = await clientCredentialsGrant(env, params, request.headers.authorization);
-      reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
-      return body;
+      return sendToken(reply, await clientCredentialsGrant(env, params, request.headers.authorization));
     }
     if (PROVIDER_GRANTS.has(grantType) && env.providerHandler) {
       reply.hijack();
@@ -36,6 +44,17 @@ export async function tokenRoutes(app: FastifyInstance, env: EnvironmentContext)
     }
     throw new UnsupportedGrantType(`unsupported grant_type requested: ${grantType.slice(0, 64)}`);
   });
+}
+
+function requiredGrantType(params: Map<string, string>): string {
+  const grantType = params.get('grant_type');
+  if (grantType === undefined) throw new InvalidRequest("missing required parameter 'grant_type'");
+  return grantType;
+}
+
+function sendToken(reply: FastifyReply, body: TokenResponse): TokenResponse {
+  reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+  return body;
 }
 
 function fromFastifyError(err: FastifyError, request: FastifyRequest): OAuthError {

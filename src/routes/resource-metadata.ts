@@ -1,0 +1,40 @@
+// RFC 8414 metadata of each MCP server's issuer, `<env>/resources/<res_id>`, served at both URLs
+// Scalekit serves: path insertion (what MCP clients try first) and path append. The OIDC variants and
+// `/resources/<id>/keys` stay 404, as on Scalekit.
+// Only what works is listed: the code flow, DCR and CIMD on this issuer come with the login pages.
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { ENVIRONMENT_PATHS } from '../oidc/provider.js';
+import type { Resource } from '../store/resources.js';
+import type { EnvironmentContext } from './environment.js';
+
+export const resourceIssuer = (environmentUrl: string, resourceId: string) => `${environmentUrl}/resources/${resourceId}`;
+
+export function resourceMetadata(environmentUrl: string, resource: Resource) {
+  const issuer = resourceIssuer(environmentUrl, resource.id);
+  return {
+    issuer,
+    token_endpoint: issuer + ENVIRONMENT_PATHS.token,
+    jwks_uri: environmentUrl + ENVIRONMENT_PATHS.jwks,
+    response_types_supported: ['code'],
+    grant_types_supported: ['client_credentials'],
+    code_challenge_methods_supported: ['S256'],
+    token_endpoint_auth_methods_supported: ['client_secret_post', 'client_secret_basic'],
+    scopes_supported: resource.scopes.filter((s) => s.enabled).map((s) => s.name),
+  };
+}
+
+export function resourceMetadataRoutes(app: FastifyInstance, env: EnvironmentContext): void {
+  const serve = async (resourceId: string, reply: FastifyReply) => {
+    const resource = env.store.resources.get(resourceId);
+    reply.header('access-control-allow-origin', '*');
+    if (!resource) return reply.code(404).send({ error: 'not_found', error_description: 'no such MCP server' });
+    reply.header('cache-control', 'public, max-age=60');
+    return resourceMetadata(env.issuer, resource);
+  };
+  app.get<{ Params: { resourceId: string } }>('/.well-known/oauth-authorization-server/resources/:resourceId', (req, reply) =>
+    serve(req.params.resourceId, reply),
+  );
+  app.get<{ Params: { resourceId: string } }>('/resources/:resourceId/.well-known/oauth-authorization-server', (req, reply) =>
+    serve(req.params.resourceId, reply),
+  );
+}

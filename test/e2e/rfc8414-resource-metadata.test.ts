@@ -1,0 +1,64 @@
+// Each MCP server's issuer, <env>/resources/<res_id>, as MCP clients discover it.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AGENT, ENV_CLIENT, startTestServer, type TestServer } from '../helpers/server.js';
+
+let server: TestServer;
+const RES = 'res_20000000000000001';
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(() => server.close());
+
+describe('RFC 8414 §3: metadata of <env>/resources/<res_id>', () => {
+  it('serves one document at the path-inserted and the path-appended URL, issuer byte-identical', async () => {
+    const inserted = await fetch(`${server.url}/.well-known/oauth-authorization-server/resources/${RES}`);
+    const appended = await fetch(`${server.url}/resources/${RES}/.well-known/oauth-authorization-server`);
+    expect(inserted.status).toBe(200);
+    expect(appended.status).toBe(200);
+    const doc = (await inserted.json()) as Record<string, unknown>;
+    expect(await appended.json()).toEqual(doc);
+    expect(doc).toMatchObject({
+      issuer: `${server.url}/resources/${RES}`,
+      token_endpoint: `${server.url}/resources/${RES}/oauth/token`,
+      jwks_uri: `${server.url}/keys`,
+      code_challenge_methods_supported: ['S256'],
+      scopes_supported: ['todo:read', 'todo:write'],
+    });
+  });
+
+  it.each([
+    `/resources/${RES}/.well-known/openid-configuration`,
+    `/.well-known/openid-configuration/resources/${RES}`,
+    `/resources/${RES}/keys`,
+    '/.well-known/oauth-authorization-server/resources/res_99999999999999999',
+  ])('answers 404 at %s', async (path) => {
+    expect((await fetch(server.url + path)).status).toBe(404);
+  });
+});
+
+describe("the MCP server's token endpoint", () => {
+  const token = (resourceId: string, form: Record<string, string>) =>
+    fetch(`${server.url}/resources/${resourceId}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', ...form }).toString(),
+    });
+
+  it('issues a client-credentials token to a client whose audience is the server', async () => {
+    const res = await token(RES, { client_id: AGENT.id, client_secret: AGENT.secret, scope: 'todo:read' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('answers unauthorized_client to a client of no concern to the server', async () => {
+    const res = await token(RES, { client_id: ENV_CLIENT.id, client_secret: ENV_CLIENT.secret });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: string }).error).toBe('unauthorized_client');
+  });
+
+  it('answers 404 invalid_request for an unknown MCP server', async () => {
+    const res = await token('res_99999999999999999', { client_id: AGENT.id, client_secret: AGENT.secret });
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as { error: string }).error).toBe('invalid_request');
+  });
+});
