@@ -5,6 +5,9 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Logger } from 'pino';
 import type { Config } from './config/index.js';
 import type { Seed } from './config/seed.js';
+import type { TestClock } from './fixture/clock.js';
+import { createControls, type EmulatorControls } from './fixture/controls.js';
+import { recordRequests } from './fixture/request-log.js';
 import { createEnvironmentProvider } from './oidc/provider.js';
 import { loadOrCreateKeySet } from './oidc/signing-keys.js';
 import { discoveryRoutes } from './routes/discovery.js';
@@ -13,6 +16,7 @@ import { healthRoute } from './routes/health.js';
 import { keysRoute } from './routes/keys.js';
 import { providerDispatch } from './routes/provider-dispatch.js';
 import { resourceMetadataRoutes } from './routes/resource-metadata.js';
+import { testControlRoutes } from './routes/test-control.js';
 import { tokenRoutes } from './routes/token.js';
 import { ensureEnvironmentClient } from './store/environment-client.js';
 import { openStore, type Store } from './store/index.js';
@@ -24,6 +28,11 @@ export interface AppOptions {
   /** Applied at build time: the user's seed, or the demo seed when the database is new. */
   seed?: { value: Seed; onlyIfEmpty: boolean };
   clock?: Clock;
+  /** Test controls (mint, movable clock, request log, reset); also served at /_emulator/* when `http`. */
+  testControls?: { clock: TestClock; http: boolean };
+  /** 'fixed': the package's public test key, accepted only with `allowTestKeys` (fixtures). */
+  keys?: 'generated' | 'fixed';
+  allowTestKeys?: boolean;
 }
 
 export interface StartupReport {
@@ -38,17 +47,21 @@ export interface App {
   store: Store;
   context: EnvironmentContext;
   startup: StartupReport;
+  controls?: EmulatorControls;
   /** Listens, then builds the provider for the now-known issuer; resolves to the issuer URL. */
   listen(): Promise<string>;
   close(): Promise<void>;
 }
 
 export async function buildApp(config: Config, options: AppOptions): Promise<App> {
-  const clock = options.clock ?? systemClock;
+  const clock = options.testControls?.clock.read ?? options.clock ?? systemClock;
   const store = openStore(config.databasePath, clock);
   try {
     const startup = prepareStore(store, config, options);
-    const keys = await loadOrCreateKeySet(store.signingKeys);
+    const keys = await loadOrCreateKeySet(store.signingKeys, {
+      fixedTestKey: options.keys === 'fixed',
+      allowTestKeys: options.allowTestKeys ?? false,
+    });
     const context: EnvironmentContext = { store, keys, clock, issuer: config.environmentUrl ?? '' };
 
     const fastify: FastifyInstance = Fastify({
@@ -63,18 +76,25 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
         request.log.debug({ method: request.method, url: request.url.split('?')[0], status: reply.statusCode }, 'request');
       }
     });
+    const log = options.testControls ? recordRequests(fastify, clock) : undefined;
+    const controls =
+      options.testControls && log
+        ? createControls({ store, keys, clock: options.testControls.clock, log, issuer: () => context.issuer })
+        : undefined;
     providerDispatch(fastify, context);
     discoveryRoutes(fastify, context);
     keysRoute(fastify, context);
     resourceMetadataRoutes(fastify, context);
     healthRoute(fastify, context);
     await fastify.register(async (scope) => tokenRoutes(scope, context));
+    if (controls && options.testControls?.http) await fastify.register(async (scope) => testControlRoutes(scope, controls));
 
     return {
       fastify,
       store,
       context,
       startup,
+      ...(controls ? { controls } : {}),
       async listen() {
         await fastify.listen({ port: config.port, host: config.host });
         const { port } = fastify.server.address() as AddressInfo;

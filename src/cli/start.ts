@@ -3,6 +3,7 @@
 import { buildApp } from '../app.js';
 import { loadConfig } from '../config/index.js';
 import { DEMO_SEED, loadSeedFile, parseSeed } from '../config/seed.js';
+import { createTestClock } from '../fixture/clock.js';
 import { createLogger } from '../logger.js';
 import { startupBanner } from './banner.js';
 
@@ -12,7 +13,12 @@ export async function start(env: Record<string, string | undefined>): Promise<vo
   const seed = config.seedPath
     ? { value: loadSeedFile(config.seedPath), onlyIfEmpty: false }
     : { value: parseSeed(DEMO_SEED, 'built-in demo seed'), onlyIfEmpty: true };
-  const app = await buildApp(config, { logger, seed });
+  const app = await buildApp(config, {
+    logger,
+    seed,
+    ...(config.testControl ? { testControls: { clock: createTestClock(), http: true } } : {}),
+  });
+  if (config.testControl) logger.warn('TEST_CONTROL=1: /_emulator/* lets anyone mint tokens and reset data; never use it in production');
   const issuer = await app.listen();
   if (config.logLevel !== 'silent') process.stdout.write(startupBanner(app, issuer) + '\n');
   logger.info({ issuer, database: config.databasePath }, 'started');

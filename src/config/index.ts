@@ -33,6 +33,10 @@ const envSchema = z.object({
     .describe("The environment client's secret; stored hashed"),
   DATA_DIR: z.string().min(1).default('./data').describe('Folder of the SQLite database'),
   SEED: z.string().min(1).optional().describe('Path to a JSON or YAML seed file, applied at every start'),
+  TEST_CONTROL: z
+    .enum(['0', '1', 'true', 'false'], { error: 'must be 1 or 0' })
+    .default('0')
+    .describe('1 serves the test controls at /_emulator/* (reset, tokens, clock, requests); never in production'),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info').describe('pino log level'),
 });
 
@@ -54,6 +58,8 @@ export interface Config {
   databasePath: string;
   seedPath?: string;
   logLevel: LogLevel;
+  /** Serve /_emulator/* test controls. */
+  testControl: boolean;
 }
 
 export class ConfigError extends Error {
@@ -88,6 +94,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     databasePath: join(dataDir, 'emulator.sqlite'),
     ...(e.SEED ? { seedPath: resolve(cwd, e.SEED) } : {}),
     logLevel: e.LOG_LEVEL,
+    testControl: e.TEST_CONTROL === '1' || e.TEST_CONTROL === 'true',
   };
 }
 

@@ -21,28 +21,50 @@ export interface AccessTokenClaims {
 // Custom claims may add to a token, never rewrite what identifies or bounds it.
 const REGISTERED = new Set(['iss', 'sub', 'client_id', 'aud', 'oid', 'scope', 'scopes', 'jti', 'iat', 'nbf', 'exp', 'resid', 'sid']);
 
-export function clientCredentialsClaims(input: {
+export interface AccessTokenInput {
   issuer: string;
-  client: Client;
+  subject: string;
+  clientId: string;
+  audience: string[];
+  organizationId?: string;
   scopes: string[];
   now: number; // epoch seconds
-}): AccessTokenClaims {
-  const { issuer, client, scopes, now } = input;
+  lifetime: number; // seconds
+  customClaims?: { key: string; value: unknown }[];
+}
+
+export function accessTokenClaims(input: AccessTokenInput): AccessTokenClaims {
   const claims: AccessTokenClaims = {
-    iss: issuer,
-    sub: client.clientId,
-    client_id: client.clientId,
-    ...(client.audience.length > 0 ? { aud: [...client.audience] } : {}),
-    ...(client.organizationId ? { oid: client.organizationId } : {}),
-    scope: scopes.join(' '),
-    scopes,
+    iss: input.issuer,
+    sub: input.subject,
+    client_id: input.clientId,
+    ...(input.audience.length > 0 ? { aud: [...input.audience] } : {}),
+    ...(input.organizationId ? { oid: input.organizationId } : {}),
+    scope: input.scopes.join(' '),
+    scopes: [...input.scopes],
     jti: newId('token'),
-    iat: now,
-    nbf: now,
-    exp: now + client.expiry,
+    iat: input.now,
+    nbf: input.now,
+    exp: input.now + input.lifetime,
   };
-  for (const { key, value } of client.customClaims) {
+  for (const { key, value } of input.customClaims ?? []) {
     if (!REGISTERED.has(key)) claims[key] = value;
   }
   return claims;
+}
+
+/** An M2M token: the client is its own subject. */
+export function clientCredentialsClaims(input: { issuer: string; client: Client; scopes: string[]; now: number }): AccessTokenClaims {
+  const { client } = input;
+  return accessTokenClaims({
+    issuer: input.issuer,
+    subject: client.clientId,
+    clientId: client.clientId,
+    audience: client.audience,
+    ...(client.organizationId ? { organizationId: client.organizationId } : {}),
+    scopes: input.scopes,
+    now: input.now,
+    lifetime: client.expiry,
+    customClaims: client.customClaims,
+  });
 }

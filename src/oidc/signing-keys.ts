@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { importJWK, type JWK } from 'jose';
 import { newId } from '../store/ids.js';
 import type { SigningKeyRepository } from '../store/signing-keys.js';
+import { FIXED_TEST_KEY, FIXED_TEST_KID, FOREIGN_TEST_KID } from './test-keys.js';
 
 export interface PublicJwk {
   use: 'sig';
@@ -34,14 +35,34 @@ export interface KeySet {
 
 const generateRsa = promisify(generateKeyPair);
 
-export async function loadOrCreateKeySet(repo: SigningKeyRepository): Promise<KeySet> {
+export interface KeyOptions {
+  /** Use the package's pre-generated test key instead of generating one (fixtures only). */
+  fixedTestKey?: boolean;
+  /** Only fixtures may sign with the test keys, which are public. */
+  allowTestKeys?: boolean;
+}
+
+export class TestKeyRefused extends Error {
+  constructor() {
+    super('the database holds the public test signing key of a fixture; refusing to sign with it outside a fixture');
+    this.name = 'TestKeyRefused';
+  }
+}
+
+const isTestKid = (kid: string) => kid === FIXED_TEST_KID || kid === FOREIGN_TEST_KID;
+
+export async function loadOrCreateKeySet(repo: SigningKeyRepository, options: KeyOptions = {}): Promise<KeySet> {
   let stored = repo.list();
+  if (stored.length === 0 && options.fixedTestKey) {
+    if (!options.allowTestKeys) throw new TestKeyRefused();
+    storeKey(repo, FIXED_TEST_KID, FIXED_TEST_KEY);
+    stored = repo.list();
+  }
+  if (!options.allowTestKeys && stored.some((k) => isTestKid(k.kid))) throw new TestKeyRefused();
   if (stored.length === 0) {
     const { privateKey } = await generateRsa('rsa', { modulusLength: 2048 });
     const jwk = privateKey.export({ format: 'jwk' });
-    const kid = newId('signingKey');
-    const publicJwk: PublicJwk = { use: 'sig', kty: 'RSA', kid, alg: 'RS256', n: jwk.n!, e: jwk.e! };
-    repo.add({ kid, alg: 'RS256', privateJwk: { ...jwk, kid, alg: 'RS256', use: 'sig' }, publicJwk: { ...publicJwk } });
+    storeKey(repo, newId('signingKey'), jwk as JWK);
     stored = repo.list();
   }
   const all = await Promise.all(
@@ -59,4 +80,10 @@ export async function loadOrCreateKeySet(repo: SigningKeyRepository): Promise<Ke
   // The newest key signs; older ones stay published so tokens they signed still verify.
   const current = all[all.length - 1]!;
   return { current, all, jwks: { keys: all.map((k) => k.publicJwk) } };
+}
+
+// The published form, in the order Scalekit's /keys lists the fields.
+function storeKey(repo: SigningKeyRepository, kid: string, jwk: JWK): void {
+  const publicJwk: PublicJwk = { use: 'sig', kty: 'RSA', kid, alg: 'RS256', n: jwk.n!, e: jwk.e! };
+  repo.add({ kid, alg: 'RS256', privateJwk: { ...jwk, kid, alg: 'RS256', use: 'sig' }, publicJwk: { ...publicJwk } });
 }

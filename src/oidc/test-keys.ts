@@ -1,0 +1,38 @@
+// Pre-generated RSA keys for fixtures started with keys: 'fixed' (no key generation, so a start
+// takes milliseconds). They are public in this package, so they are never valid outside tests: a server
+// not started as a fixture refuses to load them (see oidc/signing-keys.ts).
+import type { JWK } from 'jose';
+
+export const FIXED_TEST_KID = 'snk_99999999999999901';
+/** Signs tokens a test wants rejected as 'unknown kid': never published in /keys. */
+export const FOREIGN_TEST_KID = 'snk_99999999999999902';
+
+export const FIXED_TEST_KEY: JWK = {
+  kty: 'RSA',
+  n: 'j1_NHc6i__6dXooNaX7adicmO3UXUTTS3KxFZPc0ShwD9euZAWt2h0QsyjLji4Te3uZ-09XSJKD4i69W__R7bMoVP0Nid9y13o3QXzIIdPNntjpOvO9Xr-IkB-WU0LVD9d-g_AHZ2x-THmwSlhd0Y1YkdxZUBYjZVlgaW9RMaT9pJUTA1MYjVtKdUr1NLF-s_13eQFKhzO6nTihLgTIzYZPY6feXS5-6qBF3dKA-f8Rz4TrmvWAIhiuezdctmvizr0Nx1hCexAiWypi1d4DCMyj3t0B5i49xRkBXD8rNIsEAXnhvaOq1K4uX8qzHo1ce1LzCrhpW_CS7ra8lVpreyQ',
+  e: 'AQAB',
+  d: 'EIM8IH64DzvH7CeCO_A8QPdpU9e8g8HNt1Sv-VzvTMnFOwGTcbJqyFF1xyPtSRhYgtuRJ9ysg0N23L-pCXmi7Xio0cx0_tEQsT0sDoq4pp-SBk7Y2rHGK5-j_rTWWuNFnH_RDrU33iDY1Nwll9vDr90v_fc4XhrQzT0AbCsbUdOrqxG4de9oH6g_bJNWhFvx4zsJGpoA_TBAveC-TLoNITYcGlodd8ES3-0CepvxiLn6fgNQZz837QmM-0sHAoNs5UixVg9vJfiB0LirEmTsU-sg03crOEmmMMIqwXrhjMBAeXJKWwCrKIIJ4R7WaSpUrPWBDfccXBoGBUYzrZQXwQ',
+  p: 'wBcEikOVGwyCuWwAeapUImC4ddALMv6hJ3_sdrKFEzSKgJVVt0Ji5M6zLtJdr0eb8RAbbwNG7-jhSjvCzxS8fpXs-bAPk75fQ0QLZyLwdhA2WjLvboC0hLkQIHKM1y_HZM2gva2yt0BmD0JgG_W4Hw79jsek6T00ttBBjCmeKA0',
+  q: 'vxN-opF3pOEottUkpAkVgSav18Objx8d83Sk9zdl1qujR8OH-B7-Vxqgitnvqcl42eoGJutbduSZoD48_ZtztugJmBJxMnP4BO8Qxb9VDhvpXWUdIMRqX6ZGNSJGIjA8CsDo7jGv-2_JVh022C0fASc3VW1wmf_XHs0BTikPhq0',
+  dp: 't5BHgml6_9JAyjjva1Td-cw7-jnJuf2iu0CAFB4dFXFMOfx7YRlLsCPnD4Nwi6P-3arqzHdxPqppQKtDSukiCEX1o9YfzKxMFNfdnb3B1NFBX4j1TcAowfyn8JoHBUxfW3E1fo2TD5O29DYV6iIyxVtp6xvV-B3JVjpFqU_MF7E',
+  dq: 'Fmft0JhoREBW6uGhk06xY9yqgA2i_yxx8at68LZhTcQAuJiYKCNSRdqMetvFe85xSnRj1kqBBjcWQLErq71_2zHodhmrhnQM4F88Q0QFcEsbmWUS_lWp959i2jYzrSykzcoDRnMzJLPeEygH11-rJBJ6LZ1Qt-5FRopZndW4yV0',
+  qi: 'FFuA_5n6ogEgb3iJY25ykRHYryODTnTLfkmTDwutEBxCTMZwVTYOgN2L8e7SNqjUmpQZ-cgHmpk1N_h5hS3QwwtcHZP6zuH4slqhZhnWhmhqBZhlJrPx5ZdIjZ8fp0LmtZ6fh0TP5pS1PycvTqwioGzapHisyDQwyUv8KKHV-c0',
+  kid: 'snk_99999999999999901',
+  alg: 'RS256',
+  use: 'sig'
+};
+
+export const FOREIGN_TEST_KEY: JWK = {
+  kty: 'RSA',
+  n: 'tMVlLt3yU5DEuizEA_U5JGsbk5fODneR8eXHGTT27JiupH6zOBbP3bL7vIEUDXFWhZZE5X1GVQ690LTmF8fYWi2RagqRLG781OGHkhBdT0aCNQjcuxiHlYNr-D206dSj7x--IEmofPjPJBD9HUOhNzuosllrOYPx5uouTKXmmgWP1a1XDpaWvSDUaezClVriuwqJ5eghMQjtoAhDugqsU2IlQpOAj92skG7uX2tRRNnmVKhtP9LgRkVzq0ZR71zxzLGWRRZqLsXqzeHFf-_-8EMyHkLl28Hw0X_krJK_VY1sGajiGi2exHbk1XMD4Rm0onTdUapFCsMMEhVb05MF5Q',
+  e: 'AQAB',
+  d: 'KrDkbq9NQ4VwpEwepZWj31EpM8-5wspjreY3QSF0QBdlxSTD4_blM8UJdPDh4LPXvFgq4KyXb855ruCN52dTlaZlzU5-DumOLaMubmUNeEOdS_OSF2BZYsqk9Lzz7PYCGh6busnSb-MdnjWh5Seb2uyssCP0ceKSfhdnhEP4w_4uTYTXq3taj81kJx55TzGN3TpQZBuVBO1K9N1Stk0soR9rvvDtAHcepy-K-ha1Oqam1YWEoeKVXRAwbdt_g6H_3IlLOKY_btWVXn79z4x4JjBgVoSDGKQSLo1aZIO7EArTN3thDCSKDkkiChauX6fZ82RIl9rfROPHUW0fzeMDsQ',
+  p: '9OUObMTYssLPB6xrAgYMO5F9pYSaTqbiYQKTha5jF8MTEadm8gPHIptNoTyN1o6K7i4JQiEXTWPid7bAasDAfJwVtyYAhUKqZBqKAjgl_Y2XT2kwNObnfRsB1VFFv4FlW-W0oLEQhwElEn7HqGv8QdAEAR7UGNtUouLP5_ILpHU',
+  q: 'vPfv_00pPb6Afnu5OtpHZRlyAPNn5XH3rPpXolWK4CcPu68LZO3hlTQ_yWbvI6VRvoZ-DU_L114REWYnGHdX3nLDh_zNSeu5AhYnQ_GFqD0BHiruFd7_HeMExBZrnDa4_ouM73Tn0Bm1ADSgJLtroh2EnSCyTXwsgZ6lpuhu7bE',
+  dp: 'cojqfS53VuvLngAir_iaIgYCqLXi4WQlvk9RJZWQ3N0sfvY3LHtd2C6gWQeUIsPZ8FlxlQ8a8eQEWA8N4R-zJtRtR5Irbifmvxi2cSFHi1V8bfR5SlSv8Y__BICVSWLAQAGnv_vwCeQcLZFD2d5fRXx_UvLTKajy5ZeEuys2DL0',
+  dq: 'NBIyLOyLP7td1vyq1v_NCpvPYVmxOHWGJUE6or3lrcy1ticPAbnXHnEuXoYhwXXNp62R0IM7jVYbZ-r5PPGt4dtH7BIKU6ND8MJAAaXtCaX9x91Wi-pN7GNhLdNrxbkCkwnLRTS2qA5dZPgbZOPMTfjKUS3wVA-yh-k6hlqoLpE',
+  qi: 'RDCYL-j5tww6oha1H95lsjffORVhE4Dli7VOGwnmYDvF-VyiT8rIByYzZ0TnWWcKXUVGwGdrH3HA9EsqLejfD6O0bRst8PppRnwZ1KJc2Px3sjJjo6B4FE1rwSQyNI5fMs9uCaZ7SoGnTRucYgrOq4m-aFkulfuMheapdMixqO4',
+  kid: 'snk_99999999999999902',
+  alg: 'RS256',
+  use: 'sig'
+};

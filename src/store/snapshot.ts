@@ -1,0 +1,27 @@
+// A copy of the environment's rows (what a seed makes) that can be put back exactly, secrets
+// included: what a fixture's reset() returns to. Tokens, sessions and grants are dropped on restore.
+import type { Db } from './database.js';
+
+// Parents before children, so foreign keys hold while rows go back in.
+const TABLES = ['organizations', 'resources', 'resource_scopes', 'clients', 'client_secrets', 'users'] as const;
+const DROPPED = ['oidc_payloads', 'issued_tokens'] as const;
+
+export interface Snapshot {
+  restore(): void;
+}
+
+export function takeSnapshot(db: Db): Snapshot {
+  const saved = TABLES.map((table) => ({ table, rows: db.prepare(`SELECT * FROM ${table}`).all() as Record<string, unknown>[] }));
+  return {
+    restore: db.transaction(() => {
+      for (const table of DROPPED) db.prepare(`DELETE FROM ${table}`).run();
+      for (const table of [...TABLES].reverse()) db.prepare(`DELETE FROM ${table}`).run();
+      for (const { table, rows } of saved) {
+        for (const row of rows) {
+          const columns = Object.keys(row);
+          db.prepare(`INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')})`).run(row);
+        }
+      }
+    }),
+  };
+}

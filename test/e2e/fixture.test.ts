@@ -1,0 +1,162 @@
+// The in-process fixture, as a user's test suite uses it.
+import { ScalekitClient } from '@scalekit-sdk/node';
+import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator, withEmulator, type BrokenKind, type Emulator } from '../../src/index.js';
+
+const TODO = 'http://localhost:3002/';
+const AGENT = 'm2morg_10000000000000001';
+
+let em: Emulator;
+let scalekit: ScalekitClient;
+beforeAll(async () => {
+  em = await startEmulator({ keys: 'fixed' });
+  scalekit = new ScalekitClient(em.environment.url, em.environment.clientId, em.environment.clientSecret);
+});
+afterAll(() => em.close());
+
+const tokenFor = async (target: Emulator, form: Record<string, string>) =>
+  fetch(target.urls.token, { method: 'POST', body: new URLSearchParams(form) });
+
+describe('startEmulator()', () => {
+  it('starts bare with the demo seed, its URLs and credentials usable at once', async () => {
+    const res = await tokenFor(em, { grant_type: 'client_credentials', client_id: AGENT, client_secret: em.clientSecret(AGENT) });
+    expect(res.status).toBe(200);
+    const { access_token } = (await res.json()) as { access_token: string };
+    await expect(scalekit.validateToken(access_token, { audience: [TODO], requiredScopes: ['todo:read'] })).resolves.toBeTruthy();
+    expect(em.urls.resourceIssuer('res_10000000000000001')).toBe(`${em.url}/resources/res_10000000000000001`);
+  });
+
+  it('starts in well under 60 ms with fixed keys (median of 5)', async () => {
+    const times: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t0 = performance.now();
+      const other = await startEmulator({ keys: 'fixed' });
+      times.push(performance.now() - t0);
+      await other.close();
+    }
+    times.sort((a, b) => a - b);
+    expect(times[2]).toBeLessThan(60);
+  });
+
+  it('runs several emulators in one process, fully independent', async () => {
+    const a = await startEmulator({ keys: 'fixed' });
+    const b = await startEmulator();
+    try {
+      expect(a.url).not.toBe(b.url);
+      expect(a.environment.clientId).not.toBe(b.environment.clientId);
+      const kidA = ((await (await fetch(a.urls.keys)).json()) as { keys: { kid: string }[] }).keys[0]!.kid;
+      const kidB = ((await (await fetch(b.urls.keys)).json()) as { keys: { kid: string }[] }).keys[0]!.kid;
+      expect(kidA).not.toBe(kidB);
+      // a's secret is not b's
+      const res = await tokenFor(b, { grant_type: 'client_credentials', client_id: AGENT, client_secret: a.clientSecret(AGENT) });
+      expect(res.status).toBe(401);
+      a.clock.advance('1d');
+      expect(Math.abs(b.clock.now() - Date.now())).toBeLessThan(1000);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('withEmulator closes the emulator even when the test throws', async () => {
+    let url = '';
+    await expect(
+      withEmulator({ keys: 'fixed' }, async (e) => {
+        url = e.url;
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    await expect(fetch(`${url}/health`)).rejects.toThrow();
+  });
+});
+
+describe('mintToken()', () => {
+  it('mints a token the Scalekit SDK accepts, for a client and a resource', async () => {
+    const token = await em.mintToken({ clientId: AGENT, resource: 'res_10000000000000001', scopes: ['todo:read'], claims: { team: 'qa' } });
+    const claims = await scalekit.validateToken<Record<string, unknown>>(token, { audience: [TODO], requiredScopes: ['todo:read'] });
+    expect(claims).toMatchObject({ sub: AGENT, aud: [TODO, 'res_10000000000000001'], resid: 'res_10000000000000001', scopes: ['todo:read'], team: 'qa' });
+  });
+
+  it('honours expiresIn as seconds or a duration', async () => {
+    for (const [expiresIn, seconds] of [[90, 90], ['15m', 900]] as const) {
+      const p = decodeJwt(await em.mintToken({ expiresIn }));
+      expect(p.exp! - p.iat!).toBe(seconds);
+    }
+  });
+
+  const verify = async (token: string) => {
+    const jwks = createLocalJWKSet((await (await fetch(em.urls.keys)).json()) as { keys: [] });
+    return jwtVerify(token, jwks, { issuer: em.url, audience: TODO });
+  };
+
+  it.each<[BrokenKind, RegExp]>([
+    ['expired', /"exp" claim timestamp check failed/],
+    ['not-yet-valid', /"nbf" claim timestamp check failed/],
+    ['wrong-audience', /unexpected "aud" claim value/],
+    ['wrong-issuer', /unexpected "iss" claim value/],
+    ['bad-signature', /signature verification failed/],
+    ['unknown-kid', /no applicable key found/],
+    ['alg-none', /Unsupported "alg"|alg/i],
+  ])('broken: %s is rejected by a standard verifier', async (broken, message) => {
+    await expect(verify(await em.mintToken({ clientId: AGENT, broken }))).rejects.toThrow(message);
+  });
+
+  it('broken: missing-scopes verifies but fails the SDK scope check', async () => {
+    const token = await em.mintToken({ clientId: AGENT, broken: 'missing-scopes' });
+    await verify(token);
+    expect(decodeJwt(token)).not.toHaveProperty('scopes');
+    await expect(scalekit.validateToken(token, { audience: [TODO], requiredScopes: ['todo:read'] })).rejects.toThrow(/scope/i);
+  });
+
+  it('unknown-kid is signed with a key /keys never lists', async () => {
+    const token = await em.mintToken({ broken: 'unknown-kid' });
+    const { keys } = (await (await fetch(em.urls.keys)).json()) as { keys: { kid: string }[] };
+    expect(keys.map((k) => k.kid)).not.toContain(decodeProtectedHeader(token).kid);
+  });
+
+  it('rejects an unknown resource with a clear error', async () => {
+    await expect(em.mintToken({ resource: 'res_404' })).rejects.toThrow(/no MCP server res_404/);
+  });
+});
+
+describe('clock', () => {
+  it("moves the iat/exp of issued tokens, so an SDK sees them expire without sleeping", async () => {
+    em.clock.set(Date.now() - 2 * 3600_000); // two hours ago
+    try {
+      const res = await tokenFor(em, { grant_type: 'client_credentials', client_id: AGENT, client_secret: em.clientSecret(AGENT) });
+      const { access_token } = (await res.json()) as { access_token: string };
+      expect(decodeJwt(access_token).exp! * 1000).toBeLessThan(Date.now());
+      await expect(scalekit.validateToken(access_token, { audience: [TODO] })).rejects.toThrow(/exp/);
+    } finally {
+      em.clock.reset();
+    }
+  });
+
+  it('advance() parses durations and rejects nonsense', () => {
+    const before = em.clock.now();
+    expect(em.clock.advance('2h') - before).toBeGreaterThanOrEqual(2 * 3600_000);
+    em.clock.reset();
+    expect(() => em.clock.advance('soon')).toThrow(/not a duration/);
+  });
+});
+
+describe('requests() and reset()', () => {
+  it('records requests with parameters but never secrets', async () => {
+    await em.reset();
+    await tokenFor(em, { grant_type: 'client_credentials', client_id: AGENT, client_secret: em.clientSecret(AGENT), scope: 'todo:read' });
+    const [req] = em.requests();
+    expect(req).toMatchObject({ method: 'POST', path: '/oauth/token', status: 200, params: { grant_type: 'client_credentials', client_id: AGENT, scope: 'todo:read' } });
+    expect(JSON.stringify(em.requests())).not.toContain(em.clientSecret(AGENT));
+  });
+
+  it('reset() forgets requests and clock moves, and keeps the seeded secrets', async () => {
+    await tokenFor(em, { grant_type: 'client_credentials', client_id: AGENT, client_secret: em.clientSecret(AGENT) });
+    em.clock.advance('1h');
+    await em.reset();
+    expect(em.requests()).toEqual([]);
+    expect(Math.abs(em.clock.now() - Date.now())).toBeLessThan(1000);
+    const res = await tokenFor(em, { grant_type: 'client_credentials', client_id: AGENT, client_secret: em.clientSecret(AGENT) });
+    expect(res.status).toBe(200);
+  });
+});
