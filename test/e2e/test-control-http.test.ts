@@ -1,0 +1,91 @@
+// The fixture's controls over HTTP (TEST_CONTROL=1), as a non-JavaScript test suite would use them,
+// and the refusal of the public test key outside a fixture.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decodeJwt } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config/index.js';
+import { createLogger } from '../../src/logger.js';
+import { startEmulator } from '../../src/index.js';
+import { failingStart, startCli, type RunningCli } from '../helpers/cli.js';
+
+let dir: string;
+let cli: RunningCli;
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'emulator-control-'));
+  cli = await startCli({ DATA_DIR: dir, TEST_CONTROL: '1' });
+});
+afterAll(async () => {
+  await cli.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const post = (path: string, body: unknown) =>
+  fetch(`${cli.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+describe('TEST_CONTROL=1: /_emulator/*', () => {
+  it('POST /_emulator/tokens mints a token, and a broken one on request', async () => {
+    const ok = await post('/_emulator/tokens', { clientId: 'm2morg_10000000000000001', scopes: ['todo:read'] });
+    expect(ok.status).toBe(200);
+    const { access_token } = (await ok.json()) as { access_token: string };
+    expect(decodeJwt(access_token)).toMatchObject({ sub: 'm2morg_10000000000000001', scopes: ['todo:read'] });
+    const expired = (await (await post('/_emulator/tokens', { broken: 'expired' })).json()) as { access_token: string };
+    expect(decodeJwt(expired.access_token).exp! * 1000).toBeLessThan(Date.now());
+  });
+
+  it('answers 400 invalid_request for an unknown broken kind or field', async () => {
+    for (const body of [{ broken: 'melted' }, { colour: 'red' }, { resource: 'res_404' }]) {
+      const res = await post('/_emulator/tokens', body);
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: string }).error).toBe('invalid_request');
+    }
+  });
+
+  it('POST /_emulator/clock moves the time of minted tokens', async () => {
+    const res = await post('/_emulator/clock', { advance: '2h' });
+    expect(res.status).toBe(200);
+    const { epoch_ms } = (await res.json()) as { epoch_ms: number };
+    expect(epoch_ms - Date.now()).toBeGreaterThan(2 * 3600_000 - 5000);
+    const { access_token } = (await (await post('/_emulator/tokens', {})).json()) as { access_token: string };
+    expect(decodeJwt(access_token).iat! * 1000).toBeGreaterThan(Date.now() + 3600_000);
+    expect((await post('/_emulator/clock', { advance: 'later' })).status).toBe(400);
+    await post('/_emulator/clock', { reset: true });
+  });
+
+  it('GET /_emulator/requests lists requests; POST /_emulator/reset clears them', async () => {
+    await fetch(`${cli.url}/keys`);
+    const list = (await (await fetch(`${cli.url}/_emulator/requests`)).json()) as { requests: { path: string }[] };
+    expect(list.requests.map((r) => r.path)).toContain('/keys');
+    expect((await post('/_emulator/reset', {})).status).toBe(200);
+    const after = (await (await fetch(`${cli.url}/_emulator/requests`)).json()) as { requests: { path: string }[] };
+    expect(after.requests.map((r) => r.path)).toEqual(['/_emulator/requests']);
+  });
+});
+
+describe('without TEST_CONTROL', () => {
+  it('serves no /_emulator/* route', async () => {
+    const plain = await startCli({ DATA_DIR: join(dir, 'plain') });
+    try {
+      expect((await fetch(`${plain.url}/_emulator/requests`)).status).toBe(404);
+      expect((await fetch(`${plain.url}/_emulator/tokens`, { method: 'POST' })).status).toBe(404);
+    } finally {
+      await plain.stop();
+    }
+  });
+
+  it('refuses to start on a database that holds the fixture test key', async () => {
+    const file = join(dir, 'fixture-db');
+    const em = await startEmulator({ keys: 'fixed', database: join(file, 'emulator.sqlite') });
+    await em.close();
+    const { code, output } = await failingStart({ DATA_DIR: file });
+    expect(code).toBe(1);
+    expect(output).toMatch(/public test signing key/);
+  });
+
+  it('buildApp refuses keys: fixed unless the caller is a fixture', async () => {
+    const config = loadConfig({ PORT: '0', DATA_DIR: join(dir, 'refuse') });
+    await expect(buildApp(config, { logger: createLogger('silent'), keys: 'fixed' })).rejects.toThrow(/public test signing key/);
+  });
+});
