@@ -176,8 +176,21 @@ describe('an empty string counts as unset', () => {
 describe('configDescriptions', () => {
   it('describes every variable loadConfig reads', () => {
     expect(Object.keys(configDescriptions).sort()).toEqual(
-      ['DATA_DIR', 'HOST', 'LOG_LEVEL', 'PORT', 'SCALEKIT_CLIENT_ID', 'SCALEKIT_CLIENT_SECRET', 'SCALEKIT_ENVIRONMENT_URL', 'SEED'],
+      ['DATA_DIR', 'HOST', 'LOG_LEVEL', 'PORT', 'SCALEKIT_CLIENT_ID', 'SCALEKIT_CLIENT_SECRET', 'SCALEKIT_ENVIRONMENT_URL', 'SEED', 'TEST_CONTROL'],
     );
     for (const text of Object.values(configDescriptions)) expect(text).toBeTruthy();
+  });
+});
+
+describe('TEST_CONTROL', () => {
+  it('is off by default and on for 1 or true', () => {
+    expect(loadConfig({}).testControl).toBe(false);
+    expect(loadConfig({ TEST_CONTROL: '1' }).testControl).toBe(true);
+    expect(loadConfig({ TEST_CONTROL: 'true' }).testControl).toBe(true);
+    expect(loadConfig({ TEST_CONTROL: '0' }).testControl).toBe(false);
+  });
+
+  it('names the variable for any other value', () => {
+    expect(() => loadConfig({ TEST_CONTROL: 'yes' })).toThrow(/TEST_CONTROL: must be 1 or 0/);
   });
 });

@@ -1,0 +1,61 @@
+// Pattern 2: an M2M agent. It gets its own token by client credentials and calls MCP tools with it.
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { TokenCache } from './token-cache.js';
+
+export interface AgentOptions {
+  environmentUrl: string;
+  clientId: string;
+  clientSecret: string;
+  scopes?: string;
+  /** The MCP endpoint, e.g. http://localhost:3002/mcp */
+  mcpServerUrl: string;
+  /** Used for token requests (tests count them). */
+  fetch?: typeof fetch;
+  now?: () => number;
+}
+
+export interface Agent {
+  tokens: TokenCache;
+  /** Calls a tool and returns its text output. */
+  callTool(name: string, args?: Record<string, unknown>): Promise<string>;
+  close(): Promise<void>;
+}
+
+export function tokenCacheFor(options: Omit<AgentOptions, 'mcpServerUrl'>): TokenCache {
+  return new TokenCache({
+    tokenUrl: `${options.environmentUrl.replace(/\/$/, '')}/oauth/token`,
+    clientId: options.clientId,
+    clientSecret: options.clientSecret,
+    scope: options.scopes,
+    fetch: options.fetch,
+    now: options.now,
+  });
+}
+
+export function connectAgent(options: AgentOptions): Promise<Agent> {
+  return connectWithTokens(options.mcpServerUrl, tokenCacheFor(options));
+}
+
+export async function connectWithTokens(mcpServerUrl: string, tokens: TokenCache): Promise<Agent> {
+  // A fetch that sets the current token on every MCP request, so one connection outlives a token.
+  const transport = new StreamableHTTPClientTransport(new URL(mcpServerUrl), {
+    fetch: async (url, init) => {
+      const headers = new Headers(init?.headers);
+      headers.set('authorization', `Bearer ${await tokens.get()}`);
+      return fetch(url, { ...init, headers });
+    },
+  });
+  const client = new Client({ name: 'todo-agent', version: '1.0.0' });
+  await client.connect(transport);
+  return {
+    tokens,
+    async callTool(name, args = {}) {
+      const result = await client.callTool({ name, arguments: args });
+      const text = (result.content as { type: string; text?: string }[]).map((c) => c.text ?? '').join('\n');
+      if (result.isError) throw new Error(`${name} failed: ${text}`);
+      return text;
+    },
+    close: () => client.close(),
+  };
+}

@@ -1,0 +1,54 @@
+// Client-credentials tokens from Scalekit's /oauth/token, reused until 60 s before they expire.
+export interface TokenCacheOptions {
+  /** `<SCALEKIT_ENVIRONMENT_URL>/oauth/token` */
+  tokenUrl: string;
+  clientId: string;
+  clientSecret: string;
+  /** Space-separated; omitted means all of the client's scopes. */
+  scope?: string;
+  fetch?: typeof fetch;
+  /** Milliseconds since the epoch; injectable so tests can move time. */
+  now?: () => number;
+}
+
+const REFRESH_MARGIN_MS = 60_000;
+
+export class TokenCache {
+  private token?: { value: string; refreshAt: number };
+  private pending?: Promise<string>;
+
+  constructor(private readonly options: TokenCacheOptions) {}
+
+  /** A valid access token, fetched only when none is cached or it is about to expire. */
+  async get(): Promise<string> {
+    if (this.token && this.now() < this.token.refreshAt) return this.token.value;
+    // Concurrent callers share one token request.
+    this.pending ??= this.fetchToken().finally(() => (this.pending = undefined));
+    return this.pending;
+  }
+
+  /** Forget the cached token, e.g. after the server rejected it. */
+  clear(): void {
+    this.token = undefined;
+  }
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
+  private async fetchToken(): Promise<string> {
+    const { tokenUrl, clientId, clientSecret, scope } = this.options;
+    const requestedAt = this.now();
+    const res = await (this.options.fetch ?? fetch)(tokenUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, ...(scope ? { scope } : {}) }),
+    });
+    const body = (await res.json()) as { access_token?: string; expires_in?: number; error?: string; error_description?: string };
+    if (!res.ok || !body.access_token) {
+      throw new Error(`token request failed (${res.status}): ${body.error ?? 'no access_token'} ${body.error_description ?? ''}`.trim());
+    }
+    this.token = { value: body.access_token, refreshAt: requestedAt + (body.expires_in ?? 0) * 1000 - REFRESH_MARGIN_MS };
+    return body.access_token;
+  }
+}

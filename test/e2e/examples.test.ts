@@ -1,0 +1,263 @@
+// The examples (examples/*) against the real emulator over real HTTP, with the real MCP SDK client and
+// @scalekit-sdk/node, seeded with examples/seed.yaml: what `SEED=examples/seed.yaml npm start` serves.
+import { readFileSync } from 'node:fs';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { connectAgent } from '../../examples/agent/agent.js';
+import { createBackend } from '../../examples/cascading-backend/server.js';
+import { createPlannerServer } from '../../examples/mcp-to-mcp/server.js';
+import type { HttpApp } from '../../examples/shared/http.js';
+import { metadataFromEnv } from '../../examples/shared/mcp-auth.js';
+import { createTodoServer } from '../../examples/todo-mcp-server/server.js';
+import type { SeedInput } from '../../src/config/seed.js';
+import { ENV_CLIENT, startTestServer, tokenRequest, type TestServer } from '../helpers/server.js';
+
+const seed = parse(readFileSync(new URL('../../examples/seed.yaml', import.meta.url), 'utf8')) as SeedInput;
+const client = (id: string) => {
+  const c = seed.clients?.find((x) => x.client_id === id);
+  return { id, secret: c!.plain_secret! };
+};
+const AGENT = client('m2morg_10000000000000002');
+const READER = client('m2morg_10000000000000003');
+const PLANNER = client('m2morg_10000000000000004');
+const CALLER = client('m2morg_10000000000000005'); // may call the planner only
+// The registered Server URLs (token audiences). The examples listen on random ports, so these are
+// passed to them explicitly rather than derived from where they listen.
+const TODO_AUDIENCE = 'http://localhost:3002/';
+const PLANNER_AUDIENCE = 'http://localhost:3003/';
+
+let emulator: TestServer;
+let todo: HttpApp;
+let planner: HttpApp;
+let backend: HttpApp;
+const toolCalls: { tool: string; clientId: string }[] = [];
+
+beforeAll(async () => {
+  emulator = await startTestServer({ seed });
+  const scalekit = { environmentUrl: emulator.url, clientId: ENV_CLIENT.id, clientSecret: ENV_CLIENT.secret };
+  backend = createBackend({ environmentUrl: emulator.url, issuer: emulator.url, audience: TODO_AUDIENCE });
+  await backend.listen();
+  todo = createTodoServer({
+    scalekit,
+    serverUrl: TODO_AUDIENCE,
+    metadata: metadataFromEnv({ SCALEKIT_ENVIRONMENT_URL: emulator.url }, TODO_AUDIENCE, { resourceId: 'res_10000000000000001', scopes: ['todo:read', 'todo:write'] }),
+    backendUrl: backend.url,
+    onToolCall: (call) => toolCalls.push(call),
+  });
+  await todo.listen();
+  planner = createPlannerServer({
+    scalekit,
+    serverUrl: PLANNER_AUDIENCE,
+    metadata: metadataFromEnv({ SCALEKIT_ENVIRONMENT_URL: emulator.url, SCALEKIT_RESOURCE_ID: 'res_10000000000000002' }, PLANNER_AUDIENCE, { resourceId: '', scopes: ['plan:read'] }),
+    todo: { mcpServerUrl: `${todo.url}/mcp`, clientId: PLANNER.id, clientSecret: PLANNER.secret, scopes: 'todo:read' },
+  });
+  await planner.listen();
+});
+afterAll(async () => {
+  await Promise.all([planner?.close(), todo?.close(), backend?.close()]);
+  await emulator?.close();
+});
+beforeEach(() => {
+  toolCalls.length = 0;
+});
+
+async function tokenFor(c: { id: string; secret: string }, scope?: string): Promise<string> {
+  const res = await tokenRequest(emulator.url, { grant_type: 'client_credentials', client_id: c.id, client_secret: c.secret, ...(scope ? { scope } : {}) });
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { access_token: string }).access_token;
+}
+
+const listTodos = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'list_todos', arguments: {} } };
+function postMcp(url: string, body: unknown, token?: string): Promise<Response> {
+  return fetch(`${url}/mcp`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: JSON.stringify(body),
+  });
+}
+
+describe('todo MCP server: protected resource', () => {
+  it('serves its PRM at both well-known URLs; authorization_servers[0] is the emulator issuer found by RFC 8414 path insertion', async () => {
+    const root = await fetch(`${todo.url}/.well-known/oauth-protected-resource`);
+    const mcp = await fetch(`${todo.url}/.well-known/oauth-protected-resource/mcp`);
+    expect([root.status, mcp.status]).toEqual([200, 200]);
+    expect(root.headers.get('access-control-allow-origin')).toBe('*');
+    const prm = (await root.json()) as { authorization_servers: string[] };
+    expect(await mcp.json()).toEqual(prm);
+    expect(prm).toEqual({
+      authorization_servers: [`${emulator.url}/resources/res_10000000000000001`],
+      bearer_methods_supported: ['header'],
+      resource: TODO_AUDIENCE,
+      resource_documentation: `${TODO_AUDIENCE}docs`,
+      scopes_supported: ['todo:read', 'todo:write'],
+    });
+
+    const issuer = new URL(prm.authorization_servers[0]!);
+    const metadata = await fetch(`${issuer.origin}/.well-known/oauth-authorization-server${issuer.pathname}`);
+    expect(metadata.status).toBe(200);
+    const doc = (await metadata.json()) as { issuer: string; scopes_supported: string[] };
+    expect(doc.issuer).toBe(prm.authorization_servers[0]);
+    expect(doc.scopes_supported).toEqual(['todo:read', 'todo:write']);
+  });
+
+  it('answers GET /health', async () => {
+    const res = await fetch(`${todo.url}/health`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ok' });
+  });
+
+  it('answers 401 with realm and resource_metadata, and no error code, when no token is sent', async () => {
+    const res = await postMcp(todo.url, listTodos);
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toBe(
+      'Bearer realm="OAuth", resource_metadata="http://localhost:3002/.well-known/oauth-protected-resource"',
+    );
+    // The MCP SDK client without credentials cannot even initialize.
+    const sdk = new Client({ name: 'anonymous', version: '1.0.0' });
+    await expect(sdk.connect(new StreamableHTTPClientTransport(new URL(`${todo.url}/mcp`)))).rejects.toMatchObject({ code: 401 });
+  });
+
+  it('answers 401 invalid_token to a garbage token', async () => {
+    const res = await postMcp(todo.url, listTodos, 'not-a-jwt');
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toMatch(/^Bearer realm="OAuth", error="invalid_token", resource_metadata="[^"]+"$/);
+  });
+
+  it("answers 401 invalid_token to a valid token for another audience (the planner's)", async () => {
+    const res = await postMcp(todo.url, listTodos, await tokenFor(CALLER));
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toContain('error="invalid_token"');
+  });
+
+  it('answers 405 with a JSON-RPC error to GET and DELETE /mcp', async () => {
+    for (const method of ['GET', 'DELETE']) {
+      const res = await fetch(`${todo.url}/mcp`, { method, headers: { authorization: `Bearer ${await tokenFor(AGENT)}` } });
+      expect(res.status).toBe(405);
+      expect(await res.json()).toMatchObject({ jsonrpc: '2.0', error: { code: -32000 } });
+    }
+  });
+
+  it('lets a read-only token initialize, list tools and list todos, and answers 403 insufficient_scope to add_todo', async () => {
+    const tools = await postMcp(todo.url, { jsonrpc: '2.0', id: 1, method: 'tools/list' }, await tokenFor(READER));
+    expect(tools.status).toBe(200);
+    expect(await tools.text()).toContain('"add_todo"');
+    const reader = await connectAgent({ environmentUrl: emulator.url, clientId: READER.id, clientSecret: READER.secret, mcpServerUrl: `${todo.url}/mcp` });
+    try {
+      expect(JSON.parse(await reader.callTool('list_todos'))).toHaveProperty('todos');
+      await expect(reader.callTool('add_todo', { title: 'nope' })).rejects.toMatchObject({ code: 403 });
+    } finally {
+      await reader.close();
+    }
+    const res = await postMcp(todo.url, { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'add_todo', arguments: { title: 'nope' } } }, await tokenFor(READER));
+    expect(res.status).toBe(403);
+    expect(res.headers.get('www-authenticate')).toBe(
+      'Bearer error="insufficient_scope", scope="todo:write", resource_metadata="http://localhost:3002/.well-known/oauth-protected-resource"',
+    );
+    expect(toolCalls).not.toContainEqual(expect.objectContaining({ tool: 'add_todo' }));
+  });
+});
+
+describe('agent (pattern 2: client credentials)', () => {
+  it('adds and lists todos over MCP with one client-credentials token', async () => {
+    let tokenRequests = 0;
+    const countingFetch: typeof fetch = (input, init) => {
+      tokenRequests++;
+      return fetch(input, init);
+    };
+    const agent = await connectAgent({ environmentUrl: emulator.url, clientId: AGENT.id, clientSecret: AGENT.secret, scopes: 'todo:read todo:write', mcpServerUrl: `${todo.url}/mcp`, fetch: countingFetch });
+    try {
+      expect(JSON.parse(await agent.callTool('add_todo', { title: 'Buy milk' }))).toMatchObject({ title: 'Buy milk' });
+      const listed = JSON.parse(await agent.callTool('list_todos')) as { todos: { title: string }[] };
+      expect(listed.todos.map((t) => t.title)).toContain('Buy milk');
+    } finally {
+      await agent.close();
+    }
+    expect(tokenRequests).toBe(1);
+    expect(toolCalls).toEqual([
+      { tool: 'add_todo', clientId: AGENT.id },
+      { tool: 'list_todos', clientId: AGENT.id },
+    ]);
+  });
+
+  it('reuses its token until 60 s before expires_in runs out, then fetches a new one', async () => {
+    const issued: string[] = [];
+    const countingFetch: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      issued.push(((await res.clone().json()) as { access_token: string }).access_token);
+      return res;
+    };
+    let now = Date.parse('2030-01-01T00:00:00Z');
+    const agent = await connectAgent({ environmentUrl: emulator.url, clientId: AGENT.id, clientSecret: AGENT.secret, mcpServerUrl: `${todo.url}/mcp`, fetch: countingFetch, now: () => now });
+    try {
+      await agent.callTool('list_todos');
+      expect(issued).toHaveLength(1);
+      now += (3600 - 60) * 1000 - 1; // the seeded client's tokens live 3600 s
+      await agent.callTool('list_todos');
+      expect(await agent.tokens.get()).toBe(issued[0]);
+      expect(issued).toHaveLength(1);
+      now += 1;
+      await agent.callTool('list_todos');
+      expect(issued).toHaveLength(2);
+      expect(issued[1]).not.toBe(issued[0]);
+      expect(await agent.tokens.get()).toBe(issued[1]);
+    } finally {
+      await agent.close();
+    }
+  });
+});
+
+describe('mcp-to-mcp (pattern 3b)', () => {
+  it("plan_day reads the todo server with the planner's own token: the todo server sees the planner, not the caller", async () => {
+    const agent = await connectAgent({ environmentUrl: emulator.url, clientId: AGENT.id, clientSecret: AGENT.secret, mcpServerUrl: `${todo.url}/mcp` });
+    await agent.callTool('add_todo', { title: 'Water the plants' }).finally(() => agent.close());
+    toolCalls.length = 0;
+    const caller = await connectAgent({ environmentUrl: emulator.url, clientId: CALLER.id, clientSecret: CALLER.secret, mcpServerUrl: `${planner.url}/mcp` });
+    try {
+      const plan = await caller.callTool('plan_day');
+      expect(plan).toMatch(/^09:00 /);
+      expect(plan).toContain(':00 Water the plants');
+    } finally {
+      await caller.close();
+    }
+    expect(toolCalls).toEqual([{ tool: 'list_todos', clientId: PLANNER.id }]);
+  });
+
+  it("rejects a token meant for the todo server, and the planner's PRM names its own issuer", async () => {
+    const res = await postMcp(planner.url, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'plan_day', arguments: {} } }, await tokenFor(AGENT));
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toContain('resource_metadata="http://localhost:3003/.well-known/oauth-protected-resource"');
+    const prm = (await (await fetch(`${planner.url}/.well-known/oauth-protected-resource`)).json()) as Record<string, unknown>;
+    expect(prm).toMatchObject({ resource: PLANNER_AUDIENCE, authorization_servers: [`${emulator.url}/resources/res_10000000000000002`] });
+  });
+});
+
+describe('cascading backend (pattern 3c)', () => {
+  it("list_todos forwards the caller's token and the backend accepts it", async () => {
+    const agent = await connectAgent({ environmentUrl: emulator.url, clientId: AGENT.id, clientSecret: AGENT.secret, mcpServerUrl: `${todo.url}/mcp` });
+    try {
+      const listed = JSON.parse(await agent.callTool('list_todos')) as { backend: unknown };
+      expect(listed.backend).toEqual({ status: 200, body: { archived: ['Renew passport', 'Book dentist'], client_id: AGENT.id } });
+    } finally {
+      await agent.close();
+    }
+  });
+
+  it('rejects no token (401), a token for another audience (401) and one without todo:read (403)', async () => {
+    const summary = (token?: string) => fetch(`${backend.url}/todos/summary`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+    const none = await summary();
+    expect(none.status).toBe(401);
+    const wrongAudience = await summary(await tokenFor(CALLER));
+    expect(wrongAudience.status).toBe(401);
+    expect(await wrongAudience.json()).toMatchObject({ error: 'invalid_token', error_description: expect.stringMatching(/aud/) });
+    const writeOnly = await summary(await tokenFor(AGENT, 'todo:write'));
+    expect(writeOnly.status).toBe(403);
+    expect(writeOnly.headers.get('www-authenticate')).toBe('Bearer error="insufficient_scope", scope="todo:read"');
+    expect(await writeOnly.json()).toMatchObject({ error: 'insufficient_scope' });
+  });
+});
