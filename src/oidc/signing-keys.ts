@@ -1,8 +1,8 @@
 // The key store: an RSA 2048 key (RS256, kid snk_<digits>) generated on first start, kept in SQLite and
 // loaded unchanged on every start after.
-import { generateKeyPair, type webcrypto } from 'node:crypto';
+import { createPrivateKey, generateKeyPair, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
-import { importJWK, type JWK } from 'jose';
+import type { JWK } from 'jose';
 import { newId } from '../store/ids.js';
 import type { SigningKeyRepository } from '../store/signing-keys.js';
 import { FIXED_TEST_KEY, FIXED_TEST_KID, FOREIGN_TEST_KID } from './test-keys.js';
@@ -19,8 +19,7 @@ export interface PublicJwk {
 export interface SigningKey {
   kid: string;
   alg: 'RS256';
-  /** A WebCrypto key: jose signs with it off the main thread. */
-  privateKey: webcrypto.CryptoKey;
+  privateKey: KeyObject;
   privateJwk: JWK;
   publicJwk: PublicJwk;
 }
@@ -65,18 +64,16 @@ export async function loadOrCreateKeySet(repo: SigningKeyRepository, options: Ke
     storeKey(repo, newId('signingKey'), jwk as JWK);
     stored = repo.list();
   }
-  const all = await Promise.all(
-    stored.map(async (k): Promise<SigningKey> => {
+  const all = stored.map((k): SigningKey => {
       const privateJwk = k.privateJwk as JWK;
       return {
         kid: k.kid,
         alg: 'RS256',
-        privateKey: (await importJWK(privateJwk, 'RS256')) as webcrypto.CryptoKey,
+        privateKey: privateKeyOf(privateJwk),
         privateJwk,
         publicJwk: k.publicJwk as unknown as PublicJwk,
       };
-    }),
-  );
+    });
   // The newest key signs; older ones stay published so tokens they signed still verify.
   const current = all[all.length - 1]!;
   return { current, all, jwks: { keys: all.map((k) => k.publicJwk) } };
@@ -86,4 +83,8 @@ export async function loadOrCreateKeySet(repo: SigningKeyRepository, options: Ke
 function storeKey(repo: SigningKeyRepository, kid: string, jwk: JWK): void {
   const publicJwk: PublicJwk = { use: 'sig', kty: 'RSA', kid, alg: 'RS256', n: jwk.n!, e: jwk.e! };
   repo.add({ kid, alg: 'RS256', privateJwk: { ...jwk, kid, alg: 'RS256', use: 'sig' }, publicJwk: { ...publicJwk } });
+}
+
+export function privateKeyOf(jwk: JWK): KeyObject {
+  return createPrivateKey({ key: jwk as JsonWebKey, format: 'jwk' });
 }
