@@ -8,10 +8,9 @@ import type { Seed } from './config/seed.js';
 import type { TestClock } from './fixture/clock.js';
 import { createControls, type EmulatorControls } from './fixture/controls.js';
 import { recordRequests } from './fixture/request-log.js';
-import { createEnvironmentProvider } from './oidc/provider.js';
 import { loadOrCreateKeySet } from './oidc/signing-keys.js';
 import { discoveryRoutes } from './routes/discovery.js';
-import type { EnvironmentContext } from './routes/environment.js';
+import type { EnvironmentContext, ProviderHandler } from './routes/environment.js';
 import { healthRoute } from './routes/health.js';
 import { keysRoute } from './routes/keys.js';
 import { providerDispatch } from './routes/provider-dispatch.js';
@@ -99,10 +98,13 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
         await fastify.listen({ port: config.port, host: config.host });
         const { port } = fastify.server.address() as AddressInfo;
         context.issuer = config.environmentUrl ?? defaultEnvironmentUrl(config.host, port);
-        const provider = createEnvironmentProvider({ issuer: context.issuer, store, keys, clock });
-        provider.on('server_error', (_ctx, err) => options.logger.error({ err }, 'oidc-provider server_error'));
-        context.provider = provider;
-        context.providerHandler = provider.callback();
+        let handler: Promise<ProviderHandler> | undefined;
+        context.providerHandler = () =>
+          (handler ??= import('./oidc/provider.js').then(({ createEnvironmentProvider }) => {
+            const provider = createEnvironmentProvider({ issuer: context.issuer, store, keys, clock });
+            provider.on('server_error', (_ctx, err) => options.logger.error({ err }, 'oidc-provider server_error'));
+            return provider.callback();
+          }));
         return context.issuer;
       },
       async close() {

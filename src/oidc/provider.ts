@@ -6,25 +6,8 @@ import Provider from 'oidc-provider';
 import type { Store } from '../store/index.js';
 import { sqliteAdapterFactory } from './adapter.js';
 import { renderErrorPage } from './error-page.js';
+import { ENVIRONMENT_PATHS } from './paths.js';
 import type { KeySet } from './signing-keys.js';
-
-/** Scalekit's endpoint paths, relative to the issuer. */
-export const ENVIRONMENT_PATHS = {
-  authorization: '/oauth/authorize',
-  token: '/oauth/token',
-  jwks: '/keys',
-  userinfo: '/userinfo',
-  end_session: '/oidc/logout',
-  revocation: '/oauth/revoke',
-} as const;
-
-/** The paths the provider itself answers; every other path stays with Fastify. */
-export const PROVIDER_DISPATCHED_PATHS = [
-  ENVIRONMENT_PATHS.authorization,
-  ENVIRONMENT_PATHS.userinfo,
-  ENVIRONMENT_PATHS.end_session,
-  ENVIRONMENT_PATHS.revocation,
-];
 
 export function createEnvironmentProvider(input: {
   issuer: string;
@@ -71,9 +54,4 @@ export function createEnvironmentProvider(input: {
     },
   });
   return provider;
-}
-
-/** True when the provider answers `path` (its route, or a sub-path such as a resumed authorization). */
-export function isProviderPath(path: string): boolean {
-  return PROVIDER_DISPATCHED_PATHS.some((p) => path === p || path.startsWith(`${p}/`));
 }

@@ -2,7 +2,7 @@
 // built here in Scalekit's shape (oidc-provider's own discovery cannot be overridden key by key).
 // No registration_endpoint at the environment level: DCR lives on each MCP server's issuer.
 import type { FastifyInstance } from 'fastify';
-import { ENVIRONMENT_PATHS } from '../oidc/provider.js';
+import { ENVIRONMENT_PATHS } from '../oidc/paths.js';
 import type { EnvironmentContext } from './environment.js';
 
 export function environmentMetadata(issuer: string) {

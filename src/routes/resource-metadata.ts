@@ -3,7 +3,7 @@
 // `/resources/<id>/keys` stay 404, as on Scalekit.
 // Only what works is listed: the code flow, DCR and CIMD on this issuer come with the login pages.
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { ENVIRONMENT_PATHS } from '../oidc/provider.js';
+import { ENVIRONMENT_PATHS } from '../oidc/paths.js';
 import type { Resource } from '../store/resources.js';
 import type { EnvironmentContext } from './environment.js';
 

@@ -4,7 +4,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { clientCredentialsGrant, type TokenResponse } from '../oidc/client-credentials.js';
 import { exposeOAuthError, InvalidRequest, OAuthError, UnsupportedGrantType } from '../oidc/errors.js';
 import { parseForm } from '../oidc/form.js';
-import { ENVIRONMENT_PATHS } from '../oidc/provider.js';
+import { ENVIRONMENT_PATHS } from '../oidc/paths.js';
 import type { EnvironmentContext } from './environment.js';
 import { withReplayedBody } from './replayed-request.js';
 
@@ -38,8 +38,9 @@ export async function tokenRoutes(app: FastifyInstance, env: EnvironmentContext)
       return sendToken(reply, await clientCredentialsGrant(env, params, request.headers.authorization));
     }
     if (PROVIDER_GRANTS.has(grantType) && env.providerHandler) {
+      const handler = await env.providerHandler();
       reply.hijack();
-      await env.providerHandler(withReplayedBody(request.raw, request.body as string), reply.raw);
+      await handler(withReplayedBody(request.raw, request.body as string), reply.raw);
       return reply;
     }
     throw new UnsupportedGrantType(`unsupported grant_type requested: ${grantType.slice(0, 64)}`);

@@ -1,0 +1,39 @@
+// The commands: `scalekit-emulator start` (the default). Configuration errors exit 2 with a
+// message naming the variable; nothing else is printed for them.
+import { ConfigError, configDescriptions } from '../config/index.js';
+import { SeedError } from '../config/seed.js';
+import { start } from './start.js';
+
+const USAGE = `Usage: scalekit-emulator [start]
+
+Environment variables:
+${Object.entries(configDescriptions)
+  .map(([key, text]) => `  ${key.padEnd(26)} ${text ?? ''}`)
+  .join('\n')}
+`;
+
+export async function main(argv: string[]): Promise<void> {
+  const command = argv[0] ?? 'start';
+  switch (command) {
+    case 'start':
+      await start(process.env);
+      return;
+    case '--help':
+    case '-h':
+    case 'help':
+      process.stdout.write(USAGE);
+      return;
+    default:
+      process.stderr.write(`Unknown command: ${command}\n\n${USAGE}`);
+      process.exit(2);
+  }
+}
+
+export function exitOnError(err: unknown): never {
+  if (err instanceof ConfigError || err instanceof SeedError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`Failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+}

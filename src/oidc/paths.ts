@@ -1,0 +1,24 @@
+// Scalekit's endpoint paths, and which of them oidc-provider answers. Kept apart from provider.ts so
+// routes can name paths without loading oidc-provider, which is only loaded when first needed.
+/** Scalekit's endpoint paths, relative to the issuer. */
+export const ENVIRONMENT_PATHS = {
+  authorization: '/oauth/authorize',
+  token: '/oauth/token',
+  jwks: '/keys',
+  userinfo: '/userinfo',
+  end_session: '/oidc/logout',
+  revocation: '/oauth/revoke',
+} as const;
+
+/** The paths the provider itself answers; every other path stays with Fastify. */
+export const PROVIDER_DISPATCHED_PATHS = [
+  ENVIRONMENT_PATHS.authorization,
+  ENVIRONMENT_PATHS.userinfo,
+  ENVIRONMENT_PATHS.end_session,
+  ENVIRONMENT_PATHS.revocation,
+];
+
+/** True when the provider answers `path` (its route, or a sub-path such as a resumed authorization). */
+export function isProviderPath(path: string): boolean {
+  return PROVIDER_DISPATCHED_PATHS.some((p) => path === p || path.startsWith(`${p}/`));
+}
