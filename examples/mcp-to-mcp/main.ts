@@ -1,16 +1,12 @@
 // node dist/examples/mcp-to-mcp/main.js — see examples/README.md for the environment.
 import { onShutdown, requireEnv } from '../shared/http.js';
-import { metadataFromEnv } from '../shared/mcp-auth.js';
+import { metadataFromEnv, scalekitFromEnv } from '../shared/mcp-auth.js';
 import { createPlannerServer } from './server.js';
 
 const env = process.env;
 const serverUrl = env.MCP_SERVER_URL ?? 'http://localhost:3003/';
 const app = createPlannerServer({
-  scalekit: {
-    environmentUrl: env.SCALEKIT_ENVIRONMENT_URL ?? 'http://localhost:8080',
-    clientId: requireEnv('SCALEKIT_CLIENT_ID'),
-    clientSecret: requireEnv('SCALEKIT_CLIENT_SECRET'),
-  },
+  scalekit: scalekitFromEnv(env),
   serverUrl,
   metadata: metadataFromEnv(env, serverUrl, { resourceId: 'res_10000000000000002', scopes: ['plan:read'] }),
   todo: {

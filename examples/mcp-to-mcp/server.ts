@@ -3,11 +3,11 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { connectWithTokens, tokenCacheFor, type AgentOptions } from '../agent/agent.js';
 import type { HttpApp } from '../shared/http.js';
-import { createMcpAuth, type ProtectedResourceMetadata } from '../shared/mcp-auth.js';
+import { createMcpAuth, type ProtectedResourceMetadata, type ScalekitConnection } from '../shared/mcp-auth.js';
 import { createMcpHttpServer } from '../shared/mcp-http.js';
 
 export interface PlannerServerOptions {
-  scalekit: { environmentUrl: string; clientId: string; clientSecret: string };
+  scalekit: ScalekitConnection;
   /** The planner's own public URL / token audience, e.g. http://localhost:3003/ */
   serverUrl: string;
   metadata: ProtectedResourceMetadata;

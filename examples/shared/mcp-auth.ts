@@ -4,7 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { ScalekitClient, ScalekitValidateTokenFailureException } from '@scalekit-sdk/node';
-import { bearerToken, sendJson } from './http.js';
+import { bearerToken, requireEnv, sendJson } from './http.js';
 
 export interface ProtectedResourceMetadata {
   resource: string;
@@ -37,6 +37,21 @@ interface ScalekitClaims {
   client_id?: string;
   scopes?: string[];
   exp?: number;
+}
+
+/** The Scalekit connection both MCP servers configure the same way: SCALEKIT_ENVIRONMENT_URL, _CLIENT_ID, _CLIENT_SECRET. */
+export interface ScalekitConnection {
+  environmentUrl: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+export function scalekitFromEnv(env: NodeJS.ProcessEnv): ScalekitConnection {
+  return {
+    environmentUrl: env.SCALEKIT_ENVIRONMENT_URL ?? 'http://localhost:8080',
+    clientId: requireEnv('SCALEKIT_CLIENT_ID'),
+    clientSecret: requireEnv('SCALEKIT_CLIENT_SECRET'),
+  };
 }
 
 /**

@@ -1,16 +1,12 @@
 // node dist/examples/todo-mcp-server/main.js — see examples/README.md for the environment.
-import { onShutdown, requireEnv } from '../shared/http.js';
-import { metadataFromEnv } from '../shared/mcp-auth.js';
+import { onShutdown } from '../shared/http.js';
+import { metadataFromEnv, scalekitFromEnv } from '../shared/mcp-auth.js';
 import { createTodoServer } from './server.js';
 
 const env = process.env;
 const serverUrl = env.MCP_SERVER_URL ?? 'http://localhost:3002/';
 const app = createTodoServer({
-  scalekit: {
-    environmentUrl: env.SCALEKIT_ENVIRONMENT_URL ?? 'http://localhost:8080',
-    clientId: requireEnv('SCALEKIT_CLIENT_ID'),
-    clientSecret: requireEnv('SCALEKIT_CLIENT_SECRET'),
-  },
+  scalekit: scalekitFromEnv(env),
   serverUrl,
   metadata: metadataFromEnv(env, serverUrl, { resourceId: 'res_10000000000000001', scopes: ['todo:read', 'todo:write'] }),
   backendUrl: env.BACKEND_URL || undefined,

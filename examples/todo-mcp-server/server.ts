@@ -2,11 +2,11 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { HttpApp } from '../shared/http.js';
-import { createMcpAuth, type ProtectedResourceMetadata } from '../shared/mcp-auth.js';
+import { createMcpAuth, type ProtectedResourceMetadata, type ScalekitConnection } from '../shared/mcp-auth.js';
 import { createMcpHttpServer } from '../shared/mcp-http.js';
 
 export interface TodoServerOptions {
-  scalekit: { environmentUrl: string; clientId: string; clientSecret: string };
+  scalekit: ScalekitConnection;
   /** MCP_SERVER_URL: the public URL registered in Scalekit, i.e. the token audience. */
   serverUrl: string;
   metadata: ProtectedResourceMetadata;
