@@ -1,5 +1,6 @@
 // The examples (examples/*) against the real emulator over real HTTP, with the real MCP SDK client and
-// @scalekit-sdk/node, seeded with examples/seed.yaml: what `SEED=examples/seed.yaml npm start` serves.
+// @scalekit-sdk/node, seeded with examples/seed.yaml (what `SEED=examples/seed.yaml npm start` serves),
+// through the package's own fixture.
 import { readFileSync } from 'node:fs';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -12,7 +13,8 @@ import type { HttpApp } from '../../examples/shared/http.js';
 import { metadataFromEnv } from '../../examples/shared/mcp-auth.js';
 import { createTodoServer } from '../../examples/todo-mcp-server/server.js';
 import type { SeedInput } from '../../src/config/seed.js';
-import { ENV_CLIENT, startTestServer, tokenRequest, type TestServer } from '../helpers/server.js';
+import { startEmulator, type Emulator } from '../../src/index.js';
+import { tokenRequest } from '../helpers/server.js';
 
 const seed = parse(readFileSync(new URL('../../examples/seed.yaml', import.meta.url), 'utf8')) as SeedInput;
 const client = (id: string) => {
@@ -28,15 +30,15 @@ const CALLER = client('m2morg_10000000000000005'); // may call the planner only
 const TODO_AUDIENCE = 'http://localhost:3002/';
 const PLANNER_AUDIENCE = 'http://localhost:3003/';
 
-let emulator: TestServer;
+let emulator: Emulator;
 let todo: HttpApp;
 let planner: HttpApp;
 let backend: HttpApp;
 const toolCalls: { tool: string; clientId: string }[] = [];
 
 beforeAll(async () => {
-  emulator = await startTestServer({ seed });
-  const scalekit = { environmentUrl: emulator.url, clientId: ENV_CLIENT.id, clientSecret: ENV_CLIENT.secret };
+  emulator = await startEmulator({ seed, keys: 'fixed' });
+  const scalekit = { environmentUrl: emulator.url, clientId: emulator.environment.clientId, clientSecret: emulator.environment.clientSecret };
   backend = createBackend({ environmentUrl: emulator.url, issuer: emulator.url, audience: TODO_AUDIENCE });
   await backend.listen();
   todo = createTodoServer({
