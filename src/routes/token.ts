@@ -20,6 +20,18 @@ export async function tokenRoutes(app: FastifyInstance, env: EnvironmentContext)
   );
   app.setErrorHandler((err: FastifyError, request, reply) => sendOAuthError(reply, fromFastifyError(err, request)));
 
+  // RFC 6749 §3.2: the token endpoint takes POST only.
+  for (const url of [ENVIRONMENT_PATHS.token, `/resources/:resourceId${ENVIRONMENT_PATHS.token}`]) {
+    app.route({
+      method: ['GET', 'PUT', 'PATCH', 'DELETE'],
+      url,
+      handler: async (_request, reply) => {
+        reply.header('allow', 'POST');
+        return sendOAuthError(reply, new OAuthError(405, 'invalid_request', 'the token endpoint only accepts POST'));
+      },
+    });
+  }
+
   app.post<{ Params: { resourceId: string } }>(`/resources/:resourceId${ENVIRONMENT_PATHS.token}`, async (request, reply) => {
     const resource = env.store.resources.get(request.params.resourceId);
     if (!resource) throw new OAuthError(404, 'invalid_request', 'no such MCP server');

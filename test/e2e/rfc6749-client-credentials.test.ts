@@ -165,6 +165,21 @@ describe('RFC 6749 §5.2 errors', () => {
     await expectOAuthError(await tokenRequest(server.url, cc({ resource: 'http://localhost:9999/' })), 400, 'invalid_target');
   });
 
+  it('answers 405 invalid_request with Allow: POST for a GET', async () => {
+    const res = await fetch(`${server.url}/oauth/token?grant_type=client_credentials`);
+    await expectOAuthError(res, 405, 'invalid_request');
+    expect(res.headers.get('allow')).toBe('POST');
+  });
+
+  it('accepts a form content type with a charset parameter', async () => {
+    const res = await fetch(`${server.url}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
+      body: new URLSearchParams(cc()).toString(),
+    });
+    expect(res.status).toBe(200);
+  });
+
   it('answers invalid_request for a JSON body', async () => {
     const res = await fetch(`${server.url}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(cc()) });
     await expectOAuthError(res, 400, 'invalid_request');
