@@ -9,6 +9,21 @@ import type { EnvironmentContext } from './environment.js';
 
 export const resourceIssuer = (environmentUrl: string, resourceId: string) => `${environmentUrl}/resources/${resourceId}`;
 
+/**
+ * The "Metadata JSON" Scalekit's dashboard hands out for an MCP server, which the server copies into its
+ * /.well-known/oauth-protected-resource (RFC 9728).
+ */
+export function protectedResourceMetadata(environmentUrl: string, resource: Resource) {
+  const serverUrl = resource.serverUrl;
+  return {
+    authorization_servers: [resourceIssuer(environmentUrl, resource.id)],
+    bearer_methods_supported: ['header'],
+    resource: serverUrl,
+    resource_documentation: `${serverUrl.replace(/\/$/, '')}/docs`,
+    scopes_supported: resource.scopes.filter((s) => s.enabled).map((s) => s.name),
+  };
+}
+
 export function resourceMetadata(environmentUrl: string, resource: Resource) {
   const issuer = resourceIssuer(environmentUrl, resource.id);
   return {

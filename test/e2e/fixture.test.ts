@@ -25,6 +25,13 @@ describe('startEmulator()', () => {
     const { access_token } = (await res.json()) as { access_token: string };
     await expect(scalekit.validateToken(access_token, { audience: [TODO], requiredScopes: ['todo:read'] })).resolves.toBeTruthy();
     expect(em.urls.resourceIssuer('res_10000000000000001')).toBe(`${em.url}/resources/res_10000000000000001`);
+    expect(em.protectedResourceMetadata('res_10000000000000001')).toEqual({
+      authorization_servers: [`${em.url}/resources/res_10000000000000001`],
+      bearer_methods_supported: ['header'],
+      resource: TODO,
+      resource_documentation: 'http://localhost:3002/docs',
+      scopes_supported: ['todo:read', 'todo:write'],
+    });
   });
 
   it('starts in well under 60 ms with fixed keys (median of 5)', async () => {
