@@ -3,8 +3,9 @@
 //   node test/compose/check.mjs
 // Plain Node (22+) ESM: global fetch, no dependencies. Walks what an MCP host and an agent do:
 // protected-resource metadata -> authorization-server metadata -> client-credentials token -> MCP
-// tools/call; then restarts the emulator container and checks that the signing key and the M2M
-// secret survived (data in the named volume). Prints each step; exits 1 on the first failure.
+// tools/call; then restarts the emulator container, and takes the stack down and up again (volume kept),
+// checking each time that the signing key and the M2M secret survived in the named volume.
+// Prints each step; exits 1 on the first failure.
 //
 // Overrides: EMULATOR_URL (http://localhost:8080), MCP_URL (http://localhost:3002), M2M_CLIENT_ID,
 // M2M_CLIENT_SECRET (the dev-only ones of examples/compose-seed.yaml), CONTAINER_ENGINE (podman, else docker).
@@ -274,6 +275,42 @@ await step('the M2M secret still works and the MCP server still accepts the old 
   await clientCredentials(`${EMULATOR_URL}/oauth/token`, 'todo:read');
   await listTodos(fromMetadata.token);
   return 'token issued; pre-restart token accepted';
+});
+
+// --- persistence across `down` and `up` (containers removed, the named volume kept) ----------------
+
+await step('compose down (volumes kept) and up again', () => {
+  const { id } = emulatorContainer(cli);
+  const project = execFileSync(cli, ['inspect', id, '--format', '{{ index .Config.Labels "com.docker.compose.project" }}'], { encoding: 'utf8' }).trim();
+  if (!project) fail('the emulator container carries no com.docker.compose.project label');
+  const compose = cli === 'podman' ? ['podman-compose'] : ['docker', 'compose'];
+  const run = (args) => {
+    try {
+      execFileSync(compose[0], [...compose.slice(1), '-p', project, '-f', 'docker-compose.yml', ...args], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 180_000 });
+    } catch (err) {
+      fail(`${compose.join(' ')} ${args.join(' ')} failed: ${err.stderr?.toString().trim().slice(-400) || err.message}`);
+    }
+  };
+  run(['down']);
+  run(['up', '-d']);
+  return `project ${project}`;
+});
+
+await step(`${EMULATOR_URL}/health and ${MCP_URL}/health answer after up`, async () => {
+  await waitFor(`${EMULATOR_URL}/health`, 90);
+  await waitFor(`${MCP_URL}/health`, 90);
+});
+
+await step('the signing key survived down/up', async () => {
+  const after = await kids();
+  if (after !== kidsBefore) fail(`kid was ${kidsBefore}, now ${after}: the named volume did not keep the keys`);
+  return after;
+});
+
+await step('after down/up the M2M secret works and the new MCP server container accepts the old token', async () => {
+  await clientCredentials(`${EMULATOR_URL}/oauth/token`, 'todo:read');
+  await listTodos(fromMetadata.token);
+  return 'token issued; pre-down token accepted';
 });
 
 console.log(`compose check: all ${stepNo} steps passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
