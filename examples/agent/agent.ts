@@ -39,11 +39,18 @@ export function connectAgent(options: AgentOptions): Promise<Agent> {
 
 export async function connectWithTokens(mcpServerUrl: string, tokens: TokenCache): Promise<Agent> {
   // A fetch that sets the current token on every MCP request, so one connection outlives a token.
+  const send = async (url: string | URL, init?: RequestInit) => {
+    const headers = new Headers(init?.headers);
+    headers.set('authorization', `Bearer ${await tokens.get()}`);
+    return fetch(url, { ...init, headers });
+  };
   const transport = new StreamableHTTPClientTransport(new URL(mcpServerUrl), {
     fetch: async (url, init) => {
-      const headers = new Headers(init?.headers);
-      headers.set('authorization', `Bearer ${await tokens.get()}`);
-      return fetch(url, { ...init, headers });
+      const res = await send(url, init);
+      if (res.status !== 401) return res;
+      // The server rejected a token the cache thought valid (revoked, re-keyed, clocks apart): one fresh try.
+      tokens.clear();
+      return send(url, init);
     },
   });
   const client = new Client({ name: 'todo-agent', version: '1.0.0' });

@@ -6,7 +6,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { connectAgent } from '../../examples/agent/agent.js';
+import { connectAgent, connectWithTokens, tokenCacheFor } from '../../examples/agent/agent.js';
 import { createBackend } from '../../examples/cascading-backend/server.js';
 import { createPlannerServer } from '../../examples/mcp-to-mcp/server.js';
 import type { HttpApp } from '../../examples/shared/http.js';
@@ -208,6 +208,30 @@ describe('agent (pattern 2: client credentials)', () => {
       expect(issued).toHaveLength(2);
       expect(issued[1]).not.toBe(issued[0]);
       expect(await agent.tokens.get()).toBe(issued[1]);
+    } finally {
+      await agent.close();
+    }
+  });
+});
+
+describe('agent: a cached token the server rejects', () => {
+  it('clears it and retries once with a fresh token (the emulator clock makes the cached one expired)', async () => {
+    const issued: string[] = [];
+    const countingFetch: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      issued.push(((await res.clone().json()) as { access_token: string }).access_token);
+      return res;
+    };
+    // Issued as if two hours ago: already expired, though the agent's own clock thinks it has an hour left.
+    emulator.clock.set(Date.now() - 2 * 3600_000);
+    const tokens = tokenCacheFor({ environmentUrl: emulator.url, clientId: AGENT.id, clientSecret: AGENT.secret, fetch: countingFetch });
+    await tokens.get();
+    emulator.clock.reset();
+    const agent = await connectWithTokens(`${todo.url}/mcp`, tokens);
+    try {
+      expect(JSON.parse(await agent.callTool('list_todos'))).toHaveProperty('todos');
+      expect(issued).toHaveLength(2);
+      expect(await tokens.get()).toBe(issued[1]);
     } finally {
       await agent.close();
     }
