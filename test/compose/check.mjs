@@ -263,19 +263,25 @@ await step(`${cli} restart of the emulator container`, () => {
   return name;
 });
 
-await step(`${EMULATOR_URL}/health answers again`, () => waitFor(`${EMULATOR_URL}/health`, 60));
+/** After `what`: the services answer, the signing key is the same, the M2M secret and an old token still work. */
+async function checkSurvived(what) {
+  await step(`${EMULATOR_URL}/health and ${MCP_URL}/health answer after the ${what}`, async () => {
+    await waitFor(`${EMULATOR_URL}/health`, 90);
+    await waitFor(`${MCP_URL}/health`, 90);
+  });
+  await step(`the signing key survived the ${what}`, async () => {
+    const after = await kids();
+    if (after !== kidsBefore) fail(`kid was ${kidsBefore}, now ${after}: the named volume did not keep the keys`);
+    return after;
+  });
+  await step(`after the ${what} the M2M secret works and the MCP server accepts a token issued before`, async () => {
+    await clientCredentials(`${EMULATOR_URL}/oauth/token`, 'todo:read');
+    await listTodos(fromMetadata.token);
+    return 'token issued; old token accepted';
+  });
+}
 
-await step('the signing key survived the restart', async () => {
-  const after = await kids();
-  if (after !== kidsBefore) fail(`kid was ${kidsBefore}, now ${after}: the data volume did not keep the keys`);
-  return after;
-});
-
-await step('the M2M secret still works and the MCP server still accepts the old token', async () => {
-  await clientCredentials(`${EMULATOR_URL}/oauth/token`, 'todo:read');
-  await listTodos(fromMetadata.token);
-  return 'token issued; pre-restart token accepted';
-});
+await checkSurvived('restart');
 
 // --- persistence across `down` and `up` (containers removed, the named volume kept) ----------------
 
@@ -296,21 +302,6 @@ await step('compose down (volumes kept) and up again', () => {
   return `project ${project}`;
 });
 
-await step(`${EMULATOR_URL}/health and ${MCP_URL}/health answer after up`, async () => {
-  await waitFor(`${EMULATOR_URL}/health`, 90);
-  await waitFor(`${MCP_URL}/health`, 90);
-});
-
-await step('the signing key survived down/up', async () => {
-  const after = await kids();
-  if (after !== kidsBefore) fail(`kid was ${kidsBefore}, now ${after}: the named volume did not keep the keys`);
-  return after;
-});
-
-await step('after down/up the M2M secret works and the new MCP server container accepts the old token', async () => {
-  await clientCredentials(`${EMULATOR_URL}/oauth/token`, 'todo:read');
-  await listTodos(fromMetadata.token);
-  return 'token issued; pre-down token accepted';
-});
+await checkSurvived('down/up');
 
 console.log(`compose check: all ${stepNo} steps passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);

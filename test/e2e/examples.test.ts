@@ -165,14 +165,19 @@ describe('todo MCP server: protected resource', () => {
   });
 });
 
+/** A fetch for token requests that records each access token issued. */
+function recordingTokens(issued: string[]): typeof fetch {
+  return async (input, init) => {
+    const res = await fetch(input, init);
+    issued.push(((await res.clone().json()) as { access_token: string }).access_token);
+    return res;
+  };
+}
+
 describe('agent (pattern 2: client credentials)', () => {
   it('adds and lists todos over MCP with one client-credentials token', async () => {
-    let tokenRequests = 0;
-    const countingFetch: typeof fetch = (input, init) => {
-      tokenRequests++;
-      return fetch(input, init);
-    };
-    const agent = await connectAgent({ environmentUrl: emulator.url, clientId: AGENT.id, clientSecret: AGENT.secret, scopes: 'todo:read todo:write', mcpServerUrl: `${todo.url}/mcp`, fetch: countingFetch });
+    const issued: string[] = [];
+    const agent = await connectAgent({ environmentUrl: emulator.url, clientId: AGENT.id, clientSecret: AGENT.secret, scopes: 'todo:read todo:write', mcpServerUrl: `${todo.url}/mcp`, fetch: recordingTokens(issued) });
     try {
       expect(JSON.parse(await agent.callTool('add_todo', { title: 'Buy milk' }))).toMatchObject({ title: 'Buy milk' });
       const listed = JSON.parse(await agent.callTool('list_todos')) as { todos: { title: string }[] };
@@ -180,7 +185,7 @@ describe('agent (pattern 2: client credentials)', () => {
     } finally {
       await agent.close();
     }
-    expect(tokenRequests).toBe(1);
+    expect(issued).toHaveLength(1);
     expect(toolCalls).toEqual([
       { tool: 'add_todo', clientId: AGENT.id },
       { tool: 'list_todos', clientId: AGENT.id },
@@ -189,13 +194,8 @@ describe('agent (pattern 2: client credentials)', () => {
 
   it('reuses its token until 60 s before expires_in runs out, then fetches a new one', async () => {
     const issued: string[] = [];
-    const countingFetch: typeof fetch = async (input, init) => {
-      const res = await fetch(input, init);
-      issued.push(((await res.clone().json()) as { access_token: string }).access_token);
-      return res;
-    };
     let now = Date.parse('2030-01-01T00:00:00Z');
-    const agent = await connectAgent({ environmentUrl: emulator.url, clientId: AGENT.id, clientSecret: AGENT.secret, mcpServerUrl: `${todo.url}/mcp`, fetch: countingFetch, now: () => now });
+    const agent = await connectAgent({ environmentUrl: emulator.url, clientId: AGENT.id, clientSecret: AGENT.secret, mcpServerUrl: `${todo.url}/mcp`, fetch: recordingTokens(issued), now: () => now });
     try {
       await agent.callTool('list_todos');
       expect(issued).toHaveLength(1);
@@ -217,14 +217,9 @@ describe('agent (pattern 2: client credentials)', () => {
 describe('agent: a cached token the server rejects', () => {
   it('clears it and retries once with a fresh token (the emulator clock makes the cached one expired)', async () => {
     const issued: string[] = [];
-    const countingFetch: typeof fetch = async (input, init) => {
-      const res = await fetch(input, init);
-      issued.push(((await res.clone().json()) as { access_token: string }).access_token);
-      return res;
-    };
     // Issued as if two hours ago: already expired, though the agent's own clock thinks it has an hour left.
     emulator.clock.set(Date.now() - 2 * 3600_000);
-    const tokens = tokenCacheFor({ environmentUrl: emulator.url, clientId: AGENT.id, clientSecret: AGENT.secret, fetch: countingFetch });
+    const tokens = tokenCacheFor({ environmentUrl: emulator.url, clientId: AGENT.id, clientSecret: AGENT.secret, fetch: recordingTokens(issued) });
     await tokens.get();
     emulator.clock.reset();
     const agent = await connectWithTokens(`${todo.url}/mcp`, tokens);
