@@ -53,7 +53,7 @@ export interface App {
 }
 
 export async function buildApp(config: Config, options: AppOptions): Promise<App> {
-  const clock = options.testControls?.clock.read ?? options.clock ?? systemClock;
+  const clock = options.testControls?.clock.now ?? options.clock ?? systemClock;
   const store = openStore(config.databasePath, clock);
   try {
     const startup = prepareStore(store, config, options);

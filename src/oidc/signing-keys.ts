@@ -65,15 +65,15 @@ export async function loadOrCreateKeySet(repo: SigningKeyRepository, options: Ke
     stored = repo.list();
   }
   const all = stored.map((k): SigningKey => {
-      const privateJwk = k.privateJwk as JWK;
-      return {
-        kid: k.kid,
-        alg: 'RS256',
-        privateKey: privateKeyOf(privateJwk),
-        privateJwk,
-        publicJwk: k.publicJwk as unknown as PublicJwk,
-      };
-    });
+    const privateJwk = k.privateJwk as JWK;
+    return {
+      kid: k.kid,
+      alg: 'RS256',
+      privateKey: privateKeyOf(privateJwk),
+      privateJwk,
+      publicJwk: k.publicJwk as unknown as PublicJwk,
+    };
+  });
   // The newest key signs; older ones stay published so tokens they signed still verify.
   const current = all[all.length - 1]!;
   return { current, all, jwks: { keys: all.map((k) => k.publicJwk) } };

@@ -9,6 +9,8 @@ import type { EnvironmentContext } from './environment.js';
 
 export const resourceIssuer = (environmentUrl: string, resourceId: string) => `${environmentUrl}/resources/${resourceId}`;
 
+const enabledScopes = (resource: Resource) => resource.scopes.filter((s) => s.enabled).map((s) => s.name);
+
 /**
  * The "Metadata JSON" Scalekit's dashboard hands out for an MCP server, which the server copies into its
  * /.well-known/oauth-protected-resource (RFC 9728).
@@ -20,7 +22,7 @@ export function protectedResourceMetadata(environmentUrl: string, resource: Reso
     bearer_methods_supported: ['header'],
     resource: serverUrl,
     resource_documentation: `${serverUrl.replace(/\/$/, '')}/docs`,
-    scopes_supported: resource.scopes.filter((s) => s.enabled).map((s) => s.name),
+    scopes_supported: enabledScopes(resource),
   };
 }
 
@@ -34,7 +36,7 @@ export function resourceMetadata(environmentUrl: string, resource: Resource) {
     grant_types_supported: ['client_credentials'],
     code_challenge_methods_supported: ['S256'],
     token_endpoint_auth_methods_supported: ['client_secret_post', 'client_secret_basic'],
-    scopes_supported: resource.scopes.filter((s) => s.enabled).map((s) => s.name),
+    scopes_supported: enabledScopes(resource),
   };
 }
 

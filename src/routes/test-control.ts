@@ -34,7 +34,7 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
 class BadControlRequest extends Error {}
 
 export async function testControlRoutes(app: FastifyInstance, controls: EmulatorControls): Promise<void> {
-  app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown }, _request, reply) => {
+  app.setErrorHandler((err: Error & { statusCode?: number }, _request, reply) => {
     const status = err instanceof BadControlRequest || err instanceof MintError || err instanceof RangeError ? 400 : (err.statusCode ?? 500);
     reply.code(status).send({ error: status < 500 ? 'invalid_request' : 'server_error', error_description: status < 500 ? err.message : 'internal error' });
   });
@@ -50,12 +50,12 @@ export async function testControlRoutes(app: FastifyInstance, controls: Emulator
   });
 
   app.post('/_emulator/clock', async (request) => {
-      const { advance, set, reset } = parse(clockBody, request.body);
-      if (reset) controls.clock.reset();
-      if (set !== undefined) controls.clock.set(set);
-      if (advance !== undefined) controls.clock.advance(advance);
-      const now = controls.clock.now();
-      return { now: new Date(now).toISOString(), epoch_ms: now };
+    const { advance, set, reset } = parse(clockBody, request.body);
+    if (reset) controls.clock.reset();
+    if (set !== undefined) controls.clock.set(set);
+    if (advance !== undefined) controls.clock.advance(advance);
+    const now = controls.clock.now();
+    return { now: new Date(now).toISOString(), epoch_ms: now };
   });
 
   app.get('/_emulator/requests', async () => ({ requests: controls.requests() }));

@@ -37,9 +37,7 @@ export async function tokenRoutes(app: FastifyInstance, env: EnvironmentContext)
     if (!resource) throw new OAuthError(404, 'invalid_request', 'no such MCP server');
     const params = parseForm(request.body);
     const grantType = requiredGrantType(params);
-    if (grantType !== 'client_credentials') {
-      throw new UnsupportedGrantType(`unsupported grant_type requested: ${grantType.slice(0, 64)}`);
-    }
+    if (grantType !== 'client_credentials') throw unsupportedGrant(grantType);
     return sendToken(reply, await clientCredentialsGrant(env, params, request.headers.authorization, resource));
   });
 
@@ -55,9 +53,12 @@ export async function tokenRoutes(app: FastifyInstance, env: EnvironmentContext)
       await handler(withReplayedBody(request.raw, request.body as string), reply.raw);
       return reply;
     }
-    throw new UnsupportedGrantType(`unsupported grant_type requested: ${grantType.slice(0, 64)}`);
+    throw unsupportedGrant(grantType);
   });
 }
+
+const unsupportedGrant = (grantType: string) =>
+  new UnsupportedGrantType(`unsupported grant_type requested: ${grantType.slice(0, 64)}`);
 
 function requiredGrantType(params: Map<string, string>): string {
   const grantType = params.get('grant_type');

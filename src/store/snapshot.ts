@@ -17,10 +17,10 @@ export function takeSnapshot(db: Db): Snapshot {
       for (const table of DROPPED) db.prepare(`DELETE FROM ${table}`).run();
       for (const table of [...TABLES].reverse()) db.prepare(`DELETE FROM ${table}`).run();
       for (const { table, rows } of saved) {
-        for (const row of rows) {
-          const columns = Object.keys(row);
-          db.prepare(`INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')})`).run(row);
-        }
+        if (rows.length === 0) continue;
+        const columns = Object.keys(rows[0]!);
+        const insert = db.prepare(`INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')})`);
+        for (const row of rows) insert.run(row);
       }
     }),
   };
