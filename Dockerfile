@@ -20,6 +20,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY migrations ./migrations
+COPY views ./views
 COPY src ./src
 COPY examples ./examples
 RUN npm run build
@@ -53,6 +54,7 @@ RUN mkdir -p /data && chown node:node /data
 COPY --from=prod-deps /app/package.json /app/package-lock.json ./
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/migrations ./migrations
+COPY --from=build /app/views ./views
 COPY --from=build /app/dist/src ./dist/src
 USER node
 VOLUME /data

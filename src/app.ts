@@ -1,34 +1,39 @@
 // buildApp(config) -> a Fastify instance with every room wired, plus listen() and close().
 // It never reads process.env and never exits: cli/ and fixture/ do. Several apps can share a process.
+import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config/index.js';
 import type { Seed } from './config/seed.js';
-import type { TestClock } from './fixture/clock.js';
-import { createControls, type EmulatorControls } from './fixture/controls.js';
-import { recordRequests } from './fixture/request-log.js';
-import { loadOrCreateKeySet } from './oidc/signing-keys.js';
+import type { EnvironmentContext } from './oidc/environment.js';
+import { createProviderRegistry } from './oidc/providers.js';
+import { pages } from './pages/index.js';
+import { providerPages } from './pages/provider-pages.js';
+import { createViews } from './pages/views.js';
+import { loadOrCreateKeySet, type KeySet } from './oidc/signing-keys.js';
 import { discoveryRoutes } from './routes/discovery.js';
-import type { EnvironmentContext, ProviderHandler } from './routes/environment.js';
 import { healthRoute } from './routes/health.js';
 import { keysRoute } from './routes/keys.js';
 import { providerDispatch } from './routes/provider-dispatch.js';
+import { registrationRoutes } from './routes/registration.js';
 import { resourceMetadataRoutes } from './routes/resource-metadata.js';
-import { testControlRoutes } from './routes/test-control.js';
 import { tokenRoutes } from './routes/token.js';
+import { userinfoRoute } from './routes/userinfo.js';
 import { ensureEnvironmentClient } from './store/environment-client.js';
 import { openStore, type Store } from './store/index.js';
 import { applySeed, type SeedResult } from './store/seed.js';
 import { systemClock, type Clock } from './store/time.js';
+
+/** A room added by the caller (the fixture's test controls), registered before the core routes. */
+export type AppExtension = (fastify: FastifyInstance, context: EnvironmentContext) => void | Promise<void>;
 
 export interface AppOptions {
   logger: Logger;
   /** Applied at build time: the user's seed, or the demo seed when the database is new. */
   seed?: { value: Seed; onlyIfEmpty: boolean };
   clock?: Clock;
-  /** Test controls (mint, movable clock, request log, reset); also served at /_emulator/* when `http`. */
-  testControls?: { clock: TestClock; http: boolean };
+  extensions?: AppExtension[];
   /** 'fixed': the package's public test key, accepted only with `allowTestKeys` (fixtures). */
   keys?: 'generated' | 'fixed';
   allowTestKeys?: boolean;
@@ -46,14 +51,13 @@ export interface App {
   store: Store;
   context: EnvironmentContext;
   startup: StartupReport;
-  controls?: EmulatorControls;
-  /** Listens, then builds the provider for the now-known issuer; resolves to the issuer URL. */
+  /** Listens, then sets the now-known issuer; resolves to the issuer URL. */
   listen(): Promise<string>;
   close(): Promise<void>;
 }
 
 export async function buildApp(config: Config, options: AppOptions): Promise<App> {
-  const clock = options.testControls?.clock.now ?? options.clock ?? systemClock;
+  const clock = options.clock ?? systemClock;
   const store = openStore(config.databasePath, clock);
   try {
     const startup = prepareStore(store, config, options);
@@ -61,7 +65,16 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
       fixedTestKey: options.keys === 'fixed',
       allowTestKeys: options.allowTestKeys ?? false,
     });
-    const context: EnvironmentContext = { store, keys, clock, issuer: config.environmentUrl ?? '' };
+    const context = {
+      store,
+      keys,
+      clock,
+      issuer: config.environmentUrl ?? '',
+      settings: { autoLogin: config.autoLogin, allowInsecureCimd: config.allowInsecureCimd },
+    } as EnvironmentContext;
+    context.providers = createProviderRegistry(context, () => cookieKeys(keys));
+    const views = createViews();
+    context.pages = providerPages(views, () => context.issuer);
 
     const fastify: FastifyInstance = Fastify({
       loggerInstance: options.logger as FastifyBaseLogger,
@@ -75,40 +88,26 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
         request.log.debug({ method: request.method, url: request.url.split('?')[0], status: reply.statusCode }, 'request');
       }
     });
-    const controls = options.testControls
-      ? createControls({
-          store,
-          keys,
-          clock: options.testControls.clock,
-          log: recordRequests(fastify, clock),
-          issuer: () => context.issuer,
-        })
-      : undefined;
+    for (const extend of options.extensions ?? []) await extend(fastify, context);
     providerDispatch(fastify, context);
     discoveryRoutes(fastify, context);
     keysRoute(fastify, context);
     resourceMetadataRoutes(fastify, context);
     healthRoute(fastify, context);
+    userinfoRoute(fastify, context);
     await fastify.register(async (scope) => tokenRoutes(scope, context));
-    if (controls && options.testControls?.http) await fastify.register(async (scope) => testControlRoutes(scope, controls));
+    await fastify.register(async (scope) => registrationRoutes(scope, context));
+    await fastify.register(async (scope) => pages(scope, context, views, cookieKeys(keys)[0]!));
 
     return {
       fastify,
       store,
       context,
       startup,
-      ...(controls ? { controls } : {}),
       async listen() {
         await fastify.listen({ port: config.port, host: config.host });
         const { port } = fastify.server.address() as AddressInfo;
         context.issuer = config.environmentUrl ?? defaultEnvironmentUrl(config.host, port);
-        let handler: Promise<ProviderHandler> | undefined;
-        context.providerHandler = () =>
-          (handler ??= import('./oidc/provider.js').then(({ createEnvironmentProvider }) => {
-            const provider = createEnvironmentProvider({ issuer: context.issuer, store, keys, clock });
-            provider.on('server_error', (_ctx, err) => options.logger.error({ err }, 'oidc-provider server_error'));
-            return provider.callback();
-          }));
         return context.issuer;
       },
       async close() {
@@ -120,6 +119,11 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
     store.close();
     throw err;
   }
+}
+
+// Signed-cookie keys derived from the persisted signing key: secret, and stable across restarts.
+function cookieKeys(keys: KeySet): string[] {
+  return [createHash('sha256').update(`cookies:${String(keys.current.privateJwk.d)}`).digest('base64url')];
 }
 
 function prepareStore(store: Store, config: Config, options: AppOptions): StartupReport {

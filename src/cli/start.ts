@@ -4,8 +4,15 @@ import { buildApp } from '../app.js';
 import { loadConfig } from '../config/index.js';
 import { DEMO_SEED, loadSeedFile, parseSeed } from '../config/seed.js';
 import { createTestClock } from '../fixture/clock.js';
+import { testControlsRoom } from '../fixture/extension.js';
 import { createLogger } from '../logger.js';
 import { startupBanner } from './banner.js';
+
+// The test controls move the clock, so the app runs on the test clock when they are on.
+function testControlsOptions() {
+  const clock = createTestClock();
+  return { clock: clock.now, extensions: [testControlsRoom(clock, { http: true }).extension] };
+}
 
 export async function start(env: Record<string, string | undefined>): Promise<void> {
   const config = loadConfig(env);
@@ -16,7 +23,7 @@ export async function start(env: Record<string, string | undefined>): Promise<vo
   const app = await buildApp(config, {
     logger,
     seed,
-    ...(config.testControl ? { testControls: { clock: createTestClock(), http: true } } : {}),
+    ...(config.testControl ? testControlsOptions() : {}),
   });
   if (config.testControl) logger.warn('TEST_CONTROL=1: /_emulator/* lets anyone mint tokens and reset data; never use it in production');
   const issuer = await app.listen();

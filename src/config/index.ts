@@ -37,6 +37,14 @@ const envSchema = z.object({
     .enum(['0', '1', 'true', 'false'], { error: 'must be 1 or 0' })
     .default('0')
     .describe('1 serves the test controls at /_emulator/* (reset, tokens, clock, requests); never in production'),
+  AUTO_LOGIN: z
+    .enum(['0', '1', 'true', 'false'], { error: 'must be 1 or 0' })
+    .default('0')
+    .describe('1 signs the login_hint user (or the first user) in and grants consent without pages: for CI; never in production'),
+  ALLOW_INSECURE_CIMD: z
+    .enum(['0', '1', 'true', 'false'], { error: 'must be 1 or 0' })
+    .default('0')
+    .describe('1 lets client-id metadata documents come from http:// and private, loopback or link-local addresses: local tests only'),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info').describe('pino log level'),
 });
 
@@ -60,6 +68,10 @@ export interface Config {
   logLevel: LogLevel;
   /** Serve /_emulator/* test controls. */
   testControl: boolean;
+  /** Sign users in and grant consent without showing the pages. */
+  autoLogin: boolean;
+  /** Fetch client-id metadata documents from http:// and private addresses too. */
+  allowInsecureCimd: boolean;
 }
 
 export class ConfigError extends Error {
@@ -94,9 +106,13 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     databasePath: join(dataDir, 'emulator.sqlite'),
     ...(e.SEED ? { seedPath: resolve(cwd, e.SEED) } : {}),
     logLevel: e.LOG_LEVEL,
-    testControl: e.TEST_CONTROL === '1' || e.TEST_CONTROL === 'true',
+    testControl: isOn(e.TEST_CONTROL),
+    autoLogin: isOn(e.AUTO_LOGIN),
+    allowInsecureCimd: isOn(e.ALLOW_INSECURE_CIMD),
   };
 }
+
+const isOn = (flag: string) => flag === '1' || flag === 'true';
 
 // An empty (or blank) variable means "unset", as in most shells' `FOO= cmd`.
 function pickSet(env: Record<string, string | undefined>): Record<string, string> {

@@ -53,8 +53,16 @@ const user = z.strictObject({
   organization_id: id('org_').optional(),
 });
 
+// The environment's own client also signs users in to web apps (Scalekit's SDK uses it for
+// getAuthorizationUrl / authenticateWithCode): its allowed callback and post-logout URLs.
+const environment = z.strictObject({
+  redirect_uris: z.array(url).default([]),
+  post_logout_redirect_uris: z.array(url).default([]),
+});
+
 export const seedSchema = z
   .strictObject({
+    environment: environment.optional(),
     organizations: z.array(organization).default([]),
     resources: z.array(resource).default([]),
     clients: z.array(client).default([]),

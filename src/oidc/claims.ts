@@ -1,7 +1,12 @@
-// The one module that builds access-token claims in Scalekit's shape: `scope` (string) and `scopes`
-// (array) both, `jti` tkn_<digits>, `nbf` = `iat`, custom claims at the top level.
+// The one module that builds access-token claims in Scalekit's shape, whatever grant issued the token:
+// `scope` (string) and `scopes` (array) both, `jti` tkn_<digits>, `nbf` = `iat`, `aud` the MCP server's URL
+// and id when the token is for one, custom claims at the top level. Its header comes from ACCESS_TOKEN_TYP.
 import type { Client } from '../store/clients.js';
 import { newId } from '../store/ids.js';
+import type { Resource } from '../store/resources.js';
+
+/** Scalekit's access tokens say `typ: JWT` (not RFC 9068's `at+jwt`). */
+export const ACCESS_TOKEN_TYP = 'JWT';
 
 export interface AccessTokenClaims {
   iss: string;
@@ -9,6 +14,8 @@ export interface AccessTokenClaims {
   client_id: string;
   aud?: string[];
   oid?: string;
+  resid?: string;
+  sid?: string;
   scope: string;
   scopes: string[];
   jti: string;
@@ -27,19 +34,29 @@ export interface AccessTokenInput {
   clientId: string;
   audience: string[];
   organizationId?: string;
+  /** The MCP server the token is for: `resid`, and its URL and id in `aud`. */
+  resource?: Resource;
+  /** The user's session (ses_…), for tokens issued to a signed-in user. */
+  sessionId?: string;
   scopes: string[];
   now: number; // epoch seconds
   lifetime: number; // seconds
   customClaims?: { key: string; value: unknown }[];
 }
 
+/** A token for an MCP server names the server's URL, as registered, and its id. */
+export const resourceAudience = (resource: Resource) => [resource.serverUrl, resource.id];
+
 export function accessTokenClaims(input: AccessTokenInput): AccessTokenClaims {
+  const audience = input.resource ? resourceAudience(input.resource) : input.audience;
   const claims: AccessTokenClaims = {
     iss: input.issuer,
     sub: input.subject,
     client_id: input.clientId,
-    ...(input.audience.length > 0 ? { aud: [...input.audience] } : {}),
+    ...(audience.length > 0 ? { aud: [...audience] } : {}),
     ...(input.organizationId ? { oid: input.organizationId } : {}),
+    ...(input.resource ? { resid: input.resource.id } : {}),
+    ...(input.sessionId ? { sid: input.sessionId } : {}),
     scope: input.scopes.join(' '),
     scopes: [...input.scopes],
     jti: newId('token'),
@@ -53,14 +70,26 @@ export function accessTokenClaims(input: AccessTokenInput): AccessTokenClaims {
   return claims;
 }
 
-/** An M2M token: the client is its own subject. */
-export function clientCredentialsClaims(input: { issuer: string; client: Client; scopes: string[]; now: number }): AccessTokenClaims {
+/**
+ * An M2M token: the client is its own subject. `audience` is what the request narrowed the client's
+ * audience to; `resource` is set when the token is for one MCP server (a client of that server, or a
+ * request to the server's own token endpoint).
+ */
+export function clientCredentialsClaims(input: {
+  issuer: string;
+  client: Client;
+  audience: string[];
+  resource?: Resource;
+  scopes: string[];
+  now: number;
+}): AccessTokenClaims {
   const { client } = input;
   return accessTokenClaims({
     issuer: input.issuer,
     subject: client.clientId,
     clientId: client.clientId,
-    audience: client.audience,
+    audience: input.audience,
+    ...(input.resource ? { resource: input.resource } : {}),
     ...(client.organizationId ? { organizationId: client.organizationId } : {}),
     scopes: input.scopes,
     now: input.now,

@@ -7,7 +7,9 @@ import { clientCredentialsClaims } from './claims.js';
 import { authenticateClient, presentedCredentials } from './client-auth.js';
 import { InvalidScope, InvalidTarget, UnauthorizedClient } from './errors.js';
 import type { FormParams } from './form.js';
+import { sameResource } from './resource-url.js';
 import type { KeySet } from './signing-keys.js';
+import { recordIssuedToken } from './token-audit.js';
 import { signAccessToken } from './token-signer.js';
 
 export interface TokenResponse {
@@ -28,7 +30,8 @@ const CONFIDENTIAL_KINDS = new Set(['environment', 'organization', 'resource']);
 
 /**
  * `resource` is set when the request came to an MCP server's token endpoint
- * (`/resources/<res_id>/oauth/token`): only clients of that server are served there.
+ * (`/resources/<res_id>/oauth/token`): only clients of that server are served there, and the token is
+ * for that server.
  */
 export async function clientCredentialsGrant(
   ctx: ClientCredentialsContext,
@@ -40,24 +43,17 @@ export async function clientCredentialsGrant(
   checkGrantAllowed(client);
   if (resource) checkClientOfResource(client, resource);
   const scopes = grantedScopes(client, params.get('scope'));
-  checkResource(client, params.get('resource'));
-  const claims = clientCredentialsClaims({ issuer: ctx.issuer, client, scopes, now: Math.floor(ctx.clock() / 1000) });
+  const target = tokenTarget(ctx.store, client, resource, params.getAll('resource'));
+  const claims = clientCredentialsClaims({ issuer: ctx.issuer, client, ...target, scopes, now: Math.floor(ctx.clock() / 1000) });
   const accessToken = await signAccessToken(ctx.keys.current, claims);
-  ctx.store.issuedTokens.record({
-    jti: claims.jti,
-    grantType: 'client_credentials',
-    clientId: client.clientId,
-    subject: claims.sub,
-    scopes,
-    audience: claims.aud ?? [],
-    issuedAt: claims.iat,
-    expiresAt: claims.exp,
-  });
+  recordIssuedToken(ctx.store, claims, 'client_credentials');
   return { access_token: accessToken, token_type: 'Bearer', expires_in: client.expiry, scope: claims.scope };
 }
 
+// The environment's own client may also sign users in (redirect URIs); an MCP server's client with
+// redirect URIs is an authorization-code client, without them a client-credentials one (as on Scalekit).
 function checkGrantAllowed(client: Client): void {
-  if (!CONFIDENTIAL_KINDS.has(client.kind) || client.redirectUris.length > 0) {
+  if (!CONFIDENTIAL_KINDS.has(client.kind) || (client.kind !== 'environment' && client.redirectUris.length > 0)) {
     throw new UnauthorizedClient('the client is not allowed to use the client_credentials grant');
   }
 }
@@ -73,18 +69,27 @@ function grantedScopes(client: Client, requested: string | undefined): string[] 
   return asked;
 }
 
-// Audiences may be written with or without one trailing slash.
-const sameUrl = (a: string, b: string) => a.replace(/\/$/, '') === b.replace(/\/$/, '');
-
-// RFC 8707: a resource the token would not be valid for is refused, not silently ignored.
-function checkResource(client: Client, resource: string | undefined): void {
-  if (resource === undefined) return;
-  if (!client.audience.some((a) => sameUrl(a, resource))) {
-    throw new InvalidTarget('the requested resource is not an audience of this client');
+/**
+ * RFC 8707: what the token is for. A client of one MCP server (or a request to its token endpoint) gets a
+ * token for that server; otherwise the token's audience is the client's, narrowed to the `resource`
+ * values asked (several are allowed). A resource the token would not be valid for is refused.
+ */
+function tokenTarget(store: Store, client: Client, endpointResource: Resource | undefined, asked: string[]): { audience: string[]; resource?: Resource } {
+  const resource = endpointResource ?? (client.kind === 'resource' && client.resourceId ? store.resources.get(client.resourceId) : undefined);
+  if (resource) {
+    if (asked.some((a) => !sameResource(a, resource.serverUrl))) throw new InvalidTarget('the requested resource is not this MCP server');
+    return { audience: [], resource };
   }
+  if (asked.length === 0) return { audience: [...client.audience] };
+  const audience = asked.map((a) => {
+    const match = client.audience.find((registered) => sameResource(registered, a));
+    if (match === undefined) throw new InvalidTarget('the requested resource is not an audience of this client');
+    return match;
+  });
+  return { audience: [...new Set(audience)] };
 }
 
 function checkClientOfResource(client: Client, resource: Resource): void {
-  if (client.resourceId === resource.id || client.audience.some((a) => sameUrl(a, resource.serverUrl))) return;
+  if (client.resourceId === resource.id || client.audience.some((a) => sameResource(a, resource.serverUrl))) return;
   throw new UnauthorizedClient('the client is not a client of this MCP server');
 }

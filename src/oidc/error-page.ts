@@ -1,16 +1,20 @@
-// The page oidc-provider shows when an authorization request fails before a redirect is possible:
-// the error code and description, escaped; never a stack trace.
+// The HTML of the pages oidc-provider renders itself, from the pages the app provides (same look as login).
 import type { KoaContextWithOIDC } from 'oidc-provider';
+import type { ProviderPages } from './environment.js';
 
-const escape = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-
-export async function renderErrorPage(ctx: KoaContextWithOIDC, out: { error: string; error_description?: string }): Promise<void> {
-  ctx.type = 'html';
-  ctx.body = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Sign-in error</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"></head>
-<body><main><h1>Something went wrong</h1>
-<p><code>${escape(out.error)}</code></p>
-<p>${escape(out.error_description ?? '')}</p></main></body></html>`;
+export function providerPageRenderers(pages: ProviderPages) {
+  return {
+    renderError: async (ctx: KoaContextWithOIDC, out: { error: string; error_description?: string }) => {
+      ctx.type = 'html';
+      ctx.body = pages.error(out.error, out.error_description);
+    },
+    logoutSource: async (ctx: KoaContextWithOIDC, form: string) => {
+      ctx.type = 'html';
+      ctx.body = pages.logout(form, ctx.oidc.client?.clientName);
+    },
+    postLogoutSuccessSource: async (ctx: KoaContextWithOIDC) => {
+      ctx.type = 'html';
+      ctx.body = pages.loggedOut(ctx.oidc.client?.clientName);
+    },
+  };
 }

@@ -10,15 +10,24 @@ export const ENVIRONMENT_PATHS = {
   revocation: '/oauth/revoke',
 } as const;
 
-/** The paths the provider itself answers; every other path stays with Fastify. */
-export const PROVIDER_DISPATCHED_PATHS = [
-  ENVIRONMENT_PATHS.authorization,
-  ENVIRONMENT_PATHS.userinfo,
-  ENVIRONMENT_PATHS.end_session,
-  ENVIRONMENT_PATHS.revocation,
-];
+/** The paths an issuer's provider answers itself, relative to the issuer; every other path stays Fastify's. */
+const ENVIRONMENT_PROVIDER_PATHS = [ENVIRONMENT_PATHS.authorization, ENVIRONMENT_PATHS.end_session, ENVIRONMENT_PATHS.revocation];
+const RESOURCE_PROVIDER_PATHS = [ENVIRONMENT_PATHS.authorization];
 
-/** True when the provider answers `path` (its route, or a sub-path such as a resumed authorization). */
-export function isProviderPath(path: string): boolean {
-  return PROVIDER_DISPATCHED_PATHS.some((p) => path === p || path.startsWith(`${p}/`));
+const RESOURCE_PATH = /^\/resources\/([^/]+)(\/.*)$/;
+
+export interface ProviderPath {
+  /** Set for an MCP server's issuer. */
+  resourceId?: string;
+  /** The path relative to the issuer, as the provider routes it. */
+  path: string;
+}
+
+const answers = (paths: readonly string[], path: string) => paths.some((p) => path === p || path.startsWith(`${p}/`));
+
+/** Which issuer's provider answers `path` (its route, or a sub-path such as a resumed authorization). */
+export function providerPathOf(path: string): ProviderPath | undefined {
+  const resource = RESOURCE_PATH.exec(path);
+  if (resource) return answers(RESOURCE_PROVIDER_PATHS, resource[2]!) ? { resourceId: resource[1]!, path: resource[2]! } : undefined;
+  return answers(ENVIRONMENT_PROVIDER_PATHS, path) ? { path } : undefined;
 }

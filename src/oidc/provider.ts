@@ -1,49 +1,125 @@
-// The oidc-provider instance of the environment issuer: Scalekit's paths as native routes, our SQLite
-// adapter, our persisted keys. Client credentials and the discovery documents are served by our own
-// routes (see routes/token.ts and routes/discovery.ts); the provider answers the other flows.
-import { createHash } from 'node:crypto';
-import Provider from 'oidc-provider';
-import type { Store } from '../store/index.js';
+// One oidc-provider instance for one issuer: the environment (`<env>`) or an MCP server
+// (`<env>/resources/<res_id>`). Scalekit's paths as native routes, clients from the store, secrets checked
+// against the stored hashes, our SQLite adapter (namespaced per issuer), our keys and our token claims.
+// Client credentials, discovery, /keys and /userinfo are served by our own routes, not by the provider.
+import Provider, { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { Resource } from '../store/resources.js';
 import { sqliteAdapterFactory } from './adapter.js';
-import { renderErrorPage } from './error-page.js';
+import { IMPLIED_CONSENT_PARAM } from './authorization-defaults.js';
+import { customizeAccessToken } from './code-flow-tokens.js';
+import type { EnvironmentContext } from './environment.js';
+import { providerPageRenderers } from './error-page.js';
+import { rememberedGrantId } from './interactions.js';
+import { enabledScopes } from './issuers.js';
 import { ENVIRONMENT_PATHS } from './paths.js';
-import type { KeySet } from './signing-keys.js';
+import { providerClientFinder } from './provider-clients.js';
+import { redirectUriAllowed } from './redirect-uri.js';
+import { resourceForIndicator, ENVIRONMENT_AUDIENCE } from './resource-indicators.js';
+import { OIDC_SCOPES } from './scopes.js';
 
-export function createEnvironmentProvider(input: {
+/** Which issuer a provider serves. `ns` separates its rows in the shared oidc_payloads table. */
+export type IssuerScope = { kind: 'environment'; ns: 'env' } | { kind: 'resource'; ns: string; resourceId: string };
+
+export interface ProviderInput {
   issuer: string;
-  store: Store;
-  keys: KeySet;
-  clock: () => number;
-}): Provider {
-  const { issuer, store, keys, clock } = input;
-  const provider = new Provider(issuer, {
-    adapter: sqliteAdapterFactory(store.oidcPayloads, 'env', clock),
-    jwks: { keys: keys.all.map((k) => ({ ...k.privateJwk })) },
+  scope: IssuerScope;
+  /** The path prefix of the issuer relative to the environment URL: '' or '/resources/<res_id>'. */
+  pathPrefix: string;
+  env: EnvironmentContext;
+  cookieKeys: string[];
+}
+
+const DAY = 24 * 60 * 60;
+
+export function createProvider(input: ProviderInput): Provider {
+  const { issuer, scope, pathPrefix, env } = input;
+  const { store, clock } = env;
+  const resourceOf = (): Resource | undefined => (scope.kind === 'resource' ? store.resources.get(scope.resourceId) : undefined);
+  const environmentOnly = scope.kind === 'environment';
+  const pages = providerPageRenderers(env.pages);
+
+  const configuration: Configuration = {
+    adapter: sqliteAdapterFactory(store.oidcPayloads, scope.ns, clock, providerClientFinder(env, scope)),
+    jwks: { keys: env.keys.all.map((k) => ({ ...k.privateJwk })) },
     routes: {
       ...ENVIRONMENT_PATHS,
-      // Not served by the environment issuer; moved out of the way of Scalekit's paths.
+      // Not served by this provider (our own routes, or not at all); moved out of the way of Scalekit's paths.
+      userinfo: '/oauth/provider-userinfo',
       introspection: '/oauth/introspect',
       registration: '/oauth/register',
       pushed_authorization_request: '/oauth/par',
     },
     features: {
       devInteractions: { enabled: false },
-      revocation: { enabled: true },
-      userinfo: { enabled: true },
-      rpInitiatedLogout: { enabled: true },
+      revocation: { enabled: environmentOnly },
+      userinfo: { enabled: false },
+      rpInitiatedLogout: { enabled: environmentOnly, logoutSource: pages.logoutSource, postLogoutSuccessSource: pages.postLogoutSuccessSource },
       pushedAuthorizationRequests: { enabled: false },
+      // DPoP would bind tokens through a `cnf` claim that Scalekit's token shape does not carry.
+      dPoP: { enabled: false },
+      resourceIndicators: {
+        enabled: true,
+        // The MCP server of this issuer, or for the environment a token for the client itself.
+        defaultResource: async (_ctx, _client, oneOf) => oneOf ?? resourceOf()?.serverUrl ?? issuer,
+        useGrantedResource: async () => true,
+        getResourceServerInfo: async (ctx, indicator, client) => {
+          const resource = resourceForIndicator(store, scope, indicator, issuer);
+          if (resource === undefined) throw new errors.InvalidTarget('the requested resource is not served by this authorization server');
+          const scopes = resource === ENVIRONMENT_AUDIENCE ? [] : enabledScopes(resource);
+          if (ctx.oidc.route === 'authorization') rejectUnknownScopes(ctx, scopes);
+          return {
+            scope: scopes.join(' '),
+            audience: resource === ENVIRONMENT_AUDIENCE ? client.clientId : resource.serverUrl,
+            accessTokenTTL: resource === ENVIRONMENT_AUDIENCE ? 3600 : resource.accessTokenExpiry,
+            accessTokenFormat: 'jwt',
+            jwt: { sign: { alg: 'RS256' } },
+          };
+        },
+      },
     },
+    responseTypes: ['code'],
     pkce: { required: () => true },
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
-    ttl: { AuthorizationCode: 600 },
-    // Signed-cookie keys derived from the persisted signing key: secret, and stable across restarts.
-    cookies: {
-      keys: [createHash('sha256').update(`cookies:${String(keys.current.privateJwk.d)}`).digest('base64url')],
-      names: { session: '_session_env', interaction: '_interaction_env', resume: '_interaction_resume_env' },
-    },
-    renderError: renderErrorPage,
-    extraParams: ['domain_hint', 'domain', 'connection_id', 'organization_id', 'provider'],
+    scopes: [...OIDC_SCOPES],
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
+    rotateRefreshToken: true,
+    ttl: {
+      AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? 3600,
+      AuthorizationCode: 600, // Scalekit: about ten minutes, single use
+      ClientCredentials: 600,
+      DeviceCode: 600,
+      BackchannelAuthenticationRequest: 600,
+      IdToken: 3600,
+      Interaction: 3600,
+      Grant: 365 * DAY,
+      Session: 14 * DAY,
+      RefreshToken: () => resourceOf()?.refreshTokenExpiry ?? 14 * DAY,
+    },
+    cookies: {
+      keys: input.cookieKeys,
+      names: { session: `_session_${scope.ns}`, interaction: `_interaction_${scope.ns}`, resume: `_interaction_resume_${scope.ns}` },
+    },
+    interactions: {
+      url: async (_ctx, interaction) => `${pathPrefix}/interaction/${interaction.uid}`,
+      policy: consentPolicy(),
+    },
+    // Consent is remembered per (client, user, issuer) beyond the browser session it was given in.
+    async loadExistingGrant(ctx) {
+      const { client, session } = ctx.oidc;
+      if (!client || !session?.accountId) return undefined;
+      const grantId =
+        ctx.oidc.result?.consent?.grantId ??
+        session.grantIdFor(client.clientId) ??
+        (await rememberedGrantId(env, scope.ns, client.clientId, session.accountId));
+      if (!grantId) return undefined;
+      const grant = await ctx.oidc.provider.Grant.find(grantId);
+      // Another user's or client's grant would make the provider fail with server_error.
+      if (!grant || grant.accountId !== session.accountId || grant.clientId !== client.clientId) return undefined;
+      return grant;
+    },
+    renderError: pages.renderError,
+    extraParams: ['domain_hint', 'domain', 'connection_id', 'organization_id', 'provider', IMPLIED_CONSENT_PARAM],
+    formats: { customizers: { jwt: (ctx, token, jwt) => customizeAccessToken(env, scope, ctx, token, jwt) } },
     async findAccount(_ctx, sub) {
       const user = store.users.get(sub);
       if (!user) return undefined;
@@ -52,6 +128,43 @@ export function createEnvironmentProvider(input: {
         claims: async () => ({ sub: user.id, email: user.email, email_verified: true, name: user.name }),
       };
     },
-  });
+  };
+
+  const provider = new Provider(issuer, configuration);
+  // Secrets are stored hashed: the store checks them, the provider never holds one.
+  provider.Client.prototype.compareClientSecret = async function compareClientSecret(this: { clientId: string }, actual: string) {
+    return store.secrets.verify(this.clientId, actual);
+  };
+  // RFC 8252 §7.3: any port on a loopback redirect URI, whatever the client's application_type.
+  provider.Client.prototype.redirectUriAllowed = function allowed(this: { redirectUris: string[] }, value: string) {
+    return redirectUriAllowed(this.redirectUris, value);
+  };
+  provider.Client.prototype.postLogoutRedirectUriAllowed = function allowed(this: { postLogoutRedirectUris?: string[] }, value: string) {
+    return redirectUriAllowed(this.postLogoutRedirectUris ?? [], value);
+  };
   return provider;
+}
+
+// oidc-provider silently drops scopes that no resource server defines; MCP clients deserve to hear it.
+function rejectUnknownScopes(ctx: KoaContextWithOIDC, resourceScopes: string[]): void {
+  const known = new Set([...resourceScopes, ...OIDC_SCOPES]);
+  const unknown = (ctx.oidc.params?.scope as string | undefined)?.split(' ').filter((s) => s && !known.has(s)) ?? [];
+  if (unknown.length > 0) throw new errors.InvalidScope(`requested scope is not defined by this server: ${unknown.join(' ')}`, unknown.join(' '));
+}
+
+// The default consent prompt asks native clients every time, so remembered consent would never apply to
+// them (and MCP hosts register as native). A consent prompt the emulator implied for offline_access
+// (authorization-defaults.ts) is answered by the usual checks: a remembered consent covers it.
+function consentPolicy() {
+  const policy = interactionPolicy.base();
+  const consent = policy.get('consent')!;
+  consent.checks.remove('native_client_prompt');
+  const asked = consent.checks.get('consent_prompt')!;
+  consent.checks.remove('consent_prompt');
+  consent.checks.unshift(
+    new interactionPolicy.Check(asked.reason, asked.description, asked.error ?? 'consent_required', (ctx) =>
+      ctx.oidc.params?.[IMPLIED_CONSENT_PARAM] === '1' ? interactionPolicy.Check.NO_NEED_TO_PROMPT : asked.check(ctx),
+    ),
+  );
+  return policy;
 }

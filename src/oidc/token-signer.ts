@@ -1,8 +1,8 @@
-// Signs access tokens: RS256 (RSASSA-PKCS1-v1_5 with SHA-256), header {alg, kid, typ: "JWT"} as
+// Signs access tokens: RS256 (RSASSA-PKCS1-v1_5 with SHA-256), header {alg, kid, typ} as
 // Scalekit's tokens carry. node:crypto's callback form runs the RSA operation on the libuv thread
 // pool, off the event loop, with less per-call work than WebCrypto (measured: see bench/).
 import { sign } from 'node:crypto';
-import type { AccessTokenClaims } from './claims.js';
+import { ACCESS_TOKEN_TYP, type AccessTokenClaims } from './claims.js';
 import type { SigningKey } from './signing-keys.js';
 
 const encodedHeaders = new WeakMap<SigningKey, string>();
@@ -10,7 +10,7 @@ const encodedHeaders = new WeakMap<SigningKey, string>();
 function encodedHeader(key: SigningKey): string {
   let header = encodedHeaders.get(key);
   if (header === undefined) {
-    header = Buffer.from(JSON.stringify({ alg: key.alg, kid: key.kid, typ: 'JWT' })).toString('base64url');
+    header = Buffer.from(JSON.stringify({ alg: key.alg, kid: key.kid, typ: ACCESS_TOKEN_TYP })).toString('base64url');
     encodedHeaders.set(key, header);
   }
   return header;

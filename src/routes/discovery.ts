@@ -3,7 +3,7 @@
 // No registration_endpoint at the environment level: DCR lives on each MCP server's issuer.
 import type { FastifyInstance } from 'fastify';
 import { ENVIRONMENT_PATHS } from '../oidc/paths.js';
-import type { EnvironmentContext } from './environment.js';
+import type { EnvironmentContext } from '../oidc/environment.js';
 
 export function environmentMetadata(issuer: string) {
   return {

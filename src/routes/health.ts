@@ -1,6 +1,6 @@
 // GET /health: 200 when the database answers and the signing keys are loaded, else 503.
 import type { FastifyInstance } from 'fastify';
-import type { EnvironmentContext } from './environment.js';
+import type { EnvironmentContext } from '../oidc/environment.js';
 
 export function healthRoute(app: FastifyInstance, env: EnvironmentContext): void {
   app.get('/health', async (_request, reply) => {

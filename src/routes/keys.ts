@@ -1,6 +1,6 @@
 // GET /keys: the JWKS, public parts only. Cacheable, since keys never change under a running server.
 import type { FastifyInstance } from 'fastify';
-import type { EnvironmentContext } from './environment.js';
+import type { EnvironmentContext } from '../oidc/environment.js';
 
 export function keysRoute(app: FastifyInstance, env: EnvironmentContext): void {
   const body = JSON.stringify(env.keys.jwks);

@@ -1,42 +1,30 @@
 // RFC 8414 metadata of each MCP server's issuer, `<env>/resources/<res_id>`, served at both URLs
 // Scalekit serves: path insertion (what MCP clients try first) and path append. The OIDC variants and
 // `/resources/<id>/keys` stay 404, as on Scalekit.
-// Only what works is listed: the code flow, DCR and CIMD on this issuer come with the login pages.
+// Only what works is listed: DCR only while the MCP server allows it.
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { EnvironmentContext } from '../oidc/environment.js';
+import { enabledScopes, resourceIssuer } from '../oidc/issuers.js';
 import { ENVIRONMENT_PATHS } from '../oidc/paths.js';
 import type { Resource } from '../store/resources.js';
-import type { EnvironmentContext } from './environment.js';
-
-export const resourceIssuer = (environmentUrl: string, resourceId: string) => `${environmentUrl}/resources/${resourceId}`;
-
-const enabledScopes = (resource: Resource) => resource.scopes.filter((s) => s.enabled).map((s) => s.name);
-
-/**
- * The "Metadata JSON" Scalekit's dashboard hands out for an MCP server, which the server copies into its
- * /.well-known/oauth-protected-resource (RFC 9728).
- */
-export function protectedResourceMetadata(environmentUrl: string, resource: Resource) {
-  const serverUrl = resource.serverUrl;
-  return {
-    authorization_servers: [resourceIssuer(environmentUrl, resource.id)],
-    bearer_methods_supported: ['header'],
-    resource: serverUrl,
-    resource_documentation: `${serverUrl.replace(/\/$/, '')}/docs`,
-    scopes_supported: enabledScopes(resource),
-  };
-}
+import { registrationPath } from './registration.js';
 
 export function resourceMetadata(environmentUrl: string, resource: Resource) {
   const issuer = resourceIssuer(environmentUrl, resource.id);
   return {
     issuer,
+    authorization_endpoint: issuer + ENVIRONMENT_PATHS.authorization,
     token_endpoint: issuer + ENVIRONMENT_PATHS.token,
+    ...(resource.disableDynamicClientRegistration ? {} : { registration_endpoint: environmentUrl + registrationPath(resource.id) }),
     jwks_uri: environmentUrl + ENVIRONMENT_PATHS.jwks,
     response_types_supported: ['code'],
-    grant_types_supported: ['client_credentials'],
+    response_modes_supported: ['query'],
+    grant_types_supported: ['authorization_code', 'client_credentials', 'refresh_token'],
     code_challenge_methods_supported: ['S256'],
-    token_endpoint_auth_methods_supported: ['client_secret_post', 'client_secret_basic'],
-    scopes_supported: enabledScopes(resource),
+    token_endpoint_auth_methods_supported: ['none', 'client_secret_post', 'client_secret_basic'],
+    // offline_access asks for a refresh token; the MCP server's own scopes are the rest.
+    scopes_supported: [...enabledScopes(resource), 'offline_access'],
+    authorization_response_iss_parameter_supported: true,
   };
 }
 

@@ -1,19 +1,22 @@
-// POST /oauth/token. client_credentials is answered here, in Scalekit's token shape; the grants of
-// the interactive flows (authorization_code, refresh_token) go to oidc-provider with the body already read.
+// POST /oauth/token and each MCP server's /resources/<res_id>/oauth/token. client_credentials is answered
+// here, in Scalekit's token shape; the grants of the interactive flows (authorization_code, refresh_token)
+// go to that issuer's oidc-provider with the body already parsed.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { clientCredentialsGrant, type TokenResponse } from '../oidc/client-credentials.js';
+import type { EnvironmentContext } from '../oidc/environment.js';
 import { exposeOAuthError, InvalidRequest, OAuthError, UnsupportedGrantType } from '../oidc/errors.js';
-import { parseForm } from '../oidc/form.js';
+import { parseForm, type FormParams } from '../oidc/form.js';
 import { ENVIRONMENT_PATHS } from '../oidc/paths.js';
-import type { EnvironmentContext } from './environment.js';
-import { withReplayedBody } from './replayed-request.js';
+import { providerTokenBody } from '../oidc/provider-token-request.js';
+import type { IssuerProvider } from '../oidc/providers.js';
+import type { Resource } from '../store/resources.js';
+import { asIssuerRequest } from './provider-dispatch.js';
 
 const PROVIDER_GRANTS = new Set(['authorization_code', 'refresh_token']);
 const BODY_LIMIT = 64 * 1024;
 
 export async function tokenRoutes(app: FastifyInstance, env: EnvironmentContext): Promise<void> {
-  // This context parses only forms, kept as text, so duplicates can be detected and the provider
-  // can re-read the same body.
+  // This context parses only forms, kept as text, so duplicates can be detected.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, body, done) =>
     done(null, body),
@@ -32,35 +35,34 @@ export async function tokenRoutes(app: FastifyInstance, env: EnvironmentContext)
     });
   }
 
-  app.post<{ Params: { resourceId: string } }>(`/resources/:resourceId${ENVIRONMENT_PATHS.token}`, async (request, reply) => {
-    const resource = env.store.resources.get(request.params.resourceId);
-    if (!resource) throw new OAuthError(404, 'invalid_request', 'no such MCP server');
-    const params = parseForm(request.body);
-    const grantType = requiredGrantType(params);
-    if (grantType !== 'client_credentials') throw unsupportedGrant(grantType);
-    return sendToken(reply, await clientCredentialsGrant(env, params, request.headers.authorization, resource));
-  });
-
-  app.post(ENVIRONMENT_PATHS.token, async (request, reply) => {
+  // One answer for both issuers: client_credentials by our fast path, the interactive grants by the provider.
+  const answer = async (request: FastifyRequest, reply: FastifyReply, issuer: () => Promise<IssuerProvider>, resource?: Resource) => {
     const params = parseForm(request.body);
     const grantType = requiredGrantType(params);
     if (grantType === 'client_credentials') {
-      return sendToken(reply, await clientCredentialsGrant(env, params, request.headers.authorization));
+      return sendToken(reply, await clientCredentialsGrant(env, params, request.headers.authorization, resource));
     }
-    if (PROVIDER_GRANTS.has(grantType) && env.providerHandler) {
-      const handler = await env.providerHandler();
-      reply.hijack();
-      await handler(withReplayedBody(request.raw, request.body as string), reply.raw);
-      return reply;
-    }
-    throw unsupportedGrant(grantType);
+    if (!PROVIDER_GRANTS.has(grantType)) throw unsupportedGrant(grantType);
+    const provider = await issuer();
+    const body = providerTokenBody(env, provider, params);
+    reply.hijack();
+    await provider.callback(asIssuerRequest(request.raw, provider, ENVIRONMENT_PATHS.token, body), reply.raw);
+    return reply;
+  };
+
+  app.post<{ Params: { resourceId: string } }>(`/resources/:resourceId${ENVIRONMENT_PATHS.token}`, async (request, reply) => {
+    const resource = env.store.resources.get(request.params.resourceId);
+    if (!resource) throw new OAuthError(404, 'invalid_request', 'no such MCP server');
+    return answer(request, reply, async () => (await env.providers.forResource(resource.id))!, resource);
   });
+
+  app.post(ENVIRONMENT_PATHS.token, (request, reply) => answer(request, reply, () => env.providers.environment()));
 }
 
 const unsupportedGrant = (grantType: string) =>
   new UnsupportedGrantType(`unsupported grant_type requested: ${grantType.slice(0, 64)}`);
 
-function requiredGrantType(params: Map<string, string>): string {
+function requiredGrantType(params: FormParams): string {
   const grantType = params.get('grant_type');
   if (grantType === undefined) throw new InvalidRequest("missing required parameter 'grant_type'");
   return grantType;

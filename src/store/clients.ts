@@ -9,6 +9,26 @@ export interface CustomClaim {
   value: string;
 }
 
+/**
+ * RFC 7591 metadata a client registered beyond the columns below, under its RFC names. `scope` is kept
+ * for display only: it is never an allow-list (MCP hosts widen their scopes later, by step-up).
+ */
+export interface RegisteredMetadata {
+  token_endpoint_auth_method?: 'none' | 'client_secret_basic' | 'client_secret_post';
+  grant_types?: string[];
+  response_types?: string[];
+  application_type?: 'web' | 'native';
+  client_uri?: string;
+  logo_uri?: string;
+  tos_uri?: string;
+  policy_uri?: string;
+  post_logout_redirect_uris?: string[];
+  contacts?: string[];
+  software_id?: string;
+  software_version?: string;
+  scope?: string;
+}
+
 /** Any OAuth client of the environment: its own API client, org M2M clients, MCP-server clients. */
 export interface Client {
   clientId: string;
@@ -23,11 +43,14 @@ export interface Client {
   /** Access-token lifetime in seconds. */
   expiry: number;
   redirectUris: string[];
+  metadata: RegisteredMetadata;
+  /** A client-id metadata document's client: when it must be fetched again (epoch seconds). */
+  metadataExpiresAt?: number;
   createTime: string;
   updateTime: string;
 }
 
-export type ClientInput = Omit<Client, 'createTime' | 'updateTime'>;
+export type ClientInput = Omit<Client, 'createTime' | 'updateTime' | 'metadata'> & { metadata?: RegisteredMetadata };
 
 export interface ClientRepository {
   get(clientId: string): Client | undefined;
@@ -49,6 +72,8 @@ interface Row {
   custom_claims: string;
   expiry: number;
   redirect_uris: string;
+  metadata: string;
+  metadata_expires_at: number | null;
   create_time: string;
   update_time: string;
 }
@@ -65,6 +90,8 @@ const toClient = (r: Row): Client => ({
   customClaims: parseJsonArray<CustomClaim>(r.custom_claims),
   expiry: r.expiry,
   redirectUris: parseJsonArray<string>(r.redirect_uris),
+  metadata: JSON.parse(r.metadata) as RegisteredMetadata,
+  ...(r.metadata_expires_at !== null ? { metadataExpiresAt: r.metadata_expires_at } : {}),
   createTime: r.create_time,
   updateTime: r.update_time,
 });
@@ -75,13 +102,14 @@ export function sqliteClients(db: Db, clock: Clock): ClientRepository {
   const remove = db.prepare('DELETE FROM clients WHERE client_id = ?');
   const upsert = db.prepare(
     `INSERT INTO clients (client_id, kind, organization_id, resource_id, name, description, scopes, audience,
-       custom_claims, expiry, redirect_uris, create_time, update_time)
+       custom_claims, expiry, redirect_uris, metadata, metadata_expires_at, create_time, update_time)
      VALUES (@clientId, @kind, @organizationId, @resourceId, @name, @description, @scopes, @audience,
-       @customClaims, @expiry, @redirectUris, @now, @now)
+       @customClaims, @expiry, @redirectUris, @metadata, @metadataExpiresAt, @now, @now)
      ON CONFLICT (client_id) DO UPDATE SET kind = excluded.kind, organization_id = excluded.organization_id,
        resource_id = excluded.resource_id, name = excluded.name, description = excluded.description,
        scopes = excluded.scopes, audience = excluded.audience, custom_claims = excluded.custom_claims,
-       expiry = excluded.expiry, redirect_uris = excluded.redirect_uris, update_time = excluded.update_time`,
+       expiry = excluded.expiry, redirect_uris = excluded.redirect_uris, metadata = excluded.metadata,
+       metadata_expires_at = excluded.metadata_expires_at, update_time = excluded.update_time`,
   );
 
   const find = (clientId: string) => {
@@ -92,7 +120,8 @@ export function sqliteClients(db: Db, clock: Clock): ClientRepository {
   return {
     get: find,
     listByKind: (kind) => byKind.all(kind).map(toClient),
-    upsert: (input) => {
+    upsert: (given) => {
+      const input = { ...given, metadata: given.metadata ?? {} };
       const existing = find(input.clientId);
       if (existing && sameExcept(existing, input, ['createTime', 'updateTime'])) return false;
       upsert.run({
@@ -107,6 +136,8 @@ export function sqliteClients(db: Db, clock: Clock): ClientRepository {
         customClaims: JSON.stringify(input.customClaims),
         expiry: input.expiry,
         redirectUris: JSON.stringify(input.redirectUris),
+        metadata: JSON.stringify(input.metadata),
+        metadataExpiresAt: input.metadataExpiresAt ?? null,
         now: isoNow(clock),
       });
       return true;

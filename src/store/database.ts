@@ -1,9 +1,9 @@
 // Opens the SQLite file (WAL, foreign keys) and applies migrations/NNN_*.sql in order, each inside a
 // transaction, recording every applied file in schema_migrations.
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import { packageFolder } from '../package-root.js';
 
 export type Db = Database.Database;
 
@@ -18,15 +18,8 @@ export function openDatabase(path: string): Db {
   return db;
 }
 
-// src/store (tests) and dist/src/store (built) both sit below the package root.
 export function migrationsDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 4; i++) {
-    const candidate = join(dir, 'migrations');
-    if (existsSync(join(dir, 'package.json')) && existsSync(candidate)) return candidate;
-    dir = dirname(dir);
-  }
-  throw new Error('migrations folder not found beside package.json');
+  return packageFolder('migrations');
 }
 
 export function migrate(db: Db, dir = migrationsDir()): string[] {

@@ -20,6 +20,7 @@ export function ensureEnvironmentClient(
     const existing = store.clients.listByKind('environment');
     const clientId = configured?.clientId ?? existing[0]?.clientId ?? newId('environmentClient');
     for (const other of existing) if (other.clientId !== clientId) store.clients.remove(other.clientId);
+    const kept = store.clients.get(clientId); // its redirect URIs come from the seed and stay
     store.clients.upsert({
       clientId,
       kind: 'environment',
@@ -29,7 +30,8 @@ export function ensureEnvironmentClient(
       audience: [],
       customClaims: [],
       expiry: ENVIRONMENT_CLIENT.expiry,
-      redirectUris: [],
+      redirectUris: kept?.redirectUris ?? [],
+      metadata: kept?.metadata ?? {},
     });
     if (configured) {
       store.secrets.replaceAll(clientId, configured.clientSecret);

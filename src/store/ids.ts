@@ -1,5 +1,5 @@
 // Scalekit's identifier formats, in one place: a prefix and a 17-digit decimal number.
-import { randomInt } from 'node:crypto';
+import { createHash, randomInt } from 'node:crypto';
 
 export const ID_PREFIXES = {
   environmentClient: 'skc_',
@@ -12,6 +12,7 @@ export const ID_PREFIXES = {
   token: 'tkn_',
   session: 'ses_',
   secret: 'sks_',
+  consent: 'cns_',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;
@@ -23,6 +24,15 @@ export function newId(kind: IdKind): string {
   let digits = String(randomInt(1, 10));
   while (digits.length < DIGITS) digits += String(randomInt(0, 1_000_000)).padStart(6, '0');
   return ID_PREFIXES[kind] + digits.slice(0, DIGITS);
+}
+
+/**
+ * The id of that kind that `seed` always maps to: for things another library names in its own format
+ * (oidc-provider's sessions), so every token of one session carries the same `ses_` id.
+ */
+export function derivedId(kind: IdKind, seed: string): string {
+  const n = BigInt(`0x${createHash('sha256').update(seed).digest('hex').slice(0, 16)}`);
+  return ID_PREFIXES[kind] + String(10n ** 16n + (n % (9n * 10n ** 16n)));
 }
 
 /** True when `value` is `<prefix><digits>` for that kind (any number of digits, as Scalekit's own). */

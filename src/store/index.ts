@@ -1,6 +1,7 @@
 // The store: one SQLite database and one repository per aggregate. Callers depend on the types.
 import { openDatabase, type Db } from './database.js';
 import { sqliteClients, type ClientRepository } from './clients.js';
+import { sqliteConsents, type ConsentRepository } from './consents.js';
 import { sqliteIssuedTokens, type IssuedTokenRepository } from './issued-tokens.js';
 import { sqliteOidcPayloads, type OidcPayloadRepository } from './oidc-payloads.js';
 import { sqliteOrganizations, type OrganizationRepository } from './organizations.js';
@@ -17,6 +18,7 @@ export interface Store {
   clients: ClientRepository;
   secrets: SecretRepository;
   users: UserRepository;
+  consents: ConsentRepository;
   signingKeys: SigningKeyRepository;
   issuedTokens: IssuedTokenRepository;
   oidcPayloads: OidcPayloadRepository;
@@ -36,6 +38,7 @@ export function openStore(path: string, clock: Clock = systemClock): Store {
     clients: sqliteClients(db, clock),
     secrets: sqliteSecrets(db, clock),
     users: sqliteUsers(db, clock),
+    consents: sqliteConsents(db, clock),
     signingKeys: sqliteSigningKeys(db, clock),
     issuedTokens,
     oidcPayloads: sqliteOidcPayloads(db),

@@ -11,6 +11,8 @@ export interface IssuedToken {
   audience: string[];
   issuedAt: number; // epoch seconds
   expiresAt: number;
+  /** The oidc-provider grant a code-flow token came from (revoking the grant revokes the token). */
+  grantId?: string;
 }
 
 export interface IssuedTokenRepository {
@@ -30,12 +32,13 @@ interface Row {
   audience: string;
   issued_at: number;
   expires_at: number;
+  grant_id: string | null;
 }
 
 export function sqliteIssuedTokens(db: Db): IssuedTokenRepository {
   const insert = db.prepare(
-    `INSERT INTO issued_tokens (jti, grant_type, client_id, subject, scopes, audience, issued_at, expires_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO issued_tokens (jti, grant_type, client_id, subject, scopes, audience, issued_at, expires_at, grant_id)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const get = db.prepare<[string], Row>('SELECT * FROM issued_tokens WHERE jti = ?');
   const count = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM issued_tokens');
@@ -44,7 +47,7 @@ export function sqliteIssuedTokens(db: Db): IssuedTokenRepository {
 
   const writeAll = db.transaction((rows: IssuedToken[]) => {
     for (const t of rows) {
-      insert.run(t.jti, t.grantType, t.clientId, t.subject, t.scopes.join(' '), JSON.stringify(t.audience), t.issuedAt, t.expiresAt);
+      insert.run(t.jti, t.grantType, t.clientId, t.subject, t.scopes.join(' '), JSON.stringify(t.audience), t.issuedAt, t.expiresAt, t.grantId ?? null);
     }
   });
 
@@ -78,6 +81,7 @@ export function sqliteIssuedTokens(db: Db): IssuedTokenRepository {
           audience: JSON.parse(r.audience) as string[],
           issuedAt: r.issued_at,
           expiresAt: r.expires_at,
+          ...(r.grant_id ? { grantId: r.grant_id } : {}),
         }
       );
     },

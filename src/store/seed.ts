@@ -15,6 +15,17 @@ export function applySeed(store: Store, seed: Seed): SeedResult {
     const count = (changed: boolean) => {
       if (changed) result.changed++;
     };
+    if (seed.environment) {
+      for (const client of store.clients.listByKind('environment')) {
+        count(
+          store.clients.upsert({
+            ...client,
+            redirectUris: seed.environment.redirect_uris,
+            metadata: { ...client.metadata, post_logout_redirect_uris: seed.environment.post_logout_redirect_uris },
+          }),
+        );
+      }
+    }
     for (const o of seed.organizations) count(store.organizations.upsert({ id: o.id, displayName: o.display_name }));
     for (const r of seed.resources) {
       count(

@@ -22,13 +22,20 @@ export interface UserInput {
 
 export interface UserRepository {
   get(id: string): User | undefined;
+  /** In creation order: the first one is who AUTO_LOGIN signs in without a login_hint. */
+  list(): User[];
   findByEmail(email: string): User | undefined;
   /** Creates or updates the user; a password is re-hashed only when it changed. True when a row changed. */
   upsert(user: UserInput): boolean;
   verifyPassword(id: string, password: string): boolean;
+  /** The user with this email and password; the same work (one scrypt) whether or not the email exists. */
+  authenticate(email: string, password: string): User | undefined;
 }
 
 const SCRYPT = { N: 16384, r: 8, p: 1 } as const;
+
+// Compared against when no user has the email (or the user has no password), so that answer takes as long.
+const NOBODY_HASH = 'scrypt$16384$8$1$QMNhkqCvcJYbYB9JMqMUpg$dLpj9iUdXbww32WHIpKiMzQFPCn02OhJDr8yNoYcv5I';
 
 export function hashPassword(password: string): string {
   const salt = randomBytes(16);
@@ -71,6 +78,7 @@ const toUser = (r: Row): User => ({
 export function sqliteUsers(db: Db, clock: Clock): UserRepository {
   const get = db.prepare<[string], Row>('SELECT * FROM users WHERE id = ?');
   const byEmail = db.prepare<[string], Row>('SELECT * FROM users WHERE email = ?');
+  const list = db.prepare<[], Row>('SELECT * FROM users ORDER BY create_time, id');
   const upsert = db.prepare(
     `INSERT INTO users (id, email, name, password_hash, organization_id, create_time, update_time)
      VALUES (@id, @email, @name, @passwordHash, @organizationId, @now, @now)
@@ -83,6 +91,7 @@ export function sqliteUsers(db: Db, clock: Clock): UserRepository {
       const row = get.get(id);
       return row && toUser(row);
     },
+    list: () => list.all().map(toUser),
     findByEmail: (email) => {
       const row = byEmail.get(email);
       return row && toUser(row);
@@ -113,5 +122,10 @@ export function sqliteUsers(db: Db, clock: Clock): UserRepository {
       return true;
     },
     verifyPassword: (id, password) => passwordMatches(get.get(id)?.password_hash ?? null, password),
+    authenticate: (email, password) => {
+      const row = byEmail.get(email.toLowerCase());
+      const matches = passwordMatches(row?.password_hash ?? NOBODY_HASH, password);
+      return matches && row?.password_hash ? toUser(row) : undefined;
+    },
   };
 }

@@ -176,7 +176,19 @@ describe('an empty string counts as unset', () => {
 describe('configDescriptions', () => {
   it('describes every variable loadConfig reads', () => {
     expect(Object.keys(configDescriptions).sort()).toEqual(
-      ['DATA_DIR', 'HOST', 'LOG_LEVEL', 'PORT', 'SCALEKIT_CLIENT_ID', 'SCALEKIT_CLIENT_SECRET', 'SCALEKIT_ENVIRONMENT_URL', 'SEED', 'TEST_CONTROL'],
+      [
+        'ALLOW_INSECURE_CIMD',
+        'AUTO_LOGIN',
+        'DATA_DIR',
+        'HOST',
+        'LOG_LEVEL',
+        'PORT',
+        'SCALEKIT_CLIENT_ID',
+        'SCALEKIT_CLIENT_SECRET',
+        'SCALEKIT_ENVIRONMENT_URL',
+        'SEED',
+        'TEST_CONTROL',
+      ],
     );
     for (const text of Object.values(configDescriptions)) expect(text).toBeTruthy();
   });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalJWKSet, jwtVerify } from 'jose';
-import { AGENT, startTestServer, tokenRequest, type TestServer } from '../helpers/server.js';
+import { AGENT, ENV_CLIENT, startTestServer, tokenRequest, WEB_APP_CALLBACK, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -88,13 +88,24 @@ describe('provider dispatch', () => {
       grant_type: 'authorization_code',
       code: 'not-a-code',
       code_verifier: 'a'.repeat(43),
-      redirect_uri: 'http://127.0.0.1/cb',
-      client_id: AGENT.id,
-      client_secret: AGENT.secret,
+      redirect_uri: WEB_APP_CALLBACK,
+      client_id: ENV_CLIENT.id,
+      client_secret: ENV_CLIENT.secret,
     });
-    const body = (await res.json()) as { error: string };
-    expect(res.status).toBeGreaterThanOrEqual(400);
-    expect(res.status).toBeLessThan(500);
-    expect(['invalid_client', 'invalid_grant']).toContain(body.error);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: 'invalid_grant', error_description: 'grant request is invalid' });
+  });
+
+  it('authenticates the provider’s clients against the stored secret hashes (invalid_client for a wrong secret)', async () => {
+    const res = await tokenRequest(server.url, {
+      grant_type: 'authorization_code',
+      code: 'not-a-code',
+      code_verifier: 'a'.repeat(43),
+      redirect_uri: WEB_APP_CALLBACK,
+      client_id: ENV_CLIENT.id,
+      client_secret: `${ENV_CLIENT.secret}-wrong`,
+    });
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as { error: string }).error).toBe('invalid_client');
   });
 });

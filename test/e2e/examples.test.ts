@@ -105,7 +105,7 @@ describe('todo MCP server: protected resource', () => {
     expect(metadata.status).toBe(200);
     const doc = (await metadata.json()) as { issuer: string; scopes_supported: string[] };
     expect(doc.issuer).toBe(prm.authorization_servers[0]);
-    expect(doc.scopes_supported).toEqual(['todo:read', 'todo:write']);
+    expect(doc.scopes_supported).toEqual(['todo:read', 'todo:write', 'offline_access']);
   });
 
   it('answers GET /health', async () => {

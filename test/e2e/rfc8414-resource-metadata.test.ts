@@ -17,13 +17,32 @@ describe('RFC 8414 §3: metadata of <env>/resources/<res_id>', () => {
     expect(appended.status).toBe(200);
     const doc = (await inserted.json()) as Record<string, unknown>;
     expect(await appended.json()).toEqual(doc);
-    expect(doc).toMatchObject({
+    expect(doc).toEqual({
       issuer: `${server.url}/resources/${RES}`,
+      authorization_endpoint: `${server.url}/resources/${RES}/oauth/authorize`,
       token_endpoint: `${server.url}/resources/${RES}/oauth/token`,
+      registration_endpoint: `${server.url}/api/v1/resources/${RES}/clients:register`,
       jwks_uri: `${server.url}/keys`,
+      response_types_supported: ['code'],
+      response_modes_supported: ['query'],
+      grant_types_supported: ['authorization_code', 'client_credentials', 'refresh_token'],
       code_challenge_methods_supported: ['S256'],
-      scopes_supported: ['todo:read', 'todo:write'],
+      token_endpoint_auth_methods_supported: ['none', 'client_secret_post', 'client_secret_basic'],
+      scopes_supported: ['todo:read', 'todo:write', 'offline_access'],
+      authorization_response_iss_parameter_supported: true,
     });
+  });
+
+  it('lists no registration_endpoint while the MCP server disables dynamic client registration', async () => {
+    const resource = server.app.store.resources.get(RES)!;
+    server.app.store.resources.upsert({ ...resource, disableDynamicClientRegistration: true });
+    try {
+      const doc = (await (await fetch(`${server.url}/.well-known/oauth-authorization-server/resources/${RES}`)).json()) as Record<string, unknown>;
+      expect(doc).not.toHaveProperty('registration_endpoint');
+      expect(doc.issuer).toBe(`${server.url}/resources/${RES}`);
+    } finally {
+      server.app.store.resources.upsert(resource);
+    }
   });
 
   it.each([

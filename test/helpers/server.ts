@@ -10,6 +10,7 @@ import { parseSeed, type SeedInput } from '../../src/config/seed.js';
 import { createLogger } from '../../src/logger.js';
 
 export const TEST_SEED: SeedInput = {
+  environment: { redirect_uris: ['http://127.0.0.1:4010/callback'], post_logout_redirect_uris: ['http://127.0.0.1:4010/'] },
   organizations: [{ id: 'org_20000000000000001', display_name: 'Acme' }],
   resources: [
     {
@@ -45,7 +46,11 @@ export const TEST_SEED: SeedInput = {
       plain_secret: 'plain-secret-0123456789abcdef',
     },
   ],
+  users: [{ id: 'usr_20000000000000001', email: 'ada@example.com', name: 'Ada Lovelace', password: 'correct-horse-battery', organization_id: 'org_20000000000000001' }],
 };
+
+export const ADA = { id: 'usr_20000000000000001', email: 'ada@example.com', password: 'correct-horse-battery' };
+export const WEB_APP_CALLBACK = 'http://127.0.0.1:4010/callback';
 
 export const AGENT = { id: 'm2morg_20000000000000001', secret: 'agent-secret-0123456789abcdef' };
 export const ENV_CLIENT = { id: 'skc_20000000000000001', secret: 'environment-secret-0123456789' };

@@ -1,9 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { migrate, type Db } from '../../src/store/database.js';
+import { migrate, migrationsDir, type Db } from '../../src/store/database.js';
 import { openStore, type Store } from '../../src/store/index.js';
 
 const TABLES = [
@@ -16,8 +16,15 @@ const TABLES = [
   'resources',
   'schema_migrations',
   'signing_keys',
+  'user_consents',
   'users',
 ];
+
+// Every shipped migration, in the order the runner applies them.
+const MIGRATIONS = readdirSync(migrationsDir())
+  .filter((f) => /^\d{3}_[a-z0-9_]+\.sql$/.test(f))
+  .sort()
+  .map((name) => ({ version: Number(name.slice(0, 3)), name }));
 
 let dir: string;
 let file: string;
@@ -52,10 +59,11 @@ describe('openStore on a new file', () => {
     expect(tableNames(store.db)).toEqual(TABLES);
   });
 
-  it('records 001_initial.sql as version 1 in schema_migrations', () => {
+  it('records every migration file, 001_initial.sql first, in schema_migrations', () => {
     const store = open();
-    const rows = store.db.prepare('SELECT version, name FROM schema_migrations').all();
-    expect(rows).toEqual([{ version: 1, name: '001_initial.sql' }]);
+    const rows = store.db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all();
+    expect(rows[0]).toEqual({ version: 1, name: '001_initial.sql' });
+    expect(rows).toEqual(MIGRATIONS);
   });
 
   it('creates the database file, and its folder when missing', () => {
@@ -83,7 +91,7 @@ describe('opening the same file again', () => {
     first.close();
     const second = open();
     const after = second.db.prepare('SELECT count(*) FROM schema_migrations').pluck().get();
-    expect(before).toBe(1);
+    expect(before).toBe(MIGRATIONS.length);
     expect(after).toBe(before);
   });
 

@@ -217,6 +217,8 @@ describe('clients', () => {
         custom_claims: '[{"key":"team","value":"blue"}]',
         expiry: 3600,
         redirect_uris: '["http://localhost/cb"]',
+        metadata: '{}',
+        metadata_expires_at: null,
         create_time: '2025-01-01T00:00:00.000Z',
         update_time: '2025-01-01T00:00:00.000Z',
       },
@@ -227,6 +229,7 @@ describe('clients', () => {
     store.clients.upsert(agent());
     expect(store.clients.get('m2morg_1')).toEqual({
       ...agent(),
+      metadata: {},
       createTime: '2025-01-01T00:00:00.000Z',
       updateTime: '2025-01-01T00:00:00.000Z',
     });
@@ -525,6 +528,7 @@ describe('issued tokens', () => {
         issued_at: 1_735_689_600,
         expires_at: 1_735_693_200,
         revoked_at: null,
+        grant_id: null,
       },
     ]);
   });

@@ -1,0 +1,165 @@
+// Dynamic client registration (RFC 7591) of an MCP server's clients, as Scalekit's RegisterClient: what
+// MCP hosts send, checked field by field, written as a `dcr` client (m2m_<digits>) of that server. Public
+// (`none`) by default; a secret only when a client_secret_* method is asked. The `scope` a host sends is
+// kept for display only: it never limits what the client may ask for later (step-up).
+import { z } from 'zod';
+import type { Client, RegisteredMetadata } from '../store/clients.js';
+import type { Store } from '../store/index.js';
+import { newId } from '../store/ids.js';
+import type { ClientSecret } from '../store/secrets.js';
+
+export class RegistrationError extends Error {
+  constructor(
+    readonly status: number,
+    readonly error: string,
+    description: string,
+  ) {
+    super(description);
+    this.name = 'RegistrationError';
+  }
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '[::1]', 'localhost']);
+const FORBIDDEN_SCHEMES = new Set(['javascript:', 'data:', 'file:', 'vbscript:', 'about:', 'blob:']);
+
+// OAuth 2.1 §2.3.1 / RFC 8252: https, http on loopback only, or an app's own private-use scheme.
+const redirectUri = z.string().superRefine((value, ctx) => {
+  const url = URL.parse(value);
+  const problem = !url
+    ? 'is not an absolute URI'
+    : url.hash
+      ? 'must not have a fragment'
+      : FORBIDDEN_SCHEMES.has(url.protocol)
+        ? `must not use the ${url.protocol} scheme`
+        : url.protocol === 'http:' && !LOOPBACK.has(url.hostname)
+          ? 'must use https (http is allowed for 127.0.0.1, [::1] and localhost only)'
+          : undefined;
+  if (problem) ctx.addIssue({ code: 'custom', message: `${value} ${problem}` });
+});
+
+const webUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+
+const metadataSchema = z.object({
+  redirect_uris: z.array(redirectUri, { error: 'must be an array of redirect URIs' }).min(1, 'must list at least one redirect URI'),
+  token_endpoint_auth_method: z
+    .enum(['none', 'client_secret_basic', 'client_secret_post'], { error: 'must be none, client_secret_basic or client_secret_post' })
+    .default('none'),
+  grant_types: z
+    .array(z.enum(['authorization_code', 'refresh_token'], { error: 'only authorization_code and refresh_token are supported' }))
+    .refine((g) => g.includes('authorization_code'), 'must include authorization_code')
+    .default(['authorization_code', 'refresh_token']),
+  response_types: z.array(z.literal('code', { error: 'only code is supported' })).default(['code']),
+  application_type: z.enum(['web', 'native'], { error: 'must be web or native' }).optional(),
+  client_name: z.string().max(200, 'must be at most 200 characters').optional(),
+  description: z.string().max(1000, 'must be at most 1000 characters').optional(),
+  client_uri: webUrl.optional(),
+  logo_uri: webUrl.optional(),
+  tos_uri: webUrl.optional(),
+  policy_uri: webUrl.optional(),
+  contacts: z.array(z.string().max(320)).max(20).optional(),
+  scope: z.string().max(2000).optional(),
+  software_id: z.string().max(200).optional(),
+  software_version: z.string().max(200).optional(),
+});
+// RFC 7591 §2: metadata the server does not understand is ignored, not refused (z.object strips it).
+
+export type RegistrationRequest = z.input<typeof metadataSchema>;
+
+export interface RegisteredClient {
+  client: Client;
+  /** Only when a client_secret_* method was asked: shown in this response, stored hashed. */
+  plainSecret?: string;
+  secret?: ClientSecret;
+}
+
+export function registerClient(store: Store, resourceId: string, body: unknown): RegisteredClient {
+  const resource = store.resources.get(resourceId);
+  if (!resource) throw new RegistrationError(404, 'invalid_request', 'no such MCP server');
+  if (resource.disableDynamicClientRegistration) {
+    throw new RegistrationError(403, 'access_denied', 'dynamic client registration is disabled for this MCP server');
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new RegistrationError(400, 'invalid_client_metadata', 'the request body must be a JSON object of client metadata');
+  }
+  const parsed = metadataSchema.safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const field = String(issue.path[0] ?? 'body');
+    throw new RegistrationError(400, field === 'redirect_uris' ? 'invalid_redirect_uri' : 'invalid_client_metadata', `${field}: ${issue.message}`);
+  }
+  const m = parsed.data;
+  const metadata: RegisteredMetadata = {
+    token_endpoint_auth_method: m.token_endpoint_auth_method,
+    grant_types: m.grant_types,
+    response_types: m.response_types,
+    ...(m.application_type ? { application_type: m.application_type } : {}),
+    ...(m.client_uri ? { client_uri: m.client_uri } : {}),
+    ...(m.logo_uri ? { logo_uri: m.logo_uri } : {}),
+    ...(m.tos_uri ? { tos_uri: m.tos_uri } : {}),
+    ...(m.policy_uri ? { policy_uri: m.policy_uri } : {}),
+    ...(m.contacts ? { contacts: m.contacts } : {}),
+    ...(m.scope ? { scope: m.scope } : {}),
+    ...(m.software_id ? { software_id: m.software_id } : {}),
+    ...(m.software_version ? { software_version: m.software_version } : {}),
+  };
+  const clientId = newId('dcrClient');
+  return store.transaction(() => {
+    store.clients.upsert({
+      clientId,
+      kind: 'dcr',
+      resourceId: resource.id,
+      name: m.client_name ?? '',
+      description: m.description ?? '',
+      scopes: [],
+      audience: [resource.serverUrl],
+      customClaims: [],
+      expiry: resource.accessTokenExpiry,
+      redirectUris: m.redirect_uris,
+      metadata,
+    });
+    const client = store.clients.get(clientId)!;
+    if (m.token_endpoint_auth_method === 'none') return { client };
+    const created = store.secrets.create(clientId);
+    return { client, plainSecret: created.plainSecret, secret: created.secret };
+  });
+}
+
+const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
+
+/** RFC 7591 §3.2.1 fields, for MCP SDKs, beside the fields of Scalekit's RegisterClientResponse. */
+export function registrationResponse(registered: RegisteredClient) {
+  const { client, plainSecret, secret } = registered;
+  const m = client.metadata;
+  return {
+    client_id: client.clientId,
+    client_id_issued_at: epochSeconds(client.createTime),
+    ...(plainSecret ? { client_secret: plainSecret, client_secret_expires_at: 0 } : {}),
+    client_name: client.name || undefined,
+    redirect_uris: client.redirectUris,
+    grant_types: m.grant_types,
+    response_types: m.response_types,
+    token_endpoint_auth_method: m.token_endpoint_auth_method,
+    ...(m.application_type ? { application_type: m.application_type } : {}),
+    ...(m.scope ? { scope: m.scope } : {}),
+    ...(m.client_uri ? { client_uri: m.client_uri } : {}),
+    ...(m.logo_uri ? { logo_uri: m.logo_uri } : {}),
+    ...(m.tos_uri ? { tos_uri: m.tos_uri } : {}),
+    ...(m.policy_uri ? { policy_uri: m.policy_uri } : {}),
+    ...(m.contacts ? { contacts: m.contacts } : {}),
+    ...(m.software_id ? { software_id: m.software_id } : {}),
+    ...(m.software_version ? { software_version: m.software_version } : {}),
+    // Scalekit's RegisterClientResponse (proto field names).
+    name: client.name,
+    description: client.description,
+    create_time: client.createTime,
+    update_time: client.updateTime,
+    scopes: m.scope ? m.scope.split(' ').filter(Boolean) : [],
+    audience: client.audience,
+    custom_claims: [],
+    expiry: String(client.expiry),
+    resource_id: client.resourceId,
+    secrets: secret
+      ? [{ id: secret.id, create_time: secret.createTime, update_time: secret.updateTime, secret_suffix: secret.secretSuffix, status: secret.status }]
+      : [],
+  };
+}

@@ -1,0 +1,40 @@
+// What an authorization request means when it leaves things out, applied before oidc-provider reads it:
+// `resource` values in the form the resource is registered (grants keep them verbatim, so a trailing
+// slash must not make a second resource), and a missing `scope` asks for the MCP server's scopes (MCP
+// clients and the conformance suite send none; oidc-provider would answer access_denied). And
+// `offline_access` gets a refresh token with or without `prompt=consent`, as on Scalekit: oidc-provider
+// drops it unless consent is prompted, so it is prompted, marked as implied, and the consent policy
+// (provider.ts) lets a remembered consent answer an implied prompt.
+import type { EnvironmentContext } from './environment.js';
+import { enabledScopes } from './issuers.js';
+import type { IssuerScope } from './provider.js';
+import { canonicalIndicators, resourceForIndicator, ENVIRONMENT_AUDIENCE } from './resource-indicators.js';
+
+export function withAuthorizationDefaults(query: URLSearchParams, scope: IssuerScope, env: EnvironmentContext): URLSearchParams {
+  const out = new URLSearchParams(query);
+  const asked = out.getAll('resource');
+  if (asked.length > 0) {
+    out.delete('resource');
+    for (const value of canonicalIndicators(env.store, scope, asked, env.issuer)) out.append('resource', value);
+  }
+  if (!out.get('scope')) out.set('scope', defaultScopes(out.getAll('resource'), scope, env).join(' '));
+  const prompts = new Set(out.get('prompt')?.split(' ').filter(Boolean));
+  if (out.get('scope')!.split(' ').includes('offline_access') && !prompts.has('consent') && !prompts.has('none')) {
+    out.set('prompt', [...prompts, 'consent'].join(' '));
+    out.set(IMPLIED_CONSENT_PARAM, '1');
+  }
+  return out;
+}
+
+/** Marks a consent prompt the emulator added for offline_access, not one the client asked for. */
+export const IMPLIED_CONSENT_PARAM = 'implied_consent';
+
+function defaultScopes(resources: string[], scope: IssuerScope, env: EnvironmentContext): string[] {
+  if (scope.kind === 'resource') {
+    const resource = env.store.resources.get(scope.resourceId);
+    return resource ? enabledScopes(resource) : [];
+  }
+  const named = resources.map((r) => resourceForIndicator(env.store, scope, r, env.issuer));
+  const scopes = named.flatMap((r) => (r === undefined || r === ENVIRONMENT_AUDIENCE ? [] : enabledScopes(r)));
+  return scopes.length > 0 ? [...new Set(scopes)] : ['openid'];
+}

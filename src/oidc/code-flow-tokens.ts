@@ -1,0 +1,52 @@
+// Access tokens of the authorization-code and refresh-token grants. oidc-provider decides whether to
+// issue one and for which resource; its JWT is then rebuilt here from claims.ts, the same claims the
+// client-credentials path signs, with the same `typ` and the same audit row.
+import type { AccessToken, ClientCredentials, JWTStructured, KoaContextWithOIDC } from 'oidc-provider';
+import { derivedId } from '../store/ids.js';
+import { accessTokenClaims, ACCESS_TOKEN_TYP } from './claims.js';
+import type { EnvironmentContext } from './environment.js';
+import type { IssuerScope } from './provider.js';
+import { resourceForIndicator, ENVIRONMENT_AUDIENCE } from './resource-indicators.js';
+import { isOidcScope } from './scopes.js';
+import { recordIssuedToken } from './token-audit.js';
+
+export function customizeAccessToken(
+  env: EnvironmentContext,
+  scope: IssuerScope,
+  ctx: KoaContextWithOIDC,
+  token: AccessToken | ClientCredentials,
+  jwt: JWTStructured,
+): void {
+  if (token.kind !== 'AccessToken') throw new Error('client_credentials is served by our own token route');
+  const indicator = token.resourceServer?.identifier();
+  const resource = indicator === undefined ? undefined : resourceForIndicator(env.store, scope, indicator, env.issuer);
+  if (resource === undefined) throw new Error(`access token for an unknown resource ${String(indicator)}`);
+  const user = env.store.users.get(token.accountId);
+  const payload = jwt.payload as { iat: number; exp: number };
+  const claims = accessTokenClaims({
+    issuer: env.issuer,
+    subject: token.accountId,
+    clientId: token.clientId!,
+    audience: resource === ENVIRONMENT_AUDIENCE ? [token.clientId!] : [],
+    ...(resource === ENVIRONMENT_AUDIENCE ? {} : { resource }),
+    ...(user?.organizationId ? { organizationId: user.organizationId } : {}),
+    ...(token.sessionUid ? { sessionId: derivedId('session', token.sessionUid) } : {}),
+    scopes: grantedScopes(ctx, token),
+    // The emulator's clock (a fixture may have moved it), with the provider's lifetime.
+    now: Math.floor(env.clock() / 1000),
+    lifetime: payload.exp - payload.iat,
+  });
+  jwt.header = { typ: ACCESS_TOKEN_TYP };
+  jwt.payload = claims;
+  recordIssuedToken(env.store, claims, String(ctx.oidc.params?.grant_type ?? 'authorization_code'), token.grantId);
+}
+
+// The provider gives an access token only the resource's scopes; Scalekit's tokens also list the
+// OpenID scopes the user granted (openid, offline_access, ...), in the order they were asked.
+function grantedScopes(ctx: KoaContextWithOIDC, token: AccessToken): string[] {
+  const resourceScopes = new Set(token.scope?.split(' ').filter(Boolean));
+  const source = ctx.oidc.entities.AuthorizationCode ?? ctx.oidc.entities.RefreshToken;
+  const asked = source?.scope?.split(' ').filter(Boolean) ?? [];
+  const ordered = asked.filter((s) => resourceScopes.has(s) || isOidcScope(s));
+  return [...new Set([...ordered, ...resourceScopes])];
+}

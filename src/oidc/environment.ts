@@ -1,0 +1,36 @@
+// What every room needs to know about the running environment: its store, keys and clock, its issuer
+// URL (known once the server listens, since the port may be 0) and the oidc-provider of each issuer.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Store } from '../store/index.js';
+import type { Clock } from '../store/time.js';
+import type { ProviderRegistry } from './providers.js';
+import type { KeySet } from './signing-keys.js';
+
+export type ProviderHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
+/** Behaviour switches of the interactive flows. */
+export interface FlowSettings {
+  /** Sign the login_hint user (or the first user) in and grant consent without showing a page. */
+  autoLogin: boolean;
+  /** Let client-id metadata documents be fetched from private, loopback and link-local addresses. */
+  allowInsecureCimd: boolean;
+}
+
+/** The pages oidc-provider itself renders, as HTML (implemented by pages/, so they share its look). */
+export interface ProviderPages {
+  error(error: string, description?: string): string;
+  /** `form` is the provider's own form (action and xsrf token), to which the page adds its buttons. */
+  logout(form: string, clientName?: string): string;
+  loggedOut(clientName?: string): string;
+}
+
+export interface EnvironmentContext {
+  store: Store;
+  keys: KeySet;
+  clock: Clock;
+  /** The environment URL, without a trailing slash. Set by listen(). */
+  issuer: string;
+  settings: FlowSettings;
+  providers: ProviderRegistry;
+  pages: ProviderPages;
+}

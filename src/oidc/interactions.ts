@@ -1,0 +1,75 @@
+// Finishing the provider's interactions (login, consent) once a person (or AUTO_LOGIN) has answered: the
+// one place that turns an answer into an oidc-provider result. The pages and the hands-free mode both
+// call it, so a CI run goes through the same grants and consents as a person at a browser.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { InteractionResults } from 'oidc-provider';
+import type { User } from '../store/users.js';
+import type { EnvironmentContext } from './environment.js';
+import type { IssuerProvider } from './providers.js';
+
+type Interaction = Awaited<ReturnType<IssuerProvider['provider']['interactionDetails']>>;
+
+export interface ConsentDetails {
+  missingOIDCScope?: string[];
+  missingOIDCClaims?: string[];
+  missingResourceScopes?: Record<string, string[]>;
+}
+
+/** Records who signed in; resolves to the URL the browser continues at. */
+export function finishLogin(issuer: IssuerProvider, req: IncomingMessage, res: ServerResponse, user: User): Promise<string> {
+  const result: InteractionResults = { login: { accountId: user.id, amr: ['pwd'] } };
+  return issuer.provider.interactionResult(req, res, result, { mergeWithLastSubmission: false });
+}
+
+/**
+ * Grants what the consent prompt asked for, on the grant the client already holds for this user (so a
+ * step-up widens it), and remembers it per (client, user, issuer) for later sessions.
+ */
+export async function finishConsent(
+  env: EnvironmentContext,
+  issuer: IssuerProvider,
+  interaction: Interaction,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<string> {
+  const { provider } = issuer;
+  const accountId = interaction.session!.accountId;
+  const clientId = String(interaction.params.client_id);
+  const existing = interaction.grantId ? await provider.Grant.find(interaction.grantId) : undefined;
+  const grant = existing ?? new provider.Grant({ accountId, clientId });
+  const details = interaction.prompt.details as ConsentDetails;
+  const approved: string[] = [];
+  if (details.missingOIDCScope?.length) {
+    grant.addOIDCScope(details.missingOIDCScope.join(' '));
+    approved.push(...details.missingOIDCScope);
+  }
+  if (details.missingOIDCClaims?.length) grant.addOIDCClaims(details.missingOIDCClaims);
+  for (const [indicator, scopes] of Object.entries(details.missingResourceScopes ?? {})) {
+    grant.addResourceScope(indicator, scopes.join(' '));
+    approved.push(...scopes);
+  }
+  const grantId = await grant.save();
+  env.store.consents.save({
+    clientId,
+    userId: accountId,
+    ns: issuer.scope.ns,
+    ...(issuer.scope.kind === 'resource' ? { resourceId: issuer.scope.resourceId } : {}),
+    scopes: approved,
+    grantId,
+  });
+  return provider.interactionResult(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+}
+
+/** Ends the authorization with an error at the client's redirect URI (e.g. access_denied). */
+export function abortInteraction(issuer: IssuerProvider, req: IncomingMessage, res: ServerResponse, error: string, description: string): Promise<string> {
+  return issuer.provider.interactionResult(req, res, { error, error_description: description }, { mergeWithLastSubmission: false });
+}
+
+/**
+ * The grant a user already gave this client at this issuer, from an earlier session or another browser
+ * (oidc-provider by default only looks in the current session). Only a grant of this user and client.
+ */
+export async function rememberedGrantId(env: EnvironmentContext, issuerNs: string, clientId: string, accountId: string | undefined): Promise<string | undefined> {
+  if (!accountId) return undefined;
+  return env.store.consents.find(clientId, accountId, issuerNs)?.grantId;
+}

@@ -1,0 +1,54 @@
+// How oidc-provider sees our clients: read from the clients table on every lookup (so a change made by the
+// management service applies to the next request), shaped as OAuth client metadata. Secrets stay in the
+// store: confidential clients carry a placeholder, and the provider's secret comparison asks the store.
+import type { ClientMetadata } from 'oidc-provider';
+import type { Client } from '../store/clients.js';
+import type { ClientFinder } from './adapter.js';
+import type { EnvironmentContext } from './environment.js';
+import type { IssuerScope } from './provider.js';
+
+/** Never compared: the provider's compareClientSecret is replaced by the store's verification. */
+const SECRET_HELD_BY_THE_STORE = 'secret-is-stored-hashed-and-checked-by-the-store';
+
+const PUBLIC_KINDS = new Set(['dcr', 'cimd']);
+
+/** The clients an issuer serves: an MCP server's issuer its own clients; the environment the others. */
+export function clientVisibleAt(client: Client, scope: IssuerScope, cimdEnabled: boolean): boolean {
+  if (scope.kind === 'environment') return client.kind === 'environment' || client.kind === 'organization' || client.kind === 'resource';
+  if (client.kind === 'cimd') return cimdEnabled;
+  return (client.kind === 'resource' || client.kind === 'dcr') && client.resourceId === scope.resourceId;
+}
+
+export function providerClientMetadata(client: Client): ClientMetadata {
+  const m = client.metadata;
+  const method = m.token_endpoint_auth_method ?? (PUBLIC_KINDS.has(client.kind) ? 'none' : 'client_secret_basic');
+  const interactive = client.redirectUris.length > 0;
+  // A client that registered without refresh_token gets none; otherwise both code and refresh.
+  const grants = interactive ? ['authorization_code', ...(m.grant_types && !m.grant_types.includes('refresh_token') ? [] : ['refresh_token'])] : [];
+  return {
+    client_id: client.clientId,
+    ...(client.name ? { client_name: client.name } : {}),
+    ...(method === 'none' ? {} : { client_secret: SECRET_HELD_BY_THE_STORE }),
+    token_endpoint_auth_method: method,
+    grant_types: grants,
+    response_types: interactive ? ['code'] : [],
+    redirect_uris: client.redirectUris,
+    post_logout_redirect_uris: m.post_logout_redirect_uris ?? [],
+    // Web or native only changes redirect URI rules, and ours (redirect-uri.ts) do not depend on it; custom
+    // schemes (app://callback) are only valid for native clients.
+    application_type: client.redirectUris.some((u) => !/^https?:/i.test(u)) ? 'native' : (m.application_type ?? 'web'),
+    ...(m.client_uri ? { client_uri: m.client_uri } : {}),
+    ...(m.logo_uri ? { logo_uri: m.logo_uri } : {}),
+    ...(m.tos_uri ? { tos_uri: m.tos_uri } : {}),
+    ...(m.policy_uri ? { policy_uri: m.policy_uri } : {}),
+  };
+}
+
+export function providerClientFinder(env: EnvironmentContext, scope: IssuerScope): ClientFinder {
+  return async (clientId) => {
+    const client = env.store.clients.get(clientId);
+    if (!client) return undefined;
+    const cimdEnabled = scope.kind === 'resource' && (env.store.resources.get(scope.resourceId)?.enableCimd ?? false);
+    return clientVisibleAt(client, scope, cimdEnabled) ? providerClientMetadata(client) : undefined;
+  };
+}

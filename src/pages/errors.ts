@@ -1,0 +1,58 @@
+// What a person sees when a page cannot go on: what happened and what to do next, never a stack trace.
+import { errors } from 'oidc-provider';
+
+export interface PageError {
+  statusCode?: number;
+  code?: string;
+  message: string;
+  name?: string;
+}
+
+export class PageProblem extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    readonly heading: string,
+    message: string,
+    readonly next?: string,
+  ) {
+    super(message);
+    this.name = 'PageProblem';
+  }
+}
+
+export interface ErrorPageModel {
+  status: number;
+  title: string;
+  heading: string;
+  message: string;
+  next?: string;
+  code: string;
+  environmentHost: string;
+}
+
+const START_AGAIN = 'Go back to the application you were signing in to and start again.';
+
+export function errorPageModel(err: PageError, environmentUrl: string): ErrorPageModel {
+  const environmentHost = URL.parse(environmentUrl)?.host ?? '';
+  const page = (status: number, code: string, heading: string, message: string, next?: string): ErrorPageModel => ({
+    status,
+    title: heading,
+    heading,
+    message,
+    ...(next ? { next } : {}),
+    code,
+    environmentHost,
+  });
+  if (err instanceof PageProblem) return page(err.statusCode, err.code, err.heading, err.message, err.next);
+  if (err instanceof errors.SessionNotFound) {
+    return page(400, 'session_not_found', 'This sign-in has expired', 'The sign-in was started too long ago, finished already, or was opened in another browser.', START_AGAIN);
+  }
+  if (err.code === 'FST_CSRF_INVALID_TOKEN' || err.code === 'FST_CSRF_MISSING_SECRET') {
+    return page(403, 'invalid_csrf_token', 'This form has expired', 'The form was not sent by this page (its security token is missing or wrong), so nothing was changed.', 'Reload the page and try again.');
+  }
+  if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return page(413, 'request_too_large', 'That was too much', 'The form sent more data than a sign-in needs.');
+  const status = err.statusCode ?? 500;
+  if (status >= 400 && status < 500) return page(status, 'invalid_request', 'Something is not right', 'The request could not be understood.', START_AGAIN);
+  return page(500, 'server_error', 'Something went wrong on our side', 'The emulator could not complete this step.', START_AGAIN);
+}

@@ -1,0 +1,40 @@
+// POST <env>/api/v1/resources/<res_id>/clients:register: dynamic client registration for an MCP server's
+// issuer (RFC 7591), public and unauthenticated as on Scalekit. JSON in, RFC 7591 JSON out (errors too).
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { EnvironmentContext } from '../oidc/environment.js';
+import { registerClient, registrationResponse, RegistrationError } from '../management/registration.js';
+
+const BODY_LIMIT = 64 * 1024;
+
+/** The registration endpoint of an MCP server's issuer. */
+export const registrationPath = (resourceId: string) => `/api/v1/resources/${resourceId}/clients:register`;
+
+export async function registrationRoutes(app: FastifyInstance, env: EnvironmentContext): Promise<void> {
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    if (err instanceof RegistrationError) return sendError(reply, err.status, err.error, err.message);
+    switch (err.code) {
+      case 'FST_ERR_CTP_BODY_TOO_LARGE':
+        return sendError(reply, 413, 'invalid_client_metadata', `the request body must not exceed ${BODY_LIMIT} bytes`);
+      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      case 'FST_ERR_CTP_EMPTY_TYPE':
+        return sendError(reply, 415, 'invalid_client_metadata', 'the request body must be application/json');
+      case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      case 'FST_ERR_CTP_INVALID_JSON_BODY':
+        return sendError(reply, 400, 'invalid_client_metadata', 'the request body is not valid JSON');
+    }
+    if (err.statusCode !== undefined && err.statusCode < 500) return sendError(reply, 400, 'invalid_client_metadata', 'the request could not be read');
+    request.log.error({ err }, 'client registration failed');
+    return sendError(reply, 500, 'server_error', 'the server could not complete the request');
+  });
+
+  // `::` is a literal colon in a Fastify path.
+  app.post<{ Params: { resourceId: string } }>('/api/v1/resources/:resourceId/clients::register', { bodyLimit: BODY_LIMIT }, async (request, reply) => {
+    const registered = registerClient(env.store, request.params.resourceId, request.body);
+    request.log.info({ clientId: registered.client.clientId, resourceId: request.params.resourceId }, 'client registered');
+    return reply.code(201).header('cache-control', 'no-store').header('pragma', 'no-cache').send(registrationResponse(registered));
+  });
+}
+
+function sendError(reply: FastifyReply, status: number, error: string, description: string): FastifyReply {
+  return reply.code(status).header('cache-control', 'no-store').send({ error, error_description: description });
+}

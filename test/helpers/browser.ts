@@ -1,0 +1,115 @@
+// A tiny browser for tests: follows redirects by hand, keeps cookies, and submits the forms of the login
+// and consent pages the way a person would (it reads the page's own form: action, hidden fields, buttons).
+// It stops when the browser is sent to the client's redirect URI, and returns that URL.
+
+export interface PersonAnswers {
+  email?: string;
+  password?: string;
+  /** The consent button to press. Default 'approve'. */
+  decision?: 'approve' | 'deny';
+}
+
+export interface PageSeen {
+  url: string;
+  status: number;
+  html: string;
+}
+
+interface Form {
+  action: string;
+  fields: Map<string, string>;
+  buttons: { name?: string; value?: string }[];
+}
+
+export class MiniBrowser {
+  readonly cookies = new Map<string, string>();
+  readonly pages: PageSeen[] = [];
+  /** Set to drop a field before a form is sent (e.g. '_csrf', to show the server refuses it). */
+  dropField?: string;
+
+  constructor(private readonly answers: PersonAnswers = {}) {}
+
+  /** Goes to `url` and on, until a redirect to a URL starting with `redirectUri`; returns that URL. */
+  async authorize(url: string, redirectUri: string, maxSteps = 20): Promise<URL> {
+    let next: { url: string; init?: RequestInit } = { url };
+    for (let step = 0; step < maxSteps; step++) {
+      const res = await this.fetch(next.url, next.init);
+      if (res.status >= 300 && res.status < 400) {
+        const location = new URL(res.headers.get('location')!, next.url);
+        if (location.href.startsWith(redirectUri)) return location;
+        next = { url: location.href };
+        continue;
+      }
+      const html = await res.text();
+      this.pages.push({ url: next.url, status: res.status, html });
+      const form = parseForm(html, next.url);
+      if (!form) throw new BrowserStopped(`no form to submit on ${next.url} (status ${res.status})`, res.status, html);
+      next = { url: form.action, init: this.submission(form) };
+    }
+    throw new Error(`no redirect to ${redirectUri} after ${maxSteps} steps`);
+  }
+
+  /** The last page shown. */
+  get lastPage(): PageSeen | undefined {
+    return this.pages.at(-1);
+  }
+
+  async fetch(url: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    const cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    if (cookie) headers.set('cookie', cookie);
+    const res = await fetch(url, { ...init, headers, redirect: 'manual' });
+    for (const line of res.headers.getSetCookie()) this.keepCookie(line);
+    return res;
+  }
+
+  private keepCookie(line: string): void {
+    const [pair, ...attrs] = line.split(';');
+    const eq = pair!.indexOf('=');
+    const name = pair!.slice(0, eq).trim();
+    const value = pair!.slice(eq + 1).trim();
+    const expired = attrs.some((a) => /^\s*max-age=0\s*$/i.test(a) || (/^\s*expires=/i.test(a) && Date.parse(a.split('=')[1]!) < Date.now()));
+    if (expired || value === '') this.cookies.delete(name);
+    else this.cookies.set(name, value);
+  }
+
+  private submission(form: Form): RequestInit {
+    const body = new URLSearchParams();
+    for (const [name, value] of form.fields) {
+      if (name === this.dropField) continue;
+      if (name === 'email' && this.answers.email !== undefined && !value) body.set(name, this.answers.email);
+      else if (name === 'password') body.set(name, this.answers.password ?? '');
+      else body.set(name, value);
+    }
+    const decision = this.answers.decision ?? 'approve';
+    const button = form.buttons.find((b) => b.name === 'decision' && b.value === decision) ?? form.buttons.find((b) => !b.name);
+    if (button?.name) body.set(button.name, button.value ?? '');
+    return { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: body.toString() };
+  }
+}
+
+export class BrowserStopped extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly html: string,
+  ) {
+    super(message);
+  }
+}
+
+const attr = (tag: string, name: string) => new RegExp(`\\s${name}="([^"]*)"`, 'i').exec(tag)?.[1];
+const unescape = (s: string) => s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+
+function parseForm(html: string, pageUrl: string): Form | undefined {
+  const match = /<form\b[^>]*>([\s\S]*?)<\/form>/i.exec(html);
+  if (!match) return undefined;
+  const open = /<form\b[^>]*>/i.exec(match[0])![0];
+  const fields = new Map<string, string>();
+  for (const input of match[1]!.match(/<input\b[^>]*>/gi) ?? []) {
+    const name = attr(input, 'name');
+    if (name) fields.set(name, unescape(attr(input, 'value') ?? ''));
+  }
+  const buttons = (match[1]!.match(/<button\b[^>]*>/gi) ?? []).map((b) => ({ name: attr(b, 'name'), value: attr(b, 'value') }));
+  return { action: new URL(unescape(attr(open, 'action') ?? pageUrl), pageUrl).href, fields, buttons };
+}
