@@ -5,6 +5,12 @@ import type { OidcPayloadRepository } from '../store/oidc-payloads.js';
 
 export type ClientFinder = (clientId: string) => Promise<ClientMetadata | undefined>;
 
+/**
+ * A rotated refresh token still works this long after its first use, so a client that lost the
+ * response (a dropped connection) can retry instead of losing the grant to reuse detection.
+ */
+export const REFRESH_GRACE_SECONDS = 30;
+
 export function sqliteAdapterFactory(repo: OidcPayloadRepository, ns: string, clock: () => number, findClient: ClientFinder): AdapterFactory {
   const nowSeconds = () => Math.floor(clock() / 1000);
   return (model: string): Adapter => {
@@ -14,7 +20,12 @@ export function sqliteAdapterFactory(repo: OidcPayloadRepository, ns: string, cl
         repo.upsert(ns, model, id, payload as Record<string, unknown>, expiresIn ? nowSeconds() + expiresIn : null);
       },
       async find(id) {
-        return repo.find(ns, model, id, nowSeconds()) as AdapterPayload | undefined;
+        const payload = repo.find(ns, model, id, nowSeconds()) as AdapterPayload | undefined;
+        if (model === 'RefreshToken' && payload?.consumed !== undefined && nowSeconds() - Number(payload.consumed) <= REFRESH_GRACE_SECONDS) {
+          const { consumed: _inGrace, ...usable } = payload;
+          return usable;
+        }
+        return payload;
       },
       async findByUid(uid) {
         return repo.findByUid(ns, model, uid, nowSeconds()) as AdapterPayload | undefined;

@@ -38,7 +38,8 @@ export function sqliteOidcPayloads(db: Db): OidcPayloadRepository {
   const byUserCode = db.prepare<[string, string, string, number], Row>(
     `SELECT payload, consumed_at FROM oidc_payloads WHERE ns = ? AND model = ? AND user_code = ? AND ${live}`,
   );
-  const consume = db.prepare('UPDATE oidc_payloads SET consumed_at = ? WHERE ns = ? AND model = ? AND id = ?');
+  // The first use is what counts (a refresh token's grace window runs from it).
+  const consume = db.prepare('UPDATE oidc_payloads SET consumed_at = COALESCE(consumed_at, ?) WHERE ns = ? AND model = ? AND id = ?');
   const destroy = db.prepare('DELETE FROM oidc_payloads WHERE ns = ? AND model = ? AND id = ?');
   const revoke = db.prepare('DELETE FROM oidc_payloads WHERE ns = ? AND grant_id = ?');
   const sweep = db.prepare('DELETE FROM oidc_payloads WHERE expires_at IS NOT NULL AND expires_at <= ?');

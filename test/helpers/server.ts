@@ -7,6 +7,7 @@ import { Writable } from 'node:stream';
 import { buildApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config/index.js';
 import { parseSeed, type SeedInput } from '../../src/config/seed.js';
+import { createTestClock, type TestClock } from '../../src/fixture/clock.js';
 import { createLogger } from '../../src/logger.js';
 
 export const TEST_SEED: SeedInput = {
@@ -58,6 +59,8 @@ export const ENV_CLIENT = { id: 'skc_20000000000000001', secret: 'environment-se
 export interface TestServer {
   url: string;
   app: App;
+  /** The server's clock: real time until a test moves it. */
+  clock: TestClock;
   dataDir: string;
   logs: () => string;
   close: () => Promise<void>;
@@ -81,14 +84,17 @@ export async function startTestServer(options: { seed?: SeedInput; env?: Record<
       done();
     },
   });
+  const clock = createTestClock();
   const app = await buildApp(config, {
     logger: createLogger('trace', sink),
+    clock: clock.now,
     seed: { value: parseSeed(options.seed ?? TEST_SEED), onlyIfEmpty: false },
   });
   const url = await app.listen();
   return {
     url,
     app,
+    clock,
     dataDir,
     logs: () => captured,
     close: async () => {

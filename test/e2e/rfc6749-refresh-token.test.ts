@@ -1,0 +1,103 @@
+// Refresh tokens (RFC 6749 §6, OAuth 2.1 §4.3): issued when offline_access is asked, rotated on every use,
+// reuse of a rotated token revokes the grant (after a short grace for a lost response), and a wrong
+// `resource` is refused before the token is consumed, so a retry does not log the user out.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { authorize, exchange, registerClient, tokenCall, type TokenSet } from '../helpers/code-flow.js';
+import { ADA, decodeJwt, startTestServer, type TestServer } from '../helpers/server.js';
+import { REFRESH_GRACE_SECONDS } from '../../src/oidc/adapter.js';
+
+let server: TestServer;
+let issuer: string;
+let clientId: string;
+const RES = 'res_20000000000000001';
+const ada = { email: ADA.email, password: ADA.password };
+
+beforeAll(async () => {
+  server = await startTestServer();
+  issuer = `${server.url}/resources/${RES}`;
+  clientId = await registerClient(server.url, RES);
+});
+afterAll(() => server.close());
+
+async function tokensWith(params: Record<string, string | undefined>): Promise<TokenSet> {
+  const grant = await authorize(issuer, clientId, ada, params);
+  const res = await exchange(issuer, clientId, grant);
+  expect(res.status).toBe(200);
+  return (await res.json()) as TokenSet;
+}
+
+const refresh = (refreshToken: string | undefined, extra: Record<string, string> = {}) =>
+  tokenCall(issuer, { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId, ...extra });
+
+const errorOf = async (res: Response) => ({ status: res.status, error: ((await res.json()) as { error: string }).error });
+
+describe('offline_access', () => {
+  it('gives a refresh token without prompt=consent', async () => {
+    const tokens = await tokensWith({ scope: 'todo:read offline_access' });
+    expect(tokens.refresh_token).toMatch(/^[\w-]{40,}$/);
+  });
+
+  it('gives a refresh token with prompt=consent', async () => {
+    const tokens = await tokensWith({ scope: 'todo:read offline_access', prompt: 'consent' });
+    expect(tokens.refresh_token).toMatch(/^[\w-]{40,}$/);
+  });
+
+  it('gives none without offline_access', async () => {
+    const tokens = await tokensWith({ scope: 'todo:read' });
+    expect(tokens).not.toHaveProperty('refresh_token');
+  });
+
+  it('gives none to a client registered without the refresh_token grant', async () => {
+    const id = await registerClient(server.url, RES, { grant_types: ['authorization_code'] });
+    const grant = await authorize(issuer, id, ada, { scope: 'todo:read offline_access' });
+    const tokens = (await (await exchange(issuer, id, grant)).json()) as TokenSet;
+    expect(tokens).not.toHaveProperty('refresh_token');
+  });
+});
+
+describe('rotation', () => {
+  it('answers a refresh with a new access token and a new refresh token, same user, server and scopes', async () => {
+    const first = await tokensWith({ scope: 'todo:read offline_access' });
+    const res = await refresh(first.refresh_token);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    const second = (await res.json()) as TokenSet;
+    expect(second.refresh_token).toBeDefined();
+    expect(second.refresh_token).not.toBe(first.refresh_token);
+    const a = decodeJwt(first.access_token).payload;
+    const b = decodeJwt(second.access_token).payload;
+    expect(b).toMatchObject({ sub: ADA.id, aud: a.aud, resid: RES, sid: a.sid, scopes: a.scopes, client_id: clientId });
+    expect(b.jti).not.toBe(a.jti);
+    server.app.store.issuedTokens.flush();
+    expect(server.app.store.issuedTokens.get(String(b.jti))).toMatchObject({ grantType: 'refresh_token', subject: ADA.id });
+  });
+
+  it('accepts the rotated token again within the grace window (a lost response), not after', async () => {
+    const first = await tokensWith({ scope: 'todo:read offline_access' });
+    expect((await refresh(first.refresh_token)).status).toBe(200);
+    const retry = await refresh(first.refresh_token);
+    expect(retry.status).toBe(200);
+    const next = (await retry.json()) as TokenSet;
+
+    // Past the grace window, reuse of the rotated token revokes the whole grant.
+    server.clock.advance(`${REFRESH_GRACE_SECONDS + 5}s`);
+    try {
+      expect(await errorOf(await refresh(first.refresh_token))).toEqual({ status: 400, error: 'invalid_grant' });
+      expect(await errorOf(await refresh(next.refresh_token))).toEqual({ status: 400, error: 'invalid_grant' });
+    } finally {
+      server.clock.reset();
+    }
+  });
+});
+
+describe('RFC 8707 resource on refresh', () => {
+  it('refuses another resource with invalid_target before consuming the token: the retry still works', async () => {
+    const tokens = await tokensWith({ scope: 'todo:read offline_access' });
+    expect(await errorOf(await refresh(tokens.refresh_token, { resource: 'https://other.example/mcp' }))).toEqual({ status: 400, error: 'invalid_target' });
+    // Past the grace window, so only a token that was never consumed can still work.
+    server.clock.advance(`${REFRESH_GRACE_SECONDS + 5}s`);
+    const retry = await refresh(tokens.refresh_token, { resource: 'http://localhost:3002' }).finally(() => server.clock.reset());
+    expect(retry.status).toBe(200);
+    expect(decodeJwt(((await retry.json()) as TokenSet).access_token).payload.aud).toEqual(['http://localhost:3002/', RES]);
+  });
+});

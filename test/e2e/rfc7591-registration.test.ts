@@ -1,0 +1,126 @@
+// RFC 7591 dynamic client registration at POST <env>/api/v1/resources/<res_id>/clients:register, as MCP
+// hosts send it, answered in RFC 7591 fields beside Scalekit's RegisterClientResponse fields.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { authorize, exchange, register, registerClient, type TokenSet } from '../helpers/code-flow.js';
+import { ADA, decodeJwt, startTestServer, type TestServer } from '../helpers/server.js';
+
+let server: TestServer;
+const RES = 'res_20000000000000001';
+
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(() => server.close());
+
+const errorOf = async (res: Response) => ({ status: res.status, ...((await res.json()) as { error: string; error_description: string }) });
+
+describe('RFC 7591 §3.2.1: a successful registration', () => {
+  it('registers a public client (none) by default: 201, m2m_ id, no secret, RFC 7591 and Scalekit fields', async () => {
+    const res = await register(server.url, RES, {
+      redirect_uris: ['http://127.0.0.1:33418/callback', 'cursor://anysphere.cursor-retrieval/oauth/callback'],
+      client_name: 'Cursor',
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'none',
+      application_type: 'native',
+      scope: 'todo:read',
+      software_id: 'cursor',
+      unknown_field: 'is ignored',
+    });
+    expect(res.status).toBe(201);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    const body = (await res.json()) as Record<string, unknown>;
+    expect(body).toEqual({
+      client_id: expect.stringMatching(/^m2m_\d{17}$/),
+      client_id_issued_at: expect.any(Number),
+      client_name: 'Cursor',
+      redirect_uris: ['http://127.0.0.1:33418/callback', 'cursor://anysphere.cursor-retrieval/oauth/callback'],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'none',
+      application_type: 'native',
+      scope: 'todo:read',
+      software_id: 'cursor',
+      name: 'Cursor',
+      description: '',
+      create_time: expect.any(String),
+      update_time: expect.any(String),
+      scopes: ['todo:read'],
+      audience: ['http://localhost:3002/'],
+      custom_claims: [],
+      expiry: '3600',
+      resource_id: RES,
+      secrets: [],
+    });
+    expect(server.app.store.clients.get(String(body.client_id))).toMatchObject({ kind: 'dcr', resourceId: RES });
+    expect(server.app.store.secrets.list(String(body.client_id))).toEqual([]);
+  });
+
+  it('gives a secret only when a client_secret_* method is asked, shown once, stored hashed', async () => {
+    const res = await register(server.url, RES, { token_endpoint_auth_method: 'client_secret_post' });
+    expect(res.status).toBe(201);
+    const body = (await res.json()) as { client_id: string; client_secret: string; client_secret_expires_at: number; secrets: { secret_suffix: string }[] };
+    expect(body.client_secret).toMatch(/^[\w-]{43}$/);
+    expect(body.client_secret_expires_at).toBe(0);
+    expect(body.secrets).toEqual([expect.objectContaining({ secret_suffix: body.client_secret.slice(-4), status: 'ACTIVE' })]);
+    expect(server.app.store.secrets.verify(body.client_id, body.client_secret)).toBe(true);
+    const rows = server.app.store.db.prepare('SELECT * FROM client_secrets WHERE client_id = ?').all(body.client_id);
+    expect(JSON.stringify(rows)).not.toContain(body.client_secret);
+  });
+
+  it('does not turn the registered scope into an allow-list: the client may step up later', async () => {
+    const id = await registerClient(server.url, RES, { scope: 'todo:read' });
+    const grant = await authorize(`${server.url}/resources/${RES}`, id, { email: ADA.email, password: ADA.password }, { scope: 'todo:read todo:write' });
+    const token = (await (await exchange(`${server.url}/resources/${RES}`, id, grant)).json()) as TokenSet;
+    expect(decodeJwt(token.access_token).payload.scopes).toEqual(['todo:read', 'todo:write']);
+  });
+});
+
+describe('RFC 7591 §3.2.2: errors name the field', () => {
+  it.each([
+    [{ redirect_uris: [] }, 'invalid_redirect_uri', 'redirect_uris: must list at least one redirect URI'],
+    [{ redirect_uris: ['http://app.example/callback'] }, 'invalid_redirect_uri', 'redirect_uris: http://app.example/callback must use https (http is allowed for 127.0.0.1, [::1] and localhost only)'],
+    [{ redirect_uris: ['https://app.example/cb#frag'] }, 'invalid_redirect_uri', 'redirect_uris: https://app.example/cb#frag must not have a fragment'],
+    [{ redirect_uris: ['javascript:alert(1)'] }, 'invalid_redirect_uri', 'redirect_uris: javascript:alert(1) must not use the javascript: scheme'],
+    [{ redirect_uris: 'http://127.0.0.1/cb' }, 'invalid_redirect_uri', 'redirect_uris: must be an array of redirect URIs'],
+    [{ token_endpoint_auth_method: 'private_key_jwt' }, 'invalid_client_metadata', 'token_endpoint_auth_method: must be none, client_secret_basic or client_secret_post'],
+    [{ grant_types: ['client_credentials'] }, 'invalid_client_metadata', 'grant_types: only authorization_code and refresh_token are supported'],
+    [{ grant_types: ['refresh_token'] }, 'invalid_client_metadata', 'grant_types: must include authorization_code'],
+    [{ response_types: ['token'] }, 'invalid_client_metadata', 'response_types: only code is supported'],
+    [{ logo_uri: 'not a url' }, 'invalid_client_metadata', 'logo_uri: must be an http(s) URL'],
+  ])('%j → 400 %s', async (body, error, description) => {
+    expect(await errorOf(await register(server.url, RES, body))).toEqual({ status: 400, error, error_description: description });
+  });
+
+  it('a body that is not JSON → 400 invalid_client_metadata', async () => {
+    const res = await fetch(`${server.url}/api/v1/resources/${RES}/clients:register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{nope' });
+    expect(await errorOf(res)).toEqual({ status: 400, error: 'invalid_client_metadata', error_description: 'the request body is not valid JSON' });
+  });
+
+  it('a JSON array → 400 invalid_client_metadata', async () => {
+    const res = await fetch(`${server.url}/api/v1/resources/${RES}/clients:register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[]' });
+    expect((await errorOf(res)).error).toBe('invalid_client_metadata');
+  });
+
+  it('an unknown MCP server → 404, and nothing is written', async () => {
+    const before = server.app.store.clients.listByKind('dcr').length;
+    expect((await errorOf(await register(server.url, 'res_99999999999999999', {}))).status).toBe(404);
+    expect(server.app.store.clients.listByKind('dcr').length).toBe(before);
+  });
+
+  it('an MCP server with DCR switched off → 403 access_denied, and nothing is written', async () => {
+    const resource = server.app.store.resources.get(RES)!;
+    server.app.store.resources.upsert({ ...resource, disableDynamicClientRegistration: true });
+    try {
+      const before = server.app.store.clients.listByKind('dcr').length;
+      expect(await errorOf(await register(server.url, RES, {}))).toEqual({
+        status: 403,
+        error: 'access_denied',
+        error_description: 'dynamic client registration is disabled for this MCP server',
+      });
+      expect(server.app.store.clients.listByKind('dcr').length).toBe(before);
+    } finally {
+      server.app.store.resources.upsert(resource);
+    }
+  });
+});
