@@ -25,6 +25,7 @@ export async function start(env: Record<string, string | undefined>): Promise<vo
     seed,
     ...(config.testControl ? testControlsOptions() : {}),
   });
+  if (config.autoLogin) logger.warn('AUTO_LOGIN=1: authorizations sign a user in and grant consent without asking anyone; never in production');
   if (config.testControl) logger.warn('TEST_CONTROL=1: /_emulator/* lets anyone mint tokens and reset data; never use it in production');
   const issuer = await app.listen();
   if (config.logLevel !== 'silent') process.stdout.write(startupBanner(app, issuer) + '\n');

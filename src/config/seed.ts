@@ -134,7 +134,12 @@ export function loadSeedFile(path: string): Seed {
   return parseSeed(value, path);
 }
 
-/** Applied when no SEED is given and the database is empty: one org, the Todo MCP server, one agent. */
+/** The password of a seeded user whose seed entry gives none (documented in the README and the banner). */
+export const DEFAULT_USER_PASSWORD = 'emulator-password';
+/** Its scrypt hash, computed once here so that seeding such users costs no key derivation at start. */
+export const DEFAULT_USER_PASSWORD_HASH = 'scrypt$16384$8$1$qNVQCc5Lq_zkacDyHrCMmg$oAYYKVERxLLk6p5F5cGjlJq4_0xSx--iDKwVcZkqJy4';
+
+/** Applied when no SEED is given and the database is empty: one org, the Todo MCP server, one agent, one user. */
 export const DEMO_SEED: SeedInput = {
   organizations: [{ id: 'org_10000000000000001', display_name: 'Demo Organization' }],
   resources: [
@@ -160,4 +165,5 @@ export const DEMO_SEED: SeedInput = {
       audience: ['http://localhost:3002/'],
     },
   ],
+  users: [{ id: 'usr_10000000000000001', email: 'demo@example.com', name: 'Demo User', organization_id: 'org_10000000000000001' }],
 };

@@ -3,8 +3,8 @@
 // slash must not make a second resource), and a missing `scope` asks for the MCP server's scopes (MCP
 // clients and the conformance suite send none; oidc-provider would answer access_denied). And
 // `offline_access` gets a refresh token with or without `prompt=consent`, as on Scalekit: oidc-provider
-// drops it unless consent is prompted, so it is prompted, marked as implied, and the consent policy
-// (provider.ts) lets a remembered consent answer an implied prompt.
+// drops it unless consent is prompted, so consent is prompted, and the consent policy (provider.ts)
+// lets a remembered consent answer it.
 import type { EnvironmentContext } from './environment.js';
 import { enabledScopes } from './issuers.js';
 import type { IssuerScope } from './provider.js';
@@ -21,13 +21,9 @@ export function withAuthorizationDefaults(query: URLSearchParams, scope: IssuerS
   const prompts = new Set(out.get('prompt')?.split(' ').filter(Boolean));
   if (out.get('scope')!.split(' ').includes('offline_access') && !prompts.has('consent') && !prompts.has('none')) {
     out.set('prompt', [...prompts, 'consent'].join(' '));
-    out.set(IMPLIED_CONSENT_PARAM, '1');
   }
   return out;
 }
-
-/** Marks a consent prompt the emulator added for offline_access, not one the client asked for. */
-export const IMPLIED_CONSENT_PARAM = 'implied_consent';
 
 function defaultScopes(resources: string[], scope: IssuerScope, env: EnvironmentContext): string[] {
   if (scope.kind === 'resource') {

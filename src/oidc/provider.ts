@@ -5,7 +5,6 @@
 import Provider, { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Resource } from '../store/resources.js';
 import { sqliteAdapterFactory } from './adapter.js';
-import { IMPLIED_CONSENT_PARAM } from './authorization-defaults.js';
 import { customizeAccessToken } from './code-flow-tokens.js';
 import type { EnvironmentContext } from './environment.js';
 import { providerPageRenderers } from './error-page.js';
@@ -118,7 +117,7 @@ export function createProvider(input: ProviderInput): Provider {
       return grant;
     },
     renderError: pages.renderError,
-    extraParams: ['domain_hint', 'domain', 'connection_id', 'organization_id', 'provider', IMPLIED_CONSENT_PARAM],
+    extraParams: ['domain_hint', 'domain', 'connection_id', 'organization_id', 'provider'],
     formats: { customizers: { jwt: (ctx, token, jwt) => customizeAccessToken(env, scope, ctx, token, jwt) } },
     async findAccount(_ctx, sub) {
       const user = store.users.get(sub);
@@ -153,8 +152,10 @@ function rejectUnknownScopes(ctx: KoaContextWithOIDC, resourceScopes: string[]):
 }
 
 // The default consent prompt asks native clients every time, so remembered consent would never apply to
-// them (and MCP hosts register as native). A consent prompt the emulator implied for offline_access
-// (authorization-defaults.ts) is answered by the usual checks: a remembered consent covers it.
+// them (and MCP hosts register as native). And `prompt=consent` beside offline_access is OIDC's condition
+// for a refresh token (the MCP SDKs add it, and so does authorization-defaults.ts), not a wish to be
+// asked again: a remembered consent that covers the scopes answers it. Scalekit remembers consent per
+// client and user until it is revoked or new scopes are asked.
 function consentPolicy() {
   const policy = interactionPolicy.base();
   const consent = policy.get('consent')!;
@@ -163,7 +164,7 @@ function consentPolicy() {
   consent.checks.remove('consent_prompt');
   consent.checks.unshift(
     new interactionPolicy.Check(asked.reason, asked.description, asked.error ?? 'consent_required', (ctx) =>
-      ctx.oidc.params?.[IMPLIED_CONSENT_PARAM] === '1' ? interactionPolicy.Check.NO_NEED_TO_PROMPT : asked.check(ctx),
+      String(ctx.oidc.params?.scope ?? '').split(' ').includes('offline_access') ? interactionPolicy.Check.NO_NEED_TO_PROMPT : asked.check(ctx),
     ),
   );
   return policy;

@@ -1,6 +1,6 @@
 // Applies a seed: upserts by id in one transaction, never duplicates, never deletes what is not in
 // the seed. Secrets it creates are returned so the caller can show them once.
-import type { Seed } from '../config/seed.js';
+import { DEFAULT_USER_PASSWORD_HASH, type Seed } from '../config/seed.js';
 import type { Store } from './index.js';
 
 export interface SeedResult {
@@ -77,7 +77,8 @@ export function applySeed(store: Store, seed: Seed): SeedResult {
           email: u.email,
           name: u.name,
           ...(u.organization_id ? { organizationId: u.organization_id } : {}),
-          ...(u.password !== undefined ? { password: u.password } : {}),
+          // A new user without a password in the seed gets the documented default one; an existing user keeps hers.
+          ...(u.password !== undefined ? { password: u.password } : store.users.get(u.id) ? {} : { passwordHash: DEFAULT_USER_PASSWORD_HASH }),
         }),
       );
     }

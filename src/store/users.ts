@@ -18,6 +18,8 @@ export interface UserInput {
   name: string;
   organizationId?: string;
   password?: string;
+  /** An already computed scrypt hash, instead of `password` (a password whose hash is known in advance). */
+  passwordHash?: string;
 }
 
 export interface UserRepository {
@@ -99,7 +101,9 @@ export function sqliteUsers(db: Db, clock: Clock): UserRepository {
     upsert: (input) => {
       const row = get.get(input.id);
       const passwordUnchanged =
-        input.password === undefined ? true : row !== undefined && passwordMatches(row.password_hash, input.password);
+        input.password !== undefined
+          ? row !== undefined && passwordMatches(row.password_hash, input.password)
+          : input.passwordHash === undefined || row?.password_hash === input.passwordHash;
       if (
         row &&
         passwordUnchanged &&
@@ -109,8 +113,11 @@ export function sqliteUsers(db: Db, clock: Clock): UserRepository {
       ) {
         return false;
       }
-      const passwordHash =
-        input.password === undefined ? (row?.password_hash ?? null) : passwordUnchanged ? row!.password_hash : hashPassword(input.password);
+      const passwordHash = passwordUnchanged
+        ? (row?.password_hash ?? null)
+        : input.password !== undefined
+          ? hashPassword(input.password)
+          : input.passwordHash!;
       upsert.run({
         id: input.id,
         email: input.email.toLowerCase(),

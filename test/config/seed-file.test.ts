@@ -250,7 +250,7 @@ describe('DEMO_SEED', () => {
     expect(seed.organizations.map((o) => o.id)).toEqual(['org_10000000000000001']);
     expect(seed.resources.map((r) => r.id)).toEqual(['res_10000000000000001']);
     expect(seed.clients.map((c) => c.client_id)).toEqual(['m2morg_10000000000000001']);
-    expect(seed.users).toEqual([]);
+    expect(seed.users.map((u) => [u.id, u.email, u.password])).toEqual([['usr_10000000000000001', 'demo@example.com', undefined]]);
   });
 
   it('round-trips through a JSON file', () => {

@@ -98,6 +98,17 @@ describe('the consent is remembered per client, user and MCP server', () => {
     expect(server.app.store.consents.find(id, ADA.id, RES)?.scopes).toEqual(['todo:read', 'todo:write']);
   });
 
+  it('asks again when the client sends prompt=consent alone, not when it comes with offline_access (OIDC’s rule for refresh tokens)', async () => {
+    const id = await registerClient(server.url, RES, { client_name: 'Prompting host' });
+    const first = await authorize(issuer, id, ada, { scope: 'todo:read offline_access', prompt: 'consent' });
+    expect(first.browser.pages.some((p) => p.html.includes('name="decision"'))).toBe(true);
+    const again = await authorize(issuer, id, ada, { scope: 'todo:read offline_access', prompt: 'consent' });
+    expect(again.browser.pages.some((p) => p.html.includes('name="decision"'))).toBe(false);
+    expect(((await (await exchange(issuer, id, again)).json()) as TokenSet).refresh_token).toBeDefined();
+    const forced = await authorize(issuer, id, ada, { scope: 'todo:read', prompt: 'consent' });
+    expect(forced.browser.pages.some((p) => p.html.includes('name="decision"'))).toBe(true);
+  });
+
   it('shows the MCP server, the client, the redirect URI’s host and each scope with its description', async () => {
     const id = await registerClient(server.url, RES, { client_name: 'Claude <Desktop>' });
     const browser = new MiniBrowser({ ...ada, decision: 'deny' });

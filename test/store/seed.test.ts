@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseSeed, type Seed } from '../../src/config/seed.js';
+import { DEFAULT_USER_PASSWORD, parseSeed, type Seed } from '../../src/config/seed.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { applySeed } from '../../src/store/seed.js';
 
@@ -149,6 +149,16 @@ describe('applySeed with a full seed', () => {
     ]);
     expect(store.db.prepare("SELECT password_hash FROM users WHERE id = 'usr_1'").pluck().get()).toMatch(/^scrypt\$/);
     expect(store.users.verifyPassword('usr_1', PASSWORD)).toBe(true);
+  });
+
+  it('gives a new user seeded without a password the documented default one, and keeps a changed one on the next run', () => {
+    applySeed(store, fullSeed());
+    expect(store.users.authenticate('bob@example.com', DEFAULT_USER_PASSWORD)?.id).toBe('usr_2');
+    expect(store.users.authenticate('bob@example.com', 'something-else')).toBeUndefined();
+    store.users.upsert({ id: 'usr_2', email: 'bob@example.com', name: '', password: 'bobs-own-password' });
+    applySeed(store, fullSeed());
+    expect(store.users.authenticate('bob@example.com', 'bobs-own-password')?.id).toBe('usr_2');
+    expect(store.users.authenticate('bob@example.com', DEFAULT_USER_PASSWORD)).toBeUndefined();
   });
 
   it('counts every row it created as changed (one per org, resource, client, secret and user)', () => {
