@@ -7,6 +7,8 @@ export interface PersonAnswers {
   password?: string;
   /** The consent button to press. Default 'approve'. */
   decision?: 'approve' | 'deny';
+  /** Another named button to press when a form has it (e.g. the logout page's { name: 'logout', value: 'yes' }). */
+  press?: { name: string; value: string };
 }
 
 export interface PageSeen {
@@ -82,7 +84,11 @@ export class MiniBrowser {
       else body.set(name, value);
     }
     const decision = this.answers.decision ?? 'approve';
-    const button = form.buttons.find((b) => b.name === 'decision' && b.value === decision) ?? form.buttons.find((b) => !b.name);
+    const { press } = this.answers;
+    const button =
+      form.buttons.find((b) => b.name === 'decision' && b.value === decision) ??
+      (press && form.buttons.find((b) => b.name === press.name && b.value === press.value)) ??
+      form.buttons.find((b) => !b.name);
     if (button?.name) body.set(button.name, button.value ?? '');
     return { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: body.toString() };
   }
