@@ -3,6 +3,7 @@
 // (`none`) by default; a secret only when a client_secret_* method is asked. The `scope` a host sends is
 // kept for display only: it never limits what the client may ask for later (step-up).
 import { z } from 'zod';
+import { redirectUriProblem } from '../oidc/redirect-uri.js';
 import type { Client, RegisteredMetadata } from '../store/clients.js';
 import type { Store } from '../store/index.js';
 import { newId } from '../store/ids.js';
@@ -19,21 +20,8 @@ export class RegistrationError extends Error {
   }
 }
 
-const LOOPBACK = new Set(['127.0.0.1', '[::1]', 'localhost']);
-const FORBIDDEN_SCHEMES = new Set(['javascript:', 'data:', 'file:', 'vbscript:', 'about:', 'blob:']);
-
-// OAuth 2.1 §2.3.1 / RFC 8252: https, http on loopback only, or an app's own private-use scheme.
 const redirectUri = z.string().superRefine((value, ctx) => {
-  const url = URL.parse(value);
-  const problem = !url
-    ? 'is not an absolute URI'
-    : url.hash
-      ? 'must not have a fragment'
-      : FORBIDDEN_SCHEMES.has(url.protocol)
-        ? `must not use the ${url.protocol} scheme`
-        : url.protocol === 'http:' && !LOOPBACK.has(url.hostname)
-          ? 'must use https (http is allowed for 127.0.0.1, [::1] and localhost only)'
-          : undefined;
+  const problem = redirectUriProblem(value);
   if (problem) ctx.addIssue({ code: 'custom', message: `${value} ${problem}` });
 });
 

@@ -1,9 +1,10 @@
 // How oidc-provider sees our clients: read from the clients table on every lookup (so a change made by the
 // management service applies to the next request), shaped as OAuth client metadata. Secrets stay in the
 // store: confidential clients carry a placeholder, and the provider's secret comparison asks the store.
-import type { ClientMetadata } from 'oidc-provider';
+import { errors, type ClientMetadata } from 'oidc-provider';
 import type { Client } from '../store/clients.js';
 import type { ClientFinder } from './adapter.js';
+import { ClientMetadataDocumentError, isClientIdUrl, metadataDocumentClient } from './client-metadata-document.js';
 import type { EnvironmentContext } from './environment.js';
 import type { IssuerScope } from './provider.js';
 
@@ -46,9 +47,18 @@ export function providerClientMetadata(client: Client): ClientMetadata {
 
 export function providerClientFinder(env: EnvironmentContext, scope: IssuerScope): ClientFinder {
   return async (clientId) => {
+    const cimdEnabled = scope.kind === 'resource' && (env.store.resources.get(scope.resourceId)?.enableCimd ?? false);
+    if (cimdEnabled && isClientIdUrl(clientId, env.settings.allowInsecureCimd)) {
+      try {
+        return providerClientMetadata(await metadataDocumentClient(env, clientId));
+      } catch (err) {
+        // Scalekit's error for a document it cannot use; shown on the error page or in the token error.
+        if (err instanceof ClientMetadataDocumentError) throw new errors.CustomOIDCProviderError('invalid_client_metadata_url', err.message);
+        throw err;
+      }
+    }
     const client = env.store.clients.get(clientId);
     if (!client) return undefined;
-    const cimdEnabled = scope.kind === 'resource' && (env.store.resources.get(scope.resourceId)?.enableCimd ?? false);
     return clientVisibleAt(client, scope, cimdEnabled) ? providerClientMetadata(client) : undefined;
   };
 }

@@ -125,8 +125,9 @@ export async function interactionRoutes(app: FastifyInstance, env: EnvironmentCo
         name: s,
         description: described.get(s) || (isOidcScope(s) ? OIDC_SCOPE_DESCRIPTIONS[s as keyof typeof OIDC_SCOPE_DESCRIPTIONS] : ''),
       })),
-      // CIMD (and plain prudence): show where the browser goes next.
+      // CIMD (and plain prudence): show where the browser goes next, and who published a document client.
       redirectHost: hostOf(String(interaction.params.redirect_uri ?? '')),
+      ...(env.store.clients.get(String(interaction.params.client_id))?.kind === 'cimd' ? { clientDocumentHost: hostOf(String(interaction.params.client_id)) } : {}),
       action: `${base(issuer, interaction.uid)}/consent`,
       csrf: reply.generateCsrf(),
     };

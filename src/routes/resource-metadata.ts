@@ -1,7 +1,7 @@
 // RFC 8414 metadata of each MCP server's issuer, `<env>/resources/<res_id>`, served at both URLs
 // Scalekit serves: path insertion (what MCP clients try first) and path append. The OIDC variants and
 // `/resources/<id>/keys` stay 404, as on Scalekit.
-// Only what works is listed: DCR only while the MCP server allows it.
+// Only what works is listed: DCR and client-id metadata documents only while the MCP server allows them.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { EnvironmentContext } from '../oidc/environment.js';
 import { enabledScopes, resourceIssuer } from '../oidc/issuers.js';
@@ -25,6 +25,7 @@ export function resourceMetadata(environmentUrl: string, resource: Resource) {
     // offline_access asks for a refresh token; the MCP server's own scopes are the rest.
     scopes_supported: [...enabledScopes(resource), 'offline_access'],
     authorization_response_iss_parameter_supported: true,
+    ...(resource.enableCimd ? { client_id_metadata_document_supported: true } : {}),
   };
 }
 
