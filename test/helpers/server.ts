@@ -7,6 +7,7 @@ import { Writable } from 'node:stream';
 import { buildApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config/index.js';
 import { parseSeed, type SeedInput } from '../../src/config/seed.js';
+import { createTestClock } from '../../src/fixture/clock.js';
 import { createLogger } from '../../src/logger.js';
 
 export const TEST_SEED: SeedInput = {
@@ -79,6 +80,8 @@ export async function startTestServer(options: { seed?: SeedInput; env?: Record<
   const app = await buildApp(config, {
     logger: createLogger('trace', sink),
     seed: { value: parseSeed(options.seed ?? TEST_SEED), onlyIfEmpty: false },
+    // As `start` does: TEST_CONTROL=1 in `env` serves /_emulator/*.
+    ...(config.testControl ? { testControls: { clock: createTestClock(), http: true } } : {}),
   });
   const url = await app.listen();
   return {
