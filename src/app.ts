@@ -9,6 +9,7 @@ import type { TestClock } from './fixture/clock.js';
 import { createControls, type EmulatorControls } from './fixture/controls.js';
 import { recordRequests } from './fixture/request-log.js';
 import { loadOrCreateKeySet } from './oidc/signing-keys.js';
+import { BODY_LIMIT } from './routes/body-limit.js';
 import { discoveryRoutes } from './routes/discovery.js';
 import type { EnvironmentContext, ProviderHandler } from './routes/environment.js';
 import { healthRoute } from './routes/health.js';
@@ -67,7 +68,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
       loggerInstance: options.logger as FastifyBaseLogger,
       // No info-level line per request on the token endpoint's hot path; requests are logged at debug (onResponse).
       logController: new LogController({ disableRequestLogging: true }),
-      bodyLimit: 64 * 1024,
+      bodyLimit: BODY_LIMIT,
       return503OnClosing: true,
     });
     fastify.addHook('onResponse', async (request, reply) => {

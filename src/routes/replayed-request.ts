@@ -1,9 +1,9 @@
-// The token route reads the body to find the grant type; when the grant belongs to oidc-provider, it
-// gets a view of the same request whose body can be read once more, instead of a stream already drained.
+// Hands oidc-provider a request whose body was already read (by the token route's parser, or by the
+// provider dispatch's size check): a view of the same request whose body can be read once more.
 import type { IncomingMessage } from 'node:http';
 
-export function withReplayedBody(req: IncomingMessage, body: string): IncomingMessage {
-  const chunk = Buffer.from(body, 'utf8');
+export function withReplayedBody(req: IncomingMessage, body: string | Buffer): IncomingMessage {
+  const chunk = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
   return Object.create(req, {
     readable: { value: true },
     iterator: {

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { BROKEN_KINDS, MintError, type MintOptions } from '../fixture/mint.js';
 import type { EmulatorControls } from '../fixture/controls.js';
+import { BODY_TOO_LARGE } from './body-limit.js';
 
 // Strict: an unknown field is a mistake in the test, not something to ignore.
 const mintBody = z.strictObject({
@@ -35,8 +36,10 @@ class BadControlRequest extends Error {}
 
 export async function testControlRoutes(app: FastifyInstance, controls: EmulatorControls): Promise<void> {
   app.setErrorHandler((err: Error & { statusCode?: number }, _request, reply) => {
-    const status = err instanceof BadControlRequest || err instanceof MintError || err instanceof RangeError ? 400 : (err.statusCode ?? 500);
-    reply.code(status).send({ error: status < 500 ? 'invalid_request' : 'server_error', error_description: status < 500 ? err.message : 'internal error' });
+    // Fastify's own errors (a body over the limit is a RangeError with statusCode 413) keep their status.
+    const status = err instanceof BadControlRequest || err instanceof MintError ? 400 : (err.statusCode ?? (err instanceof RangeError ? 400 : 500));
+    const description = status === 413 ? BODY_TOO_LARGE : status < 500 ? err.message : 'internal error';
+    reply.code(status).send({ error: status < 500 ? 'invalid_request' : 'server_error', error_description: description });
   });
 
   app.post('/_emulator/reset', async () => {

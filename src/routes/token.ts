@@ -5,11 +5,11 @@ import { clientCredentialsGrant, type TokenResponse } from '../oidc/client-crede
 import { exposeOAuthError, InvalidRequest, OAuthError, UnsupportedGrantType } from '../oidc/errors.js';
 import { parseForm } from '../oidc/form.js';
 import { ENVIRONMENT_PATHS } from '../oidc/paths.js';
+import { BODY_LIMIT, BODY_TOO_LARGE } from './body-limit.js';
 import type { EnvironmentContext } from './environment.js';
 import { withReplayedBody } from './replayed-request.js';
 
 const PROVIDER_GRANTS = new Set(['authorization_code', 'refresh_token']);
-const BODY_LIMIT = 64 * 1024;
 
 export async function tokenRoutes(app: FastifyInstance, env: EnvironmentContext): Promise<void> {
   // This context parses only forms, kept as text, so duplicates can be detected and the provider
@@ -75,7 +75,7 @@ function fromFastifyError(err: FastifyError, request: FastifyRequest): OAuthErro
   if (err instanceof OAuthError) return err;
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new OAuthError(413, 'invalid_request', `the request body must not exceed ${BODY_LIMIT} bytes`);
+      return new OAuthError(413, 'invalid_request', BODY_TOO_LARGE);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
     case 'FST_ERR_CTP_EMPTY_TYPE':
       return new InvalidRequest('the request body must be application/x-www-form-urlencoded');
