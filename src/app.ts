@@ -11,6 +11,7 @@ import { recordRequests } from './fixture/request-log.js';
 import { loadOrCreateKeySet } from './oidc/signing-keys.js';
 import { BODY_LIMIT } from './routes/body-limit.js';
 import { discoveryRoutes } from './routes/discovery.js';
+import { rejectDuplicateAuthorization } from './routes/duplicate-authorization.js';
 import type { EnvironmentContext, ProviderHandler } from './routes/environment.js';
 import { healthRoute } from './routes/health.js';
 import { keysRoute } from './routes/keys.js';
@@ -85,6 +86,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
           issuer: () => context.issuer,
         })
       : undefined;
+    rejectDuplicateAuthorization(fastify);
     providerDispatch(fastify, context);
     discoveryRoutes(fastify, context);
     keysRoute(fastify, context);
