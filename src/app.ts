@@ -3,7 +3,7 @@
 import type { AddressInfo } from 'node:net';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { Config } from './config/index.js';
+import { checkTestControlExposure, type Config } from './config/index.js';
 import type { Seed } from './config/seed.js';
 import type { TestClock } from './fixture/clock.js';
 import { createControls, type EmulatorControls } from './fixture/controls.js';
@@ -55,6 +55,7 @@ export interface App {
 }
 
 export async function buildApp(config: Config, options: AppOptions): Promise<App> {
+  checkTestControlExposure(config);
   const clock = options.testControls?.clock.now ?? options.clock ?? systemClock;
   const store = openStore(config.databasePath, clock);
   try {
@@ -93,7 +94,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
     resourceMetadataRoutes(fastify, context);
     healthRoute(fastify, context);
     await fastify.register(async (scope) => tokenRoutes(scope, context));
-    if (controls && options.testControls?.http) await fastify.register(async (scope) => testControlRoutes(scope, controls));
+    if (controls && options.testControls?.http) await fastify.register(async (scope) => testControlRoutes(scope, controls, config.testControlToken));
 
     return {
       fastify,

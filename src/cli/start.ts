@@ -18,7 +18,10 @@ export async function start(env: Record<string, string | undefined>): Promise<vo
     seed,
     ...(config.testControl ? { testControls: { clock: createTestClock(), http: true } } : {}),
   });
-  if (config.testControl) logger.warn('TEST_CONTROL=1: /_emulator/* lets anyone mint tokens and reset data; never use it in production');
+  if (config.testControl) {
+    const who = config.testControlToken ? 'whoever holds TEST_CONTROL_TOKEN' : `anyone who reaches ${config.host}`;
+    logger.warn(`TEST_CONTROL=1: /_emulator/* lets ${who} mint tokens and reset data; never use it in production`);
+  }
   const issuer = await app.listen();
   if (config.logLevel !== 'silent') process.stdout.write(startupBanner(app, issuer) + '\n');
   logger.info({ issuer, database: config.databasePath }, 'started');

@@ -1,6 +1,7 @@
 // /_emulator/*: the fixture's controls over HTTP, for test suites not written in JavaScript.
 // Registered only when TEST_CONTROL=1 (or by the in-process fixture).
-import type { FastifyInstance } from 'fastify';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, onRequestHookHandler } from 'fastify';
 import { z } from 'zod';
 import { BROKEN_KINDS, MintError, type MintOptions } from '../fixture/mint.js';
 import type { EmulatorControls } from '../fixture/controls.js';
@@ -34,7 +35,9 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
 
 class BadControlRequest extends Error {}
 
-export async function testControlRoutes(app: FastifyInstance, controls: EmulatorControls): Promise<void> {
+/** `token` (TEST_CONTROL_TOKEN), when set, is required on every route here as a bearer token. */
+export async function testControlRoutes(app: FastifyInstance, controls: EmulatorControls, token?: string): Promise<void> {
+  if (token !== undefined) app.addHook('onRequest', requireBearer(token));
   app.setErrorHandler((err: Error & { statusCode?: number }, _request, reply) => {
     // Fastify's own errors (a body over the limit is a RangeError with statusCode 413) keep their status.
     const status = err instanceof BadControlRequest || err instanceof MintError ? 400 : (err.statusCode ?? (err instanceof RangeError ? 400 : 500));
@@ -62,4 +65,19 @@ export async function testControlRoutes(app: FastifyInstance, controls: Emulator
   });
 
   app.get('/_emulator/requests', async () => ({ requests: controls.requests() }));
+}
+
+// Compared as SHA-256 digests: constant time whatever the length of what was presented.
+function requireBearer(token: string): onRequestHookHandler {
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  const expected = digest(token);
+  return (request, reply, done) => {
+    const presented = /^bearer +(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+    if (presented !== undefined && timingSafeEqual(digest(presented), expected)) return done();
+    reply
+      .code(401)
+      .header('www-authenticate', 'Bearer realm="test controls"')
+      .header('cache-control', 'no-store')
+      .send({ error: 'invalid_token', error_description: 'the test controls require Authorization: Bearer <TEST_CONTROL_TOKEN>' });
+  };
 }
