@@ -1,5 +1,6 @@
 // The one module that builds access-token claims in Scalekit's shape: `scope` (string) and `scopes`
 // (array) both, `jti` tkn_<digits>, `nbf` = `iat`, custom claims at the top level.
+import { RESERVED_CLAIMS } from '../config/reserved-claims.js';
 import type { Client } from '../store/clients.js';
 import { newId } from '../store/ids.js';
 
@@ -17,9 +18,6 @@ export interface AccessTokenClaims {
   exp: number;
   [custom: string]: unknown;
 }
-
-// Custom claims may add to a token, never rewrite what identifies or bounds it.
-const REGISTERED = new Set(['iss', 'sub', 'client_id', 'aud', 'oid', 'scope', 'scopes', 'jti', 'iat', 'nbf', 'exp', 'resid', 'sid']);
 
 export interface AccessTokenInput {
   issuer: string;
@@ -48,7 +46,7 @@ export function accessTokenClaims(input: AccessTokenInput): AccessTokenClaims {
     exp: input.now + input.lifetime,
   };
   for (const { key, value } of input.customClaims ?? []) {
-    if (!REGISTERED.has(key)) claims[key] = value;
+    if (!RESERVED_CLAIMS.has(key)) claims[key] = value; // custom claims add, never rewrite
   }
   return claims;
 }

@@ -32,10 +32,7 @@ export const TEST_SEED: SeedInput = {
       scopes: ['todo:read', 'todo:write'],
       audience: ['http://localhost:3002/'],
       expiry: 1800,
-      custom_claims: [
-        { key: 'team', value: 'platform' },
-        { key: 'iss', value: 'https://evil.example' },
-      ],
+      custom_claims: [{ key: 'team', value: 'platform' }],
       plain_secret: 'agent-secret-0123456789abcdef',
     },
     {
