@@ -6,6 +6,7 @@ import { exposeOAuthError, InvalidRequest, OAuthError, UnsupportedGrantType } fr
 import { parseForm } from '../oidc/form.js';
 import { ENVIRONMENT_PATHS } from '../oidc/paths.js';
 import { BODY_LIMIT, BODY_TOO_LARGE } from './body-limit.js';
+import { allowCors } from './cors.js';
 import type { EnvironmentContext } from './environment.js';
 import { withReplayedBody } from './replayed-request.js';
 
@@ -20,11 +21,15 @@ export async function tokenRoutes(app: FastifyInstance, env: EnvironmentContext)
   );
   app.setErrorHandler((err: FastifyError, request, reply) => sendOAuthError(reply, fromFastifyError(err, request)));
 
+  const resourceTokenUrl = `/resources/:resourceId${ENVIRONMENT_PATHS.token}`;
+  const cors = { onRequest: allowCors(app, [ENVIRONMENT_PATHS.token, resourceTokenUrl], ['POST']) };
+
   // RFC 6749 §3.2: the token endpoint takes POST only.
-  for (const url of [ENVIRONMENT_PATHS.token, `/resources/:resourceId${ENVIRONMENT_PATHS.token}`]) {
+  for (const url of [ENVIRONMENT_PATHS.token, resourceTokenUrl]) {
     app.route({
       method: ['GET', 'PUT', 'PATCH', 'DELETE'],
       url,
+      ...cors,
       handler: async (_request, reply) => {
         reply.header('allow', 'POST');
         return sendOAuthError(reply, new OAuthError(405, 'invalid_request', 'the token endpoint only accepts POST'));
@@ -32,7 +37,7 @@ export async function tokenRoutes(app: FastifyInstance, env: EnvironmentContext)
     });
   }
 
-  app.post<{ Params: { resourceId: string } }>(`/resources/:resourceId${ENVIRONMENT_PATHS.token}`, async (request, reply) => {
+  app.post<{ Params: { resourceId: string } }>(resourceTokenUrl, cors, async (request, reply) => {
     const resource = env.store.resources.get(request.params.resourceId);
     if (!resource) throw new OAuthError(404, 'invalid_request', 'no such MCP server');
     const params = parseForm(request.body);
@@ -41,7 +46,7 @@ export async function tokenRoutes(app: FastifyInstance, env: EnvironmentContext)
     return sendToken(reply, await clientCredentialsGrant(env, params, request.headers.authorization, resource));
   });
 
-  app.post(ENVIRONMENT_PATHS.token, async (request, reply) => {
+  app.post(ENVIRONMENT_PATHS.token, cors, async (request, reply) => {
     const params = parseForm(request.body);
     const grantType = requiredGrantType(params);
     if (grantType === 'client_credentials') {
