@@ -8,6 +8,7 @@ import type { Seed } from './config/seed.js';
 import type { TestClock } from './fixture/clock.js';
 import { createControls, type EmulatorControls } from './fixture/controls.js';
 import { recordRequests } from './fixture/request-log.js';
+import { countProviderErrors, createMetrics } from './metrics.js';
 import { loadOrCreateKeySet } from './oidc/signing-keys.js';
 import { BODY_LIMIT } from './routes/body-limit.js';
 import { discoveryRoutes } from './routes/discovery.js';
@@ -15,6 +16,7 @@ import { rejectDuplicateAuthorization } from './routes/duplicate-authorization.j
 import type { EnvironmentContext, ProviderHandler } from './routes/environment.js';
 import { healthRoute } from './routes/health.js';
 import { keysRoute } from './routes/keys.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { providerDispatch } from './routes/provider-dispatch.js';
 import { resourceMetadataRoutes } from './routes/resource-metadata.js';
 import { testControlRoutes } from './routes/test-control.js';
@@ -64,7 +66,8 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
       fixedTestKey: options.keys === 'fixed',
       allowTestKeys: options.allowTestKeys ?? false,
     });
-    const context: EnvironmentContext = { store, keys, clock, issuer: config.environmentUrl ?? '' };
+    const metrics = createMetrics({ auditQueueDepth: () => store.issuedTokens.pending() });
+    const context: EnvironmentContext = { store, keys, clock, metrics, issuer: config.environmentUrl ?? '' };
 
     const fastify: FastifyInstance = Fastify({
       loggerInstance: options.logger as FastifyBaseLogger,
@@ -87,6 +90,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
           issuer: () => context.issuer,
         })
       : undefined;
+    metricsRoutes(fastify, metrics);
     rejectDuplicateAuthorization(fastify);
     providerDispatch(fastify, context);
     discoveryRoutes(fastify, context);
@@ -111,6 +115,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
           (handler ??= import('./oidc/provider.js').then(({ createEnvironmentProvider }) => {
             const provider = createEnvironmentProvider({ issuer: context.issuer, store, keys, clock });
             provider.on('server_error', (_ctx, err) => options.logger.error({ err }, 'oidc-provider server_error'));
+            countProviderErrors(provider, metrics);
             return provider.callback();
           }));
         return context.issuer;

@@ -22,6 +22,7 @@ export interface ClientCredentialsContext {
   keys: KeySet;
   issuer: string;
   clock: () => number;
+  metrics: { tokenIssued(grantType: string, clientKind: string): void };
 }
 
 const CONFIDENTIAL_KINDS = new Set(['environment', 'organization', 'resource']);
@@ -53,6 +54,7 @@ export async function clientCredentialsGrant(
     issuedAt: claims.iat,
     expiresAt: claims.exp,
   });
+  ctx.metrics.tokenIssued('client_credentials', client.kind);
   return { access_token: accessToken, token_type: 'Bearer', expires_in: client.expiry, scope: claims.scope };
 }
 

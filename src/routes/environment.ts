@@ -1,6 +1,7 @@
 // What the public routes need to know about the running environment. The issuer is only known once
 // the server listens (port 0), so routes read it at request time.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Metrics } from '../metrics.js';
 import type { KeySet } from '../oidc/signing-keys.js';
 import type { Store } from '../store/index.js';
 
@@ -10,6 +11,7 @@ export interface EnvironmentContext {
   store: Store;
   keys: KeySet;
   clock: () => number;
+  metrics: Metrics;
   /** Set by listen(). */
   issuer: string;
   /**

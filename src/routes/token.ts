@@ -19,7 +19,12 @@ export async function tokenRoutes(app: FastifyInstance, env: EnvironmentContext)
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, body, done) =>
     done(null, body),
   );
-  app.setErrorHandler((err: FastifyError, request, reply) => sendOAuthError(reply, fromFastifyError(err, request)));
+  // Every error of this surface is sent here, so counted here.
+  const fail = (reply: FastifyReply, err: OAuthError) => {
+    env.metrics.oauthError(err.error);
+    return sendOAuthError(reply, err);
+  };
+  app.setErrorHandler((err: FastifyError, request, reply) => fail(reply, fromFastifyError(err, request)));
 
   const resourceTokenUrl = `/resources/:resourceId${ENVIRONMENT_PATHS.token}`;
   const cors = { onRequest: allowCors(app, [ENVIRONMENT_PATHS.token, resourceTokenUrl], ['POST']) };
@@ -32,7 +37,7 @@ export async function tokenRoutes(app: FastifyInstance, env: EnvironmentContext)
       ...cors,
       handler: async (_request, reply) => {
         reply.header('allow', 'POST');
-        return sendOAuthError(reply, new OAuthError(405, 'invalid_request', 'the token endpoint only accepts POST'));
+        return fail(reply, new OAuthError(405, 'invalid_request', 'the token endpoint only accepts POST'));
       },
     });
   }
