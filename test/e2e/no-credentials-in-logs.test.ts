@@ -7,16 +7,21 @@ import { httpRequest, rawRequest } from '../helpers/raw-http.js';
 
 const COOKIE = 'cookie-value-0123456789abcdef';
 const BEARER = 'bearer-value-0123456789abcdef';
+const CONTROL_TOKEN = 'control-token-0123456789abcdef';
 const FORM = 'application/x-www-form-urlencoded';
 
 let server: TestServer;
 let accessToken: string;
 let mintedToken: string;
 beforeAll(async () => {
-  server = await startTestServer({ env: { TEST_CONTROL: '1' } });
+  server = await startTestServer({ env: { TEST_CONTROL: '1', TEST_CONTROL_TOKEN: CONTROL_TOKEN } });
   const issued = await tokenRequest(server.url, { grant_type: 'client_credentials', client_id: AGENT.id, client_secret: AGENT.secret });
   accessToken = ((await issued.json()) as { access_token: string }).access_token;
-  const minted = await fetch(`${server.url}/_emulator/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  const minted = await fetch(`${server.url}/_emulator/tokens`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${CONTROL_TOKEN}` },
+    body: '{}',
+  });
   mintedToken = ((await minted.json()) as { access_token: string }).access_token;
 });
 afterAll(() => server.close());
@@ -40,7 +45,7 @@ function loggedText(logs: string): string {
 describe('logs at trace level after hostile requests', () => {
   it('hold no secret, token, Authorization or Cookie value', async () => {
     const authorization = basic(AGENT.id, AGENT.secret);
-    const secrets = [AGENT.secret, ENV_CLIENT.secret, authorization.slice(6), COOKIE, BEARER, accessToken, mintedToken];
+    const secrets = [AGENT.secret, ENV_CLIENT.secret, authorization.slice(6), COOKIE, BEARER, CONTROL_TOKEN, accessToken, mintedToken];
     const formWithSecret = `grant_type=client_credentials&client_id=${AGENT.id}&client_secret=${AGENT.secret}`;
     const envForm = `grant_type=client_credentials&client_id=${ENV_CLIENT.id}&client_secret=${ENV_CLIENT.secret}`;
     const head = (lines: string[]) => `${lines.join('\r\n')}\r\n\r\n`;
@@ -50,6 +55,7 @@ describe('logs at trace level after hostile requests', () => {
       // Header floods (431): the raw packet holds every header read so far.
       [head(['POST /oauth/token HTTP/1.1', 'Host: localhost', `Authorization: ${authorization}`, `Cookie: _session=${COOKIE}`, `X-Filler: ${'a'.repeat(20_000)}`]), 431],
       [head([`GET /keys?access_token=${accessToken}&pad=${'b'.repeat(20_000)} HTTP/1.1`, 'Host: localhost', `Authorization: Bearer ${BEARER}`]), 431],
+      [head(['GET /_emulator/requests HTTP/1.1', 'Host: localhost', `Authorization: Bearer ${CONTROL_TOKEN}`, `X-Filler: ${'c'.repeat(20_000)}`]), 431],
       // Bare CR in a header line (400), with credentials before it and a secret in the body after it.
       [`POST /oauth/token HTTP/1.1\r\nHost: localhost\r\nAuthorization: ${authorization}\r\nContent-Type: ${FORM}\rX: y\r\nContent-Length: ${envForm.length}\r\n\r\n${envForm}`, 400],
       [`POST /oauth/token HTTP/1.1\r\nHost: localhost\rContent-Type: ${FORM}\r\nContent-Length: ${formWithSecret.length}\r\n\r\n${formWithSecret}`, 400],
@@ -70,9 +76,11 @@ describe('logs at trace level after hostile requests', () => {
       [httpRequest('GET', '/keys', { authorization: `Bearer ${accessToken}`, cookie: `_session_env=${COOKIE}` }), 200],
       [httpRequest('GET', '/userinfo', { authorization: `Bearer ${accessToken}` }), 401],
       [httpRequest('POST', '/oauth/revoke', { 'content-type': FORM, authorization }, `token=${accessToken}`), 401],
-      [httpRequest('GET', `/oauth/authorize?client_id=${AGENT.id}&response_type=code&code_challenge=${BEARER}`, { cookie: `_session_env=${COOKIE}` }), 400],
-      [httpRequest('POST', '/_emulator/tokens', { 'content-type': 'application/json', authorization: `Bearer ${BEARER}` }, `{"claims":{"secret":"${AGENT.secret}"`), 400],
-      [httpRequest('POST', '/_emulator/tokens', { 'content-type': 'application/json', cookie: `c=${COOKIE}` }, JSON.stringify({ claims: { t: mintedToken } })), 200],
+      [httpRequest('GET', `/oauth/authorize?client_id=${AGENT.id}&response_type=code&code_challenge=${'c'.repeat(43)}`, { cookie: `_session_env=${COOKIE}` }), 400],
+      [httpRequest('POST', '/_emulator/tokens', { 'content-type': 'application/json', authorization: `Bearer ${BEARER}` }, JSON.stringify({ claims: { t: mintedToken } })), 401],
+      [httpRequest('POST', '/_emulator/tokens', { 'content-type': 'application/json', authorization: `Bearer ${CONTROL_TOKEN}` }, `{"claims":{"secret":"${AGENT.secret}"`), 400],
+      [httpRequest('POST', '/_emulator/tokens', { 'content-type': 'application/json', authorization: `Bearer ${CONTROL_TOKEN}`, cookie: `c=${COOKIE}` }, JSON.stringify({ claims: { t: mintedToken } })), 200],
+      [httpRequest('GET', '/_emulator/requests', { authorization: `Bearer ${CONTROL_TOKEN}` }), 200],
     ];
     const statuses: number[] = [];
     for (const [bytes] of battery) statuses.push((await rawRequest(server.url, bytes)).status);
@@ -87,6 +95,15 @@ describe('logs at trace level after hostile requests', () => {
     for (const secret of secrets) {
       expect(logs).not.toContain(secret);
       expect(text).not.toContain(secret);
+    }
+  });
+
+  it('leave no secret or token in the request log of the test controls either', async () => {
+    const res = await fetch(`${server.url}/_emulator/requests`, { headers: { authorization: `Bearer ${CONTROL_TOKEN}` } });
+    const recorded = await res.text();
+    expect(recorded).toContain('/nope'); // the battery's requests are there
+    for (const secret of [AGENT.secret, ENV_CLIENT.secret, COOKIE, BEARER, CONTROL_TOKEN, accessToken, mintedToken]) {
+      expect(recorded).not.toContain(secret);
     }
   });
 });
