@@ -18,7 +18,12 @@ export const PROVIDER_DISPATCHED_PATHS = [
   ENVIRONMENT_PATHS.revocation,
 ];
 
-/** True when the provider answers `path` (its route, or a sub-path such as a resumed authorization). */
+/** The provider route that answers `path` (the route itself, or a sub-path such as a resumed authorization). */
+export function providerRouteOf(path: string): string | undefined {
+  return PROVIDER_DISPATCHED_PATHS.find((p) => path === p || path.startsWith(`${p}/`));
+}
+
+/** True when the provider answers `path`. */
 export function isProviderPath(path: string): boolean {
-  return PROVIDER_DISPATCHED_PATHS.some((p) => path === p || path.startsWith(`${p}/`));
+  return providerRouteOf(path) !== undefined;
 }

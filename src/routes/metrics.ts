@@ -2,7 +2,7 @@
 // The latency is observed at onResponse: after the response is sent, off the request's critical path.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Metrics } from '../metrics.js';
-import { PROVIDER_DISPATCHED_PATHS } from '../oidc/paths.js';
+import { providerRouteOf } from '../oidc/paths.js';
 
 export function metricsRoutes(app: FastifyInstance, metrics: Metrics): void {
   app.addHook('onResponse', (request, reply, done) => {
@@ -17,8 +17,5 @@ export function metricsRoutes(app: FastifyInstance, metrics: Metrics): void {
 
 // Fastify's route pattern; oidc-provider's paths have none (they are dispatched before routing).
 function routeOf(request: FastifyRequest): string {
-  const pattern = request.routeOptions.url;
-  if (pattern !== undefined) return pattern;
-  const path = request.url.split('?', 1)[0]!;
-  return PROVIDER_DISPATCHED_PATHS.find((p) => path === p || path.startsWith(`${p}/`)) ?? 'unmatched';
+  return request.routeOptions.url ?? providerRouteOf(request.url.split('?', 1)[0]!) ?? 'unmatched';
 }

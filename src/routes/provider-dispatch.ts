@@ -3,24 +3,25 @@
 // body over BODY_LIMIT gets the same 413 as on Fastify's routes (the provider would answer 400).
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { errorPage } from '../oidc/error-page.js';
-import { ENVIRONMENT_PATHS, isProviderPath } from '../oidc/paths.js';
+import { ENVIRONMENT_PATHS, providerRouteOf } from '../oidc/paths.js';
 import { BODY_TOO_LARGE, readBodyWithinLimit } from './body-limit.js';
 import type { EnvironmentContext } from './environment.js';
 import { withReplayedBody } from './replayed-request.js';
 
 // The provider answers these with an HTML page (a browser is on the other end); the rest with JSON.
-const PAGE_PATHS = [ENVIRONMENT_PATHS.authorization, ENVIRONMENT_PATHS.end_session];
+const PAGE_ROUTES: string[] = [ENVIRONMENT_PATHS.authorization, ENVIRONMENT_PATHS.end_session];
 
 export function providerDispatch(app: FastifyInstance, env: EnvironmentContext): void {
   app.addHook('onRequest', async (request, reply) => {
     if (!env.providerHandler) return;
     const q = request.url.indexOf('?');
     const path = q === -1 ? request.url : request.url.slice(0, q);
-    if (!isProviderPath(path)) return;
+    const route = providerRouteOf(path);
+    if (route === undefined) return;
     let req = request.raw;
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       const body = await readBodyWithinLimit(req);
-      if (!body) return bodyTooLarge(reply, PAGE_PATHS.some((p) => path === p || path.startsWith(`${p}/`)));
+      if (!body) return bodyTooLarge(reply, PAGE_ROUTES.includes(route));
       req = withReplayedBody(req, body);
     }
     const handler = await env.providerHandler();
