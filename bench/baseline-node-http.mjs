@@ -1,8 +1,15 @@
-// Baseline (b), the one-process limit: node:http + jose and nothing else.
-// Same work per request as a real token endpoint (parse, authenticate, sign).
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+// Baseline (b), the one-process limit: node:http and our own token signer (node:crypto's callback sign,
+// dist/src/oidc/token-signer.js) and nothing else, so the ratio ours / (b) compares HTTP handling and
+// bookkeeping, not signers. Same work per request as a real token endpoint (parse, authenticate, sign),
+// and a payload of the same claims as ours.
+import { createHash, generateKeyPairSync, randomUUID, timingSafeEqual } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { SignJWT, generateKeyPair } from 'jose';
+import { fileURLToPath } from 'node:url';
+
+const SIGNER = fileURLToPath(new URL('../dist/src/oidc/token-signer.js', import.meta.url));
+if (!existsSync(SIGNER)) throw new Error(`${SIGNER} not found: build first (npm run build); (b) signs with our signer`);
+const { signAccessToken } = await import(SIGNER);
 
 const port = Number(process.argv[2] ?? process.env.PORT ?? 3000);
 const secret = process.env.BENCH_SECRET;
@@ -11,13 +18,14 @@ if (!secret) throw new Error('BENCH_SECRET is required');
 const ISSUER = `http://127.0.0.1:${port}`;
 const AUDIENCE = 'http://localhost:3002/';
 const CLIENT_ID = 'bench_client';
+const ORGANIZATION_ID = 'org_10000000000000001';
 const ALLOWED_SCOPES = new Set(['todo:read', 'todo:write']);
 const TTL = 3600;
-const KID = 'bench-rs256';
 
 const sha256 = (s) => createHash('sha256').update(s).digest();
 const storedHash = sha256(secret);
-const { privateKey } = await generateKeyPair('RS256');
+const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const signingKey = { alg: 'RS256', kid: 'snk_10000000000000001', privateKey };
 
 function send(res, status, body) {
   res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
@@ -39,12 +47,10 @@ async function issue(form) {
   const scope = scopes.join(' ');
 
   const now = Math.floor(Date.now() / 1000);
-  const accessToken = await new SignJWT({ client_id: CLIENT_ID, scope, scopes })
-    .setProtectedHeader({ alg: 'RS256', kid: KID, typ: 'JWT' })
-    .setIssuer(ISSUER).setSubject(CLIENT_ID).setAudience(AUDIENCE)
-    .setIssuedAt(now).setNotBefore(now).setExpirationTime(now + TTL)
-    .setJti(randomUUID())
-    .sign(privateKey);
+  const accessToken = await signAccessToken(signingKey, {
+    iss: ISSUER, sub: CLIENT_ID, client_id: CLIENT_ID, aud: [AUDIENCE], oid: ORGANIZATION_ID,
+    scope, scopes, jti: randomUUID(), iat: now, nbf: now, exp: now + TTL,
+  });
   return [200, { access_token: accessToken, token_type: 'Bearer', expires_in: TTL, scope }];
 }
 

@@ -1,4 +1,4 @@
-// client_credentials throughput benchmark: ours vs bare oidc-provider (a) vs node:http + jose (b).
+// client_credentials throughput benchmark: ours vs bare oidc-provider (a) vs node:http + our signer (b).
 // Usage: node bench/client-credentials.mjs [--json] [--only ours|a|b[,...]]
 // Env: BENCH_SECONDS (default 10), BENCH_SECRET (default random), BENCH_PROFILE=1 (CPU-profile ours),
 //      BENCH_OURS_MAIN (another build of dist/src/cli/main.js).
@@ -37,17 +37,25 @@ async function measureColdStarts(target) {
   if (target.key !== 'ours') {
     return [{ key: target.key, label: target.name, ms: await coldStartMs(() => target.spawn(port, { secret }), request) }];
   }
-  const dataDir = await freshDataDir(secret);
+  // A fresh DATA_DIR generates signing keys, a second start reuses them; an empty compile-cache folder
+  // is a cleared cache (that start fills it), the same folder again is a warm one.
+  const dataDirs = [await freshDataDir(secret), await freshDataDir(secret)];
+  const caches = [await mkdtemp(join(tmpdir(), 'bench-compile-cache-')), await mkdtemp(join(tmpdir(), 'bench-compile-cache-'))];
+  const startOn = (dataDir, compileCache) => () => target.spawn(port, { secret, dataDir, compileCache });
   try {
-    const start = () => target.spawn(port, { secret, dataDir });
-    const fresh = await coldStartMs(start, request); // generates signing keys
-    const second = await coldStartMs(start, request); // reuses them
-    return [
-      { key: 'ours', label: 'ours, fresh DATA_DIR', ms: fresh },
-      { key: 'ours', label: 'ours, second start', ms: second },
+    const runs = [
+      ['ours, fresh DATA_DIR, compile cache cleared', dataDirs[0], caches[0]],
+      ['ours, fresh DATA_DIR, compile cache warm', dataDirs[1], caches[0]],
+      ['ours, second start, compile cache cleared', dataDirs[0], caches[1]],
+      ['ours, second start, compile cache warm', dataDirs[0], caches[1]],
     ];
+    const results = [];
+    for (const [label, dataDir, cache] of runs) {
+      results.push({ key: 'ours', label, ms: await coldStartMs(startOn(dataDir, cache), request) });
+    }
+    return results;
   } finally {
-    await rm(dataDir, { recursive: true, force: true });
+    for (const dir of [...dataDirs, ...caches]) await rm(dir, { recursive: true, force: true });
   }
 }
 

@@ -4,17 +4,21 @@ import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { Config } from './config/index.js';
+import { checkTestControlExposure, type Config } from './config/index.js';
 import type { Seed } from './config/seed.js';
+import { createMetrics } from './metrics.js';
 import type { EnvironmentContext } from './oidc/environment.js';
 import { createProviderRegistry } from './oidc/providers.js';
 import { pages } from './pages/index.js';
 import { providerPages } from './pages/provider-pages.js';
 import { createViews } from './pages/views.js';
 import { loadOrCreateKeySet, type KeySet } from './oidc/signing-keys.js';
+import { BODY_LIMIT } from './routes/body-limit.js';
 import { discoveryRoutes } from './routes/discovery.js';
+import { rejectDuplicateAuthorization } from './routes/duplicate-authorization.js';
 import { healthRoute } from './routes/health.js';
 import { keysRoute } from './routes/keys.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { providerDispatch } from './routes/provider-dispatch.js';
 import { registrationRoutes } from './routes/registration.js';
 import { resourceMetadataRoutes } from './routes/resource-metadata.js';
@@ -57,6 +61,7 @@ export interface App {
 }
 
 export async function buildApp(config: Config, options: AppOptions): Promise<App> {
+  checkTestControlExposure(config);
   const clock = options.clock ?? systemClock;
   const store = openStore(config.databasePath, clock);
   try {
@@ -69,6 +74,8 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
       store,
       keys,
       clock,
+      metrics: createMetrics({ auditQueueDepth: () => store.issuedTokens.pending() }),
+      log: options.logger,
       issuer: config.environmentUrl ?? '',
       settings: { autoLogin: config.autoLogin, allowInsecureCimd: config.allowInsecureCimd },
     } as EnvironmentContext;
@@ -80,7 +87,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
       loggerInstance: options.logger as FastifyBaseLogger,
       // No info-level line per request on the token endpoint's hot path; requests are logged at debug (onResponse).
       logController: new LogController({ disableRequestLogging: true }),
-      bodyLimit: 64 * 1024,
+      bodyLimit: BODY_LIMIT,
       return503OnClosing: true,
     });
     fastify.addHook('onResponse', async (request, reply) => {
@@ -88,6 +95,8 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
         request.log.debug({ method: request.method, url: request.url.split('?')[0], status: reply.statusCode }, 'request');
       }
     });
+    metricsRoutes(fastify, context.metrics);
+    rejectDuplicateAuthorization(fastify);
     for (const extend of options.extensions ?? []) await extend(fastify, context);
     providerDispatch(fastify, context);
     discoveryRoutes(fastify, context);

@@ -51,8 +51,11 @@ const ours = {
   name: 'ours',
   clientId: 'm2morg_10000000000000001',
   path: '/oauth/token',
-  /** opts.dataDir must come from freshDataDir(); opts.profileDir turns on --cpu-prof. */
-  spawn(port, { dataDir, profileDir } = {}) {
+  /**
+   * opts.dataDir must come from freshDataDir(); opts.profileDir turns on --cpu-prof; opts.compileCache
+   * is the folder of Node's compile cache (src/cli/main.ts enables it; an empty folder = a cleared cache).
+   */
+  spawn(port, { dataDir, profileDir, compileCache } = {}) {
     const flags = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
     return spawnNode('ours', [...flags, OURS_MAIN, 'start'], {
       cwd: REPO_ROOT,
@@ -63,6 +66,7 @@ const ours = {
         DATA_DIR: dataDir,
         SEED: join(dataDir, 'seed.json'),
         LOG_LEVEL: 'warn',
+        ...(compileCache ? { NODE_COMPILE_CACHE: compileCache } : {}),
       },
     });
   },
@@ -90,5 +94,5 @@ function baseline(key, name, file, path) {
 export const TARGETS = [
   ours,
   baseline('a', 'oidc-provider (a)', 'baseline-oidc-provider.mjs', '/token'),
-  baseline('b', 'node:http + jose (b)', 'baseline-node-http.mjs', '/oauth/token'),
+  baseline('b', 'node:http + our signer (b)', 'baseline-node-http.mjs', '/oauth/token'),
 ];

@@ -9,9 +9,9 @@ import { createLogger } from '../logger.js';
 import { startupBanner } from './banner.js';
 
 // The test controls move the clock, so the app runs on the test clock when they are on.
-function testControlsOptions() {
+function testControlsOptions(token: string | undefined) {
   const clock = createTestClock();
-  return { clock: clock.now, extensions: [testControlsRoom(clock, { http: true }).extension] };
+  return { clock: clock.now, extensions: [testControlsRoom(clock, { http: true, ...(token ? { token } : {}) }).extension] };
 }
 
 export async function start(env: Record<string, string | undefined>): Promise<void> {
@@ -23,10 +23,13 @@ export async function start(env: Record<string, string | undefined>): Promise<vo
   const app = await buildApp(config, {
     logger,
     seed,
-    ...(config.testControl ? testControlsOptions() : {}),
+    ...(config.testControl ? testControlsOptions(config.testControlToken) : {}),
   });
   if (config.autoLogin) logger.warn('AUTO_LOGIN=1: authorizations sign a user in and grant consent without asking anyone; never in production');
-  if (config.testControl) logger.warn('TEST_CONTROL=1: /_emulator/* lets anyone mint tokens and reset data; never use it in production');
+  if (config.testControl) {
+    const who = config.testControlToken ? 'whoever holds TEST_CONTROL_TOKEN' : `anyone who reaches ${config.host}`;
+    logger.warn(`TEST_CONTROL=1: /_emulator/* lets ${who} mint tokens and reset data; never use it in production`);
+  }
   const issuer = await app.listen();
   if (config.logLevel !== 'silent') process.stdout.write(startupBanner(app, issuer) + '\n');
   logger.info({ issuer, database: config.databasePath }, 'started');

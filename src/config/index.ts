@@ -1,5 +1,6 @@
 // Configuration: the one place that reads process.env. Every key has a default and a description;
 // a bad value fails the start with a message that names the variable.
+import { isIP } from 'node:net';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -45,6 +46,12 @@ const envSchema = z.object({
     .enum(['0', '1', 'true', 'false'], { error: 'must be 1 or 0' })
     .default('0')
     .describe('1 lets client-id metadata documents come from http:// and private, loopback or link-local addresses: local tests only'),
+  TEST_CONTROL_TOKEN: z
+    .string()
+    .min(16, 'must be at least 16 characters')
+    .max(512, 'must be at most 512 characters')
+    .optional()
+    .describe('Bearer token that /_emulator/* then requires (Authorization: Bearer <token>); needed for TEST_CONTROL=1 on a HOST that is not loopback'),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info').describe('pino log level'),
 });
 
@@ -72,6 +79,8 @@ export interface Config {
   autoLogin: boolean;
   /** Fetch client-id metadata documents from http:// and private addresses too. */
   allowInsecureCimd: boolean;
+  /** When set, /_emulator/* requires it as a bearer token. */
+  testControlToken?: string;
 }
 
 export class ConfigError extends Error {
@@ -96,7 +105,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     throw new ConfigError(['SCALEKIT_CLIENT_ID and SCALEKIT_CLIENT_SECRET: set both or neither']);
   }
   const dataDir = isAbsolute(e.DATA_DIR) ? e.DATA_DIR : resolve(cwd, e.DATA_DIR);
-  return {
+  const config: Config = {
     ...(e.SCALEKIT_ENVIRONMENT_URL ? { environmentUrl: e.SCALEKIT_ENVIRONMENT_URL } : {}),
     port: e.PORT,
     host: e.HOST,
@@ -109,7 +118,30 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     testControl: isOn(e.TEST_CONTROL),
     autoLogin: isOn(e.AUTO_LOGIN),
     allowInsecureCimd: isOn(e.ALLOW_INSECURE_CIMD),
+    ...(e.TEST_CONTROL_TOKEN ? { testControlToken: e.TEST_CONTROL_TOKEN } : {}),
   };
+  checkTestControlExposure(config);
+  return config;
+}
+
+/**
+ * The test controls mint tokens signed with the real key: on an interface other people can reach,
+ * only behind a token. Checked by loadConfig and again by buildApp (the fixture builds its own Config).
+ */
+export function checkTestControlExposure(config: Pick<Config, 'testControl' | 'host' | 'testControlToken'>): void {
+  if (config.testControl && !isLoopback(config.host) && config.testControlToken === undefined) {
+    throw new ConfigError([
+      `TEST_CONTROL=1 with HOST=${config.host} would let anyone on the network mint tokens: set TEST_CONTROL_TOKEN ` +
+        '(then required as Authorization: Bearer <token> on /_emulator/*), or listen on a loopback HOST such as 127.0.0.1',
+    ]);
+  }
+}
+
+function isLoopback(host: string): boolean {
+  const address = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  if (address === 'localhost') return true;
+  if (isIP(address) === 4) return address.startsWith('127.');
+  return address === '::1' || address.startsWith('::ffff:127.');
 }
 
 const isOn = (flag: string) => flag === '1' || flag === 'true';

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { RESERVED_CLAIMS } from './reserved-claims.js';
 
 const id = (prefix: string) =>
   z.string().regex(new RegExp(`^${prefix}[0-9]+$`), `must look like ${prefix}<digits>`);
@@ -39,9 +40,21 @@ const client = z.strictObject({
   name: z.string().min(1),
   description: z.string().default(''),
   scopes: z.array(scope.shape.name).default([]),
-  audience: z.array(z.string().min(1)).default([]),
+  audience: z.array(url).default([]),
   expiry: seconds.default(3600),
-  custom_claims: z.array(z.strictObject({ key: z.string().min(1), value: z.string() })).default([]),
+  custom_claims: z
+    .array(
+      z.strictObject({
+        key: z
+          .string()
+          .min(1)
+          .refine((key) => !RESERVED_CLAIMS.has(key), {
+            error: (issue) => `${JSON.stringify(issue.input)} is a reserved claim; a custom claim may not set ${[...RESERVED_CLAIMS].join(', ')}`,
+          }),
+        value: z.string(),
+      }),
+    )
+    .default([]),
   plain_secret: z.string().min(16, 'must be at least 16 characters').max(512).optional(),
 });
 
@@ -79,6 +92,15 @@ export const seedSchema = z
       if (u.organization_id && !orgs.has(u.organization_id)) {
         ctx.addIssue({ code: 'custom', path: ['users', i, 'organization_id'], message: `names no organization of the seed (${u.organization_id})` });
       }
+    });
+    // One MCP server per Server URL (the token audience), with or without a trailing slash.
+    const serverUrls = new Map<string, number>();
+    seed.resources.forEach((r, i) => {
+      const url = r.resource_id.replace(/\/$/, '');
+      const first = serverUrls.get(url);
+      if (first !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['resources', i, 'resource_id'], message: `is the Server URL of resources.${first} (${seed.resources[first]!.id}) already` });
+      } else serverUrls.set(url, i);
     });
     for (const [list, key] of [
       ['organizations', 'id'],

@@ -1,6 +1,7 @@
 // The one module that builds access-token claims in Scalekit's shape, whatever grant issued the token:
 // `scope` (string) and `scopes` (array) both, `jti` tkn_<digits>, `nbf` = `iat`, `aud` the MCP server's URL
 // and id when the token is for one, custom claims at the top level. Its header comes from ACCESS_TOKEN_TYP.
+import { RESERVED_CLAIMS } from '../config/reserved-claims.js';
 import type { Client } from '../store/clients.js';
 import { newId } from '../store/ids.js';
 import type { Resource } from '../store/resources.js';
@@ -24,9 +25,6 @@ export interface AccessTokenClaims {
   exp: number;
   [custom: string]: unknown;
 }
-
-// Custom claims may add to a token, never rewrite what identifies or bounds it.
-const REGISTERED = new Set(['iss', 'sub', 'client_id', 'aud', 'oid', 'scope', 'scopes', 'jti', 'iat', 'nbf', 'exp', 'resid', 'sid']);
 
 export interface AccessTokenInput {
   issuer: string;
@@ -65,7 +63,7 @@ export function accessTokenClaims(input: AccessTokenInput): AccessTokenClaims {
     exp: input.now + input.lifetime,
   };
   for (const { key, value } of input.customClaims ?? []) {
-    if (!REGISTERED.has(key)) claims[key] = value;
+    if (!RESERVED_CLAIMS.has(key)) claims[key] = value; // custom claims add, never rewrite
   }
   return claims;
 }

@@ -1,5 +1,6 @@
 // The client_credentials grant (RFC 6749 §4.4) for the environment client and M2M clients, named steps
 // in the order of the RFC's checklist: authenticate, check scope, check resource, issue, record.
+import type { Metrics } from '../metrics.js';
 import type { Client } from '../store/clients.js';
 import type { Resource } from '../store/resources.js';
 import type { Store } from '../store/index.js';
@@ -24,6 +25,7 @@ export interface ClientCredentialsContext {
   keys: KeySet;
   issuer: string;
   clock: () => number;
+  metrics: Metrics;
 }
 
 const CONFIDENTIAL_KINDS = new Set(['environment', 'organization', 'resource']);
@@ -46,7 +48,7 @@ export async function clientCredentialsGrant(
   const target = tokenTarget(ctx.store, client, resource, params.getAll('resource'));
   const claims = clientCredentialsClaims({ issuer: ctx.issuer, client, ...target, scopes, now: Math.floor(ctx.clock() / 1000) });
   const accessToken = await signAccessToken(ctx.keys.current, claims);
-  recordIssuedToken(ctx.store, claims, 'client_credentials');
+  recordIssuedToken(ctx, claims, { grantType: 'client_credentials', clientKind: client.kind });
   return { access_token: accessToken, token_type: 'Bearer', expires_in: client.expiry, scope: claims.scope };
 }
 

@@ -38,7 +38,11 @@ export function customizeAccessToken(
   });
   jwt.header = { typ: ACCESS_TOKEN_TYP };
   jwt.payload = claims;
-  recordIssuedToken(env.store, claims, String(ctx.oidc.params?.grant_type ?? 'authorization_code'), token.grantId);
+  recordIssuedToken(env, claims, {
+    grantType: String(ctx.oidc.params?.grant_type ?? 'authorization_code'),
+    clientKind: env.store.clients.get(token.clientId!)?.kind ?? 'dcr',
+    grantId: token.grantId,
+  });
 }
 
 // The provider gives an access token only the resource's scopes; Scalekit's tokens also list the

@@ -1,6 +1,8 @@
 // What every room needs to know about the running environment: its store, keys and clock, its issuer
 // URL (known once the server listens, since the port may be 0) and the oidc-provider of each issuer.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { Metrics } from '../metrics.js';
 import type { Store } from '../store/index.js';
 import type { Clock } from '../store/time.js';
 import type { ProviderRegistry } from './providers.js';
@@ -28,6 +30,8 @@ export interface EnvironmentContext {
   store: Store;
   keys: KeySet;
   clock: Clock;
+  metrics: Metrics;
+  log: Logger;
   /** The environment URL, without a trailing slash. Set by listen(). */
   issuer: string;
   settings: FlowSettings;

@@ -21,13 +21,25 @@ export interface ProviderPath {
   resourceId?: string;
   /** The path relative to the issuer, as the provider routes it. */
   path: string;
+  /** The provider route it belongs to (the route itself, or the route of a sub-path such as a resumed authorization). */
+  route: string;
 }
 
-const answers = (paths: readonly string[], path: string) => paths.some((p) => path === p || path.startsWith(`${p}/`));
+const routeOf = (paths: readonly string[], path: string) => paths.find((p) => path === p || path.startsWith(`${p}/`));
 
-/** Which issuer's provider answers `path` (its route, or a sub-path such as a resumed authorization). */
+/** Which issuer's provider answers `path`, or undefined when Fastify's routes do. */
 export function providerPathOf(path: string): ProviderPath | undefined {
   const resource = RESOURCE_PATH.exec(path);
-  if (resource) return answers(RESOURCE_PROVIDER_PATHS, resource[2]!) ? { resourceId: resource[1]!, path: resource[2]! } : undefined;
-  return answers(ENVIRONMENT_PROVIDER_PATHS, path) ? { path } : undefined;
+  if (resource) {
+    const route = routeOf(RESOURCE_PROVIDER_PATHS, resource[2]!);
+    return route ? { resourceId: resource[1]!, path: resource[2]!, route } : undefined;
+  }
+  const route = routeOf(ENVIRONMENT_PROVIDER_PATHS, path);
+  return route ? { path, route } : undefined;
+}
+
+/** The route pattern of a provider path, as a label (never the raw URL): '/oauth/authorize', '/resources/:resourceId/oauth/authorize'. */
+export function providerRouteOf(path: string): string | undefined {
+  const target = providerPathOf(path);
+  return target && (target.resourceId === undefined ? target.route : `/resources/:resourceId${target.route}`);
 }

@@ -3,6 +3,7 @@
 // client credentials never needs it), rebuilt when the MCP server's row or the signing keys change, and
 // dropped when the MCP server is deleted. All share the keys and the SQLite adapter (namespaced by `ns`).
 import type Provider from 'oidc-provider';
+import { countProviderErrors } from '../metrics.js';
 import type { EnvironmentContext, ProviderHandler } from './environment.js';
 import { resourceIssuer, resourcePathPrefix } from './issuers.js';
 import type { IssuerScope } from './provider.js';
@@ -35,6 +36,8 @@ export function createProviderRegistry(env: EnvironmentContext, cookieKeys: () =
     if (cached?.version === version) return cached.built;
     const built = import('./provider.js').then(({ createProvider }) => {
       const provider = createProvider({ issuer, scope, pathPrefix, env, cookieKeys: cookieKeys() });
+      provider.on('server_error', (_ctx, err) => env.log.error({ err, issuer }, 'oidc-provider server_error'));
+      countProviderErrors(provider, env.metrics);
       return { issuer, scope, pathPrefix, provider, callback: provider.callback() as ProviderHandler };
     });
     entries.set(scope.ns, { version, built });

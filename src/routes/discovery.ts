@@ -3,6 +3,7 @@
 // No registration_endpoint at the environment level: DCR lives on each MCP server's issuer.
 import type { FastifyInstance } from 'fastify';
 import { ENVIRONMENT_PATHS } from '../oidc/paths.js';
+import { allowCors } from './cors.js';
 import type { EnvironmentContext } from '../oidc/environment.js';
 
 export function environmentMetadata(issuer: string) {
@@ -29,9 +30,11 @@ export function environmentMetadata(issuer: string) {
 }
 
 export function discoveryRoutes(app: FastifyInstance, env: EnvironmentContext): void {
-  for (const path of ['/.well-known/openid-configuration', '/.well-known/oauth-authorization-server']) {
-    app.get(path, async (_request, reply) => {
-      reply.header('cache-control', 'public, max-age=300').header('access-control-allow-origin', '*');
+  const paths = ['/.well-known/openid-configuration', '/.well-known/oauth-authorization-server'];
+  const cors = { onRequest: allowCors(app, paths, ['GET']) };
+  for (const path of paths) {
+    app.get(path, cors, async (_request, reply) => {
+      reply.header('cache-control', 'public, max-age=300');
       return environmentMetadata(env.issuer);
     });
   }

@@ -1,32 +1,43 @@
 // Hands each issuer's oidc-provider only its own paths (authorize and its resume, logout, revoke; each MCP
-// server's under /resources/<res_id>); everything else stays Fastify's. Runs at onRequest, before body
-// parsing. The provider sees the path relative to its issuer, and the full one as req.originalUrl, from
-// which it builds its own absolute URLs (the resume redirect after login).
+// server's under /resources/<res_id>); everything else stays Fastify's. Runs at onRequest, before Fastify
+// parses anything. A body is read here, within the one body limit (413 as everywhere else), and handed to
+// the provider as req.body. The provider sees the path relative to its issuer, and the full one as
+// req.originalUrl, from which it builds its own absolute URLs (the resume redirect after login).
 import type { IncomingMessage } from 'node:http';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { withAuthorizationDefaults } from '../oidc/authorization-defaults.js';
 import type { EnvironmentContext } from '../oidc/environment.js';
 import { ENVIRONMENT_PATHS, providerPathOf } from '../oidc/paths.js';
 import type { IssuerProvider } from '../oidc/providers.js';
+import { BODY_TOO_LARGE, readBodyWithinLimit } from './body-limit.js';
+
+// The provider answers these with an HTML page (a browser is on the other end); the rest with JSON.
+const PAGE_ROUTES: string[] = [ENVIRONMENT_PATHS.authorization, ENVIRONMENT_PATHS.end_session];
 
 export function providerDispatch(app: FastifyInstance, env: EnvironmentContext): void {
   app.addHook('onRequest', async (request, reply) => {
     const q = request.url.indexOf('?');
     const target = providerPathOf(q === -1 ? request.url : request.url.slice(0, q));
     if (!target) return;
+    const page = PAGE_ROUTES.includes(target.route);
     const issuer = target.resourceId === undefined ? await env.providers.environment() : await env.providers.forResource(target.resourceId);
     if (!issuer) {
-      return reply
-        .code(404)
-        .type('text/html; charset=utf-8')
-        .send(env.pages.error('not_found', 'There is no MCP server with this id. Check the authorization server URL in the MCP server’s protected-resource metadata.'));
+      const description = 'There is no MCP server with this id. Check the authorization server URL in the MCP server’s protected-resource metadata.';
+      reply.code(404).header('cache-control', 'no-store');
+      return page ? reply.type('text/html; charset=utf-8').send(env.pages.error('not_found', description)) : reply.send({ error: 'not_found', error_description: description });
+    }
+    let body: string | undefined;
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      const read = await readBodyWithinLimit(request.raw);
+      if (!read) return bodyTooLarge(reply, env, page);
+      body = read.toString('utf8');
     }
     let query = q === -1 ? '' : request.url.slice(q + 1);
-    if (request.method === 'GET' && target.path === ENVIRONMENT_PATHS.authorization) {
+    if (request.method === 'GET' && target.route === ENVIRONMENT_PATHS.authorization && target.path === target.route) {
       query = withAuthorizationDefaults(new URLSearchParams(query), issuer.scope, env).toString();
     }
     reply.hijack();
-    await issuer.callback(asIssuerRequest(request.raw, issuer, target.path + (query ? `?${query}` : '')), reply.raw);
+    await issuer.callback(asIssuerRequest(request.raw, issuer, target.path + (query ? `?${query}` : ''), body), reply.raw);
   });
 }
 
@@ -35,6 +46,14 @@ export function asIssuerRequest(raw: IncomingMessage, issuer: IssuerProvider, ur
   const request = raw as IncomingMessage & { originalUrl?: string; body?: string };
   request.url = url;
   request.originalUrl = issuer.pathPrefix + url;
-  if (body !== undefined) request.body = body; // oidc-provider reads an already parsed body from here
+  if (body !== undefined) request.body = body; // oidc-provider reads an already read body from here
   return request;
+}
+
+// The rest of the body is left unread, so the connection cannot be reused.
+function bodyTooLarge(reply: FastifyReply, env: EnvironmentContext, page: boolean): FastifyReply {
+  reply.code(413).header('connection', 'close').header('cache-control', 'no-store');
+  return page
+    ? reply.type('text/html; charset=utf-8').send(env.pages.error('invalid_request', BODY_TOO_LARGE))
+    : reply.send({ error: 'invalid_request', error_description: BODY_TOO_LARGE });
 }

@@ -2,9 +2,10 @@
 // issuer (RFC 7591), public and unauthenticated as on Scalekit. JSON in, RFC 7591 JSON out (errors too).
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import type { EnvironmentContext } from '../oidc/environment.js';
+import { BODY_LIMIT, BODY_TOO_LARGE } from './body-limit.js';
 import { registerClient, registrationResponse, RegistrationError } from '../management/registration.js';
+import { allowCors } from './cors.js';
 
-const BODY_LIMIT = 64 * 1024;
 
 /** The registration endpoint of an MCP server's issuer. */
 export const registrationPath = (resourceId: string) => `/api/v1/resources/${resourceId}/clients:register`;
@@ -14,7 +15,7 @@ export async function registrationRoutes(app: FastifyInstance, env: EnvironmentC
     if (err instanceof RegistrationError) return sendError(reply, err.status, err.error, err.message);
     switch (err.code) {
       case 'FST_ERR_CTP_BODY_TOO_LARGE':
-        return sendError(reply, 413, 'invalid_client_metadata', `the request body must not exceed ${BODY_LIMIT} bytes`);
+        return sendError(reply, 413, 'invalid_client_metadata', BODY_TOO_LARGE);
       case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       case 'FST_ERR_CTP_EMPTY_TYPE':
         return sendError(reply, 415, 'invalid_client_metadata', 'the request body must be application/json');
@@ -27,8 +28,9 @@ export async function registrationRoutes(app: FastifyInstance, env: EnvironmentC
     return sendError(reply, 500, 'server_error', 'the server could not complete the request');
   });
 
-  // `::` is a literal colon in a Fastify path.
-  app.post<{ Params: { resourceId: string } }>('/api/v1/resources/:resourceId/clients::register', { bodyLimit: BODY_LIMIT }, async (request, reply) => {
+  // `::` is a literal colon in a Fastify path. Browser-based MCP clients register from a page: CORS.
+  const url = '/api/v1/resources/:resourceId/clients::register';
+  app.post<{ Params: { resourceId: string } }>(url, { bodyLimit: BODY_LIMIT, onRequest: allowCors(app, [url], ['POST']) }, async (request, reply) => {
     const registered = registerClient(env.store, request.params.resourceId, request.body);
     request.log.info({ clientId: registered.client.clientId, resourceId: request.params.resourceId }, 'client registered');
     return reply.code(201).header('cache-control', 'no-store').header('pragma', 'no-cache').send(registrationResponse(registered));

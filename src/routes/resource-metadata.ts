@@ -7,6 +7,7 @@ import type { EnvironmentContext } from '../oidc/environment.js';
 import { enabledScopes, resourceIssuer } from '../oidc/issuers.js';
 import { ENVIRONMENT_PATHS } from '../oidc/paths.js';
 import type { Resource } from '../store/resources.js';
+import { allowCors } from './cors.js';
 import { registrationPath } from './registration.js';
 
 export function resourceMetadata(environmentUrl: string, resource: Resource) {
@@ -32,15 +33,13 @@ export function resourceMetadata(environmentUrl: string, resource: Resource) {
 export function resourceMetadataRoutes(app: FastifyInstance, env: EnvironmentContext): void {
   const serve = async (resourceId: string, reply: FastifyReply) => {
     const resource = env.store.resources.get(resourceId);
-    reply.header('access-control-allow-origin', '*');
     if (!resource) return reply.code(404).send({ error: 'not_found', error_description: 'no such MCP server' });
     reply.header('cache-control', 'public, max-age=60');
     return resourceMetadata(env.issuer, resource);
   };
-  app.get<{ Params: { resourceId: string } }>('/.well-known/oauth-authorization-server/resources/:resourceId', (req, reply) =>
-    serve(req.params.resourceId, reply),
-  );
-  app.get<{ Params: { resourceId: string } }>('/resources/:resourceId/.well-known/oauth-authorization-server', (req, reply) =>
-    serve(req.params.resourceId, reply),
-  );
+  const urls = ['/.well-known/oauth-authorization-server/resources/:resourceId', '/resources/:resourceId/.well-known/oauth-authorization-server'];
+  const cors = { onRequest: allowCors(app, urls, ['GET']) };
+  for (const url of urls) {
+    app.get<{ Params: { resourceId: string } }>(url, cors, (req, reply) => serve(req.params.resourceId, reply));
+  }
 }

@@ -10,10 +10,11 @@ import { ENVIRONMENT_PATHS } from '../oidc/paths.js';
 import { providerTokenBody } from '../oidc/provider-token-request.js';
 import type { IssuerProvider } from '../oidc/providers.js';
 import type { Resource } from '../store/resources.js';
+import { BODY_LIMIT, BODY_TOO_LARGE } from './body-limit.js';
+import { allowCors } from './cors.js';
 import { asIssuerRequest } from './provider-dispatch.js';
 
 const PROVIDER_GRANTS = new Set(['authorization_code', 'refresh_token']);
-const BODY_LIMIT = 64 * 1024;
 
 export async function tokenRoutes(app: FastifyInstance, env: EnvironmentContext): Promise<void> {
   // This context parses only forms, kept as text, so duplicates can be detected.
@@ -21,16 +22,25 @@ export async function tokenRoutes(app: FastifyInstance, env: EnvironmentContext)
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, body, done) =>
     done(null, body),
   );
-  app.setErrorHandler((err: FastifyError, request, reply) => sendOAuthError(reply, fromFastifyError(err, request)));
+  // Every error of this surface is sent here, so counted here.
+  const fail = (reply: FastifyReply, err: OAuthError) => {
+    env.metrics.oauthError(err.error);
+    return sendOAuthError(reply, err);
+  };
+  app.setErrorHandler((err: FastifyError, request, reply) => fail(reply, fromFastifyError(err, request)));
+
+  const resourceTokenUrl = `/resources/:resourceId${ENVIRONMENT_PATHS.token}`;
+  const cors = { onRequest: allowCors(app, [ENVIRONMENT_PATHS.token, resourceTokenUrl], ['POST']) };
 
   // RFC 6749 §3.2: the token endpoint takes POST only.
-  for (const url of [ENVIRONMENT_PATHS.token, `/resources/:resourceId${ENVIRONMENT_PATHS.token}`]) {
+  for (const url of [ENVIRONMENT_PATHS.token, resourceTokenUrl]) {
     app.route({
       method: ['GET', 'PUT', 'PATCH', 'DELETE'],
       url,
+      ...cors,
       handler: async (_request, reply) => {
         reply.header('allow', 'POST');
-        return sendOAuthError(reply, new OAuthError(405, 'invalid_request', 'the token endpoint only accepts POST'));
+        return fail(reply, new OAuthError(405, 'invalid_request', 'the token endpoint only accepts POST'));
       },
     });
   }
@@ -50,13 +60,13 @@ export async function tokenRoutes(app: FastifyInstance, env: EnvironmentContext)
     return reply;
   };
 
-  app.post<{ Params: { resourceId: string } }>(`/resources/:resourceId${ENVIRONMENT_PATHS.token}`, async (request, reply) => {
+  app.post<{ Params: { resourceId: string } }>(resourceTokenUrl, cors, async (request, reply) => {
     const resource = env.store.resources.get(request.params.resourceId);
     if (!resource) throw new OAuthError(404, 'invalid_request', 'no such MCP server');
     return answer(request, reply, async () => (await env.providers.forResource(resource.id))!, resource);
   });
 
-  app.post(ENVIRONMENT_PATHS.token, (request, reply) => answer(request, reply, () => env.providers.environment()));
+  app.post(ENVIRONMENT_PATHS.token, cors, (request, reply) => answer(request, reply, () => env.providers.environment()));
 }
 
 const unsupportedGrant = (grantType: string) =>
@@ -77,7 +87,7 @@ function fromFastifyError(err: FastifyError, request: FastifyRequest): OAuthErro
   if (err instanceof OAuthError) return err;
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new OAuthError(413, 'invalid_request', `the request body must not exceed ${BODY_LIMIT} bytes`);
+      return new OAuthError(413, 'invalid_request', BODY_TOO_LARGE);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
     case 'FST_ERR_CTP_EMPTY_TYPE':
       return new InvalidRequest('the request body must be application/x-www-form-urlencoded');

@@ -21,6 +21,8 @@ export interface IssuedTokenRepository {
   flush(): void;
   get(jti: string): IssuedToken | undefined;
   count(): number;
+  /** Rows recorded and not yet written (the audit queue's depth, for /metrics). */
+  pending(): number;
 }
 
 interface Row {
@@ -89,5 +91,6 @@ export function sqliteIssuedTokens(db: Db): IssuedTokenRepository {
       flush();
       return count.get()!.n;
     },
+    pending: () => queue.length,
   };
 }

@@ -188,6 +188,7 @@ describe('configDescriptions', () => {
         'SCALEKIT_ENVIRONMENT_URL',
         'SEED',
         'TEST_CONTROL',
+        'TEST_CONTROL_TOKEN',
       ],
     );
     for (const text of Object.values(configDescriptions)) expect(text).toBeTruthy();
@@ -196,13 +197,41 @@ describe('configDescriptions', () => {
 
 describe('TEST_CONTROL', () => {
   it('is off by default and on for 1 or true', () => {
+    const loopback = { HOST: '127.0.0.1' };
     expect(loadConfig({}).testControl).toBe(false);
-    expect(loadConfig({ TEST_CONTROL: '1' }).testControl).toBe(true);
-    expect(loadConfig({ TEST_CONTROL: 'true' }).testControl).toBe(true);
+    expect(loadConfig({ ...loopback, TEST_CONTROL: '1' }).testControl).toBe(true);
+    expect(loadConfig({ ...loopback, TEST_CONTROL: 'true' }).testControl).toBe(true);
     expect(loadConfig({ TEST_CONTROL: '0' }).testControl).toBe(false);
   });
 
   it('names the variable for any other value', () => {
     expect(() => loadConfig({ TEST_CONTROL: 'yes' })).toThrow(/TEST_CONTROL: must be 1 or 0/);
+  });
+});
+
+describe('TEST_CONTROL on a HOST other people can reach', () => {
+  const TOKEN = 'a-test-control-token-0123456789';
+
+  it('is refused without TEST_CONTROL_TOKEN, naming TEST_CONTROL, HOST and TEST_CONTROL_TOKEN', () => {
+    for (const HOST of ['0.0.0.0', '::', '192.168.1.20', 'emulator.example']) {
+      const [problem] = problemsOf({ TEST_CONTROL: '1', HOST });
+      expect(problem).toContain(`TEST_CONTROL=1 with HOST=${HOST}`);
+      expect(problem).toContain('set TEST_CONTROL_TOKEN');
+    }
+    expect(problemsOf({ TEST_CONTROL: '1' })[0]).toContain('HOST=0.0.0.0'); // the default HOST
+  });
+
+  it('is accepted with TEST_CONTROL_TOKEN, which the config then carries', () => {
+    expect(loadConfig({ TEST_CONTROL: '1', HOST: '0.0.0.0', TEST_CONTROL_TOKEN: TOKEN }).testControlToken).toBe(TOKEN);
+  });
+
+  it('needs no token on a loopback HOST', () => {
+    for (const HOST of ['127.0.0.1', '127.0.0.2', 'localhost', '::1', '[::1]']) {
+      expect(loadConfig({ TEST_CONTROL: '1', HOST }).testControlToken).toBeUndefined();
+    }
+  });
+
+  it('refuses a TEST_CONTROL_TOKEN shorter than 16 characters', () => {
+    expect(problemsOf({ TEST_CONTROL_TOKEN: 'short' })).toEqual(['TEST_CONTROL_TOKEN: must be at least 16 characters']);
   });
 });

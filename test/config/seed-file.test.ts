@@ -195,6 +195,37 @@ describe('loadSeedFile rejects, with a SeedError that names the path', () => {
     expect(error.problems).toEqual(['clients.0.plain_secret: must be at least 16 characters']);
   });
 
+  it('an audience entry that is not a URL', () => {
+    const error = errorOf(write('seed.json', { organizations: [ORG], clients: [{ ...CLIENT, audience: ['http://localhost:3002/', 'todo-server'] }] }));
+    expect(error.problems).toEqual(['clients.0.audience.1: must be an http:// or https:// URL']);
+  });
+
+  it('two resources with one Server URL, also when only a trailing slash differs', () => {
+    const todo = { name: 'Todo', resource_id: 'http://localhost:3002/' };
+    const error = errorOf(
+      write('seed.json', {
+        resources: [
+          { ...todo, id: 'res_1' },
+          { ...todo, id: 'res_2', resource_id: 'http://localhost:3003/' },
+          { ...todo, id: 'res_3' },
+          { ...todo, id: 'res_4', resource_id: 'http://localhost:3002' },
+        ],
+      }),
+    );
+    expect(error.problems).toEqual([
+      'resources.2.resource_id: is the Server URL of resources.0 (res_1) already',
+      'resources.3.resource_id: is the Server URL of resources.0 (res_1) already',
+    ]);
+  });
+
+  it('a reserved custom claim, naming the key', () => {
+    for (const key of ['iss', 'aud', 'exp', 'scopes', 'client_id']) {
+      const error = errorOf(write(`${key}.json`, { organizations: [ORG], clients: [{ ...CLIENT, custom_claims: [{ key: 'team', value: 'a' }, { key, value: 'x' }] }] }));
+      expect(error.problems).toHaveLength(1);
+      expect(error.problems[0]).toMatch(new RegExp(`^clients\\.0\\.custom_claims\\.1\\.key: "${key}" is a reserved claim; a custom claim may not set iss, sub, `));
+    }
+  });
+
   it('every problem of the file at once, each in the message', () => {
     const error = errorOf(
       write('seed.json', { organizations: [{ id: 'x', display_name: '' }], clients: [{ ...CLIENT, expiry: 'soon' }] }),

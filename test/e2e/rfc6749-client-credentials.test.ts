@@ -47,7 +47,7 @@ describe('RFC 6749 §4.4 client_credentials: success', () => {
     expect(((await res.json()) as { scope: string }).scope).toBe('todo:read todo:write');
   });
 
-  it("mints Scalekit's M2M token shape: header, claims, custom claims, no override of registered claims", async () => {
+  it("mints Scalekit's M2M token shape: header, claims, custom claims", async () => {
     const before = Math.floor(Date.now() / 1000);
     const res = await tokenRequest(server.url, cc({ scope: 'todo:read todo:write' }));
     const { header, payload } = decodeJwt(((await res.json()) as { access_token: string }).access_token);
@@ -67,6 +67,23 @@ describe('RFC 6749 §4.4 client_credentials: success', () => {
     expect(payload.iat).toBeGreaterThanOrEqual(before);
     expect(payload.nbf).toBe(payload.iat);
     expect(payload.exp).toBe((payload.iat as number) + 1800);
+  });
+
+  it('keeps the registered claims when a stored client carries reserved custom claims (the seed refuses them)', async () => {
+    const agent = server.app.store.clients.get(AGENT.id)!;
+    server.app.store.clients.upsert({
+      ...agent,
+      clientId: 'm2morg_20000000000000008',
+      customClaims: [
+        { key: 'iss', value: 'https://evil.example' },
+        { key: 'aud', value: 'https://evil.example/' },
+        { key: 'team', value: 'platform' },
+      ],
+    });
+    server.app.store.secrets.create('m2morg_20000000000000008', 'override-secret-0123456789abcdef');
+    const res = await tokenRequest(server.url, cc({ client_id: 'm2morg_20000000000000008', client_secret: 'override-secret-0123456789abcdef' }));
+    const { payload } = decodeJwt(((await res.json()) as { access_token: string }).access_token);
+    expect(payload).toMatchObject({ iss: server.url, aud: ['http://localhost:3002/'], team: 'platform' });
   });
 
   it('omits aud when the client has no audience', async () => {

@@ -76,6 +76,24 @@ describe('RFC 7591 §3.2.1: a successful registration', () => {
   });
 });
 
+describe('from a browser page (the MCP Inspector, web agents)', () => {
+  it('answers the CORS preflight and marks the response readable by any origin', async () => {
+    const url = `${server.url}/api/v1/resources/${RES}/clients:register`;
+    const preflight = await fetch(url, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://localhost:6274', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+    expect(preflight.headers.get('access-control-allow-methods')).toBe('POST');
+    expect(preflight.headers.get('access-control-allow-headers')).toBe('content-type');
+    const res = await register(server.url, RES, {});
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    const refused = await register(server.url, RES, { redirect_uris: [] });
+    expect(refused.headers.get('access-control-allow-origin')).toBe('*');
+  });
+});
+
 describe('RFC 7591 §3.2.2: errors name the field', () => {
   it.each([
     [{ redirect_uris: [] }, 'invalid_redirect_uri', 'redirect_uris: must list at least one redirect URI'],

@@ -6,10 +6,11 @@ import { join } from 'node:path';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
-import { loadConfig } from '../../src/config/index.js';
+import { ConfigError, loadConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/logger.js';
 import { startEmulator } from '../../src/index.js';
 import { failingStart, startCli, type RunningCli } from '../helpers/cli.js';
+import { startTestServer } from '../helpers/server.js';
 
 let dir: string;
 let cli: RunningCli;
@@ -87,5 +88,52 @@ describe('without TEST_CONTROL', () => {
   it('buildApp refuses keys: fixed unless the caller is a fixture', async () => {
     const config = loadConfig({ PORT: '0', DATA_DIR: join(dir, 'refuse') });
     await expect(buildApp(config, { logger: createLogger('silent'), keys: 'fixed' })).rejects.toThrow(/public test signing key/);
+  });
+});
+
+describe('TEST_CONTROL_TOKEN', () => {
+  const TOKEN = 'a-test-control-token-0123456789';
+  const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+  it('is required to start TEST_CONTROL=1 on a HOST that is not loopback: exit 2 naming the variables', async () => {
+    const { code, output } = await failingStart({ DATA_DIR: join(dir, 'exposed'), TEST_CONTROL: '1', HOST: '0.0.0.0' });
+    expect(code).toBe(2);
+    expect(output).toContain('TEST_CONTROL=1 with HOST=0.0.0.0');
+    expect(output).toContain('set TEST_CONTROL_TOKEN');
+  });
+
+  it('then guards /_emulator/*: 401 invalid_token without it or with another, 200 with it', async () => {
+    const exposed = await startCli({ DATA_DIR: join(dir, 'guarded'), TEST_CONTROL: '1', HOST: '0.0.0.0', TEST_CONTROL_TOKEN: TOKEN });
+    const url = exposed.url.replace('localhost', '127.0.0.1');
+    try {
+      for (const headers of [{}, bearer('another-token-0123456789abcdef'), { authorization: `Basic ${TOKEN}` }]) {
+        const res = await fetch(`${url}/_emulator/tokens`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{}' });
+        expect(res.status).toBe(401);
+        expect(res.headers.get('www-authenticate')).toBe('Bearer realm="test controls"');
+        expect(await res.json()).toEqual({ error: 'invalid_token', error_description: 'the test controls require Authorization: Bearer <TEST_CONTROL_TOKEN>' });
+      }
+      const ok = await fetch(`${url}/_emulator/tokens`, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer(TOKEN) }, body: '{}' });
+      expect(ok.status).toBe(200);
+      expect((await fetch(`${url}/_emulator/requests`, { headers: bearer(TOKEN) })).status).toBe(200);
+      expect((await fetch(`${url}/keys`)).status).toBe(200); // the rest of the server needs no token
+    } finally {
+      await exposed.stop();
+    }
+  });
+
+  it('is required whenever it is set, on a loopback HOST too', async () => {
+    const server = await startTestServer({ env: { TEST_CONTROL: '1', TEST_CONTROL_TOKEN: TOKEN } });
+    try {
+      expect((await fetch(`${server.url}/_emulator/requests`)).status).toBe(401);
+      expect((await fetch(`${server.url}/_emulator/requests`, { headers: bearer(TOKEN) })).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('is required by the fixture too for httpControls on a host that is not loopback', async () => {
+    const start = startEmulator({ keys: 'fixed', host: '0.0.0.0', httpControls: true });
+    await expect(start).rejects.toBeInstanceOf(ConfigError);
+    await expect(start).rejects.toThrow(/TEST_CONTROL=1 with HOST=0\.0\.0\.0 .*set TEST_CONTROL_TOKEN/);
   });
 });

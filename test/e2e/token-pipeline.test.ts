@@ -43,4 +43,9 @@ it('gives a client-credentials token and a code-flow token for the same MCP serv
   const audit = (jti: unknown) => server.app.store.issuedTokens.get(String(jti));
   expect(audit(machine.payload.jti)).toMatchObject({ grantType: 'client_credentials', clientId: AGENT.id, audience: ['http://localhost:3002/', RES] });
   expect(audit(user.payload.jti)).toMatchObject({ grantType: 'authorization_code', clientId, subject: ADA.id, audience: ['http://localhost:3002/', RES] });
+
+  // The same writer counts them for /metrics.
+  const metrics = await (await fetch(`${server.url}/metrics`)).text();
+  expect(metrics).toContain('scalekit_emulator_tokens_issued_total{grant_type="client_credentials",client_kind="organization"} 1');
+  expect(metrics).toContain('scalekit_emulator_tokens_issued_total{grant_type="authorization_code",client_kind="dcr"} 1');
 });

@@ -8,6 +8,7 @@ import { buildApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config/index.js';
 import { parseSeed, type SeedInput } from '../../src/config/seed.js';
 import { createTestClock, type TestClock } from '../../src/fixture/clock.js';
+import { testControlsRoom } from '../../src/fixture/extension.js';
 import { createLogger } from '../../src/logger.js';
 
 export const TEST_SEED: SeedInput = {
@@ -33,10 +34,7 @@ export const TEST_SEED: SeedInput = {
       scopes: ['todo:read', 'todo:write'],
       audience: ['http://localhost:3002/'],
       expiry: 1800,
-      custom_claims: [
-        { key: 'team', value: 'platform' },
-        { key: 'iss', value: 'https://evil.example' },
-      ],
+      custom_claims: [{ key: 'team', value: 'platform' }],
       plain_secret: 'agent-secret-0123456789abcdef',
     },
     {
@@ -89,6 +87,10 @@ export async function startTestServer(options: { seed?: SeedInput; env?: Record<
     logger: createLogger('trace', sink),
     clock: clock.now,
     seed: { value: parseSeed(options.seed ?? TEST_SEED), onlyIfEmpty: false },
+    // As `start` does: TEST_CONTROL=1 in `env` serves /_emulator/*.
+    ...(config.testControl
+      ? { extensions: [testControlsRoom(clock, { http: true, ...(config.testControlToken ? { token: config.testControlToken } : {}) }).extension] }
+      : {}),
   });
   const url = await app.listen();
   return {
