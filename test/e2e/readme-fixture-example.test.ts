@@ -11,5 +11,5 @@ it('rejects an expired token', async () => {
   const { url, clientId, clientSecret } = em.environment; // SCALEKIT_ENVIRONMENT_URL, _CLIENT_ID, _CLIENT_SECRET
   const scalekit = new ScalekitClient(url, clientId, clientSecret);
   const token = await em.mintToken({ resource: 'res_10000000000000001', broken: 'expired' });
-  await expect(scalekit.validateToken(token, { audience: ['http://localhost:3002/'] })).rejects.toThrow();
+  await expect(scalekit.validateToken(token, { audience: ['http://localhost:3002/'] })).rejects.toThrow('"exp" claim timestamp check failed');
 });

@@ -1,5 +1,5 @@
 // @scalekit-sdk/node, unchanged, against the emulator: new ScalekitClient(url, id, secret).validateToken.
-import { ScalekitClient } from '@scalekit-sdk/node';
+import { ScalekitClient, ScalekitValidateTokenFailureException } from '@scalekit-sdk/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGENT, ENV_CLIENT, startTestServer, tokenRequest, type TestServer } from '../helpers/server.js';
 
@@ -35,7 +35,9 @@ describe('@scalekit-sdk/node validateToken', () => {
   });
 
   it('rejects it for another audience', async () => {
-    await expect(scalekit.validateToken(await agentToken(), { audience: ['http://localhost:4000/'] })).rejects.toThrow();
+    await expect(scalekit.validateToken(await agentToken(), { audience: ['http://localhost:4000/'] })).rejects.toThrow(
+      new ScalekitValidateTokenFailureException('unexpected "aud" claim value'),
+    );
   });
 
   it('rejects it when a required scope is missing', async () => {

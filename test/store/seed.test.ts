@@ -269,7 +269,7 @@ describe('a seed that fails part-way', () => {
   });
 
   it('writes nothing: zero rows in every table it would have touched', () => {
-    expect(() => applySeed(store, failingSeed())).toThrow();
+    expect(() => applySeed(store, failingSeed())).toThrow(/FOREIGN KEY/);
     expect(counts()).toEqual({
       organizations: 0,
       resources: 0,
@@ -286,7 +286,7 @@ describe('a seed that fails part-way', () => {
     now = T1;
     const changed = failingSeed();
     changed.organizations[0] = { id: 'org_1', display_name: 'Renamed' };
-    expect(() => applySeed(store, changed)).toThrow();
+    expect(() => applySeed(store, changed)).toThrow(/FOREIGN KEY/);
     expect(snapshot()).toEqual(before);
   });
 });
