@@ -77,7 +77,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
       metrics: createMetrics({ auditQueueDepth: () => store.issuedTokens.pending() }),
       log: options.logger,
       issuer: config.environmentUrl ?? '',
-      settings: { autoLogin: config.autoLogin, allowInsecureCimd: config.allowInsecureCimd },
+      settings: { autoLogin: config.autoLogin, allowInsecureCimd: config.allowInsecureCimd, handsFreeTickets: new Set<string>() },
     } as EnvironmentContext;
     context.providers = createProviderRegistry(context, () => cookieKeys(keys));
     const views = createViews();

@@ -16,7 +16,15 @@ export interface FlowSettings {
   autoLogin: boolean;
   /** Let client-id metadata documents be fetched from private, loopback and link-local addresses. */
   allowInsecureCimd: boolean;
+  /**
+   * One-time tickets of authorizations to run hands-free, as AUTO_LOGIN does for all: the fixture's
+   * authorize() adds one and sends it as the HANDS_FREE_PARAM of its authorization request.
+   */
+  handsFreeTickets: Set<string>;
 }
+
+/** The authorization parameter that carries a hands-free ticket (unknown tickets change nothing). */
+export const HANDS_FREE_PARAM = 'emulator_ticket';
 
 /** The pages oidc-provider itself renders, as HTML (implemented by pages/, so they share its look). */
 export interface ProviderPages {

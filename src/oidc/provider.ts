@@ -6,7 +6,7 @@ import Provider, { errors, interactionPolicy, type Configuration, type KoaContex
 import type { Resource } from '../store/resources.js';
 import { sqliteAdapterFactory } from './adapter.js';
 import { customizeAccessToken } from './code-flow-tokens.js';
-import type { EnvironmentContext } from './environment.js';
+import { HANDS_FREE_PARAM, type EnvironmentContext } from './environment.js';
 import { providerPageRenderers } from './error-page.js';
 import { rememberedGrantId } from './interactions.js';
 import { enabledScopes } from './issuers.js';
@@ -117,7 +117,7 @@ export function createProvider(input: ProviderInput): Provider {
       return grant;
     },
     renderError: pages.renderError,
-    extraParams: ['domain_hint', 'domain', 'connection_id', 'organization_id', 'provider'],
+    extraParams: ['domain_hint', 'domain', 'connection_id', 'organization_id', 'provider', HANDS_FREE_PARAM],
     formats: { customizers: { jwt: (ctx, token, jwt) => customizeAccessToken(env, scope, ctx, token, jwt) } },
     async findAccount(_ctx, sub) {
       const user = store.users.get(sub);

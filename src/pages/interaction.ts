@@ -2,7 +2,7 @@
 // `<issuer>/interaction/<uid>`: email, then password, then consent. With AUTO_LOGIN the same steps finish
 // without a page. Models are built here; views/ renders them.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { EnvironmentContext } from '../oidc/environment.js';
+import { HANDS_FREE_PARAM, type EnvironmentContext } from '../oidc/environment.js';
 import { abortInteraction, finishConsent, finishLogin, type ConsentDetails } from '../oidc/interactions.js';
 import type { IssuerProvider } from '../oidc/providers.js';
 import { OIDC_SCOPE_DESCRIPTIONS, isOidcScope } from '../oidc/scopes.js';
@@ -42,7 +42,7 @@ export async function interactionRoutes(app: FastifyInstance, env: EnvironmentCo
     app.get<{ Params: Params }>(`${prefix}/interaction/:uid`, async (request, reply) => {
       const { issuer, interaction } = await interactionOf(request, reply);
       reply.header('cache-control', 'no-store');
-      if (env.settings.autoLogin) return continueAt(reply, await finishHandsFree(env, issuer, interaction, request, reply));
+      if (handsFree(env, interaction)) return continueAt(reply, await finishHandsFree(env, issuer, interaction, request, reply));
       if (interaction.prompt.name === 'login') {
         return reply.view('login-email.eta', await loginModel(env, issuer, interaction, reply, { email: loginHint(interaction) }));
       }
@@ -132,6 +132,12 @@ export async function interactionRoutes(app: FastifyInstance, env: EnvironmentCo
       csrf: reply.generateCsrf(),
     };
   }
+}
+
+/** AUTO_LOGIN for every authorization, or a ticket for this one (the fixture's authorize()). */
+function handsFree(env: EnvironmentContext, interaction: Interaction): boolean {
+  const ticket = interaction.params[HANDS_FREE_PARAM];
+  return env.settings.autoLogin || (typeof ticket === 'string' && env.settings.handsFreeTickets.has(ticket));
 }
 
 /** AUTO_LOGIN: the login_hint user (email or usr_ id), else the first user, and consent to all asked. */

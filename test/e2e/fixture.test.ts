@@ -164,3 +164,41 @@ describe('requests() and reset()', () => {
     expect(res.status).toBe(200);
   });
 });
+
+describe('authorize()', () => {
+  it('runs the real code flow for a user and returns tokens the Scalekit SDK accepts', async () => {
+    const tokens = await em.authorize({ scopes: ['todo:read', 'offline_access'] });
+    expect(tokens).toMatchObject({ token_type: 'Bearer', expires_in: 3600 });
+    expect(tokens.refresh_token).toBeDefined();
+    const claims = await scalekit.validateToken<Record<string, unknown>>(tokens.access_token, { audience: [TODO], requiredScopes: ['todo:read'] });
+    expect(claims).toMatchObject({ sub: 'usr_10000000000000001', aud: [TODO, 'res_10000000000000001'], resid: 'res_10000000000000001' });
+    expect(claims.client_id).toMatch(/^m2m_\d{17}$/);
+    // It went through the server: the request log shows the authorization and the code exchange.
+    const paths = em.requests().map((r) => r.path);
+    expect(paths).toContain('/resources/res_10000000000000001/oauth/authorize');
+    expect(paths).toContain('/resources/res_10000000000000001/oauth/token');
+  });
+
+  it('moves with the fixture clock, whatever the grant', async () => {
+    em.clock.set(Date.now() - 2 * 3600_000);
+    try {
+      const { access_token } = await em.authorize({ scopes: ['todo:read'] });
+      expect(decodeJwt(access_token).exp! * 1000).toBeLessThan(Date.now());
+      await expect(scalekit.validateToken(access_token, { audience: [TODO] })).rejects.toThrow('"exp" claim timestamp check failed');
+    } finally {
+      em.clock.reset();
+    }
+  });
+
+  it('names what it cannot find', async () => {
+    await expect(em.authorize({ user: 'nobody@example.com' })).rejects.toThrow('no user nobody@example.com in this emulator');
+    await expect(em.authorize({ resource: 'res_404' })).rejects.toThrow('no MCP server res_404 in this emulator');
+    await expect(em.authorize({ scopes: ['todo:delete'] })).rejects.toThrow('authorization failed: invalid_scope');
+  });
+
+  it('keeps working after reset()', async () => {
+    await em.authorize();
+    await em.reset();
+    expect((await em.authorize()).access_token).toBeTruthy();
+  });
+});
