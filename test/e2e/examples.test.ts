@@ -10,11 +10,14 @@ import { connectAgent, connectWithTokens, tokenCacheFor } from '../../examples/a
 import { createBackend } from '../../examples/cascading-backend/server.js';
 import { createPlannerServer } from '../../examples/mcp-to-mcp/server.js';
 import type { HttpApp } from '../../examples/shared/http.js';
+import { connectHost } from '../../examples/mcp-host/host.js';
 import { metadataFromEnv } from '../../examples/shared/mcp-auth.js';
 import { createTodoServer } from '../../examples/todo-mcp-server/server.js';
 import type { SeedInput } from '../../src/config/seed.js';
 import { startEmulator, type Emulator } from '../../src/index.js';
-import { tokenRequest } from '../helpers/server.js';
+import { MiniBrowser } from '../helpers/browser.js';
+import { ADA, tokenRequest } from '../helpers/server.js';
+import { startTodoStack, type TodoStack } from '../helpers/todo-stack.js';
 
 const seed = parse(readFileSync(new URL('../../examples/seed.yaml', import.meta.url), 'utf8')) as SeedInput;
 const client = (id: string) => {
@@ -280,5 +283,37 @@ describe('cascading backend (pattern 3c)', () => {
     expect(writeOnly.status).toBe(403);
     expect(writeOnly.headers.get('www-authenticate')).toBe('Bearer error="insufficient_scope", scope="todo:read"');
     expect(await writeOnly.json()).toMatchObject({ error: 'insufficient_scope' });
+  });
+});
+
+describe('MCP host signing a person in (pattern 1)', () => {
+  // The Todo server registered at the URL it listens on, as an MCP host checks the PRM's resource.
+  let stack: TodoStack;
+  beforeAll(async () => {
+    stack = await startTodoStack([{ resourceId: 'res_30000000000000001', name: 'Todo' }]);
+  });
+  afterAll(() => stack?.close());
+
+  it('connects with no token, lets the person sign in and consent in the browser, and calls the tools', async () => {
+    const seen: string[] = [];
+    const host = await connectHost({
+      mcpServerUrl: stack.mcpUrl.res_30000000000000001!,
+      // What the person does in the browser the host opened: sign in, allow, land on the loopback callback.
+      openBrowser: async (url) => {
+        seen.push(url.origin + url.pathname);
+        const browser = new MiniBrowser({ email: ADA.email, password: ADA.password });
+        const redirect = url.searchParams.get('redirect_uri')!;
+        await fetch(await browser.authorize(url.href, redirect));
+      },
+    });
+    try {
+      expect(seen).toEqual([`${stack.em.url}/resources/res_30000000000000001/oauth/authorize`]);
+      expect((await host.client.listTools()).tools.map((t) => t.name).sort()).toEqual(['add_todo', 'list_todos']);
+      expect(JSON.parse(await host.callTool('add_todo', { title: 'Call Ada' }))).toMatchObject({ title: 'Call Ada' });
+      const claims = JSON.parse(Buffer.from(host.tokens()!.access_token.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+      expect(claims).toMatchObject({ sub: ADA.id, client_id: expect.stringMatching(/^m2m_\d{17}$/), resid: 'res_30000000000000001' });
+    } finally {
+      await host.close();
+    }
   });
 });
