@@ -1,6 +1,7 @@
 // Pattern 2: an M2M agent. It gets its own token by client credentials and calls MCP tools with it.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { callToolText } from '../shared/mcp-client.js';
 import { TokenCache } from './token-cache.js';
 
 export interface AgentOptions {
@@ -57,12 +58,7 @@ export async function connectWithTokens(mcpServerUrl: string, tokens: TokenCache
   await client.connect(transport);
   return {
     tokens,
-    async callTool(name, args = {}) {
-      const result = await client.callTool({ name, arguments: args });
-      const text = (result.content as { type: string; text?: string }[]).map((c) => c.text ?? '').join('\n');
-      if (result.isError) throw new Error(`${name} failed: ${text}`);
-      return text;
-    },
+    callTool: (name, args) => callToolText(client, name, args),
     close: () => client.close(),
   };
 }

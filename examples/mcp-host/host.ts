@@ -8,6 +8,7 @@ import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { callToolText } from '../shared/mcp-client.js';
 import type { OAuthClientInformationMixed, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 
 export interface HostOptions {
@@ -50,12 +51,7 @@ export async function connectHost(options: HostOptions): Promise<Host> {
   return {
     client,
     tokens: () => provider.savedTokens,
-    async callTool(name, args = {}) {
-      const result = await client.callTool({ name, arguments: args });
-      const text = (result.content as { type: string; text?: string }[]).map((c) => c.text ?? '').join('\n');
-      if (result.isError) throw new Error(`${name} failed: ${text}`);
-      return text;
-    },
+    callTool: (name, args) => callToolText(client, name, args),
     close: () => client.close(),
   };
 }

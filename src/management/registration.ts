@@ -75,38 +75,25 @@ export function registerClient(store: Store, resourceId: string, body: unknown):
     const field = String(issue.path[0] ?? 'body');
     throw new RegistrationError(400, field === 'redirect_uris' ? 'invalid_redirect_uri' : 'invalid_client_metadata', `${field}: ${issue.message}`);
   }
-  const m = parsed.data;
-  const metadata: RegisteredMetadata = {
-    token_endpoint_auth_method: m.token_endpoint_auth_method,
-    grant_types: m.grant_types,
-    response_types: m.response_types,
-    ...(m.application_type ? { application_type: m.application_type } : {}),
-    ...(m.client_uri ? { client_uri: m.client_uri } : {}),
-    ...(m.logo_uri ? { logo_uri: m.logo_uri } : {}),
-    ...(m.tos_uri ? { tos_uri: m.tos_uri } : {}),
-    ...(m.policy_uri ? { policy_uri: m.policy_uri } : {}),
-    ...(m.contacts ? { contacts: m.contacts } : {}),
-    ...(m.scope ? { scope: m.scope } : {}),
-    ...(m.software_id ? { software_id: m.software_id } : {}),
-    ...(m.software_version ? { software_version: m.software_version } : {}),
-  };
+  // What the client registered beyond our columns is kept under its RFC 7591 names.
+  const { redirect_uris: redirectUris, client_name: clientName, description, ...metadata } = parsed.data;
   const clientId = newId('dcrClient');
   return store.transaction(() => {
     store.clients.upsert({
       clientId,
       kind: 'dcr',
       resourceId: resource.id,
-      name: m.client_name ?? '',
-      description: m.description ?? '',
+      name: clientName ?? '',
+      description: description ?? '',
       scopes: [],
       audience: [resource.serverUrl],
       customClaims: [],
       expiry: resource.accessTokenExpiry,
-      redirectUris: m.redirect_uris,
-      metadata,
+      redirectUris,
+      metadata: metadata satisfies RegisteredMetadata,
     });
     const client = store.clients.get(clientId)!;
-    if (m.token_endpoint_auth_method === 'none') return { client };
+    if (metadata.token_endpoint_auth_method === 'none') return { client };
     const created = store.secrets.create(clientId);
     return { client, plainSecret: created.plainSecret, secret: created.secret };
   });
@@ -124,18 +111,7 @@ export function registrationResponse(registered: RegisteredClient) {
     ...(plainSecret ? { client_secret: plainSecret, client_secret_expires_at: 0 } : {}),
     client_name: client.name || undefined,
     redirect_uris: client.redirectUris,
-    grant_types: m.grant_types,
-    response_types: m.response_types,
-    token_endpoint_auth_method: m.token_endpoint_auth_method,
-    ...(m.application_type ? { application_type: m.application_type } : {}),
-    ...(m.scope ? { scope: m.scope } : {}),
-    ...(m.client_uri ? { client_uri: m.client_uri } : {}),
-    ...(m.logo_uri ? { logo_uri: m.logo_uri } : {}),
-    ...(m.tos_uri ? { tos_uri: m.tos_uri } : {}),
-    ...(m.policy_uri ? { policy_uri: m.policy_uri } : {}),
-    ...(m.contacts ? { contacts: m.contacts } : {}),
-    ...(m.software_id ? { software_id: m.software_id } : {}),
-    ...(m.software_version ? { software_version: m.software_version } : {}),
+    ...m,
     // Scalekit's RegisterClientResponse (proto field names).
     name: client.name,
     description: client.description,
