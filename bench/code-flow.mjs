@@ -5,7 +5,8 @@
 // Every flow uses a client registered beforehand and never used before, so no remembered consent
 // shortens ours. Prints numbers; asserts nothing but a sane first flow.
 // Usage: node bench/code-flow.mjs [--json] [--only ours|op|op-mem[,...]] [--scenario pages|hands-free[,...]]
-// Env: BENCH_SECONDS (default 10), BENCH_WORKERS (default 8), BENCH_PROFILE=1 (CPU-profile ours),
+// Env: BENCH_SECONDS (default 10, per target and scenario), BENCH_ROUNDS (default 5: the seconds are
+//      measured in that many turns per target), BENCH_WORKERS (default 8), BENCH_PROFILE=1 (CPU-profile ours),
 //      BENCH_OURS_MAIN (another build of the CLI).
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
@@ -25,6 +26,7 @@ const WARMUP_SECONDS = 3;
 const GOAL_PCT = 90;
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const workers = Number(process.env.BENCH_WORKERS ?? 8);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const profiling = process.env.BENCH_PROFILE === '1';
 const SCENARIOS = [
   { key: 'pages', name: 'login + consent pages', handsFree: false },
@@ -66,8 +68,11 @@ async function sanityFlow(target, scenario, ctx, pool) {
 // Little's law: W workers whose flows take at least `ms` each cannot finish more than W / ms flows a second.
 const ceilingPerSecond = (ms) => (1000 * workers) / ms;
 
-/** `profileDir` (BENCH_PROFILE=1) applies to ours only: one .cpuprofile per scenario. */
-async function measure(target, scenario, profileDir) {
+/**
+ * Starts the target for the scenario, checks a few flows by hand, warms it up and registers enough
+ * clients for the measured rounds. `profileDir` (BENCH_PROFILE=1) applies to ours only.
+ */
+async function prepare(target, scenario, profileDir) {
   const label = `${target.name} (${scenario.key})`;
   const port = await freePort();
   const dataDir = await freshDataDir();
@@ -75,55 +80,92 @@ async function measure(target, scenario, profileDir) {
   const profiled = target.key === 'ours' && profileDir !== undefined;
   const child = await target.spawn(port, { dataDir, password, handsFree: scenario.handsFree, profileDir: profiled ? join(profileDir, scenario.key) : undefined });
   const agent = keepAliveAgent(workers);
+  const session = { target, scenario, label, child, agent, dataDir, profiled, rounds: [] };
+  await target.ready(child, port);
+  const urls = target.urls(port);
+  session.ctx = { agent, urls, authorizeParams: target.authorizeParams, password };
+  session.pool = new ClientPool(() => target.register(agent, urls.register));
+  await session.pool.fill(6, 1);
+  let fastest = Infinity;
+  for (let i = 0; i < 5; i++) {
+    const flow = await sanityFlow(target, scenario, session.ctx, session.pool);
+    session.requestsPerFlow ??= flow.requests;
+    fastest = Math.min(fastest, flow.ms);
+  }
+
+  // Enough clients for the warm-up at the fastest rate the single flows allow, then enough for the
+  // measured rounds at 3 × the rate the warm-up reached (a warm-up slowed by JIT or by other load can
+  // reach half the measured rate). Registration is not timed.
+  await session.pool.fill(Math.ceil(ceilingPerSecond(fastest) * WARMUP_SECONDS), workers);
+  log(`${label}: warm-up ${WARMUP_SECONDS} s, ${session.pool.left} clients`);
+  const warm = await runFlows(session.ctx, session.pool, { workers, seconds: WARMUP_SECONDS });
+  if (warm.errors) throw new Error(`${label}: ${warm.errors} failed flows in the warm-up, first: ${warm.firstError}`);
+  await session.pool.fill(Math.ceil((warm.flows / warm.elapsed) * seconds * 3) + 4 * workers, workers);
+  return session;
+}
+
+/** One measured round of the target, with the CPU each process used meanwhile. */
+async function measureRound(session, roundSeconds) {
+  const stopMeter = startCpuMeter(session.child.pid);
+  const run = await runFlows(session.ctx, session.pool, { workers, seconds: roundSeconds });
+  session.rounds.push({ ...run, cpu: stopMeter() });
+  if (run.errors) log(`${session.label}: ${run.errors} failed flows, first: ${run.firstError}`);
+  if (run.exhausted) log(`${session.label}: ran out of unused clients; the rate is over the time it ran`);
+  if (run.errors || run.exhausted) process.exitCode = 1;
+}
+
+/** The rounds of one target added up. */
+function summarize({ target, scenario, label, rounds, requestsPerFlow }) {
+  const sum = (f) => rounds.reduce((total, r) => total + f(r), 0);
+  const elapsed = sum((r) => r.elapsed);
+  const flows = sum((r) => r.flows);
+  // CPU seconds of each kind over all rounds, back to % of one core over the measured time.
+  const cpuPct = (kind) => (rounds.some((r) => r.cpu[kind] == null) ? null : sum((r) => r.cpu[kind] * r.elapsed) / elapsed);
+  const cpu = { server: cpuPct('server'), loadgen: cpuPct('loadgen'), other: cpuPct('other') };
+  if (cpu.other > 25) log(`${label}: other processes used ${cpu.other.toFixed(0)} % of a core during its rounds; numbers are skewed`);
+  const latencies = rounds.flatMap((r) => r.latencies).sort((a, b) => a - b);
+  return {
+    target: target.key,
+    name: target.name,
+    scenario: scenario.key,
+    flowsPerSecond: flows / elapsed,
+    // What a flow costs the server, whatever share of the cores other processes left it.
+    serverCpuMsPerFlow: cpu.server == null || !flows ? null : (cpu.server * elapsed * 10) / flows,
+    p50: quantile(latencies, 0.5),
+    p99: quantile(latencies, 0.99),
+    requestsPerFlow,
+    requestsPerSecond: sum((r) => r.requests) / elapsed,
+    flows,
+    errors: sum((r) => r.errors),
+    exhausted: rounds.some((r) => r.exhausted),
+    seconds: elapsed,
+    cpu,
+  };
+}
+
+async function stop(session) {
+  session.agent.destroy();
+  // SIGINT lets the server close gracefully so --cpu-prof writes its file on exit.
+  await stopChild(session.child, session.profiled ? 'SIGINT' : 'SIGTERM', session.profiled ? 30_000 : 10_000);
+  await rm(session.dataDir, { recursive: true, force: true });
+}
+
+/**
+ * All targets of a scenario are up together and measured in turns (ours, baseline, ..., ours, ...), so
+ * a change in what other processes take from the machine falls on every target alike.
+ */
+async function measureScenario(targets, scenario, profileDir) {
+  const sessions = [];
   try {
-    await target.ready(child, port);
-    const urls = target.urls(port);
-    const ctx = { agent, urls, authorizeParams: target.authorizeParams, password };
-    const pool = new ClientPool(() => target.register(agent, urls.register));
-    await pool.fill(6, 1);
-    let first;
-    for (let i = 0; i < 5; i++) {
-      const flow = await sanityFlow(target, scenario, ctx, pool);
-      first ??= flow;
-      first.fastest = Math.min(first.fastest ?? Infinity, flow.ms);
+    for (const target of targets) sessions.push(await prepare(target, scenario, profileDir));
+    const roundSeconds = seconds / rounds;
+    for (let i = 1; i <= rounds; i++) {
+      log(`${scenario.key}: round ${i}/${rounds}, ${roundSeconds} s per target`);
+      for (const session of sessions) await measureRound(session, roundSeconds);
     }
-
-    // Enough clients for the warm-up at the fastest rate the single flows allow, then enough for the
-    // measured run at 1.5 × the rate the warm-up reached (registration is not timed).
-    await pool.fill(Math.ceil(ceilingPerSecond(first.fastest) * WARMUP_SECONDS), workers);
-    log(`${label}: warm-up ${WARMUP_SECONDS} s, ${pool.left} clients`);
-    const warm = await runFlows(ctx, pool, { workers, seconds: WARMUP_SECONDS });
-    if (warm.errors) throw new Error(`${label}: ${warm.errors} failed flows in the warm-up, first: ${warm.firstError}`);
-    await pool.fill(Math.ceil((warm.flows / warm.elapsed) * seconds * 1.5) + 4 * workers, workers);
-
-    log(`${label}: measuring ${seconds} s, ${pool.left} clients`);
-    const stopMeter = startCpuMeter(child.pid);
-    const run = await runFlows(ctx, pool, { workers, seconds });
-    const cpu = stopMeter();
-    if (run.errors) log(`${label}: ${run.errors} failed flows, first: ${run.firstError}`);
-    if (run.exhausted) log(`${label}: ran out of unused clients after ${run.elapsed.toFixed(1)} s; the rate is over that time`);
-    if (run.errors || run.exhausted) process.exitCode = 1;
-    if (cpu.other > 25) log(`${label}: other processes used ${cpu.other.toFixed(0)} % of a core during the run; numbers are skewed`);
-    return {
-      target: target.key,
-      name: target.name,
-      scenario: scenario.key,
-      flowsPerSecond: run.flows / run.elapsed,
-      p50: quantile(run.latencies, 0.5),
-      p99: quantile(run.latencies, 0.99),
-      requestsPerFlow: first.requests,
-      requestsPerSecond: run.requests / run.elapsed,
-      flows: run.flows,
-      errors: run.errors,
-      exhausted: run.exhausted,
-      seconds: run.elapsed,
-      cpu,
-    };
+    return sessions.map(summarize);
   } finally {
-    agent.destroy();
-    // SIGINT lets the server close gracefully so --cpu-prof writes its file on exit.
-    await stopChild(child, profiled ? 'SIGINT' : 'SIGTERM', profiled ? 30_000 : 10_000);
-    await rm(dataDir, { recursive: true, force: true });
+    for (const session of sessions) await stop(session);
   }
 }
 
@@ -133,25 +175,28 @@ function evaluate(results) {
     const ours = of('ours');
     return ['op', 'op-mem'].filter((t) => ours && of(t)).map((t) => {
       const pct = (100 * ours.flowsPerSecond) / of(t).flowsPerSecond;
-      return { scenario: key, versus: of(t).name, pct, ok: t === 'op' ? pct >= GOAL_PCT : null };
+      const cpuPct = ours.serverCpuMsPerFlow && of(t).serverCpuMsPerFlow ? (100 * of(t).serverCpuMsPerFlow) / ours.serverCpuMsPerFlow : null;
+      return { scenario: key, versus: of(t).name, pct, cpuPct, ok: t === 'op' ? pct >= GOAL_PCT : null };
     });
   });
 }
 
 function printReport(results, ratios) {
   console.log(`\ncode flow (authorize → login → consent → token → refresh), ${workers} workers, `
-    + `${seconds} s measured after a ${WARMUP_SECONDS} s warm-up, a fresh client and cookie jar per flow`
+    + `${seconds} s measured per target in ${rounds} turns after a ${WARMUP_SECONDS} s warm-up, a fresh client and cookie jar per flow`
     + ' (CPU % is of one core; "other" = rest of the machine)\n');
   table([
-    ['scenario', 'target', 'flows/s', 'p50 ms', 'p99 ms', 'req/flow', 'req/s', 'errors', 'CPU %: server', 'loadgen', 'other'],
+    ['scenario', 'target', 'flows/s', 'p50 ms', 'p99 ms', 'req/flow', 'req/s', 'errors', 'server CPU ms/flow', 'CPU %: server', 'loadgen', 'other'],
     ...results.map((r) => [r.scenario, r.name, fmt(r.flowsPerSecond, 1), fmt(r.p50, 1), fmt(r.p99, 1), r.requestsPerFlow,
-      fmt(r.requestsPerSecond), r.errors + (r.exhausted ? ' (pool ran dry)' : ''), fmt(r.cpu.server), fmt(r.cpu.loadgen), fmt(r.cpu.other)]),
+      fmt(r.requestsPerSecond), r.errors + (r.exhausted ? ' (pool ran dry)' : ''), fmt(r.serverCpuMsPerFlow, 1),
+      fmt(r.cpu.server), fmt(r.cpu.loadgen), fmt(r.cpu.other)]),
   ]);
   if (ratios.length) {
-    console.log('\nflows/s, ours / baseline');
+    console.log('\nours / baseline: flows/s (the goal), and flows per server CPU-second (steadier when other processes take cores)');
     table([
-      ['scenario', 'versus', 'ratio', `goal ≥ ${GOAL_PCT} %`],
-      ...ratios.map((r) => [r.scenario, r.versus, `${fmt(r.pct, 1)} %`, r.ok === null ? '(for reference)' : verdict(r.ok)]),
+      ['scenario', 'versus', 'flows/s', 'per CPU-s', `goal ≥ ${GOAL_PCT} %`],
+      ...ratios.map((r) => [r.scenario, r.versus, `${fmt(r.pct, 1)} %`, r.cpuPct == null ? 'n/a' : `${fmt(r.cpuPct, 1)} %`,
+        r.ok === null ? '(for reference)' : verdict(r.ok)]),
     ]);
   }
   console.log('\nOurs does more per flow by design, and the numbers include it: a CSRF token (cookie + hidden field)'
@@ -180,13 +225,11 @@ async function main() {
     log('BENCH_PROFILE=1: ours runs under --cpu-prof, its numbers are slower than normal');
   }
   const results = [];
-  for (const scenario of scenarios) {
-    for (const target of targets) results.push(await measure(target, scenario, profileDir));
-  }
+  for (const scenario of scenarios) results.push(...await measureScenario(targets, scenario, profileDir));
   const ratios = evaluate(results);
   printReport(results, ratios);
   if (profileDir) await printProfiles(profileDir, scenarios);
-  if (json) console.log(JSON.stringify({ seconds, workers, warmupSeconds: WARMUP_SECONDS, results, ratios }, null, 2));
+  if (json) console.log(JSON.stringify({ seconds, rounds, workers, warmupSeconds: WARMUP_SECONDS, results, ratios }, null, 2));
 }
 
 main().catch((err) => {
