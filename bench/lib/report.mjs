@@ -1,10 +1,10 @@
 // Printing: results table, ratios, cold starts and goals.
 const GOALS = { ratioVsB: 80, p99Ms: 30, coldStartMs: 400 };
 
-const fmt = (n, digits = 0) => (n == null ? 'n/a' : n.toFixed(digits));
-const verdict = (ok) => (ok ? 'PASS' : 'FAIL');
+export const fmt = (n, digits = 0) => (n == null ? 'n/a' : n.toFixed(digits));
+export const verdict = (ok) => (ok ? 'PASS' : 'FAIL');
 
-function table(rows) {
+export function table(rows) {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
   for (const [n, row] of rows.entries()) {
     console.log(row.map((cell, i) => (i === 0 ? String(cell).padEnd(widths[i]) : String(cell).padStart(widths[i]))).join('  '));

@@ -46,16 +46,17 @@ export function checkOursBuilt() {
   }
 }
 
-const ours = {
+export const ours = {
   key: 'ours',
   name: 'ours',
   clientId: 'm2morg_10000000000000001',
   path: '/oauth/token',
   /**
    * opts.dataDir must come from freshDataDir(); opts.profileDir turns on --cpu-prof; opts.compileCache
-   * is the folder of Node's compile cache (src/cli/main.ts enables it; an empty folder = a cleared cache).
+   * is the folder of Node's compile cache (src/cli/main.ts enables it; an empty folder = a cleared cache);
+   * opts.env adds variables (e.g. AUTO_LOGIN).
    */
-  spawn(port, { dataDir, profileDir, compileCache } = {}) {
+  spawn(port, { dataDir, profileDir, compileCache, env = {} } = {}) {
     const flags = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
     return spawnNode('ours', [...flags, OURS_MAIN, 'start'], {
       cwd: REPO_ROOT,
@@ -67,6 +68,7 @@ const ours = {
         SEED: join(dataDir, 'seed.json'),
         LOG_LEVEL: 'warn',
         ...(compileCache ? { NODE_COMPILE_CACHE: compileCache } : {}),
+        ...env,
       },
     });
   },
