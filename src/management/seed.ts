@@ -1,7 +1,8 @@
-// Applies a seed: upserts by id in one transaction, never duplicates, never deletes what is not in
-// the seed. Secrets it creates are returned so the caller can show them once.
+// Applies a seed through the management service, in one transaction: upserts by id, never duplicates,
+// never deletes what is not in the seed. The seed is checked by its schema (config/seed.ts) and then by
+// the same rules as the API. Secrets it creates are returned so the caller can show them once.
 import type { Seed } from '../config/seed.js';
-import type { Store } from './index.js';
+import type { Caller, ManagementService } from './service.js';
 
 export interface SeedResult {
   changed: number;
@@ -9,20 +10,21 @@ export interface SeedResult {
   createdSecrets: { clientId: string; plainSecret: string; secretId: string }[];
 }
 
-export function applySeed(store: Store, seed: Seed): SeedResult {
-  return store.transaction(() => {
+export const SEED_CALLER: Caller = { actor: 'seed' };
+
+export function applySeed(service: ManagementService, seed: Seed): SeedResult {
+  return service.transaction(() => {
     const result: SeedResult = { changed: 0, createdSecrets: [] };
     const count = (changed: boolean) => {
       if (changed) result.changed++;
     };
-    for (const o of seed.organizations) count(store.organizations.upsert({ id: o.id, displayName: o.display_name }));
+    for (const o of seed.organizations) count(service.organizations.put(SEED_CALLER, { id: o.id, displayName: o.display_name }));
     for (const r of seed.resources) {
       count(
-        store.resources.upsert({
+        service.resources.put(SEED_CALLER, {
           id: r.id,
           name: r.name,
           description: r.description,
-          resourceType: r.resource_type,
           serverUrl: r.resource_id,
           accessTokenExpiry: r.access_token_expiry,
           refreshTokenExpiry: r.refresh_token_expiry,
@@ -33,10 +35,10 @@ export function applySeed(store: Store, seed: Seed): SeedResult {
       );
     }
     for (const c of seed.clients) {
-      count(
-        store.clients.upsert({
+      const { changed, createdSecret } = service.clients.putOrganizationClient(
+        SEED_CALLER,
+        {
           clientId: c.client_id,
-          kind: 'organization',
           organizationId: c.organization_id,
           name: c.name,
           description: c.description,
@@ -44,24 +46,20 @@ export function applySeed(store: Store, seed: Seed): SeedResult {
           audience: c.audience,
           customClaims: c.custom_claims,
           expiry: c.expiry,
-          redirectUris: [],
-        }),
+        },
+        c.plain_secret,
       );
-      const created = c.plain_secret
-        ? store.secrets.ensure(c.client_id, c.plain_secret)
-        : store.secrets.list(c.client_id).length === 0
-          ? store.secrets.create(c.client_id)
-          : undefined;
-      if (created) {
+      count(changed);
+      if (createdSecret) {
         result.changed++;
         if (!c.plain_secret) {
-          result.createdSecrets.push({ clientId: c.client_id, plainSecret: created.plainSecret, secretId: created.secret.id });
+          result.createdSecrets.push({ clientId: c.client_id, plainSecret: createdSecret.plainSecret, secretId: createdSecret.secret.id });
         }
       }
     }
     for (const u of seed.users) {
       count(
-        store.users.upsert({
+        service.users.put(SEED_CALLER, {
           id: u.id,
           email: u.email,
           name: u.name,

@@ -1,5 +1,6 @@
 // The client_credentials grant (RFC 6749 §4.4) for the environment client and M2M clients, named steps
 // in the order of the RFC's checklist: authenticate, check scope, check resource, issue, record.
+import type { Logger } from 'pino';
 import type { Client } from '../store/clients.js';
 import type { Resource } from '../store/resources.js';
 import type { Store } from '../store/index.js';
@@ -8,6 +9,7 @@ import { authenticateClient, presentedCredentials } from './client-auth.js';
 import { InvalidScope, InvalidTarget, UnauthorizedClient } from './errors.js';
 import type { FormParams } from './form.js';
 import type { KeySet } from './signing-keys.js';
+import { recordIssuedToken } from './token-audit.js';
 import { signAccessToken } from './token-signer.js';
 
 export interface TokenResponse {
@@ -22,6 +24,8 @@ export interface ClientCredentialsContext {
   keys: KeySet;
   issuer: string;
   clock: () => number;
+  /** Gets one audit line per issued token. */
+  log?: Logger;
 }
 
 const CONFIDENTIAL_KINDS = new Set(['environment', 'organization', 'resource']);
@@ -43,7 +47,7 @@ export async function clientCredentialsGrant(
   checkResource(client, params.get('resource'));
   const claims = clientCredentialsClaims({ issuer: ctx.issuer, client, scopes, now: Math.floor(ctx.clock() / 1000) });
   const accessToken = await signAccessToken(ctx.keys.current, claims);
-  ctx.store.issuedTokens.record({
+  recordIssuedToken(ctx.store, ctx.log, {
     jti: claims.jti,
     grantType: 'client_credentials',
     clientId: client.clientId,

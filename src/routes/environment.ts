@@ -1,6 +1,7 @@
 // What the public routes need to know about the running environment. The issuer is only known once
 // the server listens (port 0), so routes read it at request time.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
 import type { KeySet } from '../oidc/signing-keys.js';
 import type { Store } from '../store/index.js';
 
@@ -10,6 +11,8 @@ export interface EnvironmentContext {
   store: Store;
   keys: KeySet;
   clock: () => number;
+  /** The app's logger: audit lines (issued tokens) go here. */
+  log?: Logger;
   /** Set by listen(). */
   issuer: string;
   /**
