@@ -8,6 +8,12 @@ import type { Seed } from './config/seed.js';
 import type { TestClock } from './fixture/clock.js';
 import { createControls, type EmulatorControls } from './fixture/controls.js';
 import { recordRequests } from './fixture/request-log.js';
+import { managementAuth } from './management/auth.js';
+import { grpcHandler, grpcOverHttp1, isRpcPath } from './management/grpc.js';
+import { managementRestRoutes } from './management/rest.js';
+import { managementRpcs } from './management/rpc.js';
+import { applySeed, type SeedResult } from './management/seed.js';
+import { createManagementService, type ManagementService } from './management/service.js';
 import { loadOrCreateKeySet } from './oidc/signing-keys.js';
 import { discoveryRoutes } from './routes/discovery.js';
 import type { EnvironmentContext, ProviderHandler } from './routes/environment.js';
@@ -17,9 +23,10 @@ import { providerDispatch } from './routes/provider-dispatch.js';
 import { resourceMetadataRoutes } from './routes/resource-metadata.js';
 import { testControlRoutes } from './routes/test-control.js';
 import { tokenRoutes } from './routes/token.js';
+import { acceptH2c } from './server/h2c.js';
+import { startRetention, type Retention } from './server/retention.js';
 import { ensureEnvironmentClient } from './store/environment-client.js';
 import { openStore, type Store } from './store/index.js';
-import { applySeed, type SeedResult } from './store/seed.js';
 import { systemClock, type Clock } from './store/time.js';
 
 export interface AppOptions {
@@ -44,6 +51,10 @@ export interface StartupReport {
 export interface App {
   fastify: FastifyInstance;
   store: Store;
+  /** The management service (what REST, gRPC and the seed call). */
+  management: ManagementService;
+  /** Background pruning of old rows; started by listen(). */
+  retention?: Retention;
   context: EnvironmentContext;
   startup: StartupReport;
   controls?: EmulatorControls;
@@ -56,12 +67,14 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
   const clock = options.testControls?.clock.now ?? options.clock ?? systemClock;
   const store = openStore(config.databasePath, clock);
   try {
-    const startup = prepareStore(store, config, options);
     const keys = await loadOrCreateKeySet(store.signingKeys, {
       fixedTestKey: options.keys === 'fixed',
       allowTestKeys: options.allowTestKeys ?? false,
+      clock,
     });
-    const context: EnvironmentContext = { store, keys, clock, issuer: config.environmentUrl ?? '' };
+    const context: EnvironmentContext = { store, keys, clock, log: options.logger, issuer: config.environmentUrl ?? '' };
+    const management = createManagementService({ store, clock, keys, log: options.logger, issuer: () => context.issuer });
+    const startup = prepareStore(store, management, config, options);
 
     const fastify: FastifyInstance = Fastify({
       loggerInstance: options.logger as FastifyBaseLogger,
@@ -92,14 +105,31 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
     await fastify.register(async (scope) => tokenRoutes(scope, context));
     if (controls && options.testControls?.http) await fastify.register(async (scope) => testControlRoutes(scope, controls));
 
-    return {
+    // Management: REST at /api/v1; gRPC over h2c on the same port, Connect and gRPC-Web over HTTP/1.1.
+    const auth = managementAuth({ store, keys, clock, issuer: () => context.issuer });
+    const rpcs = managementRpcs(management);
+    const grpc = grpcHandler({ rpcs, auth, log: options.logger });
+    await fastify.register(async (scope) => managementRestRoutes(scope, { service: management, rpcs, auth, log: options.logger }), {
+      prefix: '/api/v1',
+    });
+    grpcOverHttp1(fastify, grpc);
+    const h2c = acceptH2c(
+      fastify.server,
+      (req, res) => (isRpcPath(req.url) ? grpc(req, res) : fastify.server.emit('request', req, res)),
+      options.logger,
+    );
+    fastify.addHook('preClose', async () => h2c.closeSessions());
+
+    const app: App = {
       fastify,
       store,
+      management,
       context,
       startup,
       ...(controls ? { controls } : {}),
       async listen() {
         await fastify.listen({ port: config.port, host: config.host });
+        app.retention = startRetention(store, clock, { retentionDays: config.auditRetentionDays }, options.logger);
         const { port } = fastify.server.address() as AddressInfo;
         context.issuer = config.environmentUrl ?? defaultEnvironmentUrl(config.host, port);
         let handler: Promise<ProviderHandler> | undefined;
@@ -112,17 +142,19 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
         return context.issuer;
       },
       async close() {
+        app.retention?.stop();
         await fastify.close();
         store.close();
       },
     };
+    return app;
   } catch (err) {
     store.close();
     throw err;
   }
 }
 
-function prepareStore(store: Store, config: Config, options: AppOptions): StartupReport {
+function prepareStore(store: Store, management: ManagementService, config: Config, options: AppOptions): StartupReport {
   const environmentClient = ensureEnvironmentClient(store, config.environmentClient);
   const createdSecrets = environmentClient.createdSecret
     ? [{ clientId: environmentClient.clientId, plainSecret: environmentClient.createdSecret }]
@@ -131,7 +163,7 @@ function prepareStore(store: Store, config: Config, options: AppOptions): Startu
   if (options.seed) {
     const empty = store.organizations.list().length === 0 && store.resources.list().length === 0;
     if (!options.seed.onlyIfEmpty || empty) {
-      const result = applySeed(store, options.seed.value);
+      const result = applySeed(management, options.seed.value);
       createdSecrets.push(...result.createdSecrets);
       report.seed = { ...result, applied: true };
     }

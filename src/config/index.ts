@@ -38,6 +38,12 @@ const envSchema = z.object({
     .default('0')
     .describe('1 serves the test controls at /_emulator/* (reset, tokens, clock, requests); never in production'),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info').describe('pino log level'),
+  AUDIT_RETENTION_DAYS: z.coerce
+    .number({ error: 'must be a number of days' })
+    .min(0, 'must be 0 or more')
+    .max(36500, 'must be at most 36500')
+    .default(7)
+    .describe('Days issued-token and audit rows are kept, pruned in the background (0 keeps everything)'),
 });
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -60,6 +66,8 @@ export interface Config {
   logLevel: LogLevel;
   /** Serve /_emulator/* test controls. */
   testControl: boolean;
+  /** Days issued-token and audit rows are kept; 0: forever. */
+  auditRetentionDays: number;
 }
 
 export class ConfigError extends Error {
@@ -95,6 +103,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     ...(e.SEED ? { seedPath: resolve(cwd, e.SEED) } : {}),
     logLevel: e.LOG_LEVEL,
     testControl: e.TEST_CONTROL === '1' || e.TEST_CONTROL === 'true',
+    auditRetentionDays: e.AUDIT_RETENTION_DAYS,
   };
 }
 
