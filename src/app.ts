@@ -31,8 +31,8 @@ import { systemClock, type Clock } from './store/time.js';
 
 export interface AppOptions {
   logger: Logger;
-  /** Applied at build time: the user's seed, or the demo seed when the database is new. */
-  seed?: { value: Seed; onlyIfEmpty: boolean };
+  /** Applied at build time: the user's seed, or the demo seed when the database is new. `source` names it in errors. */
+  seed?: { value: Seed; onlyIfEmpty: boolean; source?: string };
   clock?: Clock;
   /** Test controls (mint, movable clock, request log, reset); also served at /_emulator/* when `http`. */
   testControls?: { clock: TestClock; http: boolean };
@@ -163,7 +163,7 @@ function prepareStore(store: Store, management: ManagementService, config: Confi
   if (options.seed) {
     const empty = store.organizations.list().length === 0 && store.resources.list().length === 0;
     if (!options.seed.onlyIfEmpty || empty) {
-      const result = applySeed(management, options.seed.value);
+      const result = applySeed(management, options.seed.value, options.seed.source);
       createdSecrets.push(...result.createdSecrets);
       report.seed = { ...result, applied: true };
     }

@@ -1,7 +1,9 @@
 // Applies a seed through the management service, in one transaction: upserts by id, never duplicates,
-// never deletes what is not in the seed. The seed is checked by its schema (config/seed.ts) and then by
-// the same rules as the API. Secrets it creates are returned so the caller can show them once.
-import type { Seed } from '../config/seed.js';
+// never deletes what is not in the seed. The seed is checked by its schema (config/seed.ts), then by
+// the same rules as the API; a break names the seed entry and applies nothing. Secrets it creates are
+// returned so the caller can show them once.
+import { SeedError, type Seed } from '../config/seed.js';
+import { ManagementError } from './errors.js';
 import type { Caller, ManagementService } from './service.js';
 
 export interface SeedResult {
@@ -10,44 +12,60 @@ export interface SeedResult {
   createdSecrets: { clientId: string; plainSecret: string; secretId: string }[];
 }
 
+/** The seed is the actor of its changes in the audit log, and owns the secrets it set. */
 export const SEED_CALLER: Caller = { actor: 'seed' };
 
-export function applySeed(service: ManagementService, seed: Seed): SeedResult {
+export function applySeed(service: ManagementService, seed: Seed, source = '(seed)'): SeedResult {
+  const entry = <T>(path: string, apply: () => T): T => {
+    try {
+      return apply();
+    } catch (err) {
+      if (err instanceof ManagementError) throw new SeedError(source, [`${path}: ${err.message}`]);
+      throw err;
+    }
+  };
+
   return service.transaction(() => {
     const result: SeedResult = { changed: 0, createdSecrets: [] };
     const count = (changed: boolean) => {
       if (changed) result.changed++;
     };
-    for (const o of seed.organizations) count(service.organizations.put(SEED_CALLER, { id: o.id, displayName: o.display_name }));
-    for (const r of seed.resources) {
+    seed.organizations.forEach((o, i) =>
+      count(entry(`organizations.${i}`, () => service.organizations.put(SEED_CALLER, { id: o.id, displayName: o.display_name }))),
+    );
+    seed.resources.forEach((r, i) =>
       count(
-        service.resources.put(SEED_CALLER, {
-          id: r.id,
-          name: r.name,
-          description: r.description,
-          serverUrl: r.resource_id,
-          accessTokenExpiry: r.access_token_expiry,
-          refreshTokenExpiry: r.refresh_token_expiry,
-          disableDynamicClientRegistration: r.disable_dynamic_client_registration,
-          enableCimd: r.enable_cimd,
-          scopes: r.scopes.map((s) => ({ name: s.name, description: s.description, enabled: true })),
-        }),
-      );
-    }
-    for (const c of seed.clients) {
-      const { changed, createdSecret } = service.clients.putOrganizationClient(
-        SEED_CALLER,
-        {
-          clientId: c.client_id,
-          organizationId: c.organization_id,
-          name: c.name,
-          description: c.description,
-          scopes: c.scopes,
-          audience: c.audience,
-          customClaims: c.custom_claims,
-          expiry: c.expiry,
-        },
-        c.plain_secret,
+        entry(`resources.${i}`, () =>
+          service.resources.put(SEED_CALLER, {
+            id: r.id,
+            name: r.name,
+            description: r.description,
+            serverUrl: r.resource_id,
+            accessTokenExpiry: r.access_token_expiry,
+            refreshTokenExpiry: r.refresh_token_expiry,
+            disableDynamicClientRegistration: r.disable_dynamic_client_registration,
+            enableCimd: r.enable_cimd,
+            scopes: r.scopes.map((s) => ({ name: s.name, description: s.description, enabled: true })),
+          }),
+        ),
+      ),
+    );
+    seed.clients.forEach((c, i) => {
+      const { changed, createdSecret } = entry(`clients.${i}`, () =>
+        service.clients.putOrganizationClient(
+          SEED_CALLER,
+          {
+            clientId: c.client_id,
+            organizationId: c.organization_id,
+            name: c.name,
+            description: c.description,
+            scopes: c.scopes,
+            audience: c.audience,
+            customClaims: c.custom_claims,
+            expiry: c.expiry,
+          },
+          c.plain_secret,
+        ),
       );
       count(changed);
       if (createdSecret) {
@@ -56,18 +74,20 @@ export function applySeed(service: ManagementService, seed: Seed): SeedResult {
           result.createdSecrets.push({ clientId: c.client_id, plainSecret: createdSecret.plainSecret, secretId: createdSecret.secret.id });
         }
       }
-    }
-    for (const u of seed.users) {
+    });
+    seed.users.forEach((u, i) =>
       count(
-        service.users.put(SEED_CALLER, {
-          id: u.id,
-          email: u.email,
-          name: u.name,
-          ...(u.organization_id ? { organizationId: u.organization_id } : {}),
-          ...(u.password !== undefined ? { password: u.password } : {}),
-        }),
-      );
-    }
+        entry(`users.${i}`, () =>
+          service.users.put(SEED_CALLER, {
+            id: u.id,
+            email: u.email,
+            name: u.name,
+            ...(u.organization_id ? { organizationId: u.organization_id } : {}),
+            ...(u.password !== undefined ? { password: u.password } : {}),
+          }),
+        ),
+      ),
+    );
     return result;
   });
 }

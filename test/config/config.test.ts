@@ -176,9 +176,33 @@ describe('an empty string counts as unset', () => {
 describe('configDescriptions', () => {
   it('describes every variable loadConfig reads', () => {
     expect(Object.keys(configDescriptions).sort()).toEqual(
-      ['DATA_DIR', 'HOST', 'LOG_LEVEL', 'PORT', 'SCALEKIT_CLIENT_ID', 'SCALEKIT_CLIENT_SECRET', 'SCALEKIT_ENVIRONMENT_URL', 'SEED', 'TEST_CONTROL'],
+      [
+        'AUDIT_RETENTION_DAYS',
+        'DATA_DIR',
+        'HOST',
+        'LOG_LEVEL',
+        'PORT',
+        'SCALEKIT_CLIENT_ID',
+        'SCALEKIT_CLIENT_SECRET',
+        'SCALEKIT_ENVIRONMENT_URL',
+        'SEED',
+        'TEST_CONTROL',
+      ],
     );
     for (const text of Object.values(configDescriptions)) expect(text).toBeTruthy();
+  });
+});
+
+describe('AUDIT_RETENTION_DAYS', () => {
+  it('keeps 7 days by default, takes 0 (keep everything) and fractions of a day', () => {
+    expect(loadConfig({}).auditRetentionDays).toBe(7);
+    expect(loadConfig({ AUDIT_RETENTION_DAYS: '0' }).auditRetentionDays).toBe(0);
+    expect(loadConfig({ AUDIT_RETENTION_DAYS: '0.5' }).auditRetentionDays).toBe(0.5);
+  });
+
+  it('names the variable for a negative or non-numeric value', () => {
+    expect(() => loadConfig({ AUDIT_RETENTION_DAYS: '-1' })).toThrow(/AUDIT_RETENTION_DAYS: must be 0 or more/);
+    expect(() => loadConfig({ AUDIT_RETENTION_DAYS: 'week' })).toThrow(/AUDIT_RETENTION_DAYS: must be a number of days/);
   });
 });
 
