@@ -35,8 +35,8 @@ export function apiClient(config: ApiClientConfig): ApiClient {
     try {
       return await fetch(url, init);
     } catch (err) {
-      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
-      throw new ApiError(0, 'UNAVAILABLE', `cannot reach ${config.environmentUrl} (${cause})`);
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      throw new ApiError(0, 'UNAVAILABLE', `cannot reach ${config.environmentUrl} (${cause?.code ?? cause?.message ?? (err as Error).message})`);
     }
   };
 

@@ -48,7 +48,7 @@ export function keyService({ store, clock, keys }: ServiceDeps, audit: AuditLog)
             ? 'current'
             : k.retireTime && Date.parse(k.retireTime) <= now
               ? 'retired'
-              : Date.parse(activateTime) > now
+              : k.activateTime && Date.parse(k.activateTime) > now
                 ? 'next'
                 : 'previous';
         return { kid: k.kid, state, createTime: k.createTime, activateTime, ...(k.retireTime ? { retireTime: k.retireTime } : {}) };

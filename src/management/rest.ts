@@ -112,7 +112,7 @@ export async function managementRestRoutes(app: FastifyInstance, deps: RestDeps)
       const matches = table.map((r) => ({ route: r, m: r.pattern.exec(path) })).filter((x) => x.m !== null);
       if (matches.length === 0) return sendError(reply, new ManagementError('NOT_FOUND', 'Not Found'));
       const hit = matches.find((x) => x.route.method === request.method);
-      if (!hit) return sendError(reply.header('allow', matches.map((x) => x.route.method).join(', ')), METHOD_NOT_ALLOWED);
+      if (!hit) return sendError(reply.header('allow', matches.map((x) => x.route.method).join(', ')), METHOD_NOT_ALLOWED, 405);
       const params = Object.fromEntries(hit.route.names.map((name, i) => [name, pathSegment(hit.m![i + 1]!, name)]));
       const body = await hit.route.handle(request, params, callerOf(request));
       return reply.code(hit.route.status).type('application/json; charset=utf-8').send(hit.route.serialize(body));
@@ -121,6 +121,7 @@ export async function managementRestRoutes(app: FastifyInstance, deps: RestDeps)
 }
 
 const API_PREFIX = '/api/v1';
+// grpc-gateway's answer to a known path with another method: HTTP 405, gRPC code 12.
 const METHOD_NOT_ALLOWED = new ManagementError('UNIMPLEMENTED', 'Method Not Allowed');
 
 interface TableRoute {
@@ -365,10 +366,10 @@ function fromFastifyError(err: FastifyError, request: FastifyRequest, log: Logge
 }
 
 /** Scalekit's REST error: the gRPC code and message, and an ErrorInfo detail naming the code. */
-function sendError(reply: FastifyReply, err: ManagementError): FastifyReply {
+function sendError(reply: FastifyReply, err: ManagementError, httpStatus?: number): FastifyReply {
   const { code, http } = STATUS[err.status];
   return reply
-    .code(http)
+    .code(httpStatus ?? http)
     .header('cache-control', 'no-store')
     .send({
       code,

@@ -120,7 +120,8 @@ function keyRing(repo: SigningKeyRepository, clock: () => number): KeySet {
       }
       return {
         key,
-        activateAt: Date.parse(k.activateTime ?? k.createTime),
+        // A key without an activation time was not rotated in: it signs from the start.
+        activateAt: k.activateTime ? Date.parse(k.activateTime) : -Infinity,
         retireAt: k.retireTime ? Date.parse(k.retireTime) : Infinity,
       };
     });
@@ -159,13 +160,13 @@ function keyRing(repo: SigningKeyRepository, clock: () => number): KeySet {
   };
 }
 
-// The latest-activated published key signs; keys not yet active or not yet retired stay published,
-// so MCP servers can fetch a new key before it signs, and tokens of an old key verify until they expire.
+// Of the published keys whose activation has passed, the one rotated in last signs (keys come in
+// insertion order); keys not yet active or not yet retired stay published, so MCP servers can fetch a
+// key before it signs, and tokens of an old key verify until they expire.
 function ringState(keys: RingKey[], now: number): RingState {
   const published = keys.filter((k) => now < k.retireAt);
   const active = published.filter((k) => k.activateAt <= now);
-  const pick = (list: RingKey[]) => list.reduce((a, b) => (b.activateAt >= a.activateAt ? b : a));
-  const signer = pick(active.length > 0 ? active : published.length > 0 ? published : keys);
+  const signer = active.at(-1) ?? published.at(-1) ?? keys.at(-1)!;
   const all = [signer.key, ...published.filter((k) => k !== signer).reverse().map((k) => k.key)];
   const upcoming = keys.flatMap((k) => [k.activateAt, k.retireAt]).filter((t) => t > now);
   return { current: signer.key, all, jwks: { keys: all.map((k) => k.publicJwk) }, validUntil: Math.min(Infinity, ...upcoming) };

@@ -130,7 +130,8 @@ function listQuery(q: AuditQuery): { sql: string; params: Record<string, unknown
 }
 
 // Time bounds and the page cursor on a column counted in `unit` milliseconds (1 or 1000), written
-// so that the column's index serves them.
+// so that the column's index serves them. Token rows know their second only (the JWT's iat): a range
+// includes the whole second of each of its ends.
 function addBounds(
   where: string[],
   on: { column: string; unit: 1 | 1000; id: string },
@@ -141,7 +142,7 @@ function addBounds(
   const key = unit === 1 ? 'ms' : 's';
   if (q.since !== undefined) {
     where.push(`${column} >= @since_${key}`);
-    params[`since_${key}`] = Math.ceil(q.since / unit);
+    params[`since_${key}`] = Math.floor(q.since / unit);
   }
   if (q.until !== undefined) {
     where.push(`${column} < @until_${key}`);

@@ -32,7 +32,7 @@ interface Row {
 }
 
 export function sqliteSigningKeys(db: Db, clock: Clock): SigningKeyRepository {
-  const list = db.prepare<[], Row>('SELECT * FROM signing_keys ORDER BY create_time, kid');
+  const list = db.prepare<[], Row>('SELECT * FROM signing_keys ORDER BY rowid');
   const insert = db.prepare(
     'INSERT INTO signing_keys (kid, alg, private_jwk, public_jwk, create_time, activate_time) VALUES (?, ?, ?, ?, ?, ?)',
   );
