@@ -23,7 +23,7 @@ import { providerDispatch } from './routes/provider-dispatch.js';
 import { resourceMetadataRoutes } from './routes/resource-metadata.js';
 import { testControlRoutes } from './routes/test-control.js';
 import { tokenRoutes } from './routes/token.js';
-import { acceptH2c } from './server/h2c.js';
+import { acceptH2c, type H2cFront } from './server/h2c.js';
 import { startRetention, type Retention } from './server/retention.js';
 import { ensureEnvironmentClient } from './store/environment-client.js';
 import { openStore, type Store } from './store/index.js';
@@ -55,6 +55,8 @@ export interface App {
   management: ManagementService;
   /** Background pruning of old rows; started by listen(). */
   retention?: Retention;
+  /** The HTTP/2 side of the port (sessions close on shutdown; destroySessions() for a deadline). */
+  h2c: H2cFront;
   context: EnvironmentContext;
   startup: StartupReport;
   controls?: EmulatorControls;
@@ -118,12 +120,13 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
       (req, res) => (isRpcPath(req.url) ? grpc(req, res) : fastify.server.emit('request', req, res)),
       options.logger,
     );
-    fastify.addHook('preClose', async () => h2c.closeSessions());
+    fastify.addHook('preClose', async () => h2c.close());
 
     const app: App = {
       fastify,
       store,
       management,
+      h2c,
       context,
       startup,
       ...(controls ? { controls } : {}),

@@ -15,8 +15,12 @@ const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
 const SESSION_IDLE_MS = 5 * 60_000;
 
 export interface H2cFront {
-  /** Graceful: GOAWAY to every HTTP/2 session; streams in flight finish, then the sockets close. */
-  closeSessions(): void;
+  /**
+   * For shutdown, gracefully: GOAWAY to every HTTP/2 session (streams in flight finish, then the
+   * sockets close), and sockets that have not sent a byte yet are dropped (the HTTP/1.1 server's own
+   * closing cannot see them).
+   */
+  close(): void;
   /** Destroys every HTTP/2 session now (a shutdown deadline passed). */
   destroySessions(): void;
   sessionCount(): number;
@@ -40,12 +44,15 @@ export function acceptH2c(server: Server, handler: H2Handler, log?: Logger): H2c
     session.on('error', (err) => log?.debug({ err }, 'http2 session error'));
   });
 
+  const sniffing = new Set<Socket>();
   server.on('connection', (socket: Socket) => {
+    sniffing.add(socket);
     let seen: Buffer = Buffer.alloc(0);
     // A socket that never sends a byte would escape the HTTP/1.1 timeouts: give it the headers timeout.
     const timer = setTimeout(() => socket.destroy(), server.headersTimeout || 60_000);
     const onError = () => socket.destroy();
     const done = () => {
+      sniffing.delete(socket);
       clearTimeout(timer);
       socket.off('data', onData);
       socket.off('error', onError);
@@ -73,8 +80,9 @@ export function acceptH2c(server: Server, handler: H2Handler, log?: Logger): H2c
   });
 
   return {
-    closeSessions() {
+    close() {
       for (const session of sessions) if (!session.closed) session.close();
+      for (const socket of sniffing) socket.destroy();
     },
     destroySessions() {
       for (const session of sessions) session.destroy();

@@ -103,16 +103,20 @@ describe('HTTP/1.1 and h2c on one port', () => {
 });
 
 describe('shutdown', () => {
-  it('sends GOAWAY to open HTTP/2 sessions and closes', async () => {
+  it('sends GOAWAY to open HTTP/2 sessions, drops sockets that sent nothing, and closes', async () => {
     const own = await startTestServer();
     const session = http2.connect(own.url);
     expect((await h2Get(session, '/health')).status).toBe(200);
     const goaway = new Promise<void>((resolve) => session.once('goaway', () => resolve()));
     const closed = new Promise<void>((resolve) => session.once('close', () => resolve()));
-    expect(own.app.fastify.server.listening).toBe(true);
+    const silent = net.connect(Number(new URL(own.url).port), '127.0.0.1');
+    await new Promise((resolve) => silent.once('connect', resolve));
+    const silentClosed = new Promise<void>((resolve) => silent.once('close', () => resolve()));
+    expect(own.app.h2c.sessionCount()).toBe(1);
     await own.close();
     await goaway;
     await closed;
+    await silentClosed;
     expect(own.app.fastify.server.listening).toBe(false);
   });
 });
