@@ -83,9 +83,10 @@ export async function managementRestRoutes(app: FastifyInstance, deps: RestDeps)
   const callers = new WeakMap<FastifyRequest, Caller>();
   const callerOf = (request: FastifyRequest) => callers.get(request)!;
 
-  // JSON only, and an empty body is no body (POST …/secrets has none).
+  // Bodies are JSON whatever their declared type (grpc-gateway's default marshaler does the same, so
+  // `curl -d '{…}'` works), and an empty body is no body (POST …/secrets has none).
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, text, done) => {
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, text, done) => {
     if (typeof text !== 'string' || text.trim() === '') return done(null, undefined);
     try {
       done(null, JSON.parse(text));

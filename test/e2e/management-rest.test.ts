@@ -164,6 +164,9 @@ describe('organization clients', () => {
     const notJson = await api('POST', `/organizations/${ORG}/clients`, '{"name":');
     expect(notJson.status).toBe(400);
     expect(notJson.body).toMatchObject({ code: 3, message: '(body): is not valid JSON' });
+    // As grpc-gateway: the body is JSON whatever it is labelled (curl -d sends a form content type).
+    const labelled = await api('POST', `/organizations/${ORG}/clients`, '{"name":"curl"}', { 'content-type': 'application/x-www-form-urlencoded' });
+    expect(labelled.status).toBe(201);
   });
 
   it('answers unknown paths with 404 and a wrong method on a known path with 405', async () => {
