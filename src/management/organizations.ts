@@ -2,7 +2,7 @@
 import { newId } from '../store/ids.js';
 import type { Organization } from '../store/organizations.js';
 import type { AuditLog, Caller } from './audit.js';
-import { NotFound } from './errors.js';
+import { InvalidArgument, NotFound } from './errors.js';
 import { pageOf, type Page, type PageRequest } from './paging.js';
 import { organizationInput, validate } from './validation.js';
 import type { ServiceDeps } from './deps.js';
@@ -19,6 +19,7 @@ export const ORGANIZATION_PAGE = { defaultSize: 10, maxSize: 100 };
 
 export function organizationService({ store }: ServiceDeps, audit: AuditLog): OrganizationService {
   const get = (id: string) => {
+    if (!id) throw InvalidArgument.field('id', 'is required');
     const org = store.organizations.get(id);
     if (!org) throw new NotFound('organization', id);
     return org;
