@@ -2,7 +2,8 @@
 // (UpdateOrganizationClient) over gRPC (h2c, one HTTP/2 session, as @scalekit-sdk/node makes) and over
 // REST (fetch, keep-alive), against the built server. The load generator shares the machine: numbers
 // are for comparing runs on one machine, not absolute.
-// Usage: npm run build && node bench/management.mjs [--json]   Env: BENCH_SECONDS (default 5), BENCH_CONCURRENCY (16)
+// Usage: npm run build && node bench/management.mjs [--json]
+// Env: BENCH_SECONDS (default 5), BENCH_CONCURRENCY (16), BENCH_PROFILE_DIR (CPU-profile the server there)
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
