@@ -1,7 +1,7 @@
 // What the CLI's API commands need to reach a running emulator: the same three values the Scalekit
 // SDKs take. Read here, like every other setting, so only config/ touches process.env.
 import { z } from 'zod';
-import { ConfigError } from './index.js';
+import { configError, pickSet } from './index.js';
 
 const apiSchema = z.object({
   SCALEKIT_ENVIRONMENT_URL: z
@@ -20,12 +20,9 @@ export interface ApiClientConfig {
 
 /** `credentials: false` when the caller brings its own client (the CLI's `token --client-id`). */
 export function loadApiClientConfig(env: Record<string, string | undefined>, options = { credentials: true }): ApiClientConfig {
-  const set = Object.fromEntries(Object.keys(apiSchema.shape).flatMap((k) => (env[k]?.trim() ? [[k, env[k]]] : [])));
   const schema = options.credentials ? apiSchema : apiSchema.partial({ SCALEKIT_CLIENT_ID: true, SCALEKIT_CLIENT_SECRET: true });
-  const parsed = schema.safeParse(set);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
-  }
+  const parsed = schema.safeParse(pickSet(env, Object.keys(apiSchema.shape)));
+  if (!parsed.success) throw configError(parsed.error);
   return {
     environmentUrl: parsed.data.SCALEKIT_ENVIRONMENT_URL,
     clientId: parsed.data.SCALEKIT_CLIENT_ID ?? '',

@@ -83,10 +83,8 @@ export const configDescriptions: Record<string, string | undefined> = Object.fro
 );
 
 export function loadConfig(env: Record<string, string | undefined>, cwd = process.cwd()): Config {
-  const parsed = envSchema.safeParse(pickSet(env));
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
-  }
+  const parsed = envSchema.safeParse(pickSet(env, Object.keys(envSchema.shape)));
+  if (!parsed.success) throw configError(parsed.error);
   const e = parsed.data;
   if ((e.SCALEKIT_CLIENT_ID === undefined) !== (e.SCALEKIT_CLIENT_SECRET === undefined)) {
     throw new ConfigError(['SCALEKIT_CLIENT_ID and SCALEKIT_CLIENT_SECRET: set both or neither']);
@@ -107,12 +105,17 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
   };
 }
 
-// An empty (or blank) variable means "unset", as in most shells' `FOO= cmd`.
-function pickSet(env: Record<string, string | undefined>): Record<string, string> {
+/** The named variables that are set. An empty (or blank) one means "unset", as in most shells' `FOO= cmd`. */
+export function pickSet(env: Record<string, string | undefined>, keys: string[]): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const key of Object.keys(envSchema.shape)) {
+  for (const key of keys) {
     const v = env[key];
     if (v !== undefined && v.trim() !== '') out[key] = v;
   }
   return out;
+}
+
+/** A ConfigError naming each variable zod refused. */
+export function configError(error: z.ZodError): ConfigError {
+  return new ConfigError(error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
 }

@@ -127,6 +127,22 @@ export function clientService({ store }: ServiceDeps, audit: AuditLog): ClientSe
     return created;
   };
 
+  // Writes an update; only a write that changed something is a change for the audit.
+  const update = (caller: Caller, client: Client, type: string, patch: ClientFields, write: () => boolean): ClientView => {
+    audit.transaction(() => {
+      if (write()) {
+        audit.record(caller, {
+          type,
+          clientId: client.clientId,
+          ...owner(client),
+          targetId: client.clientId,
+          details: { fields: changedFields(patch) },
+        });
+      }
+    });
+    return view(store.clients.get(client.clientId)!);
+  };
+
   const remove = (caller: Caller, client: Client, type: string) =>
     audit.transaction(() => {
       store.clients.remove(client.clientId);
@@ -153,18 +169,7 @@ export function clientService({ store }: ServiceDeps, audit: AuditLog): ClientSe
     },
     updateOrganizationClient(caller, organizationId, clientId, patch) {
       const client = organizationClient(organizationId, clientId);
-      audit.transaction(() => {
-        if (writeOrganizationClient(clientId, organizationId, merged(client, patch))) {
-          audit.record(caller, {
-            type: 'organization_client.updated',
-            clientId,
-            organizationId,
-            targetId: clientId,
-            details: { fields: changedFields(patch) },
-          });
-        }
-      });
-      return view(store.clients.get(clientId)!);
+      return update(caller, client, 'organization_client.updated', patch, () => writeOrganizationClient(clientId, organizationId, merged(client, patch)));
     },
     deleteOrganizationClient(caller, organizationId, clientId) {
       remove(caller, organizationClient(organizationId, clientId), 'organization_client.deleted');
@@ -229,19 +234,8 @@ export function clientService({ store }: ServiceDeps, audit: AuditLog): ClientSe
     },
     updateResourceClient(caller, resourceId, clientId, patch) {
       const client = resourceClient(resourceId, clientId);
-      const owner = resource(resourceId);
-      audit.transaction(() => {
-        if (writeResourceClient(clientId, owner, merged(client, patch), client.kind)) {
-          audit.record(caller, {
-            type: 'resource_client.updated',
-            clientId,
-            resourceId,
-            targetId: clientId,
-            details: { fields: changedFields(patch) },
-          });
-        }
-      });
-      return view(store.clients.get(clientId)!);
+      const server = resource(resourceId);
+      return update(caller, client, 'resource_client.updated', patch, () => writeResourceClient(clientId, server, merged(client, patch), client.kind));
     },
     deleteResourceClient(caller, resourceId, clientId) {
       remove(caller, resourceClient(resourceId, clientId), 'resource_client.deleted');

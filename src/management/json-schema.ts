@@ -45,26 +45,17 @@ function fieldSchema(field: DescField, depth: number): JsonSchema {
     case 'message':
       return messageSchema(field.message, {}, depth + 1);
     case 'list':
-      return {
-        type: 'array',
-        items:
-          field.listKind === 'scalar'
-            ? scalarSchema(field.scalar)
-            : field.listKind === 'enum'
-              ? { type: 'string' }
-              : messageSchema(field.message, {}, depth + 1),
-      };
+      return { type: 'array', items: elementSchema(field.listKind, field, depth) };
     case 'map':
-      return {
-        type: 'object',
-        additionalProperties:
-          field.mapKind === 'scalar'
-            ? scalarSchema(field.scalar)
-            : field.mapKind === 'enum'
-              ? { type: 'string' }
-              : messageSchema(field.message, {}, depth + 1),
-      };
+      return { type: 'object', additionalProperties: elementSchema(field.mapKind, field, depth) };
   }
+}
+
+// An element of a list or a map value.
+function elementSchema(kind: 'scalar' | 'enum' | 'message', field: DescField, depth: number): JsonSchema {
+  if (kind === 'scalar') return scalarSchema(field.scalar!);
+  if (kind === 'enum') return { type: 'string' };
+  return messageSchema(field.message!, {}, depth + 1);
 }
 
 function scalarSchema(scalar: ScalarType): JsonSchema {
