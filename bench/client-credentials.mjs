@@ -1,12 +1,14 @@
 // client_credentials throughput benchmark: ours vs bare oidc-provider (a) vs node:http + our signer (b).
 // Usage: node bench/client-credentials.mjs [--json] [--only ours|a|b[,...]]
 // Env: BENCH_SECONDS (default 10), BENCH_SECRET (default random), BENCH_PROFILE=1 (CPU-profile ours),
-//      BENCH_OURS_MAIN (another build of dist/src/cli/main.js).
+//      BENCH_OURS_MAIN (another build of dist/src/cli/main.js), BENCH_PRUNE_ROWS (a backlog of old
+//      token rows that the background retention prunes during the run; ours only).
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { backlogLeft, writeBacklog } from './lib/backlog.mjs';
 import { freePort, stopChild } from './lib/child.mjs';
 import { coldStartMs } from './lib/cold-start.mjs';
 import { startCpuMeter } from './lib/cpu.mjs';
@@ -19,6 +21,7 @@ const WARMUP_SECONDS = 3;
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const secret = process.env.BENCH_SECRET ?? randomBytes(24).toString('base64url');
 const profiling = process.env.BENCH_PROFILE === '1';
+const pruneRows = Number(process.env.BENCH_PRUNE_ROWS ?? 0);
 const log = (msg) => console.error(`[bench] ${msg}`);
 
 function selectTargets() {
@@ -72,6 +75,10 @@ async function measureLoad(target, profileDir) {
   const isOurs = target.key === 'ours';
   const profiled = isOurs && profileDir !== undefined;
   const dataDir = isOurs ? await freshDataDir(secret) : undefined;
+  if (isOurs && pruneRows > 0) {
+    log(`${target.name}: writing a backlog of ${pruneRows} old token rows`);
+    await writeBacklog(dataDir, pruneRows);
+  }
   const child = target.spawn(port, { secret, dataDir, profileDir: profiled ? profileDir : undefined });
   try {
     await target.ready(child, port);
@@ -80,10 +87,17 @@ async function measureLoad(target, profileDir) {
     log(`${target.name}: warm-up ${WARMUP_SECONDS} s`);
     await runLoad(request, WARMUP_SECONDS);
 
+    const backlogBefore = isOurs && pruneRows > 0 ? backlogLeft(dataDir) : undefined;
     log(`${target.name}: measuring ${seconds} s`);
     const stopMeter = startCpuMeter(child.pid);
     const result = await runLoad(request, seconds);
     const cpu = stopMeter();
+    if (backlogBefore !== undefined) {
+      const left = backlogLeft(dataDir);
+      log(`${target.name}: retention deleted ${backlogBefore - left} old rows during the measured ${seconds} s `
+        + `(${backlogBefore} before, ${left} left)`);
+      if (backlogBefore === 0 || left === backlogBefore) log(`${target.name}: pruning did not overlap the measurement; raise BENCH_PRUNE_ROWS`);
+    }
     if (result.non2xx || result.errors) {
       log(`${target.name}: ${result.non2xx} non-2xx responses and ${result.errors} errors (${result.timeouts} timeouts)`);
       process.exitCode = 1;

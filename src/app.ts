@@ -6,6 +6,12 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Logger } from 'pino';
 import { checkTestControlExposure, type Config } from './config/index.js';
 import type { Seed } from './config/seed.js';
+import { managementAuth } from './management/auth.js';
+import { grpcHandler, grpcOverHttp1, isRpcPath } from './management/grpc.js';
+import { managementRestRoutes } from './management/rest.js';
+import { managementRpcs } from './management/rpc.js';
+import { applySeed, type SeedResult } from './management/seed.js';
+import { createManagementService, type ManagementService } from './management/service.js';
 import { createMetrics } from './metrics.js';
 import type { EnvironmentContext } from './oidc/environment.js';
 import { createProviderRegistry } from './oidc/providers.js';
@@ -24,9 +30,10 @@ import { registrationRoutes } from './routes/registration.js';
 import { resourceMetadataRoutes } from './routes/resource-metadata.js';
 import { tokenRoutes } from './routes/token.js';
 import { userinfoRoute } from './routes/userinfo.js';
+import { acceptH2c, type H2cFront } from './server/h2c.js';
+import { startRetention, type Retention } from './server/retention.js';
 import { ensureEnvironmentClient } from './store/environment-client.js';
 import { openStore, type Store } from './store/index.js';
-import { applySeed, type SeedResult } from './store/seed.js';
 import { systemClock, type Clock } from './store/time.js';
 
 /** A room added by the caller (the fixture's test controls), registered before the core routes. */
@@ -34,8 +41,8 @@ export type AppExtension = (fastify: FastifyInstance, context: EnvironmentContex
 
 export interface AppOptions {
   logger: Logger;
-  /** Applied at build time: the user's seed, or the demo seed when the database is new. */
-  seed?: { value: Seed; onlyIfEmpty: boolean };
+  /** Applied at build time: the user's seed, or the demo seed when the database is new. `source` names it in errors. */
+  seed?: { value: Seed; onlyIfEmpty: boolean; source?: string };
   clock?: Clock;
   extensions?: AppExtension[];
   /** 'fixed': the package's public test key, accepted only with `allowTestKeys` (fixtures). */
@@ -53,6 +60,12 @@ export interface StartupReport {
 export interface App {
   fastify: FastifyInstance;
   store: Store;
+  /** The management service (what REST, gRPC, DCR and the seed call). */
+  management: ManagementService;
+  /** Background pruning of old rows; started by listen(). */
+  retention?: Retention;
+  /** The HTTP/2 side of the port (sessions close on shutdown; destroySessions() for a deadline). */
+  h2c: H2cFront;
   context: EnvironmentContext;
   startup: StartupReport;
   /** Listens, then sets the now-known issuer; resolves to the issuer URL. */
@@ -65,10 +78,10 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
   const clock = options.clock ?? systemClock;
   const store = openStore(config.databasePath, clock);
   try {
-    const startup = prepareStore(store, config, options);
     const keys = await loadOrCreateKeySet(store.signingKeys, {
       fixedTestKey: options.keys === 'fixed',
       allowTestKeys: options.allowTestKeys ?? false,
+      clock,
     });
     const context = {
       store,
@@ -80,6 +93,8 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
       settings: { autoLogin: config.autoLogin, allowInsecureCimd: config.allowInsecureCimd, handsFreeTickets: new Set<string>() },
     } as EnvironmentContext;
     context.providers = createProviderRegistry(context, () => cookieKeys(keys));
+    const management = createManagementService({ store, clock, keys, log: options.logger, issuer: () => context.issuer });
+    const startup = prepareStore(store, management, config, options);
     const views = createViews();
     context.pages = providerPages(views, () => context.issuer);
 
@@ -108,22 +123,42 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
     await fastify.register(async (scope) => registrationRoutes(scope, context));
     await fastify.register(async (scope) => pages(scope, context, views, cookieKeys(keys)[0]!));
 
-    return {
+    // Management: REST at /api/v1; gRPC over h2c on the same port, Connect and gRPC-Web over HTTP/1.1.
+    const auth = managementAuth({ store, keys, clock, issuer: () => context.issuer });
+    const rpcs = managementRpcs(management);
+    const grpc = grpcHandler({ rpcs, auth, log: options.logger });
+    await fastify.register(async (scope) => managementRestRoutes(scope, { service: management, rpcs, auth, log: options.logger }), {
+      prefix: '/api/v1',
+    });
+    grpcOverHttp1(fastify, grpc);
+    const h2c = acceptH2c(
+      fastify.server,
+      (req, res) => (isRpcPath(req.url) ? grpc(req, res) : fastify.server.emit('request', req, res)),
+      options.logger,
+    );
+    fastify.addHook('preClose', async () => h2c.close());
+
+    const app: App = {
       fastify,
       store,
+      management,
+      h2c,
       context,
       startup,
       async listen() {
         await fastify.listen({ port: config.port, host: config.host });
+        app.retention = startRetention(store, clock, { retentionDays: config.auditRetentionDays }, options.logger);
         const { port } = fastify.server.address() as AddressInfo;
         context.issuer = config.environmentUrl ?? defaultEnvironmentUrl(config.host, port);
         return context.issuer;
       },
       async close() {
+        app.retention?.stop();
         await fastify.close();
         store.close();
       },
     };
+    return app;
   } catch (err) {
     store.close();
     throw err;
@@ -135,7 +170,7 @@ function cookieKeys(keys: KeySet): string[] {
   return [createHash('sha256').update(`cookies:${String(keys.current.privateJwk.d)}`).digest('base64url')];
 }
 
-function prepareStore(store: Store, config: Config, options: AppOptions): StartupReport {
+function prepareStore(store: Store, management: ManagementService, config: Config, options: AppOptions): StartupReport {
   const environmentClient = ensureEnvironmentClient(store, config.environmentClient);
   const createdSecrets = environmentClient.createdSecret
     ? [{ clientId: environmentClient.clientId, plainSecret: environmentClient.createdSecret }]
@@ -144,7 +179,7 @@ function prepareStore(store: Store, config: Config, options: AppOptions): Startu
   if (options.seed) {
     const empty = store.organizations.list().length === 0 && store.resources.list().length === 0;
     if (!options.seed.onlyIfEmpty || empty) {
-      const result = applySeed(store, options.seed.value);
+      const result = applySeed(management, options.seed.value, options.seed.source);
       createdSecrets.push(...result.createdSecrets);
       report.seed = { ...result, applied: true };
     }

@@ -1,39 +1,69 @@
-// The commands: `scalekit-emulator start` (the default). Configuration errors exit 2 with a
-// message naming the variable; nothing else is printed for them.
+// The commands: `start` (the default) runs the server; `orgs`, `resources`, `clients`, `token` and
+// `keys` talk to a running one through its REST API with SCALEKIT_ENVIRONMENT_URL,
+// SCALEKIT_CLIENT_ID and SCALEKIT_CLIENT_SECRET. Usage and configuration errors exit 2 with a
+// message naming what is wrong; an API error exits 1 with its Scalekit error code.
+import { Command, CommanderError } from 'commander';
 import { ConfigError, configDescriptions } from '../config/index.js';
 import { SeedError } from '../config/seed.js';
+import { ApiError } from './api.js';
+import { clientsCommand } from './clients.js';
+import { UsageError, type CliContext } from './context.js';
+import { keysCommand } from './keys.js';
+import { orgsCommand } from './orgs.js';
+import { resourcesCommand } from './resources.js';
 import { start } from './start.js';
+import { tokenCommand } from './token.js';
 
-const USAGE = `Usage: scalekit-emulator [start]
-
+const START_HELP = `
 Environment variables:
 ${Object.entries(configDescriptions)
   .map(([key, text]) => `  ${key.padEnd(26)} ${text ?? ''}`)
   .join('\n')}
 `;
 
-export async function main(argv: string[]): Promise<void> {
-  const command = argv[0] ?? 'start';
-  switch (command) {
-    case 'start':
-      await start(process.env);
-      return;
-    case '--help':
-    case '-h':
-    case 'help':
-      process.stdout.write(USAGE);
-      return;
-    default:
-      process.stderr.write(`Unknown command: ${command}\n\n${USAGE}`);
-      process.exit(2);
+const API_HELP = `
+The API commands (orgs, resources, clients, token, keys) call a running emulator at
+SCALEKIT_ENVIRONMENT_URL as SCALEKIT_CLIENT_ID / SCALEKIT_CLIENT_SECRET (its environment client).
+`;
+
+export function program(ctx: CliContext): Command {
+  const cli = new Command('scalekit-emulator')
+    .description("A self-hosted OAuth 2.1 authorization server, wire-compatible with Scalekit's MCP auth")
+    .addHelpText('after', API_HELP)
+    .configureOutput({ writeOut: ctx.write, writeErr: (text) => process.stderr.write(text) })
+    .exitOverride()
+    .showHelpAfterError();
+  cli
+    .command('start')
+    .description('run the server (the default command)')
+    .addHelpText('after', START_HELP)
+    .action(() => start(ctx.env));
+  for (const command of [orgsCommand(ctx), resourcesCommand(ctx), clientsCommand(ctx), tokenCommand(ctx), keysCommand(ctx)]) {
+    cli.addCommand(command.exitOverride());
+    for (const sub of command.commands) sub.exitOverride();
   }
+  return cli;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  // No command is `start`, as before commands existed (npx scalekit-emulator, docker's CMD).
+  const args = argv.length === 0 ? ['start'] : argv;
+  await program({ env: process.env, write: (text) => process.stdout.write(text) }).parseAsync(args, { from: 'user' });
 }
 
 export function exitOnError(err: unknown): never {
-  if (err instanceof ConfigError || err instanceof SeedError) {
+  if (err instanceof CommanderError) {
+    // Help and version are not errors; commander already printed the message of the others.
+    process.exit(err.code === 'commander.helpDisplayed' || err.code === 'commander.help' || err.code === 'commander.version' ? 0 : 2);
+  }
+  if (err instanceof ConfigError || err instanceof SeedError || err instanceof UsageError) {
     process.stderr.write(`${err.message}\n`);
     process.exit(2);
   }
-  process.stderr.write(`Failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  if (err instanceof ApiError) {
+    process.stderr.write(`error: ${err.code}${err.status ? ` (HTTP ${err.status})` : ''}: ${err.message}\n`);
+    process.exit(1);
+  }
+  process.stderr.write(`Failed: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 }

@@ -18,7 +18,7 @@ export async function start(env: Record<string, string | undefined>): Promise<vo
   const config = loadConfig(env);
   const logger = createLogger(config.logLevel);
   const seed = config.seedPath
-    ? { value: loadSeedFile(config.seedPath), onlyIfEmpty: false }
+    ? { value: loadSeedFile(config.seedPath), onlyIfEmpty: false, source: config.seedPath }
     : { value: parseSeed(DEMO_SEED, 'built-in demo seed'), onlyIfEmpty: true };
   const app = await buildApp(config, {
     logger,

@@ -53,6 +53,12 @@ const envSchema = z.object({
     .optional()
     .describe('Bearer token that /_emulator/* then requires (Authorization: Bearer <token>); needed for TEST_CONTROL=1 on a HOST that is not loopback'),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info').describe('pino log level'),
+  AUDIT_RETENTION_DAYS: z.coerce
+    .number({ error: 'must be a number of days' })
+    .min(0, 'must be 0 or more')
+    .max(36500, 'must be at most 36500')
+    .default(7)
+    .describe('Days issued-token and audit rows are kept, pruned in the background (0 keeps everything)'),
 });
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -81,6 +87,8 @@ export interface Config {
   allowInsecureCimd: boolean;
   /** When set, /_emulator/* requires it as a bearer token. */
   testControlToken?: string;
+  /** Days issued-token and audit rows are kept; 0: forever. */
+  auditRetentionDays: number;
 }
 
 export class ConfigError extends Error {
@@ -96,10 +104,8 @@ export const configDescriptions: Record<string, string | undefined> = Object.fro
 );
 
 export function loadConfig(env: Record<string, string | undefined>, cwd = process.cwd()): Config {
-  const parsed = envSchema.safeParse(pickSet(env));
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
-  }
+  const parsed = envSchema.safeParse(pickSet(env, Object.keys(envSchema.shape)));
+  if (!parsed.success) throw configError(parsed.error);
   const e = parsed.data;
   if ((e.SCALEKIT_CLIENT_ID === undefined) !== (e.SCALEKIT_CLIENT_SECRET === undefined)) {
     throw new ConfigError(['SCALEKIT_CLIENT_ID and SCALEKIT_CLIENT_SECRET: set both or neither']);
@@ -119,6 +125,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     autoLogin: isOn(e.AUTO_LOGIN),
     allowInsecureCimd: isOn(e.ALLOW_INSECURE_CIMD),
     ...(e.TEST_CONTROL_TOKEN ? { testControlToken: e.TEST_CONTROL_TOKEN } : {}),
+    auditRetentionDays: e.AUDIT_RETENTION_DAYS,
   };
   checkTestControlExposure(config);
   return config;
@@ -146,12 +153,17 @@ function isLoopback(host: string): boolean {
 
 const isOn = (flag: string) => flag === '1' || flag === 'true';
 
-// An empty (or blank) variable means "unset", as in most shells' `FOO= cmd`.
-function pickSet(env: Record<string, string | undefined>): Record<string, string> {
+/** The named variables that are set. An empty (or blank) one means "unset", as in most shells' `FOO= cmd`. */
+export function pickSet(env: Record<string, string | undefined>, keys: string[]): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const key of Object.keys(envSchema.shape)) {
+  for (const key of keys) {
     const v = env[key];
     if (v !== undefined && v.trim() !== '') out[key] = v;
   }
   return out;
+}
+
+/** A ConfigError naming each variable zod refused. */
+export function configError(error: z.ZodError): ConfigError {
+  return new ConfigError(error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
 }

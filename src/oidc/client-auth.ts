@@ -59,5 +59,6 @@ export function authenticateClient(store: Store, credentials: ClientCredentials,
   if (!client || !store.secrets.verify(client.clientId, credentials.clientSecret)) {
     throw new InvalidClient('client authentication failed', challenge);
   }
+  store.secrets.noteUse(client.clientId, credentials.clientSecret); // last_used_time, written coalesced
   return client;
 }

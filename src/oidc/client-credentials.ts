@@ -1,5 +1,6 @@
 // The client_credentials grant (RFC 6749 §4.4) for the environment client and M2M clients, named steps
 // in the order of the RFC's checklist: authenticate, check scope, check resource, issue, record.
+import type { Logger } from 'pino';
 import type { Metrics } from '../metrics.js';
 import type { Client } from '../store/clients.js';
 import type { Resource } from '../store/resources.js';
@@ -26,6 +27,8 @@ export interface ClientCredentialsContext {
   issuer: string;
   clock: () => number;
   metrics: Metrics;
+  /** Gets one audit line per issued token. */
+  log?: Logger;
 }
 
 const CONFIDENTIAL_KINDS = new Set(['environment', 'organization', 'resource']);

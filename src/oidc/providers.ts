@@ -46,7 +46,8 @@ export function createProviderRegistry(env: EnvironmentContext, cookieKeys: () =
     return built;
   };
 
-  const keysVersion = () => env.keys.all.map((k) => k.kid).join(',');
+  // A rotation, a switch or a retirement moves the ring's version: providers are rebuilt with the new keys.
+  const keysVersion = () => env.keys.version;
 
   return {
     environment: () => get({ kind: 'environment', ns: 'env' }, `${env.issuer}|${keysVersion()}`, env.issuer, ''),

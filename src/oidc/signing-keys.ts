@@ -1,5 +1,6 @@
 // The key store: an RSA 2048 key (RS256, kid snk_<digits>) generated on first start, kept in SQLite and
-// loaded unchanged on every start after.
+// loaded unchanged on every start after. The ring is live: a rotation publishes the next key at once,
+// signs with it from its activation time, and unpublishes the old key at its retire time.
 import { createPrivateKey, generateKeyPair, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { JWK } from 'jose';
@@ -26,10 +27,18 @@ export interface SigningKey {
 
 export interface KeySet {
   /** The key new tokens are signed with. */
-  current: SigningKey;
-  all: SigningKey[];
+  readonly current: SigningKey;
+  /** The published keys, the signing one first. */
+  readonly all: SigningKey[];
   /** The body of GET /keys: public parts only. */
-  jwks: { keys: PublicJwk[] };
+  readonly jwks: { keys: PublicJwk[] };
+  /**
+   * Grows by one whenever the signing key or the published set changes (a rotation, a switch, a
+   * retirement), so holders of a copy (oidc-provider's keystore, a cached /keys body) know to rebuild.
+   */
+  readonly version: number;
+  /** Reads the keys from the store again; call after writing one. */
+  reload(): void;
 }
 
 const generateRsa = promisify(generateKeyPair);
@@ -39,6 +48,8 @@ export interface KeyOptions {
   fixedTestKey?: boolean;
   /** Only fixtures may sign with the test keys, which are public. */
   allowTestKeys?: boolean;
+  /** Epoch ms: when a rotated key starts signing and an old one leaves /keys. Default Date.now. */
+  clock?: () => number;
 }
 
 export class TestKeyRefused extends Error {
@@ -62,27 +73,115 @@ export async function loadOrCreateKeySet(repo: SigningKeyRepository, options: Ke
     const { privateKey } = await generateRsa('rsa', { modulusLength: 2048 });
     const jwk = privateKey.export({ format: 'jwk' });
     storeKey(repo, newId('signingKey'), jwk as JWK);
-    stored = repo.list();
   }
-  const all = stored.map((k): SigningKey => {
-    const privateJwk = k.privateJwk as JWK;
-    return {
-      kid: k.kid,
-      alg: 'RS256',
-      privateKey: privateKeyOf(privateJwk),
-      privateJwk,
-      publicJwk: k.publicJwk as unknown as PublicJwk,
-    };
-  });
-  // The newest key signs; older ones stay published so tokens they signed still verify.
-  const current = all[all.length - 1]!;
-  return { current, all, jwks: { keys: all.map((k) => k.publicJwk) } };
+  return keyRing(repo, options.clock ?? Date.now);
+}
+
+/**
+ * Adds a new key, published at once and signing from `activateTime`; every older key leaves /keys at
+ * `retireTime` (when the last token it signed has expired). Returns the new key's kid.
+ */
+export async function rotateSigningKey(
+  repo: SigningKeyRepository,
+  keys: KeySet,
+  at: { activateTime: string; retireTime: string },
+): Promise<string> {
+  const { privateKey } = await generateRsa('rsa', { modulusLength: 2048 });
+  const kid = newId('signingKey');
+  storeKey(repo, kid, privateKey.export({ format: 'jwk' }) as JWK, at.activateTime);
+  repo.retireOthers(kid, at.retireTime);
+  keys.reload();
+  return kid;
+}
+
+interface RingKey {
+  key: SigningKey;
+  activateAt: number;
+  retireAt: number;
+}
+
+interface RingState {
+  current: SigningKey;
+  all: SigningKey[];
+  jwks: { keys: PublicJwk[] };
+  /** The next activation or retirement: the state is recomputed once the clock passes it. */
+  validUntil: number;
+}
+
+function keyRing(repo: SigningKeyRepository, clock: () => number): KeySet {
+  const cache = new Map<string, SigningKey>(); // kid -> key, so a reload keeps the parsed KeyObjects
+  const read = (): RingKey[] =>
+    repo.list().map((k) => {
+      let key = cache.get(k.kid);
+      if (!key) {
+        const privateJwk = k.privateJwk as JWK;
+        key = { kid: k.kid, alg: 'RS256', privateKey: privateKeyOf(privateJwk), privateJwk, publicJwk: k.publicJwk as unknown as PublicJwk };
+        cache.set(k.kid, key);
+      }
+      return {
+        key,
+        // A key without an activation time was not rotated in: it signs from the start.
+        activateAt: k.activateTime ? Date.parse(k.activateTime) : -Infinity,
+        retireAt: k.retireTime ? Date.parse(k.retireTime) : Infinity,
+      };
+    });
+
+  let keys = read();
+  let state = ringState(keys, clock());
+  let version = 1;
+  const update = () => {
+    const next = ringState(keys, clock());
+    const kids = (s: RingState) => s.all.map((k) => k.kid).join(' ');
+    if (kids(next) !== kids(state)) version++;
+    state = next;
+  };
+  const fresh = () => {
+    if (clock() >= state.validUntil) update();
+    return state;
+  };
+  return {
+    get current() {
+      return fresh().current;
+    },
+    get all() {
+      return fresh().all;
+    },
+    get jwks() {
+      return fresh().jwks;
+    },
+    get version() {
+      fresh();
+      return version;
+    },
+    reload() {
+      keys = read();
+      update();
+    },
+  };
+}
+
+// Of the published keys whose activation has passed, the one rotated in last signs (keys come in
+// insertion order); keys not yet active or not yet retired stay published, so MCP servers can fetch a
+// key before it signs, and tokens of an old key verify until they expire.
+function ringState(keys: RingKey[], now: number): RingState {
+  const published = keys.filter((k) => now < k.retireAt);
+  const active = published.filter((k) => k.activateAt <= now);
+  const signer = active.at(-1) ?? published.at(-1) ?? keys.at(-1)!;
+  const all = [signer.key, ...published.filter((k) => k !== signer).reverse().map((k) => k.key)];
+  const upcoming = keys.flatMap((k) => [k.activateAt, k.retireAt]).filter((t) => t > now);
+  return { current: signer.key, all, jwks: { keys: all.map((k) => k.publicJwk) }, validUntil: Math.min(Infinity, ...upcoming) };
 }
 
 // The published form, in the order Scalekit's /keys lists the fields.
-function storeKey(repo: SigningKeyRepository, kid: string, jwk: JWK): void {
+function storeKey(repo: SigningKeyRepository, kid: string, jwk: JWK, activateTime?: string): void {
   const publicJwk: PublicJwk = { use: 'sig', kty: 'RSA', kid, alg: 'RS256', n: jwk.n!, e: jwk.e! };
-  repo.add({ kid, alg: 'RS256', privateJwk: { ...jwk, kid, alg: 'RS256', use: 'sig' }, publicJwk: { ...publicJwk } });
+  repo.add({
+    kid,
+    alg: 'RS256',
+    privateJwk: { ...jwk, kid, alg: 'RS256', use: 'sig' },
+    publicJwk: { ...publicJwk },
+    ...(activateTime ? { activateTime } : {}),
+  });
 }
 
 export function privateKeyOf(jwk: JWK): KeyObject {

@@ -1,5 +1,7 @@
-// The one writer of the audit row of an issued access token, whatever grant issued it, and where issued
-// tokens are counted for /metrics.
+// The one writer of the audit of an issued access token, whatever grant issued it: its issued_tokens row
+// (queued and written with others in one commit), one pino line, and the count for /metrics. Never the
+// token itself, only its jti.
+import type { Logger } from 'pino';
 import type { Metrics } from '../metrics.js';
 import type { ClientKind } from '../store/clients.js';
 import type { Store } from '../store/index.js';
@@ -12,9 +14,15 @@ export interface IssuedBy {
   grantId?: string;
 }
 
-export function recordIssuedToken(sink: { store: Store; metrics?: Metrics }, claims: AccessTokenClaims, issued: IssuedBy): void {
+export interface AuditSink {
+  store: Store;
+  metrics?: Metrics;
+  log?: Logger;
+}
+
+export function recordIssuedToken(sink: AuditSink, claims: AccessTokenClaims, issued: IssuedBy): void {
   const { grantType, clientKind, grantId } = issued;
-  sink.store.issuedTokens.record({
+  const token = {
     jti: claims.jti,
     grantType,
     clientId: claims.client_id,
@@ -24,6 +32,22 @@ export function recordIssuedToken(sink: { store: Store; metrics?: Metrics }, cla
     issuedAt: claims.iat,
     expiresAt: claims.exp,
     ...(grantId ? { grantId } : {}),
-  });
+  };
+  sink.store.issuedTokens.record(token);
   if (clientKind) sink.metrics?.tokenIssued(grantType, clientKind);
+  if (sink.log?.isLevelEnabled('info')) {
+    sink.log.info(
+      {
+        audit: 'token.issued',
+        jti: token.jti,
+        client_id: token.clientId,
+        grant_type: grantType,
+        subject: token.subject,
+        scopes: token.scopes,
+        audience: token.audience,
+        expires_at: token.expiresAt,
+      },
+      'token issued',
+    );
+  }
 }

@@ -55,6 +55,10 @@ export type ClientInput = Omit<Client, 'createTime' | 'updateTime' | 'metadata'>
 export interface ClientRepository {
   get(clientId: string): Client | undefined;
   listByKind(kind: ClientKind): Client[];
+  /** The clients of an organization (org M2M clients), oldest first. */
+  listByOrganization(organizationId: string): Client[];
+  /** The clients registered under an MCP server, oldest first. */
+  listByResource(resourceId: string): Client[];
   /** Creates or updates the client; true when anything changed. */
   upsert(client: ClientInput): boolean;
   remove(clientId: string): boolean;
@@ -99,6 +103,10 @@ const toClient = (r: Row): Client => ({
 export function sqliteClients(db: Db, clock: Clock): ClientRepository {
   const get = db.prepare<[string], Row>('SELECT * FROM clients WHERE client_id = ?');
   const byKind = db.prepare<[string], Row>('SELECT * FROM clients WHERE kind = ? ORDER BY create_time, client_id');
+  const byOrganization = db.prepare<[string], Row>(
+    "SELECT * FROM clients WHERE organization_id = ? AND kind = 'organization' ORDER BY create_time, client_id",
+  );
+  const byResource = db.prepare<[string], Row>('SELECT * FROM clients WHERE resource_id = ? ORDER BY create_time, client_id');
   const remove = db.prepare('DELETE FROM clients WHERE client_id = ?');
   const upsert = db.prepare(
     `INSERT INTO clients (client_id, kind, organization_id, resource_id, name, description, scopes, audience,
@@ -120,6 +128,8 @@ export function sqliteClients(db: Db, clock: Clock): ClientRepository {
   return {
     get: find,
     listByKind: (kind) => byKind.all(kind).map(toClient),
+    listByOrganization: (organizationId) => byOrganization.all(organizationId).map(toClient),
+    listByResource: (resourceId) => byResource.all(resourceId).map(toClient),
     upsert: (given) => {
       const input = { ...given, metadata: given.metadata ?? {} };
       const existing = find(input.clientId);

@@ -8,6 +8,9 @@ export interface ResourceScope {
   enabled: boolean;
 }
 
+/** Who is the `iss` of user tokens for this MCP server: the environment, or the server's own issuer. */
+export type TokenIssuer = 'env' | 'resource';
+
 /** An MCP server registered in the environment. `serverUrl` is Scalekit's `resource_id`: the audience. */
 export interface Resource {
   id: string;
@@ -20,17 +23,21 @@ export interface Resource {
   disableDynamicClientRegistration: boolean;
   enableCimd: boolean;
   scopes: ResourceScope[];
+  tokenIssuer: TokenIssuer;
   createTime: string;
   updateTime: string;
 }
 
-export type ResourceInput = Omit<Resource, 'createTime' | 'updateTime'>;
+/** `tokenIssuer` defaults to 'env'. */
+export type ResourceInput = Omit<Resource, 'createTime' | 'updateTime' | 'tokenIssuer'> & { tokenIssuer?: TokenIssuer };
 
 export interface ResourceRepository {
   get(id: string): Resource | undefined;
   list(): Resource[];
   /** Creates or updates the resource and replaces its scopes; true when anything changed. */
   upsert(resource: ResourceInput): boolean;
+  /** Deletes the resource, its scopes and its clients; true when a row was removed. */
+  remove(id: string): boolean;
 }
 
 interface Row {
@@ -43,6 +50,7 @@ interface Row {
   refresh_token_expiry: number;
   disable_dynamic_client_registration: number;
   enable_cimd: number;
+  token_issuer: TokenIssuer;
   create_time: string;
   update_time: string;
 }
@@ -61,16 +69,18 @@ export function sqliteResources(db: Db, clock: Clock): ResourceRepository {
   );
   const insert = db.prepare(
     `INSERT INTO resources (id, name, description, resource_type, resource_id, access_token_expiry,
-       refresh_token_expiry, disable_dynamic_client_registration, enable_cimd, create_time, update_time)
+       refresh_token_expiry, disable_dynamic_client_registration, enable_cimd, token_issuer, create_time, update_time)
      VALUES (@id, @name, @description, @resourceType, @serverUrl, @accessTokenExpiry, @refreshTokenExpiry,
-       @disableDcr, @enableCimd, @now, @now)`,
+       @disableDcr, @enableCimd, @tokenIssuer, @now, @now)`,
   );
   const update = db.prepare(
     `UPDATE resources SET name = @name, description = @description, resource_type = @resourceType,
        resource_id = @serverUrl, access_token_expiry = @accessTokenExpiry, refresh_token_expiry = @refreshTokenExpiry,
-       disable_dynamic_client_registration = @disableDcr, enable_cimd = @enableCimd, update_time = @now
+       disable_dynamic_client_registration = @disableDcr, enable_cimd = @enableCimd, token_issuer = @tokenIssuer,
+       update_time = @now
      WHERE id = @id`,
   );
+  const remove = db.prepare('DELETE FROM resources WHERE id = ?');
   const deleteScopes = db.prepare('DELETE FROM resource_scopes WHERE resource_id = ?');
   const insertScope = db.prepare(
     `INSERT INTO resource_scopes (resource_id, name, description, enabled, position)
@@ -88,11 +98,13 @@ export function sqliteResources(db: Db, clock: Clock): ResourceRepository {
     disableDynamicClientRegistration: r.disable_dynamic_client_registration === 1,
     enableCimd: r.enable_cimd === 1,
     scopes: scopes.all(r.id).map((s) => ({ name: s.name, description: s.description, enabled: s.enabled === 1 })),
+    tokenIssuer: r.token_issuer,
     createTime: r.create_time,
     updateTime: r.update_time,
   });
 
-  const upsert = db.transaction((input: ResourceInput): boolean => {
+  const upsert = db.transaction((given: ResourceInput): boolean => {
+    const input = { ...given, tokenIssuer: given.tokenIssuer ?? 'env' };
     const existing = get.get(input.id);
     if (existing && sameExcept(toResource(existing), input, ['createTime', 'updateTime'])) return false;
     const { scopes: _scopes, ...fields } = input;
@@ -114,5 +126,6 @@ export function sqliteResources(db: Db, clock: Clock): ResourceRepository {
     },
     list: () => list.all().map(toResource),
     upsert,
+    remove: (id) => remove.run(id).changes > 0,
   };
 }

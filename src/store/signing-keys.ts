@@ -8,11 +8,17 @@ export interface StoredSigningKey {
   privateJwk: Record<string, unknown>;
   publicJwk: Record<string, unknown>;
   createTime: string;
+  /** Signs from then on (a rotated-in key); absent: since createTime. */
+  activateTime?: string;
+  /** Unpublished from then on (a rotated-out key); absent: published for good. */
+  retireTime?: string;
 }
 
 export interface SigningKeyRepository {
   list(): StoredSigningKey[];
   add(key: Omit<StoredSigningKey, 'createTime'>): void;
+  /** Sets the retire time of every key not yet retiring, except `kid`. */
+  retireOthers(kid: string, retireTime: string): void;
 }
 
 interface Row {
@@ -21,13 +27,16 @@ interface Row {
   private_jwk: string;
   public_jwk: string;
   create_time: string;
+  activate_time: string | null;
+  retire_time: string | null;
 }
 
 export function sqliteSigningKeys(db: Db, clock: Clock): SigningKeyRepository {
-  const list = db.prepare<[], Row>('SELECT * FROM signing_keys ORDER BY create_time, kid');
+  const list = db.prepare<[], Row>('SELECT * FROM signing_keys ORDER BY rowid');
   const insert = db.prepare(
-    'INSERT INTO signing_keys (kid, alg, private_jwk, public_jwk, create_time) VALUES (?, ?, ?, ?, ?)',
+    'INSERT INTO signing_keys (kid, alg, private_jwk, public_jwk, create_time, activate_time) VALUES (?, ?, ?, ?, ?, ?)',
   );
+  const retire = db.prepare('UPDATE signing_keys SET retire_time = ? WHERE kid <> ? AND retire_time IS NULL');
   return {
     list: () =>
       list.all().map((r) => ({
@@ -36,9 +45,14 @@ export function sqliteSigningKeys(db: Db, clock: Clock): SigningKeyRepository {
         privateJwk: JSON.parse(r.private_jwk) as Record<string, unknown>,
         publicJwk: JSON.parse(r.public_jwk) as Record<string, unknown>,
         createTime: r.create_time,
+        ...(r.activate_time ? { activateTime: r.activate_time } : {}),
+        ...(r.retire_time ? { retireTime: r.retire_time } : {}),
       })),
     add: (k) => {
-      insert.run(k.kid, k.alg, JSON.stringify(k.privateJwk), JSON.stringify(k.publicJwk), isoNow(clock));
+      insert.run(k.kid, k.alg, JSON.stringify(k.privateJwk), JSON.stringify(k.publicJwk), isoNow(clock), k.activateTime ?? null);
+    },
+    retireOthers: (kid, retireTime) => {
+      retire.run(retireTime, kid);
     },
   };
 }

@@ -24,9 +24,9 @@ export interface UserInput {
 
 export interface UserRepository {
   get(id: string): User | undefined;
-  /** In creation order: the first one is who AUTO_LOGIN signs in without a login_hint. */
-  list(): User[];
   findByEmail(email: string): User | undefined;
+  /** Every user, or the members of one organization; oldest first (the first is who AUTO_LOGIN signs in without a login_hint). */
+  list(organizationId?: string): User[];
   /** Creates or updates the user; a password is re-hashed only when it changed. True when a row changed. */
   upsert(user: UserInput): boolean;
   verifyPassword(id: string, password: string): boolean;
@@ -80,7 +80,8 @@ const toUser = (r: Row): User => ({
 export function sqliteUsers(db: Db, clock: Clock): UserRepository {
   const get = db.prepare<[string], Row>('SELECT * FROM users WHERE id = ?');
   const byEmail = db.prepare<[string], Row>('SELECT * FROM users WHERE email = ?');
-  const list = db.prepare<[], Row>('SELECT * FROM users ORDER BY create_time, id');
+  const all = db.prepare<[], Row>('SELECT * FROM users ORDER BY create_time, id');
+  const ofOrganization = db.prepare<[string], Row>('SELECT * FROM users WHERE organization_id = ? ORDER BY create_time, id');
   const upsert = db.prepare(
     `INSERT INTO users (id, email, name, password_hash, organization_id, create_time, update_time)
      VALUES (@id, @email, @name, @passwordHash, @organizationId, @now, @now)
@@ -93,11 +94,11 @@ export function sqliteUsers(db: Db, clock: Clock): UserRepository {
       const row = get.get(id);
       return row && toUser(row);
     },
-    list: () => list.all().map(toUser),
     findByEmail: (email) => {
       const row = byEmail.get(email);
       return row && toUser(row);
     },
+    list: (organizationId) => (organizationId === undefined ? all.all() : ofOrganization.all(organizationId)).map(toUser),
     upsert: (input) => {
       const row = get.get(input.id);
       const passwordUnchanged =

@@ -178,6 +178,7 @@ describe('configDescriptions', () => {
     expect(Object.keys(configDescriptions).sort()).toEqual(
       [
         'ALLOW_INSECURE_CIMD',
+        'AUDIT_RETENTION_DAYS',
         'AUTO_LOGIN',
         'DATA_DIR',
         'HOST',
@@ -192,6 +193,19 @@ describe('configDescriptions', () => {
       ],
     );
     for (const text of Object.values(configDescriptions)) expect(text).toBeTruthy();
+  });
+});
+
+describe('AUDIT_RETENTION_DAYS', () => {
+  it('keeps 7 days by default, takes 0 (keep everything) and fractions of a day', () => {
+    expect(loadConfig({}).auditRetentionDays).toBe(7);
+    expect(loadConfig({ AUDIT_RETENTION_DAYS: '0' }).auditRetentionDays).toBe(0);
+    expect(loadConfig({ AUDIT_RETENTION_DAYS: '0.5' }).auditRetentionDays).toBe(0.5);
+  });
+
+  it('names the variable for a negative or non-numeric value', () => {
+    expect(() => loadConfig({ AUDIT_RETENTION_DAYS: '-1' })).toThrow(/AUDIT_RETENTION_DAYS: must be 0 or more/);
+    expect(() => loadConfig({ AUDIT_RETENTION_DAYS: 'week' })).toThrow(/AUDIT_RETENTION_DAYS: must be a number of days/);
   });
 });
 

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -7,6 +7,7 @@ import { migrate, migrationsDir, type Db } from '../../src/store/database.js';
 import { openStore, type Store } from '../../src/store/index.js';
 
 const TABLES = [
+  'audit_events',
   'client_secrets',
   'clients',
   'issued_tokens',
@@ -20,11 +21,7 @@ const TABLES = [
   'users',
 ];
 
-// Every shipped migration, in the order the runner applies them.
-const MIGRATIONS = readdirSync(migrationsDir())
-  .filter((f) => /^\d{3}_[a-z0-9_]+\.sql$/.test(f))
-  .sort()
-  .map((name) => ({ version: Number(name.slice(0, 3)), name }));
+const MIGRATION_FILES = readdirSync(migrationsDir()).filter((f) => /^\d{3}_[a-z0-9_]+\.sql$/.test(f)).sort();
 
 let dir: string;
 let file: string;
@@ -59,11 +56,11 @@ describe('openStore on a new file', () => {
     expect(tableNames(store.db)).toEqual(TABLES);
   });
 
-  it('records every migration file, 001_initial.sql first, in schema_migrations', () => {
+  it('records 001_initial.sql as version 1, and every migration file by its number, in schema_migrations', () => {
     const store = open();
     const rows = store.db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all();
     expect(rows[0]).toEqual({ version: 1, name: '001_initial.sql' });
-    expect(rows).toEqual(MIGRATIONS);
+    expect(rows).toEqual(MIGRATION_FILES.map((name) => ({ version: Number(name.slice(0, 3)), name })));
   });
 
   it('creates the database file, and its folder when missing', () => {
@@ -91,7 +88,7 @@ describe('opening the same file again', () => {
     first.close();
     const second = open();
     const after = second.db.prepare('SELECT count(*) FROM schema_migrations').pluck().get();
-    expect(before).toBe(MIGRATIONS.length);
+    expect(before).toBe(MIGRATION_FILES.length);
     expect(after).toBe(before);
   });
 
@@ -104,6 +101,44 @@ describe('opening the same file again', () => {
     expect(second.db.prepare('SELECT id, display_name FROM organizations').all()).toEqual([
       { id: 'org_1', display_name: 'Acme' },
     ]);
+  });
+});
+
+describe('upgrading a database with rows to 004_management.sql', () => {
+  // A database as 001 left it, with a seeded organization client, its secret and a key.
+  function databaseAt001(): Db {
+    const only001 = join(dir, 'at-001');
+    mkdirSync(only001);
+    copyFileSync(join(migrationsDir(), '001_initial.sql'), join(only001, '001_initial.sql'));
+    const db = new Database(file);
+    migrate(db, only001);
+    const t = '2025-01-01T00:00:00.000Z';
+    db.prepare("INSERT INTO organizations VALUES ('org_1', 'Acme', ?, ?)").run(t, t);
+    db.prepare(
+      `INSERT INTO resources (id, name, resource_type, resource_id, access_token_expiry, refresh_token_expiry, create_time, update_time)
+       VALUES ('res_1', 'Todo', 'MCP_SERVER', 'http://localhost:3002/', 3600, 86400, ?, ?)`,
+    ).run(t, t);
+    db.prepare("INSERT INTO clients (client_id, kind, organization_id, expiry, create_time, update_time) VALUES ('m2morg_1', 'organization', 'org_1', 3600, ?, ?)").run(t, t);
+    db.prepare("INSERT INTO clients (client_id, kind, expiry, create_time, update_time) VALUES ('skc_1', 'environment', 86399, ?, ?)").run(t, t);
+    db.prepare("INSERT INTO client_secrets (id, client_id, secret_hash, secret_suffix, create_time, update_time) VALUES ('sks_1', 'm2morg_1', 'h1', 'abcd', ?, ?)").run(t, t);
+    db.prepare("INSERT INTO client_secrets (id, client_id, secret_hash, secret_suffix, create_time, update_time) VALUES ('sks_2', 'skc_1', 'h2', 'efgh', ?, ?)").run(t, t);
+    db.prepare("INSERT INTO signing_keys VALUES ('snk_1', 'RS256', '{}', '{}', ?)").run(t);
+    return db;
+  }
+
+  it('keeps every row, gives resources token_issuer env and marks organization-client secrets as the seed\'s', () => {
+    const db = databaseAt001();
+    migrate(db);
+    expect(db.prepare('SELECT id, token_issuer FROM resources').all()).toEqual([{ id: 'res_1', token_issuer: 'env' }]);
+    expect(db.prepare('SELECT id, created_by FROM client_secrets ORDER BY id').all()).toEqual([
+      { id: 'sks_1', created_by: 'seed' },
+      { id: 'sks_2', created_by: null },
+    ]);
+    expect(db.prepare('SELECT kid, activate_time, retire_time FROM signing_keys').all()).toEqual([
+      { kid: 'snk_1', activate_time: null, retire_time: null },
+    ]);
+    expect(tableNames(db)).toContain('audit_events');
+    db.close();
   });
 });
 

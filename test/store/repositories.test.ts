@@ -114,6 +114,7 @@ describe('resources', () => {
         refresh_token_expiry: 86400,
         disable_dynamic_client_registration: 0,
         enable_cimd: 1,
+        token_issuer: 'env',
         create_time: '2025-01-01T00:00:00.000Z',
         update_time: '2025-01-01T00:00:00.000Z',
       },
@@ -124,6 +125,7 @@ describe('resources', () => {
     store.resources.upsert(todo());
     expect(store.resources.get('res_1')).toEqual({
       ...todo(),
+      tokenIssuer: 'env',
       createTime: '2025-01-01T00:00:00.000Z',
       updateTime: '2025-01-01T00:00:00.000Z',
     });

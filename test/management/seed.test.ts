@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_USER_PASSWORD, parseSeed, type Seed } from '../../src/config/seed.js';
+import { applySeed as applySeedThrough } from '../../src/management/seed.js';
+import { createManagementService } from '../../src/management/service.js';
 import { openStore, type Store } from '../../src/store/index.js';
-import { applySeed } from '../../src/store/seed.js';
 
 const T0 = Date.parse('2025-01-01T00:00:00.000Z');
 const T1 = Date.parse('2025-01-02T00:00:00.000Z');
@@ -27,6 +28,9 @@ afterEach(() => {
   store.close();
   rmSync(dir, { recursive: true, force: true });
 });
+
+// The seed loader is a client of the management service, as in the app.
+const applySeed = (s: Store, seed: Seed) => applySeedThrough(createManagementService({ store: s, clock: () => now }), seed);
 
 const count = (table: string) => store.db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
 const counts = () => Object.fromEntries(TABLES.map((t) => [t, count(t)]));
@@ -264,12 +268,12 @@ describe('a seed that fails part-way', () => {
     };
   }
 
-  it('throws', () => {
-    expect(() => applySeed(store, failingSeed())).toThrow(/FOREIGN KEY/);
+  it('throws NOT_FOUND naming the missing organization', () => {
+    expect(() => applySeed(store, failingSeed())).toThrow(/organization org_404 not found/);
   });
 
   it('writes nothing: zero rows in every table it would have touched', () => {
-    expect(() => applySeed(store, failingSeed())).toThrow(/FOREIGN KEY/);
+    expect(() => applySeed(store, failingSeed())).toThrow(/organization org_404 not found/);
     expect(counts()).toEqual({
       organizations: 0,
       resources: 0,
@@ -286,7 +290,7 @@ describe('a seed that fails part-way', () => {
     now = T1;
     const changed = failingSeed();
     changed.organizations[0] = { id: 'org_1', display_name: 'Renamed' };
-    expect(() => applySeed(store, changed)).toThrow(/FOREIGN KEY/);
+    expect(() => applySeed(store, changed)).toThrow(/organization org_404 not found/);
     expect(snapshot()).toEqual(before);
   });
 });

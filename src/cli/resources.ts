@@ -1,0 +1,101 @@
+// `resources list | get <id> | create | delete <id>`: MCP servers, with the protected-resource
+// metadata JSON each should serve.
+import { Command, Option } from 'commander';
+import { allPages, apiCommand, collect, connect, path, type CliContext, type JsonOption } from './context.js';
+import { printFields, printJson, printTable, type Output } from './output.js';
+
+type Resource = Record<string, unknown>;
+
+interface CreateOptions extends JsonOption {
+  name: string;
+  serverUrl: string;
+  description?: string;
+  scope?: string[];
+  accessTokenExpiry?: string;
+  refreshTokenExpiry?: string;
+  disableDcr?: boolean;
+  enableCimd?: boolean;
+  tokenIssuer?: string;
+}
+
+export function resourcesCommand(ctx: CliContext): Command {
+  const resources = new Command('resources').description('MCP servers (resources) of the environment');
+
+  resources.addCommand(
+    apiCommand('list', 'list the MCP servers').action(async (opts: JsonOption) => {
+      const { api, out } = connect(ctx, opts);
+      const list = await allPages<Resource>(api, '/resources', 'resources', 30);
+      if (out.json) return printJson(out, { resources: list });
+      printTable(
+        out,
+        ['ID', 'NAME', 'SERVER URL', 'SCOPES'],
+        list.map((r) => [String(r.id), String(r.name), String(r.resource_id), scopeNames(r).join(' ')]),
+      );
+    }),
+  );
+  resources.addCommand(
+    apiCommand('get', 'show one MCP server and its metadata JSON')
+      .argument('<resource_id>')
+      .action(async (id: string, opts: JsonOption) => {
+        const { api, out } = connect(ctx, opts);
+        show(out, await api.call('GET', path('/resources', id)));
+      }),
+  );
+  resources.addCommand(
+    apiCommand('create', 'register an MCP server')
+      .requiredOption('--name <name>', 'display name')
+      .requiredOption('--server-url <url>', "the MCP server's URL (Scalekit's resource_id): the audience of its tokens")
+      .option('--description <text>')
+      .option('--scope <name>', 'a scope it offers (repeat, or comma-separate)', collect)
+      .option('--access-token-expiry <seconds>')
+      .option('--refresh-token-expiry <seconds>')
+      .option('--disable-dcr', 'turn dynamic client registration off')
+      .option('--enable-cimd', 'accept client ID metadata documents')
+      .addOption(new Option('--token-issuer <mode>', 'iss of user tokens').choices(['env', 'resource']))
+      .action(async (opts: CreateOptions) => {
+        const { api, out } = connect(ctx, opts);
+        const resource = {
+          resource_type: 'MCP_SERVER',
+          name: opts.name,
+          resource_id: opts.serverUrl,
+          ...(opts.description ? { description: opts.description } : {}),
+          ...(opts.scope ? { scopes: opts.scope } : {}),
+          ...(opts.accessTokenExpiry ? { access_token_expiry: opts.accessTokenExpiry } : {}),
+          ...(opts.refreshTokenExpiry ? { refresh_token_expiry: opts.refreshTokenExpiry } : {}),
+          ...(opts.disableDcr ? { disable_dynamic_client_registration: true } : {}),
+          ...(opts.enableCimd ? { enable_cimd: true } : {}),
+          ...(opts.tokenIssuer ? { token_issuer: opts.tokenIssuer } : {}),
+        };
+        show(out, await api.call('POST', '/resources', resource));
+      }),
+  );
+  resources.addCommand(
+    apiCommand('delete', 'delete an MCP server and its own clients')
+      .argument('<resource_id>')
+      .action(async (id: string, opts: JsonOption) => {
+        const { api, out } = connect(ctx, opts);
+        const response = await api.call('DELETE', path('/resources', id));
+        if (out.json) return printJson(out, response);
+        out.write(`deleted ${id}\n`);
+      }),
+  );
+  return resources;
+}
+
+const scopeNames = (r: Resource) => ((r.scopes as { name: string }[] | undefined) ?? []).map((s) => s.name);
+
+function show(out: Output, response: Record<string, unknown>): void {
+  if (out.json) return printJson(out, response);
+  const r = response.resource as Resource;
+  printFields(out, [
+    ['resource_id', r.id],
+    ['name', r.name],
+    ['server_url', r.resource_id],
+    ['scopes', scopeNames(r)],
+    ['access_token_expiry', r.access_token_expiry],
+    ['dcr', r.disable_dynamic_client_registration ? 'off' : 'on'],
+    ['cimd', r.enable_cimd ? 'on' : 'off'],
+    ['token_issuer', r.token_issuer],
+    ['metadata_json', r.protected_metadata],
+  ]);
+}

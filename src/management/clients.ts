@@ -1,0 +1,272 @@
+// M2M clients: organization clients (m2morg_…) and an MCP server's own clients, and their secrets.
+// Every write goes straight to the tables the token endpoint reads, so a change holds from the very
+// next token request. Plain secrets leave only in the response that created them.
+import { redirectUriProblem } from '../oidc/redirect-uri.js';
+import type { Client, CustomClaim } from '../store/clients.js';
+import { newId } from '../store/ids.js';
+import type { Resource } from '../store/resources.js';
+import type { ClientSecret, CreatedSecret } from '../store/secrets.js';
+import type { AuditLog, Caller } from './audit.js';
+import type { ServiceDeps } from './deps.js';
+import { InvalidArgument, NotFound } from './errors.js';
+import { pageOf, type Page, type PageRequest } from './paging.js';
+import { organizationClientInput, resourceClientInput, validate } from './validation.js';
+
+/** A client with its secrets (hashes never leave the store; these carry ids, suffixes and times). */
+export interface ClientView {
+  client: Client;
+  secrets: ClientSecret[];
+}
+
+export interface CreatedClient extends ClientView {
+  plainSecret: string;
+}
+
+/** OrganizationClient / ResourceClient fields. On create an absent field takes its default; on update it stays. */
+export interface ClientFields {
+  name?: string;
+  description?: string;
+  scopes?: string[];
+  audience?: string[];
+  customClaims?: CustomClaim[];
+  /** Access-token lifetime, seconds. */
+  expiry?: number;
+  /** MCP-server clients only: with redirect URIs the client uses the authorization code flow. */
+  redirectUris?: string[];
+}
+
+export interface ClientService {
+  createOrganizationClient(caller: Caller, organizationId: string, fields: ClientFields): CreatedClient;
+  getOrganizationClient(organizationId: string, clientId: string): ClientView;
+  listOrganizationClients(organizationId: string, page: PageRequest): Page<ClientView>;
+  updateOrganizationClient(caller: Caller, organizationId: string, clientId: string, patch: ClientFields): ClientView;
+  deleteOrganizationClient(caller: Caller, organizationId: string, clientId: string): void;
+  addOrganizationClientSecret(caller: Caller, organizationId: string, clientId: string): CreatedSecret;
+  removeOrganizationClientSecret(caller: Caller, organizationId: string, clientId: string, secretId: string): void;
+  /**
+   * The seed's door: creates or updates the client with this id. With `plainSecret`, that value becomes
+   * the secret the seed owns, replacing the one it set before; without, a client with no secret gets one.
+   */
+  putOrganizationClient(
+    caller: Caller,
+    input: ClientFields & { clientId: string; organizationId: string },
+    plainSecret?: string,
+  ): { changed: boolean; createdSecret?: CreatedSecret };
+
+  /** The callback and post-logout URLs of the environment's own client (web apps signing people in). */
+  putEnvironmentRedirects(caller: Caller, redirects: { redirectUris: string[]; postLogoutRedirectUris: string[] }): boolean;
+  createResourceClient(caller: Caller, resourceId: string, fields: ClientFields): CreatedClient;
+  getResourceClient(resourceId: string, clientId: string): ClientView;
+  listResourceClients(resourceId: string): ClientView[];
+  updateResourceClient(caller: Caller, resourceId: string, clientId: string, patch: ClientFields): ClientView;
+  deleteResourceClient(caller: Caller, resourceId: string, clientId: string): void;
+}
+
+export const CLIENT_PAGE = { defaultSize: 10, maxSize: 100 };
+const DEFAULT_EXPIRY = 3600;
+
+export function clientService({ store }: ServiceDeps, audit: AuditLog): ClientService {
+  const view = (client: Client): ClientView => ({ client, secrets: store.secrets.list(client.clientId) });
+
+  const organization = (organizationId: string) => {
+    if (!organizationId) throw InvalidArgument.field('organization_id', 'is required');
+    if (!store.organizations.get(organizationId)) throw new NotFound('organization', organizationId);
+  };
+  const resource = (resourceId: string): Resource => {
+    if (!resourceId) throw InvalidArgument.field('resource_id', 'is required');
+    const found = store.resources.get(resourceId);
+    if (!found) throw new NotFound('resource', resourceId);
+    return found;
+  };
+  const organizationClient = (organizationId: string, clientId: string): Client => {
+    organization(organizationId);
+    const client = store.clients.get(clientId);
+    if (!client || client.kind !== 'organization' || client.organizationId !== organizationId) throw new NotFound('client', clientId);
+    return client;
+  };
+  const resourceClient = (resourceId: string, clientId: string): Client => {
+    resource(resourceId);
+    const client = store.clients.get(clientId);
+    // Static, DCR and CIMD clients of the server alike.
+    if (!client || client.resourceId !== resourceId) throw new NotFound('client', clientId);
+    return client;
+  };
+
+  // The fields as they will be stored: the old values (or defaults) overlaid with what was given.
+  const merged = (base: Client | undefined, fields: ClientFields): Required<ClientFields> => ({
+    name: fields.name ?? base?.name ?? '',
+    description: fields.description ?? base?.description ?? '',
+    scopes: fields.scopes ?? base?.scopes ?? [],
+    audience: fields.audience ?? base?.audience ?? [],
+    customClaims: fields.customClaims ?? base?.customClaims ?? [],
+    expiry: fields.expiry ?? base?.expiry ?? DEFAULT_EXPIRY,
+    redirectUris: fields.redirectUris ?? base?.redirectUris ?? [],
+  });
+  const changedFields = (fields: ClientFields) => Object.keys(fields).filter((k) => fields[k as keyof ClientFields] !== undefined);
+
+  const writeOrganizationClient = (clientId: string, organizationId: string, fields: Required<ClientFields>) => {
+    const { redirectUris: _none, ...rest } = fields;
+    const checked = validate(organizationClientInput, rest, 'client');
+    return store.clients.upsert({ clientId, kind: 'organization', organizationId, ...checked, redirectUris: [] });
+  };
+
+  const writeResourceClient = (clientId: string, owner: Resource, fields: Required<ClientFields>, kind: Client['kind'] = 'resource') => {
+    const checked = validate(resourceClientInput, fields, 'client');
+    const offered = new Set(owner.scopes.map((s) => s.name));
+    checked.scopes.forEach((s, i) => {
+      if (!offered.has(s)) throw InvalidArgument.field(`client.scopes[${i}]`, `is not a scope of MCP server ${owner.id} (${s})`);
+    });
+    return store.clients.upsert({ clientId, kind, resourceId: owner.id, ...checked });
+  };
+
+  const createSecret = (caller: Caller, client: Client, plain?: string): CreatedSecret => {
+    const created = store.secrets.create(client.clientId, plain, caller.actor);
+    audit.record(caller, {
+      type: 'client_secret.created',
+      clientId: client.clientId,
+      ...owner(client),
+      targetId: created.secret.id,
+    });
+    return created;
+  };
+
+  // Writes an update; only a write that changed something is a change for the audit.
+  const update = (caller: Caller, client: Client, type: string, patch: ClientFields, write: () => boolean): ClientView => {
+    audit.transaction(() => {
+      if (write()) {
+        audit.record(caller, {
+          type,
+          clientId: client.clientId,
+          ...owner(client),
+          targetId: client.clientId,
+          details: { fields: changedFields(patch) },
+        });
+      }
+    });
+    return view(store.clients.get(client.clientId)!);
+  };
+
+  const remove = (caller: Caller, client: Client, type: string) =>
+    audit.transaction(() => {
+      store.clients.remove(client.clientId);
+      audit.record(caller, { type, clientId: client.clientId, ...owner(client), targetId: client.clientId });
+    });
+
+  return {
+    createOrganizationClient(caller, organizationId, fields) {
+      organization(organizationId);
+      const clientId = newId('organizationClient');
+      const created = audit.transaction(() => {
+        writeOrganizationClient(clientId, organizationId, merged(undefined, fields));
+        const client = store.clients.get(clientId)!;
+        audit.record(caller, { type: 'organization_client.created', clientId, organizationId, targetId: clientId });
+        return createSecret(caller, client);
+      });
+      return { ...view(store.clients.get(clientId)!), plainSecret: created.plainSecret };
+    },
+    getOrganizationClient: (organizationId, clientId) => view(organizationClient(organizationId, clientId)),
+    listOrganizationClients(organizationId, page) {
+      organization(organizationId);
+      const { items, ...rest } = pageOf(store.clients.listByOrganization(organizationId), page, CLIENT_PAGE, (c) => [c.createTime, c.clientId]);
+      return { items: items.map(view), ...rest };
+    },
+    updateOrganizationClient(caller, organizationId, clientId, patch) {
+      const client = organizationClient(organizationId, clientId);
+      return update(caller, client, 'organization_client.updated', patch, () => writeOrganizationClient(clientId, organizationId, merged(client, patch)));
+    },
+    deleteOrganizationClient(caller, organizationId, clientId) {
+      remove(caller, organizationClient(organizationId, clientId), 'organization_client.deleted');
+    },
+    addOrganizationClientSecret: (caller, organizationId, clientId) =>
+      audit.transaction(() => createSecret(caller, organizationClient(organizationId, clientId))),
+    removeOrganizationClientSecret(caller, organizationId, clientId, secretId) {
+      organizationClient(organizationId, clientId);
+      audit.transaction(() => {
+        if (!store.secrets.remove(clientId, secretId)) throw new NotFound('secret', secretId);
+        audit.record(caller, { type: 'client_secret.removed', clientId, organizationId, targetId: secretId });
+      });
+    },
+    putOrganizationClient(caller, input, plainSecret) {
+      const { clientId, organizationId, ...fields } = input;
+      organization(organizationId);
+      return audit.transaction(() => {
+        const existing = store.clients.get(clientId);
+        const changed = writeOrganizationClient(clientId, organizationId, merged(existing, fields));
+        if (changed) {
+          audit.record(caller, {
+            type: existing ? 'organization_client.updated' : 'organization_client.created',
+            clientId,
+            organizationId,
+            targetId: clientId,
+          });
+        }
+        const client = store.clients.get(clientId)!;
+        let createdSecret: CreatedSecret | undefined;
+        if (plainSecret !== undefined) {
+          createdSecret = store.secrets.ensure(clientId, plainSecret, caller.actor);
+          if (createdSecret) {
+            audit.record(caller, { type: 'client_secret.created', clientId, organizationId, targetId: createdSecret.secret.id });
+            // The seed's secret changed: the one it set before stops working now.
+            for (const removed of store.secrets.removeCreatedBy(clientId, caller.actor, createdSecret.secret.id)) {
+              audit.record(caller, { type: 'client_secret.removed', clientId, organizationId, targetId: removed });
+            }
+          }
+        } else if (store.secrets.list(clientId).length === 0) {
+          createdSecret = createSecret(caller, client);
+        }
+        return { changed, ...(createdSecret ? { createdSecret } : {}) };
+      });
+    },
+
+    putEnvironmentRedirects(caller, { redirectUris, postLogoutRedirectUris }) {
+      [...redirectUris, ...postLogoutRedirectUris].forEach((uri, i) => {
+        const problem = redirectUriProblem(uri);
+        if (problem) throw InvalidArgument.field(i < redirectUris.length ? `redirect_uris[${i}]` : `post_logout_redirect_uris[${i - redirectUris.length}]`, problem);
+      });
+      return audit.transaction(() => {
+        let changed = false;
+        for (const client of store.clients.listByKind('environment')) {
+          const wrote = store.clients.upsert({
+            ...client,
+            redirectUris,
+            metadata: { ...client.metadata, post_logout_redirect_uris: postLogoutRedirectUris },
+          });
+          if (wrote) audit.record(caller, { type: 'environment_client.updated', clientId: client.clientId, targetId: client.clientId, details: { fields: ['redirect_uris', 'post_logout_redirect_uris'] } });
+          changed ||= wrote;
+        }
+        return changed;
+      });
+    },
+
+    createResourceClient(caller, resourceId, fields) {
+      const owner = resource(resourceId);
+      const clientId = newId('dcrClient');
+      const created = audit.transaction(() => {
+        const audience = fields.audience?.length ? fields.audience : [owner.serverUrl, owner.id];
+        writeResourceClient(clientId, owner, merged(undefined, { ...fields, audience }));
+        const client = store.clients.get(clientId)!;
+        audit.record(caller, { type: 'resource_client.created', clientId, resourceId, targetId: clientId });
+        return createSecret(caller, client);
+      });
+      return { ...view(store.clients.get(clientId)!), plainSecret: created.plainSecret };
+    },
+    getResourceClient: (resourceId, clientId) => view(resourceClient(resourceId, clientId)),
+    listResourceClients(resourceId) {
+      resource(resourceId);
+      return store.clients.listByResource(resourceId).map(view);
+    },
+    updateResourceClient(caller, resourceId, clientId, patch) {
+      const client = resourceClient(resourceId, clientId);
+      const server = resource(resourceId);
+      return update(caller, client, 'resource_client.updated', patch, () => writeResourceClient(clientId, server, merged(client, patch), client.kind));
+    },
+    deleteResourceClient(caller, resourceId, clientId) {
+      remove(caller, resourceClient(resourceId, clientId), 'resource_client.deleted');
+    },
+  };
+}
+
+const owner = (client: Client) => ({
+  ...(client.organizationId ? { organizationId: client.organizationId } : {}),
+  ...(client.resourceId ? { resourceId: client.resourceId } : {}),
+});

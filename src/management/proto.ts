@@ -1,0 +1,121 @@
+// One mapping per shape between the service's domain objects and Scalekit's protobuf messages (the
+// descriptors that ship in @scalekit-sdk/node). Both transports use these: gRPC sends the messages,
+// REST renders them with toJson in Scalekit's snake_case.
+import { create, type JsonObject } from '@bufbuild/protobuf';
+import { timestampFromDate, type Timestamp } from '@bufbuild/protobuf/wkt';
+import {
+  ClientSecretSchema,
+  ClientSecretStatus,
+  CustomClaimSchema,
+  M2MClientSchema,
+  ResourceSchema,
+  ResourceType,
+  ScopeSchema,
+  type ClientSecret as ClientSecretMessage,
+  type M2MClient,
+  type Resource as ResourceMessage,
+} from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/clients/clients_pb.js';
+import { MembershipStatus, OrganizationMembershipSchema, UserProfileSchema } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/commons/commons_pb.js';
+import { OrganizationSchema, type Organization as OrganizationMessage } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/organizations/organizations_pb.js';
+import { UserSchema, type User as UserMessage } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/users/users_pb.js';
+import { protectedResourceMetadata } from '../oidc/issuers.js';
+import type { Organization } from '../store/organizations.js';
+import type { Resource } from '../store/resources.js';
+import type { ClientSecret } from '../store/secrets.js';
+import type { User } from '../store/users.js';
+import type { ClientView } from './clients.js';
+import { InvalidArgument } from './errors.js';
+
+const timestamp = (iso: string): Timestamp => timestampFromDate(new Date(iso));
+
+export function secretMessage(s: ClientSecret, plainSecret?: string): ClientSecretMessage {
+  return create(ClientSecretSchema, {
+    id: s.id,
+    createTime: timestamp(s.createTime),
+    updateTime: timestamp(s.updateTime),
+    secretSuffix: s.secretSuffix,
+    ...(s.createdBy ? { createdBy: s.createdBy } : {}),
+    status: s.status === 'ACTIVE' ? ClientSecretStatus.ACTIVE : ClientSecretStatus.INACTIVE,
+    ...(s.expireTime ? { expireTime: timestamp(s.expireTime) } : {}),
+    ...(s.lastUsedTime ? { lastUsedTime: timestamp(s.lastUsedTime) } : {}),
+    ...(plainSecret !== undefined ? { plainSecret } : {}),
+  });
+}
+
+/** M2MClient: Scalekit's one shape for organization and MCP-server clients. */
+export function clientMessage({ client: c, secrets }: ClientView): M2MClient {
+  return create(M2MClientSchema, {
+    clientId: c.clientId,
+    secrets: secrets.map((s) => secretMessage(s)),
+    name: c.name,
+    description: c.description,
+    organizationId: c.organizationId ?? '',
+    createTime: timestamp(c.createTime),
+    updateTime: timestamp(c.updateTime),
+    scopes: c.scopes,
+    audience: c.audience,
+    customClaims: c.customClaims.map((cc) => create(CustomClaimSchema, cc)),
+    expiry: BigInt(c.expiry),
+    resourceId: c.resourceId ?? '',
+    redirectUris: c.redirectUris,
+    isDcr: c.kind === 'dcr',
+    isCimd: c.kind === 'cimd',
+    metadataUri: c.kind === 'cimd' ? c.clientId : '',
+  });
+}
+
+/** RFC 9728 puts the well-known segment between the host and the path of the resource. */
+export function protectedResourceMetadataUri(serverUrl: string): string {
+  const url = new URL(serverUrl);
+  const path = url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '');
+  return `${url.origin}/.well-known/oauth-protected-resource${path}`;
+}
+
+export function resourceMessage(r: Resource, environmentUrl: string): ResourceMessage {
+  return create(ResourceSchema, {
+    id: r.id,
+    name: r.name,
+    resourceUri: r.serverUrl,
+    description: r.description,
+    resourceType: ResourceType.MCP_SERVER,
+    disableDynamicClientRegistration: r.disableDynamicClientRegistration,
+    accessTokenExpiry: BigInt(r.accessTokenExpiry),
+    refreshTokenExpiry: BigInt(r.refreshTokenExpiry),
+    createTime: timestamp(r.createTime),
+    updateTime: timestamp(r.updateTime),
+    protectedMetadata: protectedResourceMetadata(environmentUrl, r) as JsonObject,
+    protectedMetadataUri: protectedResourceMetadataUri(r.serverUrl),
+    resourceId: r.serverUrl,
+    scopes: r.scopes.map((s) => create(ScopeSchema, { name: s.name, description: s.description, enabled: s.enabled })),
+    enableCimd: r.enableCimd,
+  });
+}
+
+export function organizationMessage(o: Organization): OrganizationMessage {
+  return create(OrganizationSchema, {
+    id: o.id,
+    createTime: timestamp(o.createTime),
+    updateTime: timestamp(o.updateTime),
+    displayName: o.displayName,
+  });
+}
+
+export function userMessage(u: User): UserMessage {
+  return create(UserSchema, {
+    id: u.id,
+    createTime: timestamp(u.createTime),
+    updateTime: timestamp(u.updateTime),
+    email: u.email,
+    memberships: u.organizationId
+      ? [create(OrganizationMembershipSchema, { organizationId: u.organizationId, membershipStatus: MembershipStatus.ACTIVE })]
+      : [],
+    userProfile: create(UserProfileSchema, { id: u.id, name: u.name }),
+  });
+}
+
+/** int64 lifetimes arrive as bigint; 0 means "not given". */
+export function seconds(value: bigint, field: string): number | undefined {
+  if (value === 0n) return undefined;
+  if (value < 0n || value > BigInt(Number.MAX_SAFE_INTEGER)) throw InvalidArgument.field(field, 'must be a positive number of seconds');
+  return Number(value);
+}

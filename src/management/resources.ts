@@ -1,0 +1,109 @@
+// Resources (MCP servers): create, get, list, update, delete; `put` (an explicit id) is for the seed.
+// Deleting a resource deletes its own clients with it (foreign keys), so their tokens stop at once.
+import { newId } from '../store/ids.js';
+import type { Resource, ResourceScope, TokenIssuer } from '../store/resources.js';
+import type { AuditLog, Caller } from './audit.js';
+import type { ServiceDeps } from './deps.js';
+import { AlreadyExists, InvalidArgument, NotFound } from './errors.js';
+import { pageOf, type Page, type PageRequest } from './paging.js';
+import { resourceInput, validate } from './validation.js';
+
+/** On create an absent field takes its default; on update it stays as it is. */
+export interface ResourceFields {
+  name?: string;
+  description?: string;
+  /** Scalekit's `resource_id`: the Server URL, the audience of the server's tokens. */
+  serverUrl?: string;
+  accessTokenExpiry?: number;
+  refreshTokenExpiry?: number;
+  disableDynamicClientRegistration?: boolean;
+  enableCimd?: boolean;
+  tokenIssuer?: TokenIssuer;
+  /** A scope given without a description keeps the one it had. */
+  scopes?: { name: string; description?: string; enabled?: boolean }[];
+}
+
+export interface ResourceService {
+  create(caller: Caller, fields: ResourceFields): Resource;
+  get(id: string): Resource;
+  list(page: PageRequest): Page<Resource>;
+  update(caller: Caller, id: string, patch: ResourceFields): Resource;
+  delete(caller: Caller, id: string): void;
+  /** Creates or updates the resource with this id; true when anything changed. */
+  put(caller: Caller, input: ResourceFields & { id: string }): boolean;
+}
+
+// ListResourcesRequest.page_size is validated `lte: 30` in Scalekit's proto.
+export const RESOURCE_PAGE = { defaultSize: 10, maxSize: 30, strictMax: true };
+
+const DEFAULTS = { accessTokenExpiry: 3600, refreshTokenExpiry: 86400 };
+
+export function resourceService({ store }: ServiceDeps, audit: AuditLog): ResourceService {
+  const get = (id: string) => {
+    if (!id) throw InvalidArgument.field('resource_id', 'is required');
+    const resource = store.resources.get(id);
+    if (!resource) throw new NotFound('resource', id);
+    return resource;
+  };
+
+  const write = (caller: Caller, id: string, base: Resource | undefined, fields: ResourceFields): boolean => {
+    const described = new Map(base?.scopes.map((s) => [s.name, s]));
+    const scopes: ResourceScope[] | undefined = fields.scopes?.map((s) => ({
+      name: s.name,
+      description: s.description ?? described.get(s.name)?.description ?? '',
+      enabled: s.enabled ?? described.get(s.name)?.enabled ?? true,
+    }));
+    const checked = validate(
+      resourceInput,
+      {
+        name: fields.name ?? base?.name,
+        description: fields.description ?? base?.description ?? '',
+        serverUrl: fields.serverUrl ?? base?.serverUrl,
+        accessTokenExpiry: fields.accessTokenExpiry ?? base?.accessTokenExpiry ?? DEFAULTS.accessTokenExpiry,
+        refreshTokenExpiry: fields.refreshTokenExpiry ?? base?.refreshTokenExpiry ?? DEFAULTS.refreshTokenExpiry,
+        disableDynamicClientRegistration: fields.disableDynamicClientRegistration ?? base?.disableDynamicClientRegistration ?? false,
+        enableCimd: fields.enableCimd ?? base?.enableCimd ?? false,
+        tokenIssuer: fields.tokenIssuer ?? base?.tokenIssuer ?? 'env',
+        scopes: scopes ?? base?.scopes ?? [],
+      },
+      'resource',
+    );
+    // The Server URL is the audience that names this server in tokens: two servers cannot share one.
+    const twin = store.resources.list().find((r) => r.id !== id && r.serverUrl === checked.serverUrl);
+    if (twin) throw new AlreadyExists(`resource ${twin.id} already has resource_id ${checked.serverUrl}`);
+    const changed = store.resources.upsert({ id, resourceType: 'MCP_SERVER', ...checked });
+    if (changed) {
+      audit.record(caller, {
+        type: base ? 'resource.updated' : 'resource.created',
+        resourceId: id,
+        targetId: id,
+        ...(base ? { details: { fields: Object.keys(fields).filter((k) => fields[k as keyof ResourceFields] !== undefined) } } : {}),
+      });
+    }
+    return changed;
+  };
+
+  return {
+    create(caller, fields) {
+      const id = newId('resource');
+      audit.transaction(() => write(caller, id, undefined, fields));
+      return get(id);
+    },
+    get,
+    list: (page) => pageOf(store.resources.list(), page, RESOURCE_PAGE, (r) => [r.createTime, r.id]),
+    update(caller, id, patch) {
+      const base = get(id);
+      audit.transaction(() => write(caller, id, base, patch));
+      return get(id);
+    },
+    delete(caller, id) {
+      get(id);
+      audit.transaction(() => {
+        const clients = store.clients.listByResource(id).map((c) => c.clientId);
+        store.resources.remove(id);
+        audit.record(caller, { type: 'resource.deleted', resourceId: id, targetId: id, details: { deleted_clients: clients } });
+      });
+    },
+    put: (caller, { id, ...fields }) => audit.transaction(() => write(caller, id, store.resources.get(id), fields)),
+  };
+}

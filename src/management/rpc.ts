@@ -1,0 +1,254 @@
+// Scalekit's RPCs over the management service: a protobuf request in, a protobuf response out, one
+// function per method. gRPC (grpc.ts) serves them as they are; REST (rest.ts) parses JSON into the same
+// request messages and renders the same responses. Methods not here answer UNIMPLEMENTED.
+import type { DescMethodUnary, DescService, MessageInitShape, MessageShape } from '@bufbuild/protobuf';
+import type { FieldMask } from '@bufbuild/protobuf/wkt';
+import {
+  ResourceType,
+  type ClientService,
+  type OrganizationClient,
+  type ResourceClient,
+  type UpdateResource,
+} from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/clients/clients_pb.js';
+import type { OrganizationService } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/organizations/organizations_pb.js';
+import type { UserService } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/users/users_pb.js';
+import type { TokenIssuer } from '../store/resources.js';
+import type { ClientFields } from './clients.js';
+import { InvalidArgument, NotFound } from './errors.js';
+import { clientMessage, organizationMessage, resourceMessage, seconds, secretMessage, userMessage } from './proto.js';
+import type { ResourceFields } from './resources.js';
+import type { Caller, ManagementService } from './service.js';
+import { wireName } from './validation.js';
+
+export interface RpcContext {
+  caller: Caller;
+  /** REST: the fields present in the JSON body, which is the update mask grpc-gateway infers for a PATCH. */
+  present?: ReadonlySet<string>;
+  /** REST: `token_issuer`, the one resource setting with no proto field. */
+  tokenIssuer?: TokenIssuer;
+}
+
+type Rpc<M> =
+  M extends DescMethodUnary<infer I, infer O> ? (request: MessageShape<I>, ctx: RpcContext) => MessageInitShape<O> | Promise<MessageInitShape<O>> : never;
+
+/** Some methods of a service, by their local name (e.g. `createOrganizationClient`). */
+export type Rpcs<S extends DescService> = { [K in keyof S['method']]?: Rpc<S['method'][K]> };
+
+export interface ManagementRpcs {
+  clients: Rpcs<typeof ClientService>;
+  organizations: Rpcs<typeof OrganizationService>;
+  users: Rpcs<typeof UserService>;
+}
+
+export function managementRpcs(svc: ManagementService): ManagementRpcs {
+  return { clients: clientRpcs(svc), organizations: organizationRpcs(svc), users: userRpcs(svc) };
+}
+
+function clientRpcs(svc: ManagementService): Rpcs<typeof ClientService> {
+  const resource = (r: Parameters<typeof resourceMessage>[0]) => resourceMessage(r, svc.issuer());
+  return {
+    createOrganizationClient(req, { caller }) {
+      const created = svc.clients.createOrganizationClient(caller, req.organizationId, clientFields(req.client, () => true));
+      return { client: clientMessage(created), plainSecret: created.plainSecret };
+    },
+    getOrganizationClient: (req) => ({ client: clientMessage(svc.clients.getOrganizationClient(req.organizationId, req.clientId)) }),
+    listOrganizationClients(req) {
+      const page = svc.clients.listOrganizationClients(req.organizationId, req);
+      return { clients: page.items.map(clientMessage), nextPageToken: page.nextPageToken, totalSize: page.totalSize, prevPageToken: '' };
+    },
+    updateOrganizationClient(req, ctx) {
+      const patch = clientFields(req.client, updated(undefined, ctx.present, 'client', req.client && clientDefaults(req.client)));
+      return { client: clientMessage(svc.clients.updateOrganizationClient(ctx.caller, req.organizationId, req.clientId, patch)) };
+    },
+    deleteOrganizationClient(req, { caller }) {
+      svc.clients.deleteOrganizationClient(caller, req.organizationId, req.clientId);
+      return {};
+    },
+    createOrganizationClientSecret(req, { caller }) {
+      const created = svc.clients.addOrganizationClientSecret(caller, req.organizationId, req.clientId);
+      return { plainSecret: created.plainSecret, secret: secretMessage(created.secret) };
+    },
+    deleteOrganizationClientSecret(req, { caller }) {
+      svc.clients.removeOrganizationClientSecret(caller, req.organizationId, req.clientId, req.secretId);
+      return {};
+    },
+
+    createResource(req, ctx) {
+      const r = req.resource;
+      if (r && r.resourceType !== ResourceType.MCP_SERVER && r.resourceType !== ResourceType.RESOURCE_TYPE_UNSPECIFIED) {
+        throw InvalidArgument.field('resource.resource_type', 'must be MCP_SERVER: the emulator serves MCP servers only');
+      }
+      const fields: ResourceFields = {
+        name: r?.name ?? '',
+        description: r?.description ?? '',
+        serverUrl: r?.resourceId || r?.resourceUri || '',
+        accessTokenExpiry: r && seconds(r.accessTokenExpiry, 'resource.access_token_expiry'),
+        refreshTokenExpiry: r && seconds(r.refreshTokenExpiry, 'resource.refresh_token_expiry'),
+        disableDynamicClientRegistration: r?.disableDynamicClientRegistration ?? false,
+        enableCimd: r?.enableCimd ?? false,
+        scopes: (r?.scopes ?? []).map((name) => ({ name })),
+        ...(ctx.tokenIssuer ? { tokenIssuer: ctx.tokenIssuer } : {}),
+      };
+      return { resource: resource(svc.resources.create(ctx.caller, fields)) };
+    },
+    getResource: (req) => ({ resource: resource(svc.resources.get(req.resourceId)) }),
+    listResources(req) {
+      const page = svc.resources.list(req);
+      const mcp = req.resourceType === ResourceType.RESOURCE_TYPE_UNSPECIFIED || req.resourceType === ResourceType.MCP_SERVER;
+      return {
+        resources: mcp ? page.items.map(resource) : [],
+        nextPageToken: mcp ? page.nextPageToken : '',
+        totalSize: mcp ? page.totalSize : 0,
+        prevPageToken: '',
+      };
+    },
+    updateResource(req, ctx) {
+      const r = req.resource;
+      const isSet = updated(req.updateMask, ctx.present, 'resource', r && resourceDefaults(r));
+      const patch: ResourceFields = {
+        ...(isSet('name') ? { name: r?.name ?? '' } : {}),
+        ...(isSet('description') ? { description: r?.description ?? '' } : {}),
+        ...(isSet('resource_id') || isSet('resource_uri') ? { serverUrl: r?.resourceId || r?.resourceUri || '' } : {}),
+        ...(isSet('access_token_expiry') ? { accessTokenExpiry: r && seconds(r.accessTokenExpiry, 'resource.access_token_expiry') } : {}),
+        ...(isSet('refresh_token_expiry') ? { refreshTokenExpiry: r && seconds(r.refreshTokenExpiry, 'resource.refresh_token_expiry') } : {}),
+        ...(isSet('disable_dynamic_client_registration')
+          ? { disableDynamicClientRegistration: r?.disableDynamicClientRegistration ?? false }
+          : {}),
+        ...(isSet('enable_cimd') ? { enableCimd: r?.enableCimd ?? false } : {}),
+        ...(isSet('scopes') ? { scopes: (r?.scopes ?? []).map((name) => ({ name })) } : {}),
+        ...(ctx.tokenIssuer ? { tokenIssuer: ctx.tokenIssuer } : {}),
+      };
+      return { resource: resource(svc.resources.update(ctx.caller, req.resourceId, patch)) };
+    },
+    deleteResource(req, { caller }) {
+      svc.resources.delete(caller, req.resourceId);
+      return {};
+    },
+
+    createResourceClient(req, { caller }) {
+      const created = svc.clients.createResourceClient(caller, req.resourceId, clientFields(req.client, () => true));
+      return { client: clientMessage(created), plainSecret: created.plainSecret };
+    },
+    getResourceClient: (req) => ({ client: clientMessage(svc.clients.getResourceClient(req.resourceId, req.clientId)), consentedUsers: [] }),
+    listResourceClients(req) {
+      const clients = svc.clients.listResourceClients(req.resourceId);
+      const dynamic = clients.filter((v) => v.client.kind === 'dcr' || v.client.kind === 'cimd').length;
+      return { clients: clients.map(clientMessage), totalDcrClients: dynamic, totalStaticClients: clients.length - dynamic };
+    },
+    updateResourceClient(req, ctx) {
+      const patch = clientFields(req.client, updated(req.updateMask, ctx.present, 'client', req.client && clientDefaults(req.client)));
+      return { client: clientMessage(svc.clients.updateResourceClient(ctx.caller, req.resourceId, req.clientId, patch)) };
+    },
+    deleteResourceClient(req, { caller }) {
+      svc.clients.deleteResourceClient(caller, req.resourceId, req.clientId);
+      return {};
+    },
+  };
+}
+
+function organizationRpcs(svc: ManagementService): Rpcs<typeof OrganizationService> {
+  return {
+    createOrganization: (req, { caller }) => ({
+      organization: organizationMessage(svc.organizations.create(caller, { displayName: req.organization?.displayName ?? '' })),
+    }),
+    getOrganization(req) {
+      const { identities } = req;
+      if (identities.case === 'externalId') throw new NotFound('organization with external_id', identities.value);
+      return { organization: organizationMessage(svc.organizations.get(identities.value ?? '')) };
+    },
+    listOrganization(req) {
+      const page = svc.organizations.list(req);
+      return { organizations: page.items.map(organizationMessage), nextPageToken: page.nextPageToken, totalSize: page.totalSize, prevPageToken: '' };
+    },
+  };
+}
+
+function userRpcs(svc: ManagementService): Rpcs<typeof UserService> {
+  return {
+    createUserAndMembership(req, { caller }) {
+      const profile = req.user?.userProfile;
+      const name =
+        profile?.name ||
+        [profile?.firstName || profile?.givenName, profile?.lastName || profile?.familyName].filter(Boolean).join(' ');
+      const user = svc.users.createInOrganization(caller, req.organizationId, { email: req.user?.email ?? '', name });
+      return { user: userMessage(user) };
+    },
+    listUsers(req) {
+      const page = svc.users.list(req);
+      return { users: page.items.map(userMessage), nextPageToken: page.nextPageToken, totalSize: page.totalSize, prevPageToken: '' };
+    },
+    listOrganizationUsers(req) {
+      const page = svc.users.list(req, req.organizationId);
+      return { users: page.items.map(userMessage), nextPageToken: page.nextPageToken, totalSize: page.totalSize, prevPageToken: '' };
+    },
+  };
+}
+
+// OrganizationClient / ResourceClient -> the service's fields, keeping those `isSet` names.
+function clientFields(c: OrganizationClient | ResourceClient | undefined, isSet: (field: string) => boolean): ClientFields {
+  if (!c) return {};
+  return {
+    ...(isSet('name') ? { name: c.name } : {}),
+    ...(isSet('description') ? { description: c.description } : {}),
+    ...(isSet('scopes') ? { scopes: c.scopes } : {}),
+    ...(isSet('audience') ? { audience: c.audience } : {}),
+    ...(isSet('custom_claims') ? { customClaims: c.customClaims.map(({ key, value }) => ({ key, value })) } : {}),
+    ...(isSet('expiry') ? { expiry: seconds(c.expiry, 'client.expiry') } : {}),
+    ...('redirectUris' in c && isSet('redirect_uris') ? { redirectUris: c.redirectUris } : {}),
+  };
+}
+
+// Which fields of a message differ from their defaults: proto3 cannot tell "unset" from "empty", so
+// without a mask an update changes what was given a value (BoolValue wrappers: what was given at all).
+const clientDefaults = (c: OrganizationClient | ResourceClient): Record<string, boolean> => ({
+  name: c.name !== '',
+  description: c.description !== '',
+  scopes: c.scopes.length > 0,
+  audience: c.audience.length > 0,
+  custom_claims: c.customClaims.length > 0,
+  expiry: c.expiry !== 0n,
+  ...('redirectUris' in c ? { redirect_uris: c.redirectUris.length > 0 } : {}),
+});
+
+const resourceDefaults = (r: UpdateResource): Record<string, boolean> => ({
+  name: r.name !== '',
+  description: r.description !== '',
+  resource_uri: r.resourceUri !== '',
+  resource_id: r.resourceId !== '',
+  access_token_expiry: r.accessTokenExpiry !== 0n,
+  refresh_token_expiry: r.refreshTokenExpiry !== 0n,
+  disable_dynamic_client_registration: r.disableDynamicClientRegistration !== undefined,
+  enable_cimd: r.enableCimd !== undefined,
+  scopes: r.scopes.length > 0,
+  // Accepted and ignored: the emulator has nothing to apply them to.
+  logo_uri: false,
+  provider: false,
+  intersect_scopes_user_permission: false,
+  xaa_enabled: false,
+  custom_connection_settings: false,
+});
+
+/**
+ * The fields an update changes: the update_mask's paths when one is given (relative to `prefix` or
+ * not, snake or camel case), else the REST body's fields, else those given a value.
+ */
+function updated(
+  mask: FieldMask | undefined,
+  present: ReadonlySet<string> | undefined,
+  prefix: string,
+  valued: Record<string, boolean> | undefined,
+): (field: string) => boolean {
+  if (mask && mask.paths.length > 0) {
+    const known = new Set(Object.keys(valued ?? {}));
+    const paths = new Set(
+      mask.paths.map((p) => {
+        const path = wireName(p.startsWith(`${prefix}.`) ? p.slice(prefix.length + 1) : p);
+        if (valued && !known.has(path)) throw InvalidArgument.field('update_mask', `names no field of ${prefix}: ${p}`);
+        return path;
+      }),
+    );
+    return (field) => paths.has(field);
+  }
+  if (present) return (field) => present.has(field);
+  return (field) => valued?.[field] === true;
+}

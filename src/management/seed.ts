@@ -1,0 +1,98 @@
+// Applies a seed through the management service, in one transaction: upserts by id, never duplicates,
+// never deletes what is not in the seed. The seed is checked by its schema (config/seed.ts), then by
+// the same rules as the API; a break names the seed entry and applies nothing. Secrets it creates are
+// returned so the caller can show them once.
+import { DEFAULT_USER_PASSWORD_HASH, SeedError, type Seed } from '../config/seed.js';
+import { ManagementError } from './errors.js';
+import type { Caller, ManagementService } from './service.js';
+
+export interface SeedResult {
+  changed: number;
+  /** Secrets created by this run (a seeded client with no secret gets a random one, once). */
+  createdSecrets: { clientId: string; plainSecret: string; secretId: string }[];
+}
+
+/** The seed is the actor of its changes in the audit log, and owns the secrets it set. */
+export const SEED_CALLER: Caller = { actor: 'seed' };
+
+export function applySeed(service: ManagementService, seed: Seed, source = '(seed)'): SeedResult {
+  const entry = <T>(path: string, apply: () => T): T => {
+    try {
+      return apply();
+    } catch (err) {
+      if (err instanceof ManagementError) throw new SeedError(source, [`${path}: ${err.message}`]);
+      throw err;
+    }
+  };
+
+  return service.transaction(() => {
+    const result: SeedResult = { changed: 0, createdSecrets: [] };
+    const count = (changed: boolean) => {
+      if (changed) result.changed++;
+    };
+    if (seed.environment) {
+      const { redirect_uris: redirectUris, post_logout_redirect_uris: postLogoutRedirectUris } = seed.environment;
+      count(entry('environment', () => service.clients.putEnvironmentRedirects(SEED_CALLER, { redirectUris, postLogoutRedirectUris })));
+    }
+    seed.organizations.forEach((o, i) =>
+      count(entry(`organizations.${i}`, () => service.organizations.put(SEED_CALLER, { id: o.id, displayName: o.display_name }))),
+    );
+    seed.resources.forEach((r, i) =>
+      count(
+        entry(`resources.${i}`, () =>
+          service.resources.put(SEED_CALLER, {
+            id: r.id,
+            name: r.name,
+            description: r.description,
+            serverUrl: r.resource_id,
+            accessTokenExpiry: r.access_token_expiry,
+            refreshTokenExpiry: r.refresh_token_expiry,
+            disableDynamicClientRegistration: r.disable_dynamic_client_registration,
+            enableCimd: r.enable_cimd,
+            scopes: r.scopes.map((s) => ({ name: s.name, description: s.description, enabled: true })),
+          }),
+        ),
+      ),
+    );
+    seed.clients.forEach((c, i) => {
+      const { changed, createdSecret } = entry(`clients.${i}`, () =>
+        service.clients.putOrganizationClient(
+          SEED_CALLER,
+          {
+            clientId: c.client_id,
+            organizationId: c.organization_id,
+            name: c.name,
+            description: c.description,
+            scopes: c.scopes,
+            audience: c.audience,
+            customClaims: c.custom_claims,
+            expiry: c.expiry,
+          },
+          c.plain_secret,
+        ),
+      );
+      count(changed);
+      if (createdSecret) {
+        result.changed++;
+        if (!c.plain_secret) {
+          result.createdSecrets.push({ clientId: c.client_id, plainSecret: createdSecret.plainSecret, secretId: createdSecret.secret.id });
+        }
+      }
+    });
+    seed.users.forEach((u, i) =>
+      count(
+        entry(`users.${i}`, () =>
+          service.users.put(SEED_CALLER, {
+            id: u.id,
+            email: u.email,
+            name: u.name,
+            ...(u.organization_id ? { organizationId: u.organization_id } : {}),
+            // Seeded without a password: the documented default one, when the user is created.
+            ...(u.password !== undefined ? { password: u.password } : { initialPasswordHash: DEFAULT_USER_PASSWORD_HASH }),
+          }),
+        ),
+      ),
+    );
+    return result;
+  });
+}

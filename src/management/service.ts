@@ -1,0 +1,40 @@
+// The management service, written once: organizations, clients and their secrets, resources (MCP
+// servers), users, signing keys and the audit log, over the store's repositories. It knows no
+// transport: gRPC (grpc.ts), REST (rest.ts), the seed loader (seed.ts) and the CLI (through REST)
+// are its clients, so they all validate alike and all leave the same audit trail.
+import { createAuditLog, type AuditLog } from './audit.js';
+import { clientService, type ClientService } from './clients.js';
+import type { ServiceDeps } from './deps.js';
+import { keyService, type KeyService } from './keys.js';
+import { organizationService, type OrganizationService } from './organizations.js';
+import { resourceService, type ResourceService } from './resources.js';
+import { userService, type UserService } from './users.js';
+
+export interface ManagementService {
+  organizations: OrganizationService;
+  clients: ClientService;
+  resources: ResourceService;
+  users: UserService;
+  keys: KeyService;
+  audit: AuditLog;
+  /** The environment URL, for the protected-resource metadata JSON ('' before the server listens). */
+  issuer(): string;
+  /** Runs `fn` in one store transaction: all of its changes land, or none (and none is logged). */
+  transaction<T>(fn: () => T): T;
+}
+
+export function createManagementService(deps: ServiceDeps): ManagementService {
+  const audit = createAuditLog(deps.store, deps.clock, deps.log);
+  return {
+    organizations: organizationService(deps, audit),
+    clients: clientService(deps, audit),
+    resources: resourceService(deps, audit),
+    users: userService(deps, audit),
+    keys: keyService(deps, audit),
+    audit,
+    issuer: () => deps.issuer?.() ?? '',
+    transaction: (fn) => audit.transaction(fn),
+  };
+}
+
+export type { Caller } from './audit.js';

@@ -1,0 +1,88 @@
+// The rules every management input obeys, whichever door it came through (seed, REST, gRPC, CLI):
+// one zod schema per shape, failures reported as INVALID_ARGUMENT naming the field in Scalekit's
+// REST/proto names (snake_case; the Server URL is `resource_id`).
+import { z } from 'zod';
+import { InvalidArgument } from './errors.js';
+
+const MAX_SECONDS = 10 * 365 * 86400; // ten years: a lifetime beyond it is a typo
+
+export const scopeName = z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, 'must be a scope token (no spaces or quotes)').max(256);
+const seconds = z.number().int('must be a whole number of seconds').positive('must be positive').max(MAX_SECONDS, 'is too long');
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).max(2048);
+const uniqueNames = <T>(name: (item: T) => string) => (list: T[], ctx: z.RefinementCtx) => {
+  const seen = new Set<string>();
+  list.forEach((item, i) => {
+    if (seen.has(name(item))) ctx.addIssue({ code: 'custom', path: [i], message: `duplicates ${name(item)}` });
+    seen.add(name(item));
+  });
+};
+
+export const organizationInput = z.object({
+  displayName: z.string().trim().min(1, 'is required').max(200, 'must be at most 200 characters'),
+});
+
+const customClaim = z.object({
+  key: z.string().min(1, 'is required').max(128, 'must be at most 128 characters'),
+  value: z.string().max(2048, 'must be at most 2048 characters'),
+});
+
+// Shared by organization and MCP-server clients (OrganizationClient / ResourceClient fields 1-6).
+const clientFields = {
+  name: z.string().max(128, 'must be at most 128 characters'),
+  description: z.string().max(512, 'must be at most 512 characters'),
+  scopes: z.array(scopeName).max(100).superRefine(uniqueNames((s: string) => s)),
+  audience: z.array(z.string().min(1, 'must not be empty').max(2048)).max(20),
+  customClaims: z.array(customClaim).max(50).superRefine(uniqueNames((c: { key: string }) => c.key)),
+  expiry: seconds,
+};
+
+export const organizationClientInput = z.object(clientFields);
+
+const redirectUri = z
+  .string()
+  .max(2048)
+  .refine((u) => URL.canParse(u) && !new URL(u).hash, 'must be an absolute URI without a fragment');
+
+export const resourceClientInput = z.object({ ...clientFields, redirectUris: z.array(redirectUri).max(20) });
+
+export const resourceInput = z.object({
+  name: z.string().trim().min(1, 'is required').max(128, 'must be at most 128 characters'),
+  description: z.string().max(512, 'must be at most 512 characters'),
+  serverUrl: httpUrl,
+  accessTokenExpiry: seconds,
+  refreshTokenExpiry: seconds,
+  disableDynamicClientRegistration: z.boolean(),
+  enableCimd: z.boolean(),
+  tokenIssuer: z.enum(['env', 'resource'], { error: "must be 'env' or 'resource'" }),
+  scopes: z
+    .array(z.object({ name: scopeName, description: z.string().max(512), enabled: z.boolean() }))
+    .max(100)
+    .superRefine(uniqueNames((s: { name: string }) => s.name)),
+});
+
+export const userInput = z.object({
+  email: z.email('must be an email address').max(320),
+  name: z.string().max(256, 'must be at most 256 characters'),
+});
+
+/** The wire name of a domain field: snake_case, and the Server URL is Scalekit's `resource_id`. */
+export function wireName(key: string): string {
+  if (key === 'serverUrl') return 'resource_id';
+  if (key === 'disableDynamicClientRegistration') return 'disable_dynamic_client_registration';
+  return key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+const fieldPath = (path: PropertyKey[]) =>
+  path.reduce<string>((out, p) => (typeof p === 'number' ? `${out}[${p}]` : out ? `${out}.${wireName(String(p))}` : wireName(String(p))), '');
+
+/** Parses `input`, or throws INVALID_ARGUMENT naming every bad field (prefixed by `prefix`, e.g. `client`). */
+export function validate<T>(schema: z.ZodType<T>, input: unknown, prefix = ''): T {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  throw new InvalidArgument(
+    result.error.issues.map((i) => {
+      const path = fieldPath(i.path);
+      return { field: prefix && path ? `${prefix}.${path}` : prefix || path || '(request)', description: i.message };
+    }),
+  );
+}

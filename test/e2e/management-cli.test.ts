@@ -1,0 +1,134 @@
+// The CLI's API commands, built and spawned as a user runs them, against a running server, with the
+// three SCALEKIT_* values of its environment client.
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { clientToken } from '../helpers/management.js';
+import { decodeJwt, ENV_CLIENT, startTestServer, type TestServer } from '../helpers/server.js';
+
+const ORG = 'org_20000000000000001';
+
+let server: TestServer;
+let env: Record<string, string>;
+beforeAll(async () => {
+  server = await startTestServer();
+  env = { SCALEKIT_ENVIRONMENT_URL: server.url, SCALEKIT_CLIENT_ID: ENV_CLIENT.id, SCALEKIT_CLIENT_SECRET: ENV_CLIENT.secret };
+});
+afterAll(() => server.close());
+
+const cli = (...args: string[]) => runCli(args, env);
+const json = async (...args: string[]) => {
+  const run = await cli(...args);
+  expect(run.stderr).toBe('');
+  expect(run.code).toBe(0);
+  return JSON.parse(run.stdout) as Record<string, unknown>;
+};
+
+describe('clients', () => {
+  it('create prints the secret once; token with it prints the decoded claims', async () => {
+    const created = await json('clients', 'create', '--org', ORG, '--name', 'cli bot', '--scope', 'todo:read', '--audience', 'http://localhost:3002/', '--json');
+    const client = created.client as { client_id: string; scopes: string[] };
+    expect(client.scopes).toEqual(['todo:read']);
+    const secret = String(created.plain_secret);
+    const token = await json('token', '--client-id', client.client_id, '--client-secret', secret, '--json');
+    expect(token.header).toMatchObject({ alg: 'RS256', typ: 'JWT' });
+    expect(token.claims).toMatchObject({ client_id: client.client_id, sub: client.client_id, oid: ORG, scopes: ['todo:read'], aud: ['http://localhost:3002/'] });
+    expect(decodeJwt(String(token.access_token)).payload.jti).toBe((token.claims as { jti: string }).jti);
+
+    const listed = await json('clients', 'list', '--org', ORG, '--json');
+    expect((listed.clients as { client_id: string }[]).map((c) => c.client_id)).toContain(client.client_id);
+    const shown = await cli('clients', 'get', client.client_id, '--org', ORG);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(new RegExp(`^client_id\\s+${client.client_id}$`, 'm'));
+    expect(shown.stdout).toContain(`(…${secret.slice(-4)})`);
+    expect(shown.stdout).not.toContain(secret);
+  });
+
+  it('rotate-secret prints a new secret that works, and the old one stops working', async () => {
+    const created = await json('clients', 'create', '--org', ORG, '--name', 'rotated', '--json');
+    const id = (created.client as { client_id: string }).client_id;
+    const rotated = await json('clients', 'rotate-secret', id, '--org', ORG, '--json');
+    expect(rotated.removed_secret_ids).toEqual([(created.client as { secrets: { id: string }[] }).secrets[0]!.id]);
+    expect((await clientToken(server.url, id, String(created.plain_secret))).status).toBe(401);
+    expect((await clientToken(server.url, id, String(rotated.plain_secret))).status).toBe(200);
+  });
+
+  it('delete removes the client; a later get exits 1 with the API error code', async () => {
+    const created = await json('clients', 'create', '--org', ORG, '--name', 'short-lived', '--json');
+    const id = (created.client as { client_id: string }).client_id;
+    const deleted = await cli('clients', 'delete', id, '--org', ORG);
+    expect(deleted).toMatchObject({ code: 0, stdout: `deleted ${id}\n` });
+    const missing = await cli('clients', 'get', id, '--org', ORG);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe(`error: NOT_FOUND (HTTP 404): client ${id} not found\n`);
+  });
+
+  it('exits 2 for a usage error: neither --org nor --resource', async () => {
+    const run = await cli('clients', 'list');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe('give exactly one of --org <organization_id> or --resource <resource_id>\n');
+  });
+});
+
+describe('orgs, resources and configuration', () => {
+  it('orgs create and list', async () => {
+    const created = await json('orgs', 'create', 'CLI Corp', '--json');
+    const id = (created.organization as { id: string }).id;
+    const listed = await json('orgs', 'list', '--json');
+    expect((listed.organizations as { id: string }[]).map((o) => o.id)).toEqual(expect.arrayContaining([ORG, id]));
+    const table = await cli('orgs', 'list');
+    expect(table.stdout).toMatch(/^ID\s+DISPLAY NAME\s+CREATED$/m);
+    expect(table.stdout).toContain('CLI Corp');
+  });
+
+  it('resources create with scopes and token issuer, then get prints its metadata JSON', async () => {
+    const created = await json('resources', 'create', '--name', 'CLI server', '--server-url', 'http://localhost:4300/', '--scope', 'a:read,a:write', '--token-issuer', 'resource', '--json');
+    const resource = created.resource as { id: string; token_issuer: string; scopes: { name: string }[] };
+    expect(resource.token_issuer).toBe('resource');
+    expect(resource.scopes.map((s) => s.name)).toEqual(['a:read', 'a:write']);
+    const shown = await cli('resources', 'get', resource.id);
+    expect(shown.stdout).toContain(`"authorization_servers":["${server.url}/resources/${resource.id}"]`);
+  });
+
+  it('exits 2 naming the missing variables when the environment is not set', async () => {
+    const run = await runCli(['orgs', 'list'], {});
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('SCALEKIT_ENVIRONMENT_URL: is required');
+    expect(run.stderr).toContain('SCALEKIT_CLIENT_SECRET: is required');
+  });
+
+  it('exits 1 with a clear message when no emulator answers', async () => {
+    const closed = await new Promise<number>((resolve) => {
+      const probe = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as net.AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
+    const url = `http://127.0.0.1:${closed}`;
+    const run = await runCli(['orgs', 'list'], { ...env, SCALEKIT_ENVIRONMENT_URL: url });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(`error: UNAVAILABLE: cannot reach ${url} (ECONNREFUSED)\n`);
+  });
+});
+
+describe('keys rotate', () => {
+  it('publishes the new key at once and, with --switch-after 0s, signs with it from the next token', async () => {
+    const own = await startTestServer();
+    try {
+      const ownEnv = { ...env, SCALEKIT_ENVIRONMENT_URL: own.url };
+      const before = ((await (await fetch(`${own.url}/keys`)).json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid);
+      const run = await runCli(['keys', 'rotate', '--switch-after', '0s', '--json'], ownEnv);
+      expect(run.code).toBe(0);
+      const rotated = JSON.parse(run.stdout) as { kid: string; previous_keys_retire_time: string };
+      const after = ((await (await fetch(`${own.url}/keys`)).json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid);
+      expect(after).toEqual([rotated.kid, ...before]);
+      const token = JSON.parse((await runCli(['token', '--json'], ownEnv)).stdout) as { header: { kid: string } };
+      expect(token.header.kid).toBe(rotated.kid);
+      const listed = await runCli(['keys', 'list'], ownEnv);
+      expect(listed.stdout).toMatch(new RegExp(`^${rotated.kid}\\s+current\\s`, 'm'));
+      expect(listed.stdout).toMatch(new RegExp(`^${before[0]}\\s+previous\\s.*${rotated.previous_keys_retire_time}$`, 'm'));
+    } finally {
+      await own.close();
+    }
+  });
+});
