@@ -56,7 +56,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
   const clock = options.testControls?.clock.now ?? options.clock ?? systemClock;
   const store = openStore(config.databasePath, clock);
   try {
-    const startup = prepareStore(store, config, options);
+    const startup = store.transaction(() => prepareStore(store, config, options));
     const keys = await loadOrCreateKeySet(store.signingKeys, {
       fixedTestKey: options.keys === 'fixed',
       allowTestKeys: options.allowTestKeys ?? false,

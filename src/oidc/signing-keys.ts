@@ -1,10 +1,11 @@
 // The key store: an RSA 2048 key (RS256, kid snk_<digits>) generated on first start, kept in SQLite and
-// loaded unchanged on every start after.
+// loaded unchanged on every start after. Starts racing on a new database each generate a key, but only
+// the first one stored is kept, and every start signs with it.
 import { createPrivateKey, generateKeyPair, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { JWK } from 'jose';
 import { newId } from '../store/ids.js';
-import type { SigningKeyRepository } from '../store/signing-keys.js';
+import type { SigningKeyRepository, StoredSigningKey } from '../store/signing-keys.js';
 import { FIXED_TEST_KEY, FIXED_TEST_KID, FOREIGN_TEST_KID } from './test-keys.js';
 
 export interface PublicJwk {
@@ -54,15 +55,12 @@ export async function loadOrCreateKeySet(repo: SigningKeyRepository, options: Ke
   let stored = repo.list();
   if (stored.length === 0 && options.fixedTestKey) {
     if (!options.allowTestKeys) throw new TestKeyRefused();
-    storeKey(repo, FIXED_TEST_KID, FIXED_TEST_KEY);
-    stored = repo.list();
+    stored = repo.addFirst(storedKey(FIXED_TEST_KID, FIXED_TEST_KEY));
   }
   if (!options.allowTestKeys && stored.some((k) => isTestKid(k.kid))) throw new TestKeyRefused();
   if (stored.length === 0) {
     const { privateKey } = await generateRsa('rsa', { modulusLength: 2048 });
-    const jwk = privateKey.export({ format: 'jwk' });
-    storeKey(repo, newId('signingKey'), jwk as JWK);
-    stored = repo.list();
+    stored = repo.addFirst(storedKey(newId('signingKey'), privateKey.export({ format: 'jwk' }) as JWK));
   }
   const all = stored.map((k): SigningKey => {
     const privateJwk = k.privateJwk as JWK;
@@ -80,9 +78,9 @@ export async function loadOrCreateKeySet(repo: SigningKeyRepository, options: Ke
 }
 
 // The published form, in the order Scalekit's /keys lists the fields.
-function storeKey(repo: SigningKeyRepository, kid: string, jwk: JWK): void {
+function storedKey(kid: string, jwk: JWK): Omit<StoredSigningKey, 'createTime'> {
   const publicJwk: PublicJwk = { use: 'sig', kty: 'RSA', kid, alg: 'RS256', n: jwk.n!, e: jwk.e! };
-  repo.add({ kid, alg: 'RS256', privateJwk: { ...jwk, kid, alg: 'RS256', use: 'sig' }, publicJwk: { ...publicJwk } });
+  return { kid, alg: 'RS256', privateJwk: { ...jwk, kid, alg: 'RS256', use: 'sig' }, publicJwk: { ...publicJwk } };
 }
 
 export function privateKeyOf(jwk: JWK): KeyObject {

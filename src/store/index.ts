@@ -20,7 +20,10 @@ export interface Store {
   signingKeys: SigningKeyRepository;
   issuedTokens: IssuedTokenRepository;
   oidcPayloads: OidcPayloadRepository;
-  /** Runs `fn` in one transaction: all of it lands, or none. */
+  /**
+   * Runs `fn` in one transaction: all of it lands, or none. It takes the write lock first (BEGIN
+   * IMMEDIATE), so what `fn` reads cannot change under it before it writes, even from another process.
+   */
   transaction<T>(fn: () => T): T;
   isOpen(): boolean;
   close(): void;
@@ -39,7 +42,7 @@ export function openStore(path: string, clock: Clock = systemClock): Store {
     signingKeys: sqliteSigningKeys(db, clock),
     issuedTokens,
     oidcPayloads: sqliteOidcPayloads(db),
-    transaction: (fn) => db.transaction(fn)(),
+    transaction: (fn) => db.transaction(fn).immediate(),
     isOpen: () => db.open,
     close: () => {
       if (!db.open) return;

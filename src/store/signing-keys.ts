@@ -13,6 +13,11 @@ export interface StoredSigningKey {
 export interface SigningKeyRepository {
   list(): StoredSigningKey[];
   add(key: Omit<StoredSigningKey, 'createTime'>): void;
+  /**
+   * Stores `key` only when no key is stored yet, checked under the write lock; returns the stored keys.
+   * Concurrent first starts each offer a key and all come back with the one that was stored first.
+   */
+  addFirst(key: Omit<StoredSigningKey, 'createTime'>): StoredSigningKey[];
 }
 
 interface Row {
@@ -28,17 +33,22 @@ export function sqliteSigningKeys(db: Db, clock: Clock): SigningKeyRepository {
   const insert = db.prepare(
     'INSERT INTO signing_keys (kid, alg, private_jwk, public_jwk, create_time) VALUES (?, ?, ?, ?, ?)',
   );
-  return {
-    list: () =>
-      list.all().map((r) => ({
-        kid: r.kid,
-        alg: r.alg,
-        privateJwk: JSON.parse(r.private_jwk) as Record<string, unknown>,
-        publicJwk: JSON.parse(r.public_jwk) as Record<string, unknown>,
-        createTime: r.create_time,
-      })),
-    add: (k) => {
-      insert.run(k.kid, k.alg, JSON.stringify(k.privateJwk), JSON.stringify(k.publicJwk), isoNow(clock));
-    },
+  const all = () =>
+    list.all().map((r) => ({
+      kid: r.kid,
+      alg: r.alg,
+      privateJwk: JSON.parse(r.private_jwk) as Record<string, unknown>,
+      publicJwk: JSON.parse(r.public_jwk) as Record<string, unknown>,
+      createTime: r.create_time,
+    }));
+  const add = (k: Omit<StoredSigningKey, 'createTime'>) => {
+    insert.run(k.kid, k.alg, JSON.stringify(k.privateJwk), JSON.stringify(k.publicJwk), isoNow(clock));
   };
+  const addFirst = db.transaction((k: Omit<StoredSigningKey, 'createTime'>) => {
+    const stored = all();
+    if (stored.length > 0) return stored;
+    add(k);
+    return all();
+  });
+  return { list: all, add, addFirst: (k) => addFirst.immediate(k) };
 }
