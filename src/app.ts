@@ -54,8 +54,11 @@ export interface App {
 
 export async function buildApp(config: Config, options: AppOptions): Promise<App> {
   const clock = options.testControls?.clock.now ?? options.clock ?? systemClock;
-  const store = openStore(config.databasePath, clock);
+  const store = openStore(config.databasePath, clock, { exclusive: true });
   try {
+    for (const file of store.tightenedFiles) {
+      options.logger.warn({ path: file.path, from: octal(file.from), to: octal(file.to) }, 'tightened permissions to owner-only: other local users could read this');
+    }
     const startup = store.transaction(() => prepareStore(store, config, options));
     const keys = await loadOrCreateKeySet(store.signingKeys, {
       fixedTestKey: options.keys === 'fixed',
@@ -138,6 +141,8 @@ function prepareStore(store: Store, config: Config, options: AppOptions): Startu
   }
   return report;
 }
+
+const octal = (mode: number) => `0${mode.toString(8)}`;
 
 // Unset SCALEKIT_ENVIRONMENT_URL: the URL a local client would use to reach this listener.
 function defaultEnvironmentUrl(host: string, port: number): string {

@@ -1,8 +1,9 @@
-// The commands: `scalekit-emulator start` (the default). Configuration errors exit 2 with a
-// message naming the variable; nothing else is printed for them.
+// The commands: `scalekit-emulator start` (the default). Configuration errors, and start-up failures
+// the user can fix, exit 2 with a message naming the variable; nothing else is printed for them.
 import { ConfigError, configDescriptions } from '../config/index.js';
 import { SeedError } from '../config/seed.js';
 import { start } from './start.js';
+import { StartupError } from './startup-errors.js';
 
 const USAGE = `Usage: scalekit-emulator [start]
 
@@ -30,7 +31,7 @@ export async function main(argv: string[]): Promise<void> {
 }
 
 export function exitOnError(err: unknown): never {
-  if (err instanceof ConfigError || err instanceof SeedError) {
+  if (err instanceof ConfigError || err instanceof SeedError || err instanceof StartupError) {
     process.stderr.write(`${err.message}\n`);
     process.exit(2);
   }

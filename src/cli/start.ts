@@ -1,15 +1,20 @@
 // `start`: read the configuration, apply the seed, listen, print where everything is, close cleanly
 // on SIGINT/SIGTERM.
+import type { Logger } from 'pino';
 import { buildApp } from '../app.js';
 import { loadConfig } from '../config/index.js';
 import { DEMO_SEED, loadSeedFile, parseSeed } from '../config/seed.js';
 import { createTestClock } from '../fixture/clock.js';
 import { createLogger } from '../logger.js';
 import { startupBanner } from './banner.js';
+import { explainStartupError } from './startup-errors.js';
 
 export async function start(env: Record<string, string | undefined>): Promise<void> {
   const config = loadConfig(env);
   const logger = createLogger(config.logLevel);
+  // Taken from the first moment: a signal that arrives while starting still stops the process cleanly,
+  // instead of meeting Node's default action before the handlers exist.
+  const closeOnStop = stopOnSignal(logger);
   const seed = config.seedPath
     ? { value: loadSeedFile(config.seedPath), onlyIfEmpty: false }
     : { value: parseSeed(DEMO_SEED, 'built-in demo seed'), onlyIfEmpty: true };
@@ -17,18 +22,28 @@ export async function start(env: Record<string, string | undefined>): Promise<vo
     logger,
     seed,
     ...(config.testControl ? { testControls: { clock: createTestClock(), http: true } } : {}),
+  }).catch((err: unknown) => {
+    throw explainStartupError(err, config);
   });
+  closeOnStop(() => app.close());
   if (config.testControl) logger.warn('TEST_CONTROL=1: /_emulator/* lets anyone mint tokens and reset data; never use it in production');
-  const issuer = await app.listen();
+  const issuer = await app.listen().catch(async (err: unknown) => {
+    await app.close();
+    throw explainStartupError(err, config);
+  });
   if (config.logLevel !== 'silent') process.stdout.write(startupBanner(app, issuer) + '\n');
   logger.info({ issuer, database: config.databasePath }, 'started');
+}
 
+/** Exits on SIGINT/SIGTERM, after running the close function given (once there is something to close). */
+function stopOnSignal(logger: Logger): (close: () => Promise<void>) => void {
+  let close = () => Promise.resolve();
   let closing = false;
   const stop = (signal: string) => {
     if (closing) return;
     closing = true;
     logger.info({ signal }, 'closing');
-    app.close().then(
+    close().then(
       () => process.exit(0),
       (err: unknown) => {
         logger.error({ err }, 'close failed');
@@ -38,4 +53,7 @@ export async function start(env: Record<string, string | undefined>): Promise<vo
   };
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));
+  return (fn) => {
+    close = fn;
+  };
 }

@@ -1,7 +1,7 @@
 // Opens the SQLite file (WAL, foreign keys) and applies migrations/NNN_*.sql in order, each inside a
 // write-locked transaction, recording every applied file in schema_migrations. Several processes may open
 // one new file at once: they queue on SQLite's lock, and each migration runs exactly once.
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -9,7 +9,6 @@ import Database from 'better-sqlite3';
 export type Db = Database.Database;
 
 export function openDatabase(path: string): Db {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
   db.pragma('busy_timeout = 5000'); // first: a concurrent start holding the lock is waited for, not an error
   db.pragma('journal_mode = WAL');

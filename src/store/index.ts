@@ -1,5 +1,8 @@
 // The store: one SQLite database and one repository per aggregate. Callers depend on the types.
+import { basename, dirname, extname, join } from 'node:path';
 import { openDatabase, type Db } from './database.js';
+import { lockDatabase, type DatabaseLock } from './database-lock.js';
+import { ensurePrivateFile, ensurePrivateFolder, tightenPrivateFile, type TightenedFile } from './data-files.js';
 import { sqliteClients, type ClientRepository } from './clients.js';
 import { sqliteIssuedTokens, type IssuedTokenRepository } from './issued-tokens.js';
 import { sqliteOidcPayloads, type OidcPayloadRepository } from './oidc-payloads.js';
@@ -20,6 +23,8 @@ export interface Store {
   signingKeys: SigningKeyRepository;
   issuedTokens: IssuedTokenRepository;
   oidcPayloads: OidcPayloadRepository;
+  /** Files this open found readable by others and tightened to owner-only, for a warning at start. */
+  tightenedFiles: TightenedFile[];
   /**
    * Runs `fn` in one transaction: all of it lands, or none. It takes the write lock first (BEGIN
    * IMMEDIATE), so what `fn` reads cannot change under it before it writes, even from another process.
@@ -29,8 +34,26 @@ export interface Store {
   close(): void;
 }
 
-export function openStore(path: string, clock: Clock = systemClock): Store {
-  const db = openDatabase(path);
+export interface StoreOptions {
+  /** Hold the database's lock while open, as a server does: another exclusive open fails with DatabaseInUse. */
+  exclusive?: boolean;
+}
+
+/** The files beside a database `<name>.sqlite`. */
+export function databaseFiles(path: string) {
+  const base = join(dirname(path), basename(path, extname(path)));
+  return { wal: `${path}-wal`, shm: `${path}-shm`, lock: `${base}.lock` };
+}
+
+export function openStore(path: string, clock: Clock = systemClock, options: StoreOptions = {}): Store {
+  const disk = path === ':memory:' ? { tightened: [] } : prepareFiles(path, options.exclusive ?? false);
+  let db: Db;
+  try {
+    db = openDatabase(path);
+  } catch (err) {
+    disk.lock?.release();
+    throw err;
+  }
   const issuedTokens = sqliteIssuedTokens(db);
   return {
     db,
@@ -42,14 +65,36 @@ export function openStore(path: string, clock: Clock = systemClock): Store {
     signingKeys: sqliteSigningKeys(db, clock),
     issuedTokens,
     oidcPayloads: sqliteOidcPayloads(db),
+    tightenedFiles: disk.tightened,
     transaction: (fn) => db.transaction(fn).immediate(),
     isOpen: () => db.open,
     close: () => {
       if (!db.open) return;
       issuedTokens.flush();
       db.close();
+      disk.lock?.release();
     },
   };
 }
 
+// The folder and its files, owner-only; the lock before anything is read.
+function prepareFiles(path: string, exclusive: boolean): { tightened: TightenedFile[]; lock?: DatabaseLock } {
+  const files = databaseFiles(path);
+  const tightened = ensurePrivateFolder(dirname(path));
+  let lock: DatabaseLock | undefined;
+  if (exclusive) {
+    tightened.push(...ensurePrivateFile(files.lock));
+    lock = lockDatabase(path, files.lock);
+  }
+  try {
+    tightened.push(...ensurePrivateFile(path), ...tightenPrivateFile(files.wal), ...tightenPrivateFile(files.shm));
+    return { tightened, ...(lock ? { lock } : {}) };
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
+}
+
 export type { Clock } from './time.js';
+export type { TightenedFile } from './data-files.js';
+export { DatabaseInUse } from './database-lock.js';

@@ -1,5 +1,6 @@
 // `npm start` as a user runs it: the built CLI, a data folder on disk, restarts.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -155,3 +156,72 @@ describe('bad configuration and bad seeds fail clearly', () => {
     expect(output).toMatch(/cannot be read \(ENOENT\)/);
   });
 });
+
+describe('start-up failures a user can cause name their cause and exit 2', () => {
+  const expectExit2 = async (env: Record<string, string>, message: string) => {
+    const { code, output } = await failingStart(env);
+    expect(code).toBe(2);
+    expect(output).toBe(`${message}\n`);
+  };
+
+  it('DATA_DIR pointing at a file', async () => {
+    writeFileSync(join(dir, 'file'), '');
+    await expectExit2(
+      { DATA_DIR: join(dir, 'file') },
+      `DATA_DIR ${join(dir, 'file')} is not a folder: ${join(dir, 'file')} is a file. Set DATA_DIR to a folder (it is created when missing).`,
+    );
+  });
+
+  it('DATA_DIR below a file', async () => {
+    writeFileSync(join(dir, 'file'), '');
+    const { code, output } = await failingStart({ DATA_DIR: join(dir, 'file', 'data') });
+    expect(code).toBe(2);
+    expect(output).toMatch(new RegExp(`^DATA_DIR ${join(dir, 'file', 'data')} is not a folder: ${join(dir, 'file')}\\S* is a file\\.`));
+  });
+
+  // Root writes through permission bits, so as root a read-only file system stands in for them.
+  it('DATA_DIR that this user cannot write', async () => {
+    let dataDir = '/sys/fs/scalekit-emulator-data';
+    if (process.getuid?.() !== 0) {
+      chmodSync(dir, 0o500);
+      dataDir = join(dir, 'data');
+    }
+    try {
+      const { code, output } = await failingStart({ DATA_DIR: dataDir });
+      expect(code).toBe(2);
+      expect(output).toMatch(new RegExp(`^DATA_DIR ${dataDir} is not writable by this user \\((EACCES|EPERM|EROFS) on ${dataDir}\\)\\. `));
+    } finally {
+      chmodSync(dir, 0o700);
+    }
+  });
+
+  it('a database file that is not a database', async () => {
+    writeFileSync(join(dir, 'emulator.sqlite'), 'this is not SQLite, it is a shopping list\n'.repeat(200));
+    await expectExit2(
+      { DATA_DIR: dir },
+      `DATA_DIR ${dir}: ${join(dir, 'emulator.sqlite')} is not a database of this server, or is damaged (SQLITE_NOTADB). Restore it from a backup, or set DATA_DIR to another folder.`,
+    );
+  });
+
+  it('PORT already in use', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      await expectExit2(
+        { DATA_DIR: dir, PORT: String(port) },
+        `PORT ${port} is already in use on HOST 127.0.0.1 (127.0.0.1:${port}). Stop what listens there, or set PORT to another port (0 picks a free one).`,
+      );
+    } finally {
+      taken.close();
+    }
+  });
+
+  it('HOST that is not an address of this machine', async () => {
+    await expectExit2(
+      { DATA_DIR: dir, HOST: '192.0.2.1' }, // TEST-NET-1: assigned to no machine
+      'HOST 192.0.2.1 is not an address of this machine (EADDRNOTAVAIL). Use 0.0.0.0 for every interface, or 127.0.0.1 for this machine only.',
+    );
+  });
+});
+

@@ -1,4 +1,5 @@
-// Several starts at once on one new database: one schema, one signing key, and all sign with it.
+// Several starts at once on one new DATA_DIR (a supervisor restarting too eagerly, two terminals, a
+// compose file scaled by mistake): one schema, one signing key, and every server that runs signs with it.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,6 +7,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startCli, type RunningCli } from '../helpers/cli.js';
+import { decodeJwt, tokenRequest } from '../helpers/server.js';
 
 const N = 4;
 const DIST = fileURLToPath(new URL('../../dist/src/', import.meta.url));
@@ -29,8 +32,55 @@ function readDatabase() {
   }
 }
 
-// Migrations and the first key are written under SQLite's write lock, re-checked inside it.
-describe(`${N} processes opening one new database at once`, () => {
+async function kidOf(url: string): Promise<string> {
+  return ((await (await fetch(`${url}/keys`)).json()) as { keys: { kid: string }[] }).keys[0]!.kid;
+}
+
+const settled = <T>(promises: Promise<T>[]) => Promise.allSettled(promises);
+
+describe(`${N} CLI starts at once on one empty DATA_DIR`, () => {
+  let running: RunningCli[] = [];
+  afterEach(async () => {
+    await Promise.all(running.map((cli) => cli.stop()));
+    running = [];
+  });
+
+  it('one runs; the others exit 2 naming DATA_DIR; one key and one schema; the one running signs with that key', async () => {
+    const results = await settled(Array.from({ length: N }, () => startCli({ DATA_DIR: dir, LOG_LEVEL: 'warn' })));
+    running = results.filter((r) => r.status === 'fulfilled').map((r) => r.value);
+    const refused = results.filter((r) => r.status === 'rejected').map((r) => String((r.reason as Error).message));
+    expect(running).toHaveLength(1);
+    expect(refused).toHaveLength(N - 1);
+    for (const message of refused) {
+      expect(message).toContain('exited with 2');
+      expect(message).toContain(`DATA_DIR ${dir} is in use by another running scalekit-emulator`);
+    }
+
+    const { kids, versions, environmentClients } = readDatabase();
+    expect(kids).toHaveLength(1);
+    expect(versions).toEqual([1]);
+    expect(environmentClients).toBe(1);
+    expect(await kidOf(running[0]!.url)).toBe(kids[0]);
+    const secret = /m2morg_10000000000000001\s+client_secret\s+(\S+)/.exec(running[0]!.output())![1]!;
+    const res = await tokenRequest(running[0]!.url, { grant_type: 'client_credentials', client_id: 'm2morg_10000000000000001', client_secret: secret });
+    expect(res.status).toBe(200);
+    expect(decodeJwt(((await res.json()) as { access_token: string }).access_token).header.kid).toBe(kids[0]);
+  });
+
+  it('the folder is free again once the running one stopped, and the next start signs with the same key', async () => {
+    const first = await startCli({ DATA_DIR: dir, LOG_LEVEL: 'warn' });
+    const kid = await kidOf(first.url);
+    expect(await first.stop()).toBe(0);
+    const second = await startCli({ DATA_DIR: dir, LOG_LEVEL: 'warn' });
+    running = [second];
+    expect(await kidOf(second.url)).toBe(kid);
+    expect(readDatabase().kids).toEqual([kid]);
+  });
+});
+
+// Below the server's lock: processes that open the store and load the keys directly (as tools and tests
+// may) still agree, because migrations and the first key are written under SQLite's write lock.
+describe(`${N} processes opening one new database at once (no server lock)`, () => {
   const script = (file: string) => `
     const { openStore } = await import(${JSON.stringify(join(DIST, 'store/index.js'))});
     const { loadOrCreateKeySet } = await import(${JSON.stringify(join(DIST, 'oidc/signing-keys.js'))});
