@@ -3,7 +3,7 @@
 import { dirname } from 'node:path';
 import type { Config } from '../config/index.js';
 import { TestKeyRefused } from '../oidc/signing-keys.js';
-import { DatabaseInUse } from '../store/index.js';
+import { DatabaseInUse, InstallKeysError } from '../store/index.js';
 
 export class StartupError extends Error {
   override name = 'StartupError';
@@ -27,7 +27,7 @@ function explain(err: SystemError, config: Config): string | undefined {
   if (err instanceof DatabaseInUse) {
     return `${dataDir} is in use by another running scalekit-emulator (it holds ${err.lockPath}). Stop that one first, or set DATA_DIR to another folder.`;
   }
-  if (err instanceof TestKeyRefused) return `${dataDir}: ${err.message}`;
+  if (err instanceof InstallKeysError || err instanceof TestKeyRefused) return `${dataDir}: ${err.message}`;
   const place = config.host.includes(':') ? `[${config.host}]:${config.port}` : `${config.host}:${config.port}`;
   switch (err.syscall === 'listen' || err.syscall === 'bind' || err.syscall === 'getaddrinfo' ? err.code : undefined) {
     case 'EADDRINUSE':

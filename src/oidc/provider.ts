@@ -1,7 +1,6 @@
 // The oidc-provider instance of the environment issuer: Scalekit's paths as native routes, our SQLite
 // adapter, our persisted keys. Client credentials and the discovery documents are served by our own
 // routes (see routes/token.ts and routes/discovery.ts); the provider answers the other flows.
-import { createHash } from 'node:crypto';
 import Provider from 'oidc-provider';
 import type { Store } from '../store/index.js';
 import { sqliteAdapterFactory } from './adapter.js';
@@ -36,9 +35,9 @@ export function createEnvironmentProvider(input: {
     pkce: { required: () => true },
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
     ttl: { AuthorizationCode: 600 },
-    // Signed-cookie keys derived from the persisted signing key: secret, and stable across restarts.
+    // Signed-cookie keys: random, kept with the install keys apart from the signing keys (see store/install-keys.ts).
     cookies: {
-      keys: [createHash('sha256').update(`cookies:${String(keys.current.privateJwk.d)}`).digest('base64url')],
+      keys: store.cookieKeys,
       names: { session: '_session_env', interaction: '_interaction_env', resume: '_interaction_resume_env' },
     },
     renderError: renderErrorPage,

@@ -4,6 +4,7 @@ import { openDatabase, type Db } from './database.js';
 import { lockDatabase, type DatabaseLock } from './database-lock.js';
 import { ensurePrivateFile, ensurePrivateFolder, tightenPrivateFile, type TightenedFile } from './data-files.js';
 import { sqliteClients, type ClientRepository } from './clients.js';
+import { loadOrCreateInstallKeys, newInstallKeys, type InstallKeys } from './install-keys.js';
 import { sqliteIssuedTokens, type IssuedTokenRepository } from './issued-tokens.js';
 import { sqliteOidcPayloads, type OidcPayloadRepository } from './oidc-payloads.js';
 import { sqliteOrganizations, type OrganizationRepository } from './organizations.js';
@@ -23,6 +24,8 @@ export interface Store {
   signingKeys: SigningKeyRepository;
   issuedTokens: IssuedTokenRepository;
   oidcPayloads: OidcPayloadRepository;
+  /** oidc-provider's signed-cookie keys: random, kept with the install keys, apart from the signing keys. */
+  cookieKeys: string[];
   /** Files this open found readable by others and tightened to owner-only, for a warning at start. */
   tightenedFiles: TightenedFile[];
   /**
@@ -42,11 +45,11 @@ export interface StoreOptions {
 /** The files beside a database `<name>.sqlite`. */
 export function databaseFiles(path: string) {
   const base = join(dirname(path), basename(path, extname(path)));
-  return { wal: `${path}-wal`, shm: `${path}-shm`, lock: `${base}.lock` };
+  return { wal: `${path}-wal`, shm: `${path}-shm`, lock: `${base}.lock`, installKeys: `${base}.keys.json` };
 }
 
 export function openStore(path: string, clock: Clock = systemClock, options: StoreOptions = {}): Store {
-  const disk = path === ':memory:' ? { tightened: [] } : prepareFiles(path, options.exclusive ?? false);
+  const disk = path === ':memory:' ? { installKeys: newInstallKeys(), tightened: [] } : prepareFiles(path, options.exclusive ?? false);
   let db: Db;
   try {
     db = openDatabase(path);
@@ -60,11 +63,12 @@ export function openStore(path: string, clock: Clock = systemClock, options: Sto
     organizations: sqliteOrganizations(db, clock),
     resources: sqliteResources(db, clock),
     clients: sqliteClients(db, clock),
-    secrets: sqliteSecrets(db, clock),
+    secrets: sqliteSecrets(db, clock, disk.installKeys.secretHashKey),
     users: sqliteUsers(db, clock),
     signingKeys: sqliteSigningKeys(db, clock),
     issuedTokens,
     oidcPayloads: sqliteOidcPayloads(db),
+    cookieKeys: disk.installKeys.cookieKeys,
     tightenedFiles: disk.tightened,
     transaction: (fn) => db.transaction(fn).immediate(),
     isOpen: () => db.open,
@@ -77,8 +81,8 @@ export function openStore(path: string, clock: Clock = systemClock, options: Sto
   };
 }
 
-// The folder and its files, owner-only; the lock before anything is read.
-function prepareFiles(path: string, exclusive: boolean): { tightened: TightenedFile[]; lock?: DatabaseLock } {
+// The folder and its files, owner-only; the lock before anything is read; the install keys.
+function prepareFiles(path: string, exclusive: boolean): { installKeys: InstallKeys; tightened: TightenedFile[]; lock?: DatabaseLock } {
   const files = databaseFiles(path);
   const tightened = ensurePrivateFolder(dirname(path));
   let lock: DatabaseLock | undefined;
@@ -88,7 +92,9 @@ function prepareFiles(path: string, exclusive: boolean): { tightened: TightenedF
   }
   try {
     tightened.push(...ensurePrivateFile(path), ...tightenPrivateFile(files.wal), ...tightenPrivateFile(files.shm));
-    return { tightened, ...(lock ? { lock } : {}) };
+    const installKeys = loadOrCreateInstallKeys(files.installKeys);
+    tightened.push(...installKeys.tightened);
+    return { installKeys: installKeys.keys, tightened, ...(lock ? { lock } : {}) };
   } catch (err) {
     lock?.release();
     throw err;
@@ -98,3 +104,4 @@ function prepareFiles(path: string, exclusive: boolean): { tightened: TightenedF
 export type { Clock } from './time.js';
 export type { TightenedFile } from './data-files.js';
 export { DatabaseInUse } from './database-lock.js';
+export { InstallKeysError } from './install-keys.js';

@@ -203,6 +203,14 @@ describe('start-up failures a user can cause name their cause and exit 2', () =>
     );
   });
 
+  it('a damaged key file', async () => {
+    writeFileSync(join(dir, 'emulator.keys.json'), '{"secret_hash_key": ');
+    await expectExit2(
+      { DATA_DIR: dir },
+      `DATA_DIR ${dir}: ${join(dir, 'emulator.keys.json')} is not JSON; restore it from a backup, or delete it to make new keys`,
+    );
+  });
+
   it('PORT already in use', async () => {
     const taken = createServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));

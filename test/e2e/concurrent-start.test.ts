@@ -1,7 +1,7 @@
 // Several starts at once on one new DATA_DIR (a supervisor restarting too eagerly, two terminals, a
 // compose file scaled by mistake): one schema, one signing key, and every server that runs signs with it.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,7 +58,7 @@ describe(`${N} CLI starts at once on one empty DATA_DIR`, () => {
 
     const { kids, versions, environmentClients } = readDatabase();
     expect(kids).toHaveLength(1);
-    expect(versions).toEqual([1]);
+    expect(versions).toEqual([1, 2]);
     expect(environmentClients).toBe(1);
     expect(await kidOf(running[0]!.url)).toBe(kids[0]);
     const secret = /m2morg_10000000000000001\s+client_secret\s+(\S+)/.exec(running[0]!.output())![1]!;
@@ -87,7 +87,7 @@ describe(`${N} processes opening one new database at once (no server lock)`, () 
     const store = openStore(${JSON.stringify(file)});
     const keys = await loadOrCreateKeySet(store.signingKeys);
     store.close();
-    console.log(keys.current.kid);`;
+    console.log(keys.current.kid, store.cookieKeys.join(','));`;
 
   function run(file: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
     const child = spawn(process.execPath, ['--input-type=module', '-e', script(file)], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -98,13 +98,14 @@ describe(`${N} processes opening one new database at once (no server lock)`, () 
     return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
   }
 
-  it('each applies no migration twice, and all sign with the one key stored', async () => {
+  it('each applies no migration twice, and all sign with the one key stored and share one cookie key', async () => {
     const runs = await Promise.all(Array.from({ length: N }, () => run(join(dir, 'emulator.sqlite'))));
     expect(runs.map((r) => r.stderr)).toEqual(Array(N).fill(''));
     expect(runs.map((r) => r.code)).toEqual(Array(N).fill(0));
     const { kids, versions } = readDatabase();
     expect(kids).toHaveLength(1);
-    expect(versions).toEqual([1]);
-    expect(runs.map((r) => r.stdout.trim())).toEqual(Array(N).fill(kids[0]));
+    expect(versions).toEqual([1, 2]);
+    const { cookie_keys } = JSON.parse(readFileSync(join(dir, 'emulator.keys.json'), 'utf8')) as { cookie_keys: string[] };
+    expect(runs.map((r) => r.stdout.trim())).toEqual(Array(N).fill(`${kids[0]} ${cookie_keys.join(',')}`));
   });
 });

@@ -14,10 +14,10 @@ beforeEach(() => {
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
 const mode = (path: string) => `0${(statSync(path).mode & 0o777).toString(8)}`;
-const FILES = ['emulator.sqlite', 'emulator.sqlite-wal', 'emulator.sqlite-shm', 'emulator.lock'];
+const FILES = ['emulator.sqlite', 'emulator.sqlite-wal', 'emulator.sqlite-shm', 'emulator.keys.json', 'emulator.lock'];
 
 describe('a new DATA_DIR', () => {
-  it('is created 0700, and the database (with -wal and -shm) and lock file 0600', async () => {
+  it('is created 0700, and the database (with -wal and -shm), key file and lock file 0600', async () => {
     const cli = await startCli({ DATA_DIR: dataDir });
     try {
       expect(mode(dataDir)).toBe('0700');
@@ -35,7 +35,7 @@ describe('a DATA_DIR left readable by others (as 0.1.0 made it)', () => {
   it('is tightened at start, with one warning naming each file', async () => {
     await (await startCli({ DATA_DIR: dataDir })).stop();
     chmodSync(dataDir, 0o755);
-    for (const file of ['emulator.sqlite']) chmodSync(join(dataDir, file), 0o644);
+    for (const file of ['emulator.sqlite', 'emulator.keys.json']) chmodSync(join(dataDir, file), 0o644);
     writeFileSync(join(dataDir, 'emulator.sqlite-wal'), '', { mode: 0o644 }); // what a crash leaves behind
 
     const cli = await startCli({ DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
@@ -51,9 +51,10 @@ describe('a DATA_DIR left readable by others (as 0.1.0 made it)', () => {
         { path: dataDir, from: '0755', to: '0700' },
         { path: join(dataDir, 'emulator.sqlite'), from: '0644', to: '0600' },
         { path: join(dataDir, 'emulator.sqlite-wal'), from: '0644', to: '0600' },
+        { path: join(dataDir, 'emulator.keys.json'), from: '0644', to: '0600' },
       ]);
       expect(mode(dataDir)).toBe('0700');
-      for (const file of ['emulator.sqlite', 'emulator.lock']) expect(mode(join(dataDir, file)), file).toBe('0600');
+      for (const file of ['emulator.sqlite', 'emulator.keys.json', 'emulator.lock']) expect(mode(join(dataDir, file)), file).toBe('0600');
     } finally {
       await cli.stop();
     }

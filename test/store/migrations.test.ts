@@ -1,9 +1,10 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { migrate, type Db } from '../../src/store/database.js';
+import { migrate, migrationsDir, type Db } from '../../src/store/database.js';
 import { openStore, type Store } from '../../src/store/index.js';
 
 const TABLES = [
@@ -52,10 +53,13 @@ describe('openStore on a new file', () => {
     expect(tableNames(store.db)).toEqual(TABLES);
   });
 
-  it('records 001_initial.sql as version 1 in schema_migrations', () => {
+  it('records every migration file in schema_migrations, by version', () => {
     const store = open();
-    const rows = store.db.prepare('SELECT version, name FROM schema_migrations').all();
-    expect(rows).toEqual([{ version: 1, name: '001_initial.sql' }]);
+    const rows = store.db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all();
+    expect(rows).toEqual([
+      { version: 1, name: '001_initial.sql' },
+      { version: 2, name: '002_client_secrets_hash_scheme.sql' },
+    ]);
   });
 
   it('creates the database file, and its folder when missing', () => {
@@ -83,7 +87,7 @@ describe('opening the same file again', () => {
     first.close();
     const second = open();
     const after = second.db.prepare('SELECT count(*) FROM schema_migrations').pluck().get();
-    expect(before).toBe(1);
+    expect(before).toBe(2);
     expect(after).toBe(before);
   });
 
@@ -96,6 +100,61 @@ describe('opening the same file again', () => {
     expect(second.db.prepare('SELECT id, display_name FROM organizations').all()).toEqual([
       { id: 'org_1', display_name: 'Acme' },
     ]);
+  });
+});
+
+describe('upgrading a database written by the previous version (001 only)', () => {
+  const OPERATOR_SECRET = 'operator-chosen-secret-wxyz';
+  const GENERATED_SECRET = 'Qm9vdHN0cmFwcGVkLXJhbmRvbS0yNTYtYml0LXNlY3I';
+  const sha256 = (plain: string) => createHash('sha256').update(plain, 'utf8').digest('hex');
+
+  // The rows 0.1.0 wrote: an environment client with a configured secret and a generated one, both SHA-256.
+  beforeEach(() => {
+    const only001 = join(dir, 'migrations-0.1.0');
+    mkdirSync(only001);
+    copyFileSync(join(migrationsDir(), '001_initial.sql'), join(only001, '001_initial.sql'));
+    const db = new Database(file);
+    migrate(db, only001);
+    const now = '2025-01-01T00:00:00.000Z';
+    db.prepare(`INSERT INTO clients (client_id, kind, expiry, create_time, update_time) VALUES ('skc_1', 'environment', 86399, ?, ?)`).run(now, now);
+    const insert = db.prepare(`INSERT INTO client_secrets (id, client_id, secret_hash, secret_suffix, create_time, update_time)
+      VALUES (?, 'skc_1', ?, ?, ?, ?)`);
+    insert.run('sks_1', sha256(OPERATOR_SECRET), 'wxyz', now, now);
+    insert.run('sks_2', sha256(GENERATED_SECRET), GENERATED_SECRET.slice(-4), now, now);
+    db.close();
+  });
+
+  const schemes = (store: Store) => store.db.prepare('SELECT id, hash_scheme FROM client_secrets ORDER BY id').all();
+
+  it('applies 002 only, and both SHA-256 secrets still verify', () => {
+    const store = open();
+    expect(store.db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all()).toEqual([1, 2]);
+    expect(schemes(store)).toEqual([
+      { id: 'sks_1', hash_scheme: 'sha256' },
+      { id: 'sks_2', hash_scheme: 'sha256' },
+    ]);
+    expect(store.secrets.verify('skc_1', OPERATOR_SECRET)).toBe(true);
+    expect(store.secrets.verify('skc_1', GENERATED_SECRET)).toBe(true);
+  });
+
+  it('re-hashes an operator-chosen secret under the install key when it is given again, keeping its row', () => {
+    const store = open();
+    expect(store.secrets.ensure('skc_1', OPERATOR_SECRET)).toBeUndefined();
+    expect(schemes(store)).toEqual([
+      { id: 'sks_1', hash_scheme: 'hmac-sha256' },
+      { id: 'sks_2', hash_scheme: 'sha256' },
+    ]);
+    expect(store.db.prepare("SELECT secret_hash FROM client_secrets WHERE id = 'sks_1'").pluck().get()).not.toBe(sha256(OPERATOR_SECRET));
+    expect(store.secrets.list('skc_1').map((s) => s.secretSuffix)).toEqual(['wxyz', GENERATED_SECRET.slice(-4)]);
+    expect(store.secrets.verify('skc_1', OPERATOR_SECRET)).toBe(true);
+    expect(store.secrets.verify('skc_1', GENERATED_SECRET)).toBe(true);
+  });
+
+  it('replaceAll with the configured secret keeps its row, re-hashed, and drops the other', () => {
+    const store = open();
+    expect(store.secrets.replaceAll('skc_1', OPERATOR_SECRET)).toBeUndefined();
+    expect(schemes(store)).toEqual([{ id: 'sks_1', hash_scheme: 'hmac-sha256' }]);
+    expect(store.secrets.verify('skc_1', OPERATOR_SECRET)).toBe(true);
   });
 });
 

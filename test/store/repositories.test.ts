@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createHash, createHmac } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -302,10 +302,38 @@ describe('secrets', () => {
     });
   });
 
-  it('stores the SHA-256 hex digest of the plain secret', () => {
+  /** HMAC-SHA256 under the install key kept in emulator.keys.json beside the database. */
+  const keyed = (plain: string) => {
+    const { secret_hash_key } = JSON.parse(readFileSync(join(dir, 'emulator.keys.json'), 'utf8')) as { secret_hash_key: string };
+    return createHmac('sha256', Buffer.from(secret_hash_key, 'base64url')).update(plain, 'utf8').digest('hex');
+  };
+  const sha256 = (plain: string) => createHash('sha256').update(plain, 'utf8').digest('hex');
+
+  it('stores a generated secret as the SHA-256 hex digest, scheme sha256', () => {
+    const { plainSecret } = store.secrets.create('skc_1');
+    expect(rows('SELECT secret_hash, hash_scheme FROM client_secrets')).toEqual([{ secret_hash: sha256(plainSecret), hash_scheme: 'sha256' }]);
+  });
+
+  it('stores an operator-chosen secret as HMAC-SHA256 under the install key, scheme hmac-sha256', () => {
     store.secrets.create('skc_1', PLAIN);
-    const expected = createHash('sha256').update(PLAIN, 'utf8').digest('hex');
-    expect(scalar('SELECT secret_hash FROM client_secrets')).toBe(expected);
+    expect(rows('SELECT secret_hash, hash_scheme FROM client_secrets')).toEqual([{ secret_hash: keyed(PLAIN), hash_scheme: 'hmac-sha256' }]);
+  });
+
+  it('a copy of the database without its key file verifies generated secrets but no operator-chosen one', () => {
+    const generated = store.secrets.create('skc_1').plainSecret;
+    store.secrets.create('skc_1', PLAIN);
+    store.close();
+    const elsewhere = join(dir, 'copy');
+    mkdirSync(elsewhere);
+    copyFileSync(file, join(elsewhere, 'emulator.sqlite'));
+    const copy = openStore(join(elsewhere, 'emulator.sqlite'));
+    try {
+      expect(copy.secrets.verify('skc_1', generated)).toBe(true);
+      expect(copy.secrets.verify('skc_1', PLAIN)).toBe(false);
+    } finally {
+      copy.close();
+      store = openStore(file, () => now);
+    }
   });
 
   it('stores the last four characters as secret_suffix', () => {
@@ -333,7 +361,7 @@ describe('secrets', () => {
     store.secrets.create('skc_1', PLAIN);
     const bytes = fileBytes();
     expect(bytes.length).toBeGreaterThan(0);
-    expect(bytes).toContain(createHash('sha256').update(PLAIN).digest('hex')); // sanity: the search sees the data
+    expect(bytes).toContain(keyed(PLAIN)); // sanity: the search sees the data
     expect(bytes).not.toContain(PLAIN);
     expect(bytes).not.toContain(generated);
   });
@@ -392,7 +420,7 @@ describe('secrets', () => {
     const listed = store.secrets.list('skc_1');
     expect(listed).toHaveLength(1);
     expect(JSON.stringify(listed)).not.toContain(PLAIN);
-    expect(JSON.stringify(listed)).not.toContain(createHash('sha256').update(PLAIN).digest('hex'));
+    expect(JSON.stringify(listed)).not.toContain(keyed(PLAIN));
     expect(store.secrets.list('skc_2')).toEqual([]);
   });
 });
