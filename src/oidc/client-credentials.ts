@@ -43,7 +43,7 @@ export async function clientCredentialsGrant(
   checkResource(client, params.get('resource'));
   const claims = clientCredentialsClaims({ issuer: ctx.issuer, client, scopes, now: Math.floor(ctx.clock() / 1000) });
   const accessToken = await signAccessToken(ctx.keys.current, claims);
-  ctx.store.issuedTokens.record({
+  await ctx.store.issuedTokens.record({
     jti: claims.jti,
     grantType: 'client_credentials',
     clientId: client.clientId,

@@ -2,6 +2,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ClientInput } from '../../src/store/clients.js';
 import { ID_PREFIXES, isId, newId, type IdKind } from '../../src/store/ids.js';
@@ -529,18 +530,18 @@ describe('issued tokens', () => {
   };
 
   it('get returns a recorded token (flushing the queue first)', () => {
-    store.issuedTokens.record(token);
+    void store.issuedTokens.record(token);
     expect(store.issuedTokens.get('tkn_1')).toEqual(token);
   });
 
   it('count includes recorded tokens not yet written', () => {
-    store.issuedTokens.record(token);
-    store.issuedTokens.record({ ...token, jti: 'tkn_2' });
+    void store.issuedTokens.record(token);
+    void store.issuedTokens.record({ ...token, jti: 'tkn_2' });
     expect(store.issuedTokens.count()).toBe(2);
   });
 
   it('flush writes the row, with scopes space-separated and audience as JSON', () => {
-    store.issuedTokens.record(token);
+    void store.issuedTokens.record(token);
     store.issuedTokens.flush();
     expect(rows('SELECT * FROM issued_tokens')).toEqual([
       {
@@ -558,20 +559,60 @@ describe('issued tokens', () => {
   });
 
   it('recorded tokens are written by the next event-loop turn without an explicit flush', async () => {
-    store.issuedTokens.record(token);
+    void store.issuedTokens.record(token);
     await new Promise((resolve) => setImmediate(resolve));
     expect(scalar('SELECT count(*) FROM issued_tokens')).toBe(1);
   });
 
+  it('record resolves once the row is committed: another connection sees it then, and not before', async () => {
+    const other = new Database(file, { readonly: true });
+    try {
+      const recorded = store.issuedTokens.record(token);
+      expect(other.prepare('SELECT count(*) FROM issued_tokens').pluck().get()).toBe(0);
+      await recorded;
+      expect(other.prepare('SELECT jti, client_id FROM issued_tokens').all()).toEqual([{ jti: 'tkn_1', client_id: 'm2morg_1' }]);
+    } finally {
+      other.close();
+    }
+  });
+
+  it('rows recorded in one turn are committed together: all are visible when the first resolves', async () => {
+    const other = new Database(file, { readonly: true });
+    try {
+      const first = store.issuedTokens.record(token);
+      const rest = [2, 3, 4].map((n) => store.issuedTokens.record({ ...token, jti: `tkn_${n}` }));
+      await first;
+      expect(other.prepare('SELECT count(*) FROM issued_tokens').pluck().get()).toBe(4);
+      await Promise.all(rest);
+    } finally {
+      other.close();
+    }
+  });
+
+  it('record rejects, naming why, when the row cannot be written', async () => {
+    store.close();
+    await expect(store.issuedTokens.record(token)).rejects.toThrow(new Error('the database is closed'));
+    store = openStore(file, () => now);
+  });
+
+  it('a row that breaks a constraint (a jti issued twice) fails its own record only, not its batch', async () => {
+    await store.issuedTokens.record(token);
+    const duplicate = store.issuedTokens.record(token);
+    const other = store.issuedTokens.record({ ...token, jti: 'tkn_2' });
+    await expect(duplicate).rejects.toMatchObject({ code: 'SQLITE_CONSTRAINT_PRIMARYKEY' });
+    await other;
+    expect(scalar('SELECT group_concat(jti) FROM (SELECT jti FROM issued_tokens ORDER BY jti)')).toBe('tkn_1,tkn_2');
+  });
+
   it('close writes what is still queued', () => {
-    store.issuedTokens.record(token);
+    void store.issuedTokens.record(token);
     store.close();
     store = openStore(file, () => now);
     expect(store.issuedTokens.count()).toBe(1);
   });
 
   it('a token with no scopes reads back with an empty scope list', () => {
-    store.issuedTokens.record({ ...token, scopes: [] });
+    void store.issuedTokens.record({ ...token, scopes: [] });
     expect(store.issuedTokens.get('tkn_1')?.scopes).toEqual([]);
   });
 
