@@ -17,6 +17,8 @@ import { providerDispatch } from './routes/provider-dispatch.js';
 import { resourceMetadataRoutes } from './routes/resource-metadata.js';
 import { testControlRoutes } from './routes/test-control.js';
 import { tokenRoutes } from './routes/token.js';
+import { closeWithin } from './server/graceful-close.js';
+import { DEFAULT_HTTP_LIMITS, fastifyServerLimits, limitConnections, type HttpLimits } from './server/http-limits.js';
 import { ensureEnvironmentClient } from './store/environment-client.js';
 import { openStore, type Store } from './store/index.js';
 import { applySeed, type SeedResult } from './store/seed.js';
@@ -29,6 +31,8 @@ export interface AppOptions {
   clock?: Clock;
   /** Test controls (mint, movable clock, request log, reset); also served at /_emulator/* when `http`. */
   testControls?: { clock: TestClock; http: boolean };
+  /** Timeouts, connection cap and shutdown grace of the HTTP server; defaults in server/http-limits.ts. */
+  httpLimits?: Partial<HttpLimits>;
   /** 'fixed': the package's public test key, accepted only with `allowTestKeys` (fixtures). */
   keys?: 'generated' | 'fixed';
   allowTestKeys?: boolean;
@@ -66,13 +70,16 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
     });
     const context: EnvironmentContext = { store, keys, clock, issuer: config.environmentUrl ?? '' };
 
+    const limits: HttpLimits = { ...DEFAULT_HTTP_LIMITS, ...options.httpLimits };
     const fastify: FastifyInstance = Fastify({
+      ...fastifyServerLimits(limits),
       loggerInstance: options.logger as FastifyBaseLogger,
       // No info-level line per request on the token endpoint's hot path; requests are logged at debug (onResponse).
       logController: new LogController({ disableRequestLogging: true }),
       bodyLimit: 64 * 1024,
       return503OnClosing: true,
     });
+    limitConnections(fastify.server, limits);
     fastify.addHook('onResponse', async (request, reply) => {
       if (options.logger.isLevelEnabled('debug')) {
         request.log.debug({ method: request.method, url: request.url.split('?')[0], status: reply.statusCode }, 'request');
@@ -115,7 +122,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
         return context.issuer;
       },
       async close() {
-        await fastify.close();
+        await closeWithin(fastify.server, () => fastify.close(), limits.shutdownGraceMs);
         store.close();
       },
     };

@@ -8,6 +8,7 @@ import { buildApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config/index.js';
 import { parseSeed, type SeedInput } from '../../src/config/seed.js';
 import { createLogger } from '../../src/logger.js';
+import type { HttpLimits } from '../../src/server/http-limits.js';
 
 export const TEST_SEED: SeedInput = {
   organizations: [{ id: 'org_20000000000000001', display_name: 'Acme' }],
@@ -58,7 +59,7 @@ export interface TestServer {
   close: () => Promise<void>;
 }
 
-export async function startTestServer(options: { seed?: SeedInput; env?: Record<string, string> } = {}): Promise<TestServer> {
+export async function startTestServer(options: { seed?: SeedInput; env?: Record<string, string>; httpLimits?: Partial<HttpLimits> } = {}): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'emulator-test-'));
   const config = loadConfig({
     PORT: '0',
@@ -79,6 +80,7 @@ export async function startTestServer(options: { seed?: SeedInput; env?: Record<
   const app = await buildApp(config, {
     logger: createLogger('trace', sink),
     seed: { value: parseSeed(options.seed ?? TEST_SEED), onlyIfEmpty: false },
+    ...(options.httpLimits ? { httpLimits: options.httpLimits } : {}),
   });
   const url = await app.listen();
   return {
