@@ -1,8 +1,12 @@
 // `npm start` as a user runs it: the built CLI, a data folder on disk, restarts.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { failingStart, startCli } from '../helpers/cli.js';
@@ -230,6 +234,46 @@ describe('start-up failures a user can cause name their cause and exit 2', () =>
       { DATA_DIR: dir, HOST: '192.0.2.1' }, // TEST-NET-1: assigned to no machine
       'HOST 192.0.2.1 is not an address of this machine (EADDRNOTAVAIL). Use 0.0.0.0 for every interface, or 127.0.0.1 for this machine only.',
     );
+  });
+});
+
+describe('npm start', () => {
+  const isRunning = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  it('SIGTERM to the npm process stops the server too', async () => {
+    // --ignore-scripts skips prestart (the build, done already); start itself still runs.
+    const npm = spawn('npm', ['start', '--ignore-scripts'], {
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', HOST: '127.0.0.1', DATA_DIR: dir, LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    npm.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    const started = new Promise<{ pid: number; url: string }>((resolve) =>
+      npm.stdout.on('data', (c: Buffer) => {
+        output += c.toString();
+        const line = output.split('\n').find((l) => l.includes('"msg":"started"'));
+        if (line) resolve({ pid: (JSON.parse(line) as { pid: number }).pid, url: (JSON.parse(line) as { issuer: string }).issuer });
+      }),
+    );
+    const exited = once(npm, 'exit');
+    const server = await started;
+    try {
+      expect(server.pid).not.toBe(npm.pid);
+      npm.kill('SIGTERM');
+      expect(await exited).toEqual([0, null]);
+      while (isRunning(server.pid)) await sleep(20);
+      await expect(fetch(`${server.url}/health`)).rejects.toThrow(new TypeError('fetch failed'));
+    } finally {
+      if (isRunning(server.pid)) process.kill(server.pid, 'SIGKILL');
+    }
   });
 });
 
