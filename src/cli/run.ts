@@ -1,15 +1,19 @@
 // The commands: `scalekit-emulator start` (the default). Configuration errors, and start-up failures
 // the user can fix, exit 2 with a message naming the variable; nothing else is printed for them.
-import { ConfigError, configDescriptions } from '../config/index.js';
+import { ConfigError, configReference } from '../config/index.js';
 import { SeedError } from '../config/seed.js';
 import { start } from './start.js';
 import { StartupError } from './startup-errors.js';
 
+const plain = (markdown: string) => markdown.replaceAll('`', '');
 const USAGE = `Usage: scalekit-emulator [start]
 
 Environment variables:
-${Object.entries(configDescriptions)
-  .map(([key, text]) => `  ${key.padEnd(26)} ${text ?? ''}`)
+${configReference
+  .map((s) => {
+    const values = s.allowed.length ? `; one of ${s.allowed.join(', ')}` : '';
+    return `  ${s.name}  (default ${plain(s.default)}${values})\n      ${plain(s.description)}`;
+  })
   .join('\n')}
 `;
 
