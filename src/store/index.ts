@@ -42,8 +42,8 @@ export interface StoreOptions {
   exclusive?: boolean;
 }
 
-/** The files beside a database `<name>.sqlite`. */
-export function databaseFiles(path: string) {
+// The files beside a database `<name>.sqlite`.
+function databaseFiles(path: string) {
   const base = join(dirname(path), basename(path, extname(path)));
   return { wal: `${path}-wal`, shm: `${path}-shm`, lock: `${base}.lock`, installKeys: `${base}.keys.json` };
 }
