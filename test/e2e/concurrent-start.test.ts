@@ -1,13 +1,12 @@
 // Several starts at once on one new DATA_DIR (a supervisor restarting too eagerly, two terminals, a
 // compose file scaled by mistake): one schema, one signing key, and every server that runs signs with it.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startCli, type RunningCli } from '../helpers/cli.js';
+import { runNode, startCli, type RunningCli } from '../helpers/cli.js';
 import { decodeJwt, tokenRequest } from '../helpers/server.js';
 
 const N = 4;
@@ -89,17 +88,8 @@ describe(`${N} processes opening one new database at once (no server lock)`, () 
     store.close();
     console.log(keys.current.kid, store.cookieKeys.join(','));`;
 
-  function run(file: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script(file)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
-  }
-
   it('each applies no migration twice, and all sign with the one key stored and share one cookie key', async () => {
-    const runs = await Promise.all(Array.from({ length: N }, () => run(join(dir, 'emulator.sqlite'))));
+    const runs = await Promise.all(Array.from({ length: N }, () => runNode(['--input-type=module', '-e', script(join(dir, 'emulator.sqlite'))])));
     expect(runs.map((r) => r.stderr)).toEqual(Array(N).fill(''));
     expect(runs.map((r) => r.code)).toEqual(Array(N).fill(0));
     const { kids, versions } = readDatabase();

@@ -1,7 +1,6 @@
 // The examples (examples/*) against the real emulator over real HTTP, with the real MCP SDK client and
 // @scalekit-sdk/node, seeded with examples/seed.yaml (what `SEED=examples/seed.yaml npm start` serves),
 // through the package's own fixture.
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +16,7 @@ import { metadataFromEnv } from '../../examples/shared/mcp-auth.js';
 import { createTodoServer } from '../../examples/todo-mcp-server/server.js';
 import type { SeedInput } from '../../src/config/seed.js';
 import { startEmulator, type Emulator } from '../../src/index.js';
+import { runNode } from '../helpers/cli.js';
 import { tokenRequest } from '../helpers/server.js';
 
 const seed = parse(readFileSync(new URL('../../examples/seed.yaml', import.meta.url), 'utf8')) as SeedInput;
@@ -263,14 +263,8 @@ describe('mcp-to-mcp (pattern 3b)', () => {
 
 describe('the agent command (node dist/examples/agent/main.js), as examples/README.md runs it', () => {
   const AGENT_MAIN = fileURLToPath(new URL('../../dist/examples/agent/main.js', import.meta.url));
-  function runAgent(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    const child = spawn(process.execPath, [AGENT_MAIN], { env: { PATH: process.env.PATH ?? '', SCALEKIT_ENVIRONMENT_URL: emulator.url, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
-  }
+  const runAgent = (env: Record<string, string>) =>
+    runNode([AGENT_MAIN], { PATH: process.env.PATH ?? '', SCALEKIT_ENVIRONMENT_URL: emulator.url, ...env });
 
   it('AGENT_TOOL=plan_day drives the planner, which reads the todo server with its own token', async () => {
     const run = await runAgent({

@@ -75,3 +75,13 @@ export function failingStart(env: Record<string, string>): Promise<{ code: numbe
     }),
   );
 }
+
+/** Runs `node ...args` to its end; resolves to its exit code and what it printed on each stream. */
+export function runNode(args: string[], env?: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, args, { ...(env ? { env } : {}), stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
+}
