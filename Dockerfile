@@ -49,8 +49,9 @@ CMD ["node", "dist/examples/todo-mcp-server/main.js"]
 FROM node:22-bookworm-slim AS emulator
 ENV NODE_ENV=production DATA_DIR=/data PORT=8080 HOST=0.0.0.0
 WORKDIR /app
-# A named volume mounted on /data starts as a copy of this (empty, owned by node) folder.
-RUN mkdir -p /data && chown node:node /data
+# A named volume mounted on /data starts as a copy of this (empty, owned by node, 0700) folder: the
+# emulator keeps its data owner-only and would otherwise tighten it at the first start, with a warning.
+RUN mkdir -p /data && chown node:node /data && chmod 0700 /data
 COPY --from=prod-deps /app/package.json /app/package-lock.json ./
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/migrations ./migrations

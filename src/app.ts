@@ -1,6 +1,5 @@
 // buildApp(config) -> a Fastify instance with every room wired, plus listen() and close().
 // It never reads process.env and never exits: cli/ and fixture/ do. Several apps can share a process.
-import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -18,7 +17,7 @@ import { createProviderRegistry } from './oidc/providers.js';
 import { pages } from './pages/index.js';
 import { providerPages } from './pages/provider-pages.js';
 import { createViews } from './pages/views.js';
-import { loadOrCreateKeySet, type KeySet } from './oidc/signing-keys.js';
+import { loadOrCreateKeySet } from './oidc/signing-keys.js';
 import { BODY_LIMIT } from './routes/body-limit.js';
 import { discoveryRoutes } from './routes/discovery.js';
 import { rejectDuplicateAuthorization } from './routes/duplicate-authorization.js';
@@ -32,6 +31,8 @@ import { tokenRoutes } from './routes/token.js';
 import { userinfoRoute } from './routes/userinfo.js';
 import { acceptH2c, type H2cFront } from './server/h2c.js';
 import { startRetention, type Retention } from './server/retention.js';
+import { closeWithin } from './server/graceful-close.js';
+import { DEFAULT_HTTP_LIMITS, fastifyServerLimits, limitConnections, type HttpLimits } from './server/http-limits.js';
 import { ensureEnvironmentClient } from './store/environment-client.js';
 import { openStore, type Store } from './store/index.js';
 import { systemClock, type Clock } from './store/time.js';
@@ -45,6 +46,8 @@ export interface AppOptions {
   seed?: { value: Seed; onlyIfEmpty: boolean; source?: string };
   clock?: Clock;
   extensions?: AppExtension[];
+  /** Timeouts, connection cap and shutdown grace of the HTTP server; defaults in server/http-limits.ts. */
+  httpLimits?: Partial<HttpLimits>;
   /** 'fixed': the package's public test key, accepted only with `allowTestKeys` (fixtures). */
   keys?: 'generated' | 'fixed';
   allowTestKeys?: boolean;
@@ -76,8 +79,11 @@ export interface App {
 export async function buildApp(config: Config, options: AppOptions): Promise<App> {
   checkTestControlExposure(config);
   const clock = options.clock ?? systemClock;
-  const store = openStore(config.databasePath, clock);
+  const store = openStore(config.databasePath, clock, { exclusive: true });
   try {
+    for (const file of store.tightenedFiles) {
+      options.logger.warn({ path: file.path, from: octal(file.from), to: octal(file.to) }, 'tightened permissions to owner-only: other local users could read this');
+    }
     const keys = await loadOrCreateKeySet(store.signingKeys, {
       fixedTestKey: options.keys === 'fixed',
       allowTestKeys: options.allowTestKeys ?? false,
@@ -92,19 +98,22 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
       issuer: config.environmentUrl ?? '',
       settings: { autoLogin: config.autoLogin, allowInsecureCimd: config.allowInsecureCimd, handsFreeTickets: new Set<string>() },
     } as EnvironmentContext;
-    context.providers = createProviderRegistry(context, () => cookieKeys(keys));
+    context.providers = createProviderRegistry(context, () => store.cookieKeys);
     const management = createManagementService({ store, clock, keys, log: options.logger, issuer: () => context.issuer });
-    const startup = prepareStore(store, management, config, options);
+    const startup = store.transaction(() => prepareStore(store, management, config, options));
     const views = createViews();
     context.pages = providerPages(views, () => context.issuer);
 
+    const limits: HttpLimits = { ...DEFAULT_HTTP_LIMITS, ...options.httpLimits };
     const fastify: FastifyInstance = Fastify({
+      ...fastifyServerLimits(limits),
       loggerInstance: options.logger as FastifyBaseLogger,
       // No info-level line per request on the token endpoint's hot path; requests are logged at debug (onResponse).
       logController: new LogController({ disableRequestLogging: true }),
       bodyLimit: BODY_LIMIT,
       return503OnClosing: true,
     });
+    limitConnections(fastify.server, limits);
     fastify.addHook('onResponse', async (request, reply) => {
       if (options.logger.isLevelEnabled('debug')) {
         request.log.debug({ method: request.method, url: request.url.split('?')[0], status: reply.statusCode }, 'request');
@@ -121,7 +130,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
     userinfoRoute(fastify, context);
     await fastify.register(async (scope) => tokenRoutes(scope, context));
     await fastify.register(async (scope) => registrationRoutes(scope, context));
-    await fastify.register(async (scope) => pages(scope, context, views, cookieKeys(keys)[0]!));
+    await fastify.register(async (scope) => pages(scope, context, views, store.cookieKeys[0]!));
 
     // Management: REST at /api/v1; gRPC over h2c on the same port, Connect and gRPC-Web over HTTP/1.1.
     const auth = managementAuth({ store, keys, clock, issuer: () => context.issuer });
@@ -154,7 +163,8 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
       },
       async close() {
         app.retention?.stop();
-        await fastify.close();
+        // After the grace period, HTTP/1.1 connections still open and HTTP/2 sessions are cut.
+        await closeWithin(fastify.server, () => fastify.close(), limits.shutdownGraceMs, () => h2c.destroySessions());
         store.close();
       },
     };
@@ -163,11 +173,6 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
     store.close();
     throw err;
   }
-}
-
-// Signed-cookie keys derived from the persisted signing key: secret, and stable across restarts.
-function cookieKeys(keys: KeySet): string[] {
-  return [createHash('sha256').update(`cookies:${String(keys.current.privateJwk.d)}`).digest('base64url')];
 }
 
 function prepareStore(store: Store, management: ManagementService, config: Config, options: AppOptions): StartupReport {
@@ -186,6 +191,8 @@ function prepareStore(store: Store, management: ManagementService, config: Confi
   }
   return report;
 }
+
+const octal = (mode: number) => `0${mode.toString(8)}`;
 
 // Unset SCALEKIT_ENVIRONMENT_URL: the URL a local client would use to reach this listener.
 function defaultEnvironmentUrl(host: string, port: number): string {

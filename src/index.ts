@@ -1,4 +1,6 @@
-// The package's public API.
+// The package's public API. The Node.js version check is imported first, so it runs before the rest.
+import './node-version.js';
+
 export { buildApp, type App, type AppOptions, type StartupReport } from './app.js';
 export { loadConfig, ConfigError, type Config } from './config/index.js';
 export { parseSeed, loadSeedFile, SeedError, DEMO_SEED, type Seed, type SeedInput } from './config/seed.js';

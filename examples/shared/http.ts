@@ -78,6 +78,17 @@ export function onShutdown(stop: () => Promise<void>): void {
   process.once('SIGTERM', handler);
 }
 
+/**
+ * Stops with one line saying what went wrong (and its cause, such as the refused connection behind
+ * "fetch failed"), exit code 1: for a person at a terminal, a stack trace says less.
+ */
+export function exitWithMessage(program: string, err: unknown): never {
+  const message = err instanceof Error ? err.message : String(err);
+  const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
+  console.error(`${program}: ${message}${cause}`);
+  process.exit(1);
+}
+
 /** Reads an environment variable, or stops with a message naming it. */
 export function requireEnv(name: string): string {
   const value = process.env[name];

@@ -1,9 +1,10 @@
 // The commands: `start` (the default) runs the server; `orgs`, `resources`, `clients`, `token` and
 // `keys` talk to a running one through its REST API with SCALEKIT_ENVIRONMENT_URL,
-// SCALEKIT_CLIENT_ID and SCALEKIT_CLIENT_SECRET. Usage and configuration errors exit 2 with a
-// message naming what is wrong; an API error exits 1 with its Scalekit error code.
+// SCALEKIT_CLIENT_ID and SCALEKIT_CLIENT_SECRET. Usage and configuration errors, and start-up failures
+// the user can fix, exit 2 with a message naming what is wrong; an API error exits 1 with its Scalekit
+// error code.
 import { Command, CommanderError } from 'commander';
-import { ConfigError, configDescriptions } from '../config/index.js';
+import { ConfigError, configReference } from '../config/index.js';
 import { SeedError } from '../config/seed.js';
 import { ApiError } from './api.js';
 import { clientsCommand } from './clients.js';
@@ -12,12 +13,17 @@ import { keysCommand } from './keys.js';
 import { orgsCommand } from './orgs.js';
 import { resourcesCommand } from './resources.js';
 import { start } from './start.js';
+import { StartupError } from './startup-errors.js';
 import { tokenCommand } from './token.js';
 
+const plain = (markdown: string) => markdown.replaceAll('`', '');
 const START_HELP = `
 Environment variables:
-${Object.entries(configDescriptions)
-  .map(([key, text]) => `  ${key.padEnd(26)} ${text ?? ''}`)
+${configReference
+  .map((s) => {
+    const values = s.allowed.length ? `; one of ${s.allowed.join(', ')}` : '';
+    return `  ${s.name}  (default ${plain(s.default)}${values})\n      ${plain(s.description)}`;
+  })
   .join('\n')}
 `;
 
@@ -29,7 +35,7 @@ SCALEKIT_ENVIRONMENT_URL as SCALEKIT_CLIENT_ID / SCALEKIT_CLIENT_SECRET (its env
 export function program(ctx: CliContext): Command {
   const cli = new Command('scalekit-emulator')
     .description("A self-hosted OAuth 2.1 authorization server, wire-compatible with Scalekit's MCP auth")
-    .addHelpText('after', API_HELP)
+    .addHelpText('after', API_HELP + START_HELP)
     .configureOutput({ writeOut: ctx.write, writeErr: (text) => process.stderr.write(text) })
     .exitOverride()
     .showHelpAfterError();
@@ -56,7 +62,7 @@ export function exitOnError(err: unknown): never {
     // Help and version are not errors; commander already printed the message of the others.
     process.exit(err.code === 'commander.helpDisplayed' || err.code === 'commander.help' || err.code === 'commander.version' ? 0 : 2);
   }
-  if (err instanceof ConfigError || err instanceof SeedError || err instanceof UsageError) {
+  if (err instanceof ConfigError || err instanceof SeedError || err instanceof UsageError || err instanceof StartupError) {
     process.stderr.write(`${err.message}\n`);
     process.exit(2);
   }

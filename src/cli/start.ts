@@ -1,5 +1,6 @@
 // `start`: read the configuration, apply the seed, listen, print where everything is, close cleanly
 // on SIGINT/SIGTERM.
+import type { Logger } from 'pino';
 import { buildApp } from '../app.js';
 import { loadConfig } from '../config/index.js';
 import { DEMO_SEED, loadSeedFile, parseSeed } from '../config/seed.js';
@@ -7,6 +8,7 @@ import { createTestClock } from '../fixture/clock.js';
 import { testControlsRoom } from '../fixture/extension.js';
 import { createLogger } from '../logger.js';
 import { startupBanner } from './banner.js';
+import { explainStartupError } from './startup-errors.js';
 
 // The test controls move the clock, so the app runs on the test clock when they are on.
 function testControlsOptions(token: string | undefined) {
@@ -17,6 +19,9 @@ function testControlsOptions(token: string | undefined) {
 export async function start(env: Record<string, string | undefined>): Promise<void> {
   const config = loadConfig(env);
   const logger = createLogger(config.logLevel);
+  // Taken from the first moment: a signal that arrives while starting still stops the process cleanly,
+  // instead of meeting Node's default action before the handlers exist.
+  const closeOnStop = stopOnSignal(logger);
   const seed = config.seedPath
     ? { value: loadSeedFile(config.seedPath), onlyIfEmpty: false, source: config.seedPath }
     : { value: parseSeed(DEMO_SEED, 'built-in demo seed'), onlyIfEmpty: true };
@@ -24,22 +29,32 @@ export async function start(env: Record<string, string | undefined>): Promise<vo
     logger,
     seed,
     ...(config.testControl ? testControlsOptions(config.testControlToken) : {}),
+  }).catch((err: unknown) => {
+    throw explainStartupError(err, config);
   });
+  closeOnStop(() => app.close());
   if (config.autoLogin) logger.warn('AUTO_LOGIN=1: authorizations sign a user in and grant consent without asking anyone; never in production');
   if (config.testControl) {
     const who = config.testControlToken ? 'whoever holds TEST_CONTROL_TOKEN' : `anyone who reaches ${config.host}`;
     logger.warn(`TEST_CONTROL=1: /_emulator/* lets ${who} mint tokens and reset data; never use it in production`);
   }
-  const issuer = await app.listen();
+  const issuer = await app.listen().catch(async (err: unknown) => {
+    await app.close();
+    throw explainStartupError(err, config);
+  });
   if (config.logLevel !== 'silent') process.stdout.write(startupBanner(app, issuer) + '\n');
   logger.info({ issuer, database: config.databasePath }, 'started');
+}
 
+/** Exits on SIGINT/SIGTERM, after running the close function given (once there is something to close). */
+function stopOnSignal(logger: Logger): (close: () => Promise<void>) => void {
+  let close = () => Promise.resolve();
   let closing = false;
   const stop = (signal: string) => {
     if (closing) return;
     closing = true;
     logger.info({ signal }, 'closing');
-    app.close().then(
+    close().then(
       () => process.exit(0),
       (err: unknown) => {
         logger.error({ err }, 'close failed');
@@ -49,4 +64,7 @@ export async function start(env: Record<string, string | undefined>): Promise<vo
   };
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));
+  return (fn) => {
+    close = fn;
+  };
 }

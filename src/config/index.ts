@@ -6,59 +6,79 @@ import { z } from 'zod';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
+// Each key's description and default are also what `--help` prints and what the README's table shows
+// (a test keeps the README in step). `shownDefault` is for keys whose default is not a value.
 const envSchema = z.object({
   SCALEKIT_ENVIRONMENT_URL: z
     .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
     .refine((u) => !/[?#]/.test(u), 'must not carry a query or a fragment')
     .transform((u) => u.replace(/\/+$/, ''))
     .optional()
-    .describe('Public URL of the environment; the issuer of tokens and metadata (default http://localhost:$PORT)'),
+    .describe('Public URL of the environment: the `iss` of tokens and metadata. Set it when clients reach the server under another name.')
+    .meta({ shownDefault: '`http://localhost:$PORT`' }),
   PORT: z.coerce
     .number({ error: 'must be a port number' })
     .int('must be a whole number')
     .min(0, 'must be between 0 and 65535')
     .max(65535, 'must be between 0 and 65535')
     .default(8080)
-    .describe('TCP port to listen on (0 picks a free one)'),
-  HOST: z.string().min(1).default('0.0.0.0').describe('Interface to listen on'),
+    .describe('TCP port to listen on (`0` picks a free one).'),
+  HOST: z.string().min(1).default('0.0.0.0').describe('Interface to listen on (`127.0.0.1`: this machine only).'),
   SCALEKIT_CLIENT_ID: z
     .string()
     .regex(/^skc_[0-9]+$/, 'must look like skc_<digits>')
     .optional()
-    .describe("The environment's own API client id; generated once and persisted when unset"),
+    .describe(
+      "The environment's own API client. Set together with the secret, or leave both unset to have them generated once, stored, and printed at the first start.",
+    )
+    .meta({ shownDefault: 'generated `skc_…`' }),
   SCALEKIT_CLIENT_SECRET: z
     .string()
     .min(16, 'must be at least 16 characters')
     .max(512, 'must be at most 512 characters')
     .optional()
-    .describe("The environment client's secret; stored hashed"),
-  DATA_DIR: z.string().min(1).default('./data').describe('Folder of the SQLite database'),
-  SEED: z.string().min(1).optional().describe('Path to a JSON or YAML seed file, applied at every start'),
+    .describe('Its secret (16 to 512 characters); stored as a keyed hash, never in plain.')
+    .meta({ shownDefault: 'generated' }),
+  DATA_DIR: z
+    .string()
+    .min(1)
+    .default('./data')
+    .describe('Folder of the SQLite database and its key file, readable by its owner only (0700, files 0600).'),
+  SEED: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Path to a JSON or YAML seed file, applied at every start.')
+    .meta({ shownDefault: 'built-in demo seed' }),
   TEST_CONTROL: z
     .enum(['0', '1', 'true', 'false'], { error: 'must be 1 or 0' })
     .default('0')
-    .describe('1 serves the test controls at /_emulator/* (reset, tokens, clock, requests); never in production'),
-  AUTO_LOGIN: z
-    .enum(['0', '1', 'true', 'false'], { error: 'must be 1 or 0' })
-    .default('0')
-    .describe('1 signs the login_hint user (or the first user) in and grants consent without pages: for CI; never in production'),
-  ALLOW_INSECURE_CIMD: z
-    .enum(['0', '1', 'true', 'false'], { error: 'must be 1 or 0' })
-    .default('0')
-    .describe('1 lets client-id metadata documents come from http:// and private, loopback or link-local addresses: local tests only'),
+    .describe('`1` serves the test controls at `/_emulator/*`: anyone who reaches the port can then mint tokens. Tests only. On a `HOST` that is not loopback the start is refused (exit 2) unless `TEST_CONTROL_TOKEN` is set.'),
   TEST_CONTROL_TOKEN: z
     .string()
     .min(16, 'must be at least 16 characters')
     .max(512, 'must be at most 512 characters')
     .optional()
-    .describe('Bearer token that /_emulator/* then requires (Authorization: Bearer <token>); needed for TEST_CONTROL=1 on a HOST that is not loopback'),
-  LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info').describe('pino log level'),
+    .describe('At least 16 characters. When set, every `/_emulator/*` request must send `Authorization: Bearer <token>` (else 401 `invalid_token`), whatever the `HOST`.')
+    .meta({ shownDefault: 'unset' }),
+  AUTO_LOGIN: z
+    .enum(['0', '1', 'true', 'false'], { error: 'must be 1 or 0' })
+    .default('0')
+    .describe('`1`: every authorization signs in the `login_hint` user (email or `usr_` id), else the first user, and grants consent, with no page shown: for CI pipelines that run an MCP client\'s real flow. Never in production.'),
+  ALLOW_INSECURE_CIMD: z
+    .enum(['0', '1', 'true', 'false'], { error: 'must be 1 or 0' })
+    .default('0')
+    .describe('`1`: client ID metadata documents may also be fetched over `http://`, from private, loopback and link-local addresses, and with any TLS certificate. Local tests only.'),
+  LOG_LEVEL: z
+    .enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` })
+    .default('info')
+    .describe('pino log level. Logs are JSON lines; secrets and `Authorization` headers are redacted.'),
   AUDIT_RETENTION_DAYS: z.coerce
     .number({ error: 'must be a number of days' })
     .min(0, 'must be 0 or more')
     .max(36500, 'must be at most 36500')
     .default(7)
-    .describe('Days issued-token and audit rows are kept, pruned in the background (0 keeps everything)'),
+    .describe('Days issued-token and audit rows are kept, pruned in the background in small batches (`0` keeps everything).'),
 });
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -98,10 +118,44 @@ export class ConfigError extends Error {
   }
 }
 
-/** Describes each setting, for the README and `--help`. */
+/** A setting as `--help` and the README show it, read from the schema: markdown code in backticks. */
+export interface SettingReference {
+  name: string;
+  default: string;
+  /** The values it takes, when they are a fixed list. */
+  allowed: string[];
+  description: string;
+}
+
+export const configReference: SettingReference[] = Object.entries(envSchema.shape).map(([name, schema]) => ({
+  name,
+  ...documented(schema),
+}));
+
+/** Describes each setting. */
 export const configDescriptions: Record<string, string | undefined> = Object.fromEntries(
-  Object.entries(envSchema.shape).map(([key, schema]) => [key, schema.description]),
+  configReference.map((s) => [s.name, s.description]),
 );
+
+interface SchemaDef {
+  type: string;
+  innerType?: z.ZodType;
+  defaultValue?: unknown;
+  entries?: Record<string, string>;
+}
+
+// Unwraps .default() and .optional() down to the value's own schema, noting the default and an enum's values.
+function documented(schema: z.ZodType): Omit<SettingReference, 'name'> {
+  const meta = schema.meta() as { description?: string; shownDefault?: string } | undefined;
+  let shown = meta?.shownDefault;
+  let allowed: string[] = [];
+  for (let def = schema.def as SchemaDef; ; def = def.innerType!.def as SchemaDef) {
+    if (def.type === 'default') shown ??= `\`${String(def.defaultValue)}\``;
+    else if (def.type === 'enum') allowed = Object.values(def.entries!);
+    if (def.innerType === undefined) break;
+  }
+  return { default: shown ?? '', allowed, description: meta?.description ?? '' };
+}
 
 export function loadConfig(env: Record<string, string | undefined>, cwd = process.cwd()): Config {
   const parsed = envSchema.safeParse(pickSet(env, Object.keys(envSchema.shape)));

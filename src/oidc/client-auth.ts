@@ -54,11 +54,12 @@ function decodeBasic(token: string): { clientId: string; clientSecret: string } 
 /** The client, when the credentials are an active secret of a confidential client; else invalid_client. */
 export function authenticateClient(store: Store, credentials: ClientCredentials, realm: string): Client {
   const challenge = credentials.method === 'client_secret_basic' ? realm : undefined;
-  const client = store.clients.get(credentials.clientId);
-  // One answer for "no such client" and "wrong secret", so ids cannot be probed.
-  if (!client || !store.secrets.verify(client.clientId, credentials.clientSecret)) {
-    throw new InvalidClient('client authentication failed', challenge);
-  }
+  // The secret is checked before the client is looked up, and the client only once it verified: an
+  // unknown id and a known id with a wrong secret take the same steps (the same digests, one indexed
+  // lookup that finds nothing) and get the same answer, so ids cannot be probed by either.
+  const verified = store.secrets.verify(credentials.clientId, credentials.clientSecret);
+  const client = verified ? store.clients.get(credentials.clientId) : undefined;
+  if (!client) throw new InvalidClient('client authentication failed', challenge);
   store.secrets.noteUse(client.clientId, credentials.clientSecret); // last_used_time, written coalesced
   return client;
 }

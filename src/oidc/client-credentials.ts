@@ -51,7 +51,7 @@ export async function clientCredentialsGrant(
   const target = tokenTarget(ctx.store, client, resource, params.getAll('resource'));
   const claims = clientCredentialsClaims({ issuer: ctx.issuer, client, ...target, scopes, now: Math.floor(ctx.clock() / 1000) });
   const accessToken = await signAccessToken(ctx.keys.current, claims);
-  recordIssuedToken(ctx, claims, { grantType: 'client_credentials', clientKind: client.kind });
+  await recordIssuedToken(ctx, claims, { grantType: 'client_credentials', clientKind: client.kind });
   return { access_token: accessToken, token_type: 'Bearer', expires_in: client.expiry, scope: claims.scope };
 }
 

@@ -10,13 +10,13 @@ import { resourceForIndicator, ENVIRONMENT_AUDIENCE } from './resource-indicator
 import { isOidcScope } from './scopes.js';
 import { recordIssuedToken } from './token-audit.js';
 
-export function customizeAccessToken(
+export async function customizeAccessToken(
   env: EnvironmentContext,
   scope: IssuerScope,
   ctx: KoaContextWithOIDC,
   token: AccessToken | ClientCredentials,
   jwt: JWTStructured,
-): void {
+): Promise<void> {
   if (token.kind !== 'AccessToken') throw new Error('client_credentials is served by our own token route');
   const indicator = token.resourceServer?.identifier();
   const resource = indicator === undefined ? undefined : resourceForIndicator(env.store, scope, indicator, env.issuer);
@@ -38,7 +38,8 @@ export function customizeAccessToken(
   });
   jwt.header = { typ: ACCESS_TOKEN_TYP };
   jwt.payload = claims;
-  recordIssuedToken(env, claims, {
+  // The token is answered only once its audit row is committed.
+  await recordIssuedToken(env, claims, {
     grantType: String(ctx.oidc.params?.grant_type ?? 'authorization_code'),
     clientKind: env.store.clients.get(token.clientId!)?.kind ?? 'dcr',
     grantId: token.grantId,

@@ -1,11 +1,12 @@
 // The key store: an RSA 2048 key (RS256, kid snk_<digits>) generated on first start, kept in SQLite and
-// loaded unchanged on every start after. The ring is live: a rotation publishes the next key at once,
+// loaded unchanged on every start after (starts racing on a new database keep the first key stored,
+// and all sign with it). The ring is live: a rotation publishes the next key at once,
 // signs with it from its activation time, and unpublishes the old key at its retire time.
 import { createPrivateKey, generateKeyPair, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { JWK } from 'jose';
 import { newId } from '../store/ids.js';
-import type { SigningKeyRepository } from '../store/signing-keys.js';
+import type { SigningKeyRepository, StoredSigningKey } from '../store/signing-keys.js';
 import { FIXED_TEST_KEY, FIXED_TEST_KID, FOREIGN_TEST_KID } from './test-keys.js';
 
 export interface PublicJwk {
@@ -65,14 +66,13 @@ export async function loadOrCreateKeySet(repo: SigningKeyRepository, options: Ke
   let stored = repo.list();
   if (stored.length === 0 && options.fixedTestKey) {
     if (!options.allowTestKeys) throw new TestKeyRefused();
-    storeKey(repo, FIXED_TEST_KID, FIXED_TEST_KEY);
-    stored = repo.list();
+    stored = repo.addFirst(storedKey(FIXED_TEST_KID, FIXED_TEST_KEY));
   }
   if (!options.allowTestKeys && stored.some((k) => isTestKid(k.kid))) throw new TestKeyRefused();
   if (stored.length === 0) {
     const { privateKey } = await generateRsa('rsa', { modulusLength: 2048 });
-    const jwk = privateKey.export({ format: 'jwk' });
-    storeKey(repo, newId('signingKey'), jwk as JWK);
+    // Starts racing on a new database each generate a key, but only the first one stored is kept.
+    repo.addFirst(storedKey(newId('signingKey'), privateKey.export({ format: 'jwk' }) as JWK));
   }
   return keyRing(repo, options.clock ?? Date.now);
 }
@@ -88,7 +88,7 @@ export async function rotateSigningKey(
 ): Promise<string> {
   const { privateKey } = await generateRsa('rsa', { modulusLength: 2048 });
   const kid = newId('signingKey');
-  storeKey(repo, kid, privateKey.export({ format: 'jwk' }) as JWK, at.activateTime);
+  repo.add(storedKey(kid, privateKey.export({ format: 'jwk' }) as JWK, at.activateTime));
   repo.retireOthers(kid, at.retireTime);
   keys.reload();
   return kid;
@@ -173,15 +173,15 @@ function ringState(keys: RingKey[], now: number): RingState {
 }
 
 // The published form, in the order Scalekit's /keys lists the fields.
-function storeKey(repo: SigningKeyRepository, kid: string, jwk: JWK, activateTime?: string): void {
+function storedKey(kid: string, jwk: JWK, activateTime?: string): Omit<StoredSigningKey, 'createTime'> {
   const publicJwk: PublicJwk = { use: 'sig', kty: 'RSA', kid, alg: 'RS256', n: jwk.n!, e: jwk.e! };
-  repo.add({
+  return {
     kid,
     alg: 'RS256',
     privateJwk: { ...jwk, kid, alg: 'RS256', use: 'sig' },
     publicJwk: { ...publicJwk },
     ...(activateTime ? { activateTime } : {}),
-  });
+  };
 }
 
 export function privateKeyOf(jwk: JWK): KeyObject {

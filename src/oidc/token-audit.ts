@@ -20,7 +20,8 @@ export interface AuditSink {
   log?: Logger;
 }
 
-export function recordIssuedToken(sink: AuditSink, claims: AccessTokenClaims, issued: IssuedBy): void {
+/** Resolves once the row is committed: a token is handed out only after its audit row is durable. */
+export function recordIssuedToken(sink: AuditSink, claims: AccessTokenClaims, issued: IssuedBy): Promise<void> {
   const { grantType, clientKind, grantId } = issued;
   const token = {
     jti: claims.jti,
@@ -33,7 +34,7 @@ export function recordIssuedToken(sink: AuditSink, claims: AccessTokenClaims, is
     expiresAt: claims.exp,
     ...(grantId ? { grantId } : {}),
   };
-  sink.store.issuedTokens.record(token);
+  const committed = sink.store.issuedTokens.record(token);
   if (clientKind) sink.metrics?.tokenIssued(grantType, clientKind);
   if (sink.log?.isLevelEnabled('info')) {
     sink.log.info(
@@ -50,4 +51,5 @@ export function recordIssuedToken(sink: AuditSink, claims: AccessTokenClaims, is
       'token issued',
     );
   }
+  return committed;
 }

@@ -1,8 +1,12 @@
 // The store: one SQLite database and one repository per aggregate. Callers depend on the types.
+import { basename, dirname, extname, join } from 'node:path';
 import { sqliteAuditEvents, type AuditEventRepository } from './audit-events.js';
 import { openDatabase, type Db } from './database.js';
+import { lockDatabase, type DatabaseLock } from './database-lock.js';
+import { ensurePrivateFile, ensurePrivateFolder, tightenPrivateFile, type TightenedFile } from './data-files.js';
 import { sqliteClients, type ClientRepository } from './clients.js';
 import { sqliteConsents, type ConsentRepository } from './consents.js';
+import { loadOrCreateInstallKeys, newInstallKeys, type InstallKeys } from './install-keys.js';
 import { sqliteIssuedTokens, type IssuedTokenRepository } from './issued-tokens.js';
 import { sqliteOidcPayloads, type OidcPayloadRepository } from './oidc-payloads.js';
 import { sqliteOrganizations, type OrganizationRepository } from './organizations.js';
@@ -26,16 +30,41 @@ export interface Store {
   oidcPayloads: OidcPayloadRepository;
   auditEvents: AuditEventRepository;
   retention: RetentionRepository;
-  /** Runs `fn` in one transaction: all of it lands, or none. */
+  /** oidc-provider's signed-cookie keys: random, kept with the install keys, apart from the signing keys. */
+  cookieKeys: string[];
+  /** Files this open found readable by others and tightened to owner-only, for a warning at start. */
+  tightenedFiles: TightenedFile[];
+  /**
+   * Runs `fn` in one transaction: all of it lands, or none. It takes the write lock first (BEGIN
+   * IMMEDIATE), so what `fn` reads cannot change under it before it writes, even from another process.
+   */
   transaction<T>(fn: () => T): T;
   isOpen(): boolean;
   close(): void;
 }
 
-export function openStore(path: string, clock: Clock = systemClock): Store {
-  const db = openDatabase(path);
+export interface StoreOptions {
+  /** Hold the database's lock while open, as a server does: another exclusive open fails with DatabaseInUse. */
+  exclusive?: boolean;
+}
+
+// The files beside a database `<name>.sqlite`.
+function databaseFiles(path: string) {
+  const base = join(dirname(path), basename(path, extname(path)));
+  return { wal: `${path}-wal`, shm: `${path}-shm`, lock: `${base}.lock`, installKeys: `${base}.keys.json` };
+}
+
+export function openStore(path: string, clock: Clock = systemClock, options: StoreOptions = {}): Store {
+  const disk = path === ':memory:' ? { installKeys: newInstallKeys(), tightened: [] } : prepareFiles(path, options.exclusive ?? false);
+  let db: Db;
+  try {
+    db = openDatabase(path);
+  } catch (err) {
+    disk.lock?.release();
+    throw err;
+  }
   const issuedTokens = sqliteIssuedTokens(db);
-  const secrets = sqliteSecrets(db, clock);
+  const secrets = sqliteSecrets(db, clock, disk.installKeys.secretHashKey);
   return {
     db,
     organizations: sqliteOrganizations(db, clock),
@@ -49,15 +78,41 @@ export function openStore(path: string, clock: Clock = systemClock): Store {
     oidcPayloads: sqliteOidcPayloads(db),
     auditEvents: sqliteAuditEvents(db),
     retention: sqliteRetention(db),
-    transaction: (fn) => db.transaction(fn)(),
+    cookieKeys: disk.installKeys.cookieKeys,
+    tightenedFiles: disk.tightened,
+    transaction: (fn) => db.transaction(fn).immediate(),
     isOpen: () => db.open,
     close: () => {
       if (!db.open) return;
       issuedTokens.flush();
       secrets.flush();
       db.close();
+      disk.lock?.release();
     },
   };
 }
 
+// The folder and its files, owner-only; the lock before anything is read; the install keys.
+function prepareFiles(path: string, exclusive: boolean): { installKeys: InstallKeys; tightened: TightenedFile[]; lock?: DatabaseLock } {
+  const files = databaseFiles(path);
+  const tightened = ensurePrivateFolder(dirname(path));
+  let lock: DatabaseLock | undefined;
+  if (exclusive) {
+    tightened.push(...ensurePrivateFile(files.lock));
+    lock = lockDatabase(path, files.lock);
+  }
+  try {
+    tightened.push(...ensurePrivateFile(path), ...tightenPrivateFile(files.wal), ...tightenPrivateFile(files.shm));
+    const installKeys = loadOrCreateInstallKeys(files.installKeys);
+    tightened.push(...installKeys.tightened);
+    return { installKeys: installKeys.keys, tightened, ...(lock ? { lock } : {}) };
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
+}
+
 export type { Clock } from './time.js';
+export type { TightenedFile } from './data-files.js';
+export { DatabaseInUse } from './database-lock.js';
+export { InstallKeysError } from './install-keys.js';

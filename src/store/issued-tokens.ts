@@ -1,5 +1,7 @@
 // The audit of issued access tokens: one row per token. Rows are queued and written in one
-// transaction per event-loop turn, so a burst of token requests costs one commit, not one each.
+// transaction per event-loop turn, so a burst of token requests costs one commit, not one each (group
+// commit). record() resolves once that commit is done, and callers hand out the token only then: a
+// token that reached its client always has its row, even if the process is killed right after.
 import type { Db } from './database.js';
 
 export interface IssuedToken {
@@ -16,13 +18,20 @@ export interface IssuedToken {
 }
 
 export interface IssuedTokenRepository {
-  record(token: IssuedToken): void;
-  /** Writes what is queued; called before reads and on close. */
+  /** The one way to record an issued token; resolves once its row is committed, rejects if it could not be. */
+  record(token: IssuedToken): Promise<void>;
+  /** Writes what is queued now; called before reads and on close. */
   flush(): void;
   get(jti: string): IssuedToken | undefined;
   count(): number;
   /** Rows recorded and not yet written (the audit queue's depth, for /metrics). */
   pending(): number;
+}
+
+interface Queued {
+  token: IssuedToken;
+  resolve(): void;
+  reject(err: unknown): void;
 }
 
 interface Row {
@@ -44,31 +53,51 @@ export function sqliteIssuedTokens(db: Db): IssuedTokenRepository {
   );
   const get = db.prepare<[string], Row>('SELECT * FROM issued_tokens WHERE jti = ?');
   const count = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM issued_tokens');
-  let queue: IssuedToken[] = [];
+  let queue: Queued[] = [];
   let scheduled = false;
 
-  const writeAll = db.transaction((rows: IssuedToken[]) => {
-    for (const t of rows) {
+  const writeAll = db.transaction((rows: Queued[]) => {
+    for (const { token: t } of rows) {
       insert.run(t.jti, t.grantType, t.clientId, t.subject, t.scopes.join(' '), JSON.stringify(t.audience), t.issuedAt, t.expiresAt, t.grantId ?? null);
     }
   });
 
-  const flush = () => {
-    scheduled = false;
-    if (queue.length === 0 || !db.open) return;
-    const rows = queue;
-    queue = [];
+  const write = (rows: Queued[]) => {
+    if (!db.open) throw new Error('the database is closed');
     writeAll(rows);
   };
 
-  return {
-    record: (token) => {
-      queue.push(token);
-      if (!scheduled) {
-        scheduled = true;
-        setImmediate(flush);
+  // Settles every queued record(): resolved when its row committed, rejected with why it did not. A
+  // batch that fails is retried row by row, so a bad row fails only its own request.
+  const flush = () => {
+    scheduled = false;
+    if (queue.length === 0) return;
+    const rows = queue;
+    queue = [];
+    try {
+      write(rows);
+      for (const row of rows) row.resolve();
+    } catch {
+      for (const row of rows) {
+        try {
+          write([row]);
+          row.resolve();
+        } catch (err) {
+          row.reject(err);
+        }
       }
-    },
+    }
+  };
+
+  return {
+    record: (token) =>
+      new Promise<void>((resolve, reject) => {
+        queue.push({ token, resolve, reject });
+        if (!scheduled) {
+          scheduled = true;
+          setImmediate(flush);
+        }
+      }),
     flush,
     get: (jti) => {
       flush();

@@ -1,6 +1,14 @@
-// Client secrets: 256-bit random strings, stored as SHA-256 digests with their last four characters.
-// A slow password hash buys nothing for secrets of that entropy and would cost the token endpoint.
-import { createHash, randomBytes } from 'node:crypto';
+// Client secrets, kept as digests with their last four characters; the plain value is never stored.
+// The digest depends on who chose the value:
+// - secrets we generate (256 random bits): SHA-256. Nothing can be guessed from the digest of such a
+//   value, and a keyed or slow hash would buy nothing while costing the token endpoint.
+// - secrets an operator chose (SCALEKIT_CLIENT_SECRET, a seed's plain_secret): people pick guessable
+//   values, so these are HMAC-SHA256 under the install's key, which lives in a 0600 file beside the
+//   database (install-keys.ts), not in it: a copy of the database alone allows no offline guessing.
+//   HMAC rather than scrypt, because agents and benchmarks send exactly these secrets on every token
+//   request: an HMAC costs about a microsecond, scrypt (N=2^14) tens of milliseconds of CPU each.
+// verify() is the one place a presented secret is checked, and it does the same work whoever asks.
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { Db } from './database.js';
 import { newId } from './ids.js';
 import { isoNow, type Clock } from './time.js';
@@ -25,9 +33,9 @@ export interface CreatedSecret {
 }
 
 export interface SecretRepository {
-  /** Adds a secret (a new random one unless `plain` is given, as seeds do). */
+  /** Adds a secret: a new random one, or `plain` as an operator chose it (seeds, configuration). */
   create(clientId: string, plain?: string, createdBy?: string): CreatedSecret;
-  /** Adds `plain` unless the client already has it; the created secret, or undefined. */
+  /** Adds the operator-chosen `plain` unless the client already has it; the created secret, or undefined. */
   ensure(clientId: string, plain: string, createdBy?: string): CreatedSecret | undefined;
   list(clientId: string): ClientSecret[];
   /** Deletes one secret of the client: it stops working at once. True when a row was removed. */
@@ -41,18 +49,16 @@ export interface SecretRepository {
   noteUse(clientId: string, plain: string): void;
   /** Writes the noted uses now; called before reads and on close. */
   flush(): void;
-  /** Leaves `plain` as the client's only secret. */
+  /** Leaves the operator-chosen `plain` as the client's only secret. */
   replaceAll(clientId: string, plain: string): CreatedSecret | undefined;
   /** True when `plain` is an active secret of the client. */
   verify(clientId: string, plain: string): boolean;
 }
 
+type HashScheme = 'sha256' | 'hmac-sha256';
+
 export function generateSecret(): string {
   return randomBytes(32).toString('base64url');
-}
-
-export function hashSecret(plain: string): string {
-  return createHash('sha256').update(plain, 'utf8').digest('hex');
 }
 
 interface Row {
@@ -60,6 +66,7 @@ interface Row {
   client_id: string;
   secret_suffix: string;
   status: 'ACTIVE' | 'INACTIVE';
+  hash_scheme: HashScheme;
   create_time: string;
   update_time: string;
   expire_time: string | null;
@@ -81,44 +88,63 @@ const toSecret = (r: Row): ClientSecret => ({
 
 const LAST_USED_FLUSH_MS = 1000;
 
-export function sqliteSecrets(db: Db, clock: Clock): SecretRepository {
+interface Digests {
+  sha256: string;
+  keyed: string;
+}
+
+export function sqliteSecrets(db: Db, clock: Clock, hashKey: Buffer): SecretRepository {
+  const sha256 = (plain: string) => createHash('sha256').update(plain, 'utf8').digest('hex');
+  const keyed = (plain: string) => createHmac('sha256', hashKey).update(plain, 'utf8').digest('hex');
+  const digests = (plain: string): Digests => ({ sha256: sha256(plain), keyed: keyed(plain) });
+  // A row matches when its digest, of its own scheme, is the presented value's.
+  const matches = `client_id = @clientId
+    AND ((hash_scheme = 'sha256' AND secret_hash = @sha256) OR (hash_scheme = 'hmac-sha256' AND secret_hash = @keyed))`;
   const insert = db.prepare(
-    `INSERT INTO client_secrets (id, client_id, secret_hash, secret_suffix, status, create_time, update_time, created_by)
-     VALUES (?, ?, ?, ?, 'ACTIVE', ?, ?, ?)`,
+    `INSERT INTO client_secrets (id, client_id, secret_hash, hash_scheme, secret_suffix, status, create_time, update_time, created_by)
+     VALUES (?, ?, ?, ?, ?, 'ACTIVE', ?, ?, ?)`,
   );
-  const byHash = db.prepare<[string, string], Row>(
-    'SELECT * FROM client_secrets WHERE client_id = ? AND secret_hash = ?',
+  const byId = db.prepare<[string], Row>('SELECT * FROM client_secrets WHERE id = ?');
+  const matching = db.prepare<[{ clientId: string } & Digests], Row>(`SELECT * FROM client_secrets WHERE ${matches}`);
+  const active = db.prepare<[{ clientId: string; now: string } & Digests], { one: number }>(
+    `SELECT 1 AS one FROM client_secrets WHERE ${matches}
+       AND status = 'ACTIVE' AND (expire_time IS NULL OR expire_time > @now)`,
   );
-  const active = db.prepare<[string, string, string], { one: number }>(
-    `SELECT 1 AS one FROM client_secrets WHERE client_id = ? AND secret_hash = ? AND status = 'ACTIVE'
-       AND (expire_time IS NULL OR expire_time > ?)`,
-  );
+  const rehash = db.prepare(`UPDATE client_secrets SET secret_hash = ?, hash_scheme = 'hmac-sha256' WHERE id = ?`);
   const list = db.prepare<[string], Row>('SELECT * FROM client_secrets WHERE client_id = ? ORDER BY create_time, id');
-  const removeOthers = db.prepare('DELETE FROM client_secrets WHERE client_id = ? AND secret_hash <> ?');
+  const removeOthers = db.prepare('DELETE FROM client_secrets WHERE client_id = ? AND id <> ?');
   const removeOne = db.prepare('DELETE FROM client_secrets WHERE client_id = ? AND id = ?');
-  const createdBy = db.prepare<[string, string, string], { id: string }>(
+  const createdByOthers = db.prepare<[string, string, string], { id: string }>(
     'SELECT id FROM client_secrets WHERE client_id = ? AND created_by = ? AND id <> ?',
   );
-  const touch = db.prepare(
-    `UPDATE client_secrets SET last_used_time = ? WHERE client_id = ? AND secret_hash = ?
-       AND (last_used_time IS NULL OR last_used_time < ?)`,
+  const touch = db.prepare<[{ time: string; clientId: string } & Digests]>(
+    `UPDATE client_secrets SET last_used_time = @time WHERE ${matches} AND (last_used_time IS NULL OR last_used_time < @time)`,
   );
 
-  const create = (clientId: string, plain = generateSecret(), by?: string): CreatedSecret => {
+  const create = (clientId: string, plain?: string, by?: string): CreatedSecret => {
+    const value = plain ?? generateSecret();
+    const [hash, scheme]: [string, HashScheme] = plain === undefined ? [sha256(value), 'sha256'] : [keyed(value), 'hmac-sha256'];
     const id = newId('secret');
     const now = isoNow(clock);
-    insert.run(id, clientId, hashSecret(plain), plain.slice(-4), now, now, by ?? null);
-    return { secret: toSecret(byHash.get(clientId, hashSecret(plain))!), plainSecret: plain };
+    insert.run(id, clientId, hash, scheme, value.slice(-4), now, now, by ?? null);
+    return { secret: toSecret(byId.get(id)!), plainSecret: value };
   };
 
-  const ensure = (clientId: string, plain: string, by?: string) =>
-    byHash.get(clientId, hashSecret(plain)) ? undefined : create(clientId, plain, by);
+  // The operator's secret as stored, re-hashed under the install key if an older version stored it as SHA-256.
+  const findOperatorSecret = (clientId: string, plain: string): Row | undefined => {
+    const d = digests(plain);
+    const row = matching.get({ clientId, ...d });
+    if (row?.hash_scheme === 'sha256') rehash.run(d.keyed, row.id);
+    return row;
+  };
 
-  // Uses noted since the last flush: client id + hash -> latest use. Only hashes are held, never a secret.
-  let uses = new Map<string, { clientId: string; hash: string; time: string }>();
+  const ensure = (clientId: string, plain: string, by?: string) => (findOperatorSecret(clientId, plain) ? undefined : create(clientId, plain, by));
+
+  // Uses noted since the last flush, by client and digests: only digests are held, never a secret.
+  let uses = new Map<string, { clientId: string; time: string } & Digests>();
   let timer: NodeJS.Timeout | undefined;
-  const writeUses = db.transaction((rows: { clientId: string; hash: string; time: string }[]) => {
-    for (const u of rows) touch.run(u.time, u.clientId, u.hash, u.time);
+  const writeUses = db.transaction((rows: ({ clientId: string; time: string } & Digests)[]) => {
+    for (const u of rows) touch.run(u);
   });
   const flush = () => {
     if (timer) clearTimeout(timer);
@@ -133,8 +159,10 @@ export function sqliteSecrets(db: Db, clock: Clock): SecretRepository {
     create,
     ensure,
     replaceAll: (clientId, plain) => {
-      removeOthers.run(clientId, hashSecret(plain));
-      return ensure(clientId, plain);
+      const existing = findOperatorSecret(clientId, plain);
+      const created = existing ? undefined : create(clientId, plain);
+      removeOthers.run(clientId, existing?.id ?? created!.secret.id);
+      return created;
     },
     list: (clientId) => {
       flush();
@@ -142,14 +170,14 @@ export function sqliteSecrets(db: Db, clock: Clock): SecretRepository {
     },
     remove: (clientId, secretId) => removeOne.run(clientId, secretId).changes > 0,
     removeCreatedBy: (clientId, by, keepId = '') => {
-      const ids = createdBy.all(clientId, by, keepId).map((r) => r.id);
+      const ids = createdByOthers.all(clientId, by, keepId).map((r) => r.id);
       for (const id of ids) removeOne.run(clientId, id);
       return ids;
     },
-    verify: (clientId, plain) => active.get(clientId, hashSecret(plain), isoNow(clock)) !== undefined,
+    verify: (clientId, plain) => active.get({ clientId, ...digests(plain), now: isoNow(clock) }) !== undefined,
     noteUse: (clientId, plain) => {
-      const hash = hashSecret(plain);
-      uses.set(`${clientId}\n${hash}`, { clientId, hash, time: isoNow(clock) });
+      const d = digests(plain);
+      uses.set(`${clientId}\n${d.sha256}`, { clientId, time: isoNow(clock), ...d });
       timer ??= setTimeout(flush, LAST_USED_FLUSH_MS).unref();
     },
     flush,

@@ -1,4 +1,5 @@
-// Signing keys are generated once and kept: the Scalekit SDKs fetch /keys once and cache it forever.
+// Signing keys are generated once and kept (the Scalekit SDKs fetch /keys once and cache it forever);
+// a rotation adds one with an activation time and gives the others a retire time.
 import type { Db } from './database.js';
 import { isoNow, type Clock } from './time.js';
 
@@ -17,6 +18,11 @@ export interface StoredSigningKey {
 export interface SigningKeyRepository {
   list(): StoredSigningKey[];
   add(key: Omit<StoredSigningKey, 'createTime'>): void;
+  /**
+   * Stores `key` only when no key is stored yet, checked under the write lock; returns the stored keys.
+   * Concurrent first starts each offer a key and all come back with the one that was stored first.
+   */
+  addFirst(key: Omit<StoredSigningKey, 'createTime'>): StoredSigningKey[];
   /** Sets the retire time of every key not yet retiring, except `kid`. */
   retireOthers(kid: string, retireTime: string): void;
 }
@@ -37,9 +43,8 @@ export function sqliteSigningKeys(db: Db, clock: Clock): SigningKeyRepository {
     'INSERT INTO signing_keys (kid, alg, private_jwk, public_jwk, create_time, activate_time) VALUES (?, ?, ?, ?, ?, ?)',
   );
   const retire = db.prepare('UPDATE signing_keys SET retire_time = ? WHERE kid <> ? AND retire_time IS NULL');
-  return {
-    list: () =>
-      list.all().map((r) => ({
+  const all = (): StoredSigningKey[] =>
+    list.all().map((r) => ({
         kid: r.kid,
         alg: r.alg,
         privateJwk: JSON.parse(r.private_jwk) as Record<string, unknown>,
@@ -47,10 +52,20 @@ export function sqliteSigningKeys(db: Db, clock: Clock): SigningKeyRepository {
         createTime: r.create_time,
         ...(r.activate_time ? { activateTime: r.activate_time } : {}),
         ...(r.retire_time ? { retireTime: r.retire_time } : {}),
-      })),
-    add: (k) => {
-      insert.run(k.kid, k.alg, JSON.stringify(k.privateJwk), JSON.stringify(k.publicJwk), isoNow(clock), k.activateTime ?? null);
-    },
+      }));
+  const add = (k: Omit<StoredSigningKey, 'createTime'>) => {
+    insert.run(k.kid, k.alg, JSON.stringify(k.privateJwk), JSON.stringify(k.publicJwk), isoNow(clock), k.activateTime ?? null);
+  };
+  const addFirst = db.transaction((k: Omit<StoredSigningKey, 'createTime'>) => {
+    const stored = all();
+    if (stored.length > 0) return stored;
+    add(k);
+    return all();
+  });
+  return {
+    list: all,
+    add,
+    addFirst: (k) => addFirst.immediate(k),
     retireOthers: (kid, retireTime) => {
       retire.run(retireTime, kid);
     },

@@ -1,7 +1,12 @@
 // `npm start` as a user runs it: the built CLI, a data folder on disk, restarts.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { failingStart, startCli } from '../helpers/cli.js';
@@ -155,3 +160,122 @@ describe('bad configuration and bad seeds fail clearly', () => {
     expect(output).toMatch(/cannot be read \(ENOENT\)/);
   });
 });
+
+describe('start-up failures a user can cause name their cause and exit 2', () => {
+  const expectExit2 = async (env: Record<string, string>, message: string) => {
+    const { code, output } = await failingStart(env);
+    expect(code).toBe(2);
+    // The one line for a person; JSON log lines (the seed's audit lines, when it got that far) aside.
+    const said = output.split('\n').filter((line) => line && !line.startsWith('{"level":'));
+    expect(said).toEqual([message]);
+  };
+
+  it('DATA_DIR pointing at a file', async () => {
+    writeFileSync(join(dir, 'file'), '');
+    await expectExit2(
+      { DATA_DIR: join(dir, 'file') },
+      `DATA_DIR ${join(dir, 'file')} is not a folder: ${join(dir, 'file')} is a file. Set DATA_DIR to a folder (it is created when missing).`,
+    );
+  });
+
+  it('DATA_DIR below a file', async () => {
+    writeFileSync(join(dir, 'file'), '');
+    const { code, output } = await failingStart({ DATA_DIR: join(dir, 'file', 'data') });
+    expect(code).toBe(2);
+    expect(output).toMatch(new RegExp(`^DATA_DIR ${join(dir, 'file', 'data')} is not a folder: ${join(dir, 'file')}\\S* is a file\\.`));
+  });
+
+  // Root writes through permission bits, so as root a read-only file system stands in for them.
+  it('DATA_DIR that this user cannot write', async () => {
+    let dataDir = '/sys/fs/scalekit-emulator-data';
+    if (process.getuid?.() !== 0) {
+      chmodSync(dir, 0o500);
+      dataDir = join(dir, 'data');
+    }
+    try {
+      const { code, output } = await failingStart({ DATA_DIR: dataDir });
+      expect(code).toBe(2);
+      expect(output).toMatch(new RegExp(`^DATA_DIR ${dataDir} is not writable by this user \\((EACCES|EPERM|EROFS) on ${dataDir}\\)\\. `));
+    } finally {
+      chmodSync(dir, 0o700);
+    }
+  });
+
+  it('a database file that is not a database', async () => {
+    writeFileSync(join(dir, 'emulator.sqlite'), 'this is not SQLite, it is a shopping list\n'.repeat(200));
+    await expectExit2(
+      { DATA_DIR: dir },
+      `DATA_DIR ${dir}: ${join(dir, 'emulator.sqlite')} is not a database of this server, or is damaged (SQLITE_NOTADB). Restore it from a backup, or set DATA_DIR to another folder.`,
+    );
+  });
+
+  it('a damaged key file', async () => {
+    writeFileSync(join(dir, 'emulator.keys.json'), '{"secret_hash_key": ');
+    await expectExit2(
+      { DATA_DIR: dir },
+      `DATA_DIR ${dir}: ${join(dir, 'emulator.keys.json')} is not JSON; restore it from a backup, or delete it to make new keys`,
+    );
+  });
+
+  it('PORT already in use', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      await expectExit2(
+        { DATA_DIR: dir, PORT: String(port) },
+        `PORT ${port} is already in use on HOST 127.0.0.1 (127.0.0.1:${port}). Stop what listens there, or set PORT to another port (0 picks a free one).`,
+      );
+    } finally {
+      taken.close();
+    }
+  });
+
+  it('HOST that is not an address of this machine', async () => {
+    await expectExit2(
+      { DATA_DIR: dir, HOST: '192.0.2.1' }, // TEST-NET-1: assigned to no machine
+      'HOST 192.0.2.1 is not an address of this machine (EADDRNOTAVAIL). Use 0.0.0.0 for every interface, or 127.0.0.1 for this machine only.',
+    );
+  });
+});
+
+describe('npm start', () => {
+  const isRunning = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  it('SIGTERM to the npm process stops the server too', async () => {
+    // --ignore-scripts skips prestart (the build, done already); start itself still runs.
+    const npm = spawn('npm', ['start', '--ignore-scripts'], {
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', HOST: '127.0.0.1', DATA_DIR: dir, LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    npm.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    const started = new Promise<{ pid: number; url: string }>((resolve) =>
+      npm.stdout.on('data', (c: Buffer) => {
+        output += c.toString();
+        const line = output.split('\n').find((l) => l.includes('"msg":"started"'));
+        if (line) resolve({ pid: (JSON.parse(line) as { pid: number }).pid, url: (JSON.parse(line) as { issuer: string }).issuer });
+      }),
+    );
+    const exited = once(npm, 'exit');
+    const server = await started;
+    try {
+      expect(server.pid).not.toBe(npm.pid);
+      npm.kill('SIGTERM');
+      expect(await exited).toEqual([0, null]);
+      while (isRunning(server.pid)) await sleep(20);
+      await expect(fetch(`${server.url}/health`)).rejects.toThrow(new TypeError('fetch failed'));
+    } finally {
+      if (isRunning(server.pid)) process.kill(server.pid, 'SIGKILL');
+    }
+  });
+});
+

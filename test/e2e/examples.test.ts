@@ -2,6 +2,8 @@
 // @scalekit-sdk/node, seeded with examples/seed.yaml (what `SEED=examples/seed.yaml npm start` serves),
 // through the package's own fixture.
 import { readFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -16,6 +18,7 @@ import { createTodoServer } from '../../examples/todo-mcp-server/server.js';
 import type { SeedInput } from '../../src/config/seed.js';
 import { startEmulator, type Emulator } from '../../src/index.js';
 import { MiniBrowser } from '../helpers/browser.js';
+import { runNode } from '../helpers/cli.js';
 import { ADA, tokenRequest } from '../helpers/server.js';
 import { startTodoStack, type TodoStack } from '../helpers/todo-stack.js';
 
@@ -258,6 +261,39 @@ describe('mcp-to-mcp (pattern 3b)', () => {
     expect(res.headers.get('www-authenticate')).toContain('resource_metadata="http://localhost:3003/.well-known/oauth-protected-resource"');
     const prm = (await (await fetch(`${planner.url}/.well-known/oauth-protected-resource`)).json()) as Record<string, unknown>;
     expect(prm).toMatchObject({ resource: PLANNER_AUDIENCE, authorization_servers: [`${emulator.url}/resources/res_10000000000000002`] });
+  });
+});
+
+describe('the agent command (node dist/examples/agent/main.js), as examples/README.md runs it', () => {
+  const AGENT_MAIN = fileURLToPath(new URL('../../dist/examples/agent/main.js', import.meta.url));
+  const runAgent = (env: Record<string, string>) =>
+    runNode([AGENT_MAIN], { PATH: process.env.PATH ?? '', SCALEKIT_ENVIRONMENT_URL: emulator.url, ...env });
+
+  it('AGENT_TOOL=plan_day drives the planner, which reads the todo server with its own token', async () => {
+    const run = await runAgent({
+      AGENT_CLIENT_ID: CALLER.id,
+      AGENT_CLIENT_SECRET: CALLER.secret,
+      AGENT_SCOPES: 'plan:read',
+      MCP_SERVER_URL: `${planner.url}/mcp`,
+      AGENT_TOOL: 'plan_day',
+    });
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout).toMatch(/^plan_day: (Nothing to do today\.|09:00 .+)\n/);
+    expect(toolCalls).toEqual([{ tool: 'list_todos', clientId: PLANNER.id }]);
+  });
+
+  it('a wrong secret is one line on stderr and exit code 1, not a stack trace', async () => {
+    const run = await runAgent({ AGENT_CLIENT_ID: AGENT.id, AGENT_CLIENT_SECRET: 'not-the-secret', MCP_SERVER_URL: `${todo.url}/mcp` });
+    expect(run).toEqual({ code: 1, stdout: '', stderr: 'agent: token request failed (401): invalid_client client authentication failed\n' });
+  });
+
+  it('an unreachable emulator is one line naming the cause', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve)); // nothing listens there now
+    const run = await runAgent({ AGENT_CLIENT_ID: AGENT.id, AGENT_CLIENT_SECRET: AGENT.secret, SCALEKIT_ENVIRONMENT_URL: `http://127.0.0.1:${port}` });
+    expect(run).toEqual({ code: 1, stdout: '', stderr: `agent: fetch failed: connect ECONNREFUSED 127.0.0.1:${port}\n` });
   });
 });
 

@@ -1,6 +1,6 @@
 // Each MCP server's issuer, <env>/resources/<res_id>, as MCP clients discover it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AGENT, ENV_CLIENT, startTestServer, type TestServer } from '../helpers/server.js';
+import { AGENT, decodeJwt, ENV_CLIENT, startTestServer, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;
 const RES = 'res_20000000000000001';
@@ -67,6 +67,13 @@ describe("the MCP server's token endpoint", () => {
     const res = await token(RES, { client_id: AGENT.id, client_secret: AGENT.secret, scope: 'todo:read' });
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toBe('no-store');
+  });
+
+  // Scalekit's tokens carry iss = <env> today (issuer-bound tokens are being rolled out); the README says so.
+  it('puts the environment URL in iss, not the MCP server issuer', async () => {
+    const res = await token(RES, { client_id: AGENT.id, client_secret: AGENT.secret });
+    const { access_token } = (await res.json()) as { access_token: string };
+    expect(decodeJwt(access_token).payload.iss).toBe(server.url);
   });
 
   it('answers unauthorized_client to a client of no concern to the server', async () => {

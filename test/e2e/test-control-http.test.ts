@@ -81,8 +81,10 @@ describe('without TEST_CONTROL', () => {
     const em = await startEmulator({ keys: 'fixed', database: join(file, 'emulator.sqlite') });
     await em.close();
     const { code, output } = await failingStart({ DATA_DIR: file });
-    expect(code).toBe(1);
-    expect(output).toMatch(/public test signing key/);
+    expect(code).toBe(2);
+    expect(output).toBe(
+      `DATA_DIR ${file}: the database holds the public test signing key of a fixture; refusing to sign with it outside a fixture\n`,
+    );
   });
 
   it('buildApp refuses keys: fixed unless the caller is a fixture', async () => {

@@ -6,8 +6,12 @@ const MAIN = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url
 
 export interface RunningCli {
   url: string;
+  pid: number;
   output: () => string;
+  /** SIGTERM; resolves to the exit code (null when a signal ended it). */
   stop: () => Promise<number | null>;
+  /** Sends `signal` (e.g. SIGKILL) and resolves once the process is gone. */
+  kill: (signal: NodeJS.Signals) => Promise<void>;
 }
 
 export function startCli(env: Record<string, string>, timeoutMs = 15_000): Promise<RunningCli> {
@@ -26,7 +30,7 @@ export function startCli(env: Record<string, string>, timeoutMs = 15_000): Promi
       const match = /emulator listening: (\S+)/.exec(output);
       if (match) {
         clearTimeout(timer);
-        resolve({ url: match[1]!, output: () => output, stop: () => stop(child) });
+        resolve({ url: match[1]!, pid: child.pid!, output: () => output, stop: () => stop(child), kill: (signal) => kill(child, signal) });
       }
     };
     child.stdout.on('data', onData);
@@ -43,6 +47,14 @@ function stop(child: ChildProcess): Promise<number | null> {
     if (child.exitCode !== null) return resolve(child.exitCode);
     child.once('exit', (code) => resolve(code));
     child.kill('SIGTERM');
+  });
+}
+
+function kill(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill(signal);
   });
 }
 
@@ -64,12 +76,9 @@ export function failingStart(env: Record<string, string>): Promise<{ code: numbe
   );
 }
 
-/** Runs one built CLI command to its end (an API command against a running server). */
-export function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [MAIN, ...args], {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/** Runs `node ...args` to its end (killed after 15 s); resolves to its exit code and what it printed on each stream. */
+export function runNode(args: string[], env?: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, args, { ...(env ? { env } : {}), stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -81,4 +90,9 @@ export function runCli(args: string[], env: Record<string, string>): Promise<{ c
       resolve({ code, stdout, stderr });
     }),
   );
+}
+
+/** Runs one built CLI command to its end (an API command against a running server). */
+export function runCli(args: string[], env: Record<string, string>) {
+  return runNode([MAIN, ...args], { PATH: process.env.PATH ?? '', ...env });
 }

@@ -10,6 +10,7 @@ import { parseSeed, type SeedInput } from '../../src/config/seed.js';
 import { createTestClock, type TestClock } from '../../src/fixture/clock.js';
 import { testControlsRoom } from '../../src/fixture/extension.js';
 import { createLogger } from '../../src/logger.js';
+import type { HttpLimits } from '../../src/server/http-limits.js';
 
 export const TEST_SEED: SeedInput = {
   environment: { redirect_uris: ['http://127.0.0.1:4010/callback'], post_logout_redirect_uris: ['http://127.0.0.1:4010/'] },
@@ -64,7 +65,7 @@ export interface TestServer {
   close: () => Promise<void>;
 }
 
-export async function startTestServer(options: { seed?: SeedInput; env?: Record<string, string> } = {}): Promise<TestServer> {
+export async function startTestServer(options: { seed?: SeedInput; env?: Record<string, string>; httpLimits?: Partial<HttpLimits> } = {}): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'emulator-test-'));
   const config = loadConfig({
     PORT: '0',
@@ -91,6 +92,7 @@ export async function startTestServer(options: { seed?: SeedInput; env?: Record<
     ...(config.testControl
       ? { extensions: [testControlsRoom(clock, { http: true, ...(config.testControlToken ? { token: config.testControlToken } : {}) }).extension] }
       : {}),
+    ...(options.httpLimits ? { httpLimits: options.httpLimits } : {}),
   });
   const url = await app.listen();
   return {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -139,6 +140,63 @@ describe('upgrading a database with rows to 004_management.sql', () => {
     ]);
     expect(tableNames(db)).toContain('audit_events');
     db.close();
+  });
+});
+
+describe('upgrading a database written by the previous version (001 only)', () => {
+  const OPERATOR_SECRET = 'operator-chosen-secret-wxyz';
+  const GENERATED_SECRET = 'Qm9vdHN0cmFwcGVkLXJhbmRvbS0yNTYtYml0LXNlY3I';
+  const sha256 = (plain: string) => createHash('sha256').update(plain, 'utf8').digest('hex');
+
+  // The rows 0.1.0 wrote: an environment client with a configured secret and a generated one, both SHA-256.
+  beforeEach(() => {
+    const only001 = join(dir, 'migrations-0.1.0-secrets');
+    mkdirSync(only001);
+    copyFileSync(join(migrationsDir(), '001_initial.sql'), join(only001, '001_initial.sql'));
+    const db = new Database(file);
+    migrate(db, only001);
+    const now = '2025-01-01T00:00:00.000Z';
+    db.prepare(`INSERT INTO clients (client_id, kind, expiry, create_time, update_time) VALUES ('skc_1', 'environment', 86399, ?, ?)`).run(now, now);
+    const insert = db.prepare(`INSERT INTO client_secrets (id, client_id, secret_hash, secret_suffix, create_time, update_time)
+      VALUES (?, 'skc_1', ?, ?, ?, ?)`);
+    insert.run('sks_1', sha256(OPERATOR_SECRET), 'wxyz', now, now);
+    insert.run('sks_2', sha256(GENERATED_SECRET), GENERATED_SECRET.slice(-4), now, now);
+    db.close();
+  });
+
+  const schemes = (store: Store) => store.db.prepare('SELECT id, hash_scheme FROM client_secrets ORDER BY id').all();
+
+  it('applies the later migrations, and both SHA-256 secrets still verify', () => {
+    const store = open();
+    expect(store.db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all()).toEqual(
+      MIGRATION_FILES.map((name) => Number(name.slice(0, 3))),
+    );
+    expect(schemes(store)).toEqual([
+      { id: 'sks_1', hash_scheme: 'sha256' },
+      { id: 'sks_2', hash_scheme: 'sha256' },
+    ]);
+    expect(store.secrets.verify('skc_1', OPERATOR_SECRET)).toBe(true);
+    expect(store.secrets.verify('skc_1', GENERATED_SECRET)).toBe(true);
+  });
+
+  it('re-hashes an operator-chosen secret under the install key when it is given again, keeping its row', () => {
+    const store = open();
+    expect(store.secrets.ensure('skc_1', OPERATOR_SECRET)).toBeUndefined();
+    expect(schemes(store)).toEqual([
+      { id: 'sks_1', hash_scheme: 'hmac-sha256' },
+      { id: 'sks_2', hash_scheme: 'sha256' },
+    ]);
+    expect(store.db.prepare("SELECT secret_hash FROM client_secrets WHERE id = 'sks_1'").pluck().get()).not.toBe(sha256(OPERATOR_SECRET));
+    expect(store.secrets.list('skc_1').map((s) => s.secretSuffix)).toEqual(['wxyz', GENERATED_SECRET.slice(-4)]);
+    expect(store.secrets.verify('skc_1', OPERATOR_SECRET)).toBe(true);
+    expect(store.secrets.verify('skc_1', GENERATED_SECRET)).toBe(true);
+  });
+
+  it('replaceAll with the configured secret keeps its row, re-hashed, and drops the other', () => {
+    const store = open();
+    expect(store.secrets.replaceAll('skc_1', OPERATOR_SECRET)).toBeUndefined();
+    expect(schemes(store)).toEqual([{ id: 'sks_1', hash_scheme: 'hmac-sha256' }]);
+    expect(store.secrets.verify('skc_1', OPERATOR_SECRET)).toBe(true);
   });
 });
 

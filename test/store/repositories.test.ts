@@ -1,7 +1,8 @@
-import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createHash, createHmac } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ClientInput } from '../../src/store/clients.js';
 import { ID_PREFIXES, isId, newId, type IdKind } from '../../src/store/ids.js';
@@ -307,10 +308,38 @@ describe('secrets', () => {
     });
   });
 
-  it('stores the SHA-256 hex digest of the plain secret', () => {
+  /** HMAC-SHA256 under the install key kept in emulator.keys.json beside the database. */
+  const keyed = (plain: string) => {
+    const { secret_hash_key } = JSON.parse(readFileSync(join(dir, 'emulator.keys.json'), 'utf8')) as { secret_hash_key: string };
+    return createHmac('sha256', Buffer.from(secret_hash_key, 'base64url')).update(plain, 'utf8').digest('hex');
+  };
+  const sha256 = (plain: string) => createHash('sha256').update(plain, 'utf8').digest('hex');
+
+  it('stores a generated secret as the SHA-256 hex digest, scheme sha256', () => {
+    const { plainSecret } = store.secrets.create('skc_1');
+    expect(rows('SELECT secret_hash, hash_scheme FROM client_secrets')).toEqual([{ secret_hash: sha256(plainSecret), hash_scheme: 'sha256' }]);
+  });
+
+  it('stores an operator-chosen secret as HMAC-SHA256 under the install key, scheme hmac-sha256', () => {
     store.secrets.create('skc_1', PLAIN);
-    const expected = createHash('sha256').update(PLAIN, 'utf8').digest('hex');
-    expect(scalar('SELECT secret_hash FROM client_secrets')).toBe(expected);
+    expect(rows('SELECT secret_hash, hash_scheme FROM client_secrets')).toEqual([{ secret_hash: keyed(PLAIN), hash_scheme: 'hmac-sha256' }]);
+  });
+
+  it('a copy of the database without its key file verifies generated secrets but no operator-chosen one', () => {
+    const generated = store.secrets.create('skc_1').plainSecret;
+    store.secrets.create('skc_1', PLAIN);
+    store.close();
+    const elsewhere = join(dir, 'copy');
+    mkdirSync(elsewhere);
+    copyFileSync(file, join(elsewhere, 'emulator.sqlite'));
+    const copy = openStore(join(elsewhere, 'emulator.sqlite'));
+    try {
+      expect(copy.secrets.verify('skc_1', generated)).toBe(true);
+      expect(copy.secrets.verify('skc_1', PLAIN)).toBe(false);
+    } finally {
+      copy.close();
+      store = openStore(file, () => now);
+    }
   });
 
   it('stores the last four characters as secret_suffix', () => {
@@ -338,7 +367,7 @@ describe('secrets', () => {
     store.secrets.create('skc_1', PLAIN);
     const bytes = fileBytes();
     expect(bytes.length).toBeGreaterThan(0);
-    expect(bytes).toContain(createHash('sha256').update(PLAIN).digest('hex')); // sanity: the search sees the data
+    expect(bytes).toContain(keyed(PLAIN)); // sanity: the search sees the data
     expect(bytes).not.toContain(PLAIN);
     expect(bytes).not.toContain(generated);
   });
@@ -397,7 +426,7 @@ describe('secrets', () => {
     const listed = store.secrets.list('skc_1');
     expect(listed).toHaveLength(1);
     expect(JSON.stringify(listed)).not.toContain(PLAIN);
-    expect(JSON.stringify(listed)).not.toContain(createHash('sha256').update(PLAIN).digest('hex'));
+    expect(JSON.stringify(listed)).not.toContain(keyed(PLAIN));
     expect(store.secrets.list('skc_2')).toEqual([]);
   });
 });
@@ -506,18 +535,18 @@ describe('issued tokens', () => {
   };
 
   it('get returns a recorded token (flushing the queue first)', () => {
-    store.issuedTokens.record(token);
+    void store.issuedTokens.record(token);
     expect(store.issuedTokens.get('tkn_1')).toEqual(token);
   });
 
   it('count includes recorded tokens not yet written', () => {
-    store.issuedTokens.record(token);
-    store.issuedTokens.record({ ...token, jti: 'tkn_2' });
+    void store.issuedTokens.record(token);
+    void store.issuedTokens.record({ ...token, jti: 'tkn_2' });
     expect(store.issuedTokens.count()).toBe(2);
   });
 
   it('flush writes the row, with scopes space-separated and audience as JSON', () => {
-    store.issuedTokens.record(token);
+    void store.issuedTokens.record(token);
     store.issuedTokens.flush();
     expect(rows('SELECT * FROM issued_tokens')).toEqual([
       {
@@ -536,20 +565,60 @@ describe('issued tokens', () => {
   });
 
   it('recorded tokens are written by the next event-loop turn without an explicit flush', async () => {
-    store.issuedTokens.record(token);
+    void store.issuedTokens.record(token);
     await new Promise((resolve) => setImmediate(resolve));
     expect(scalar('SELECT count(*) FROM issued_tokens')).toBe(1);
   });
 
+  it('record resolves once the row is committed: another connection sees it then, and not before', async () => {
+    const other = new Database(file, { readonly: true });
+    try {
+      const recorded = store.issuedTokens.record(token);
+      expect(other.prepare('SELECT count(*) FROM issued_tokens').pluck().get()).toBe(0);
+      await recorded;
+      expect(other.prepare('SELECT jti, client_id FROM issued_tokens').all()).toEqual([{ jti: 'tkn_1', client_id: 'm2morg_1' }]);
+    } finally {
+      other.close();
+    }
+  });
+
+  it('rows recorded in one turn are committed together: all are visible when the first resolves', async () => {
+    const other = new Database(file, { readonly: true });
+    try {
+      const first = store.issuedTokens.record(token);
+      const rest = [2, 3, 4].map((n) => store.issuedTokens.record({ ...token, jti: `tkn_${n}` }));
+      await first;
+      expect(other.prepare('SELECT count(*) FROM issued_tokens').pluck().get()).toBe(4);
+      await Promise.all(rest);
+    } finally {
+      other.close();
+    }
+  });
+
+  it('record rejects, naming why, when the row cannot be written', async () => {
+    store.close();
+    await expect(store.issuedTokens.record(token)).rejects.toThrow(new Error('the database is closed'));
+    store = openStore(file, () => now);
+  });
+
+  it('a row that breaks a constraint (a jti issued twice) fails its own record only, not its batch', async () => {
+    await store.issuedTokens.record(token);
+    const duplicate = store.issuedTokens.record(token);
+    const other = store.issuedTokens.record({ ...token, jti: 'tkn_2' });
+    await expect(duplicate).rejects.toMatchObject({ code: 'SQLITE_CONSTRAINT_PRIMARYKEY' });
+    await other;
+    expect(scalar('SELECT group_concat(jti) FROM (SELECT jti FROM issued_tokens ORDER BY jti)')).toBe('tkn_1,tkn_2');
+  });
+
   it('close writes what is still queued', () => {
-    store.issuedTokens.record(token);
+    void store.issuedTokens.record(token);
     store.close();
     store = openStore(file, () => now);
     expect(store.issuedTokens.count()).toBe(1);
   });
 
   it('a token with no scopes reads back with an empty scope list', () => {
-    store.issuedTokens.record({ ...token, scopes: [] });
+    void store.issuedTokens.record({ ...token, scopes: [] });
     expect(store.issuedTokens.get('tkn_1')?.scopes).toEqual([]);
   });
 
