@@ -129,7 +129,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
     healthRoute(fastify, context);
     userinfoRoute(fastify, context);
     await fastify.register(async (scope) => tokenRoutes(scope, context));
-    await fastify.register(async (scope) => registrationRoutes(scope, context));
+    await fastify.register(async (scope) => registrationRoutes(scope, management.registration));
     await fastify.register(async (scope) => pages(scope, context, views, store.cookieKeys[0]!));
 
     // Management: REST at /api/v1; gRPC over h2c on the same port, Connect and gRPC-Web over HTTP/1.1.

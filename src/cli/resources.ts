@@ -1,5 +1,5 @@
 // `resources list | get <id> | create | delete <id>`: MCP servers, with the protected-resource
-// metadata JSON each should serve.
+// metadata JSON each should serve; `consents <id>` and `revoke-consent` for what people approved.
 import { Command, Option } from 'commander';
 import { allPages, apiCommand, collect, connect, path, type CliContext, type JsonOption } from './context.js';
 import { printFields, printJson, printTable, type Output } from './output.js';
@@ -77,6 +77,33 @@ export function resourcesCommand(ctx: CliContext): Command {
         const response = await api.call('DELETE', path('/resources', id));
         if (out.json) return printJson(out, response);
         out.write(`deleted ${id}\n`);
+      }),
+  );
+  resources.addCommand(
+    apiCommand('consents', 'list the consents people gave to the clients of an MCP server')
+      .argument('<resource_id>')
+      .option('--search <text>', 'only those whose user id or email, client id or name contains it')
+      .action(async (id: string, opts: JsonOption & { search?: string }) => {
+        const { api, out } = connect(ctx, opts);
+        const query = `/user_consents?resource_id=${encodeURIComponent(id)}${opts.search ? `&search=${encodeURIComponent(opts.search)}` : ''}`;
+        const list = await allPages<Resource>(api, query, 'consents', 100);
+        if (out.json) return printJson(out, { consents: list });
+        printTable(
+          out,
+          ['CONSENT ID', 'USER', 'CLIENT ID', 'CLIENT', 'SCOPES'],
+          list.map((c) => [String(c.id), String(c.external_user_id), String(c.client_id), String(c.client_name), (c.scopes as string[]).join(' ')]),
+        );
+      }),
+  );
+  resources.addCommand(
+    apiCommand('revoke-consent', "revoke a consent: the client's refresh tokens stop working and the person is asked again")
+      .argument('<client_id>')
+      .argument('<consent_id>')
+      .action(async (clientId: string, consentId: string, opts: JsonOption) => {
+        const { api, out } = connect(ctx, opts);
+        const response = await api.call('DELETE', path('/clients', clientId, 'consents', consentId));
+        if (out.json) return printJson(out, response);
+        out.write(`revoked ${consentId}\n`);
       }),
   );
   return resources;

@@ -6,14 +6,20 @@ import { timestampFromDate, type Timestamp } from '@bufbuild/protobuf/wkt';
 import {
   ClientSecretSchema,
   ClientSecretStatus,
+  ConsentedUserSchema,
+  RegisterClientResponseSchema,
   CustomClaimSchema,
   M2MClientSchema,
   ResourceSchema,
   ResourceType,
+  ResourceUserConsentSchema,
   ScopeSchema,
+  type ConsentedUser,
   type ClientSecret as ClientSecretMessage,
   type M2MClient,
+  type RegisterClientResponse,
   type Resource as ResourceMessage,
+  type ResourceUserConsent,
 } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/clients/clients_pb.js';
 import { MembershipStatus, OrganizationMembershipSchema, UserProfileSchema } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/commons/commons_pb.js';
 import { OrganizationSchema, type Organization as OrganizationMessage } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/organizations/organizations_pb.js';
@@ -23,7 +29,10 @@ import type { Organization } from '../store/organizations.js';
 import type { Resource } from '../store/resources.js';
 import type { ClientSecret } from '../store/secrets.js';
 import type { User } from '../store/users.js';
+import type { UserConsent } from '../store/consents.js';
 import type { ClientView } from './clients.js';
+import type { ConsentView } from './consents.js';
+import type { RegisteredClient } from './registration.js';
 import { InvalidArgument } from './errors.js';
 
 const timestamp = (iso: string): Timestamp => timestampFromDate(new Date(iso));
@@ -89,6 +98,41 @@ export function resourceMessage(r: Resource, environmentUrl: string): ResourceMe
     scopes: r.scopes.map((s) => create(ScopeSchema, { name: s.name, description: s.description, enabled: s.enabled })),
     enableCimd: r.enableCimd,
   });
+}
+
+/** RegisterClientResponse: the client, and its secret when a client_secret_* method was asked. */
+export function registeredClientMessage({ client: c, plainSecret, secret }: RegisteredClient): RegisterClientResponse {
+  return create(RegisterClientResponseSchema, {
+    clientId: c.clientId,
+    secrets: secret ? [secretMessage(secret)] : [],
+    name: c.name,
+    description: c.description,
+    createTime: timestamp(c.createTime),
+    updateTime: timestamp(c.updateTime),
+    // The scope the host registered, for display: it does not limit what the client may ask for.
+    scopes: c.metadata.scope?.split(' ').filter(Boolean) ?? [],
+    audience: c.audience,
+    expiry: BigInt(c.expiry),
+    resourceId: c.resourceId ?? '',
+    redirectUris: c.redirectUris,
+    clientSecret: plainSecret ?? '',
+  });
+}
+
+// Scalekit's external_user_id names the person; here that is the user's id (usr_…), the token's sub.
+export function consentMessage({ consent, clientName }: ConsentView): ResourceUserConsent {
+  return create(ResourceUserConsentSchema, {
+    id: consent.id,
+    externalUserId: consent.userId,
+    clientId: consent.clientId,
+    clientName,
+    scopes: consent.scopes,
+    grantedAt: timestamp(consent.updateTime),
+  });
+}
+
+export function consentedUserMessage(consent: UserConsent): ConsentedUser {
+  return create(ConsentedUserSchema, { consentId: consent.id, externalUserId: consent.userId, scopes: consent.scopes });
 }
 
 export function organizationMessage(o: Organization): OrganizationMessage {

@@ -1,13 +1,16 @@
 // Dynamic client registration (RFC 7591) of an MCP server's clients, as Scalekit's RegisterClient: what
 // MCP hosts send, checked field by field, written as a `dcr` client (m2m_<digits>) of that server. Public
 // (`none`) by default; a secret only when a client_secret_* method is asked. The `scope` a host sends is
-// kept for display only: it never limits what the client may ask for later (step-up).
+// kept for display only: it never limits what the client may ask for later (step-up). Served open at
+// <env>/api/v1/resources/<res_id>/clients:register (routes/registration.ts) and as the authenticated
+// RegisterClient RPC; both write through here, so both leave the same audit event.
 import { z } from 'zod';
 import { redirectUriProblem } from '../oidc/redirect-uri.js';
 import type { Client, RegisteredMetadata } from '../store/clients.js';
-import type { Store } from '../store/index.js';
 import { newId } from '../store/ids.js';
 import type { ClientSecret } from '../store/secrets.js';
+import type { AuditLog, Caller } from './audit.js';
+import type { ServiceDeps } from './deps.js';
 
 export class RegistrationError extends Error {
   constructor(
@@ -60,43 +63,57 @@ export interface RegisteredClient {
   secret?: ClientSecret;
 }
 
-export function registerClient(store: Store, resourceId: string, body: unknown): RegisteredClient {
-  const resource = store.resources.get(resourceId);
-  if (!resource) throw new RegistrationError(404, 'invalid_request', 'no such MCP server');
-  if (resource.disableDynamicClientRegistration) {
-    throw new RegistrationError(403, 'access_denied', 'dynamic client registration is disabled for this MCP server');
-  }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new RegistrationError(400, 'invalid_client_metadata', 'the request body must be a JSON object of client metadata');
-  }
-  const parsed = metadataSchema.safeParse(body);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const field = String(issue.path[0] ?? 'body');
-    throw new RegistrationError(400, field === 'redirect_uris' ? 'invalid_redirect_uri' : 'invalid_client_metadata', `${field}: ${issue.message}`);
-  }
-  // What the client registered beyond our columns is kept under its RFC 7591 names.
-  const { redirect_uris: redirectUris, client_name: clientName, description, ...metadata } = parsed.data;
-  const clientId = newId('dcrClient');
-  return store.transaction(() => {
-    store.clients.upsert({
-      clientId,
-      kind: 'dcr',
-      resourceId: resource.id,
-      name: clientName ?? '',
-      description: description ?? '',
-      scopes: [],
-      audience: [resource.serverUrl],
-      customClaims: [],
-      expiry: resource.accessTokenExpiry,
-      redirectUris,
-      metadata: metadata satisfies RegisteredMetadata,
-    });
-    const client = store.clients.get(clientId)!;
-    if (metadata.token_endpoint_auth_method === 'none') return { client };
-    const created = store.secrets.create(clientId);
-    return { client, plainSecret: created.plainSecret, secret: created.secret };
-  });
+export interface RegistrationService {
+  /** Registers a client of the MCP server `resourceId`; RegistrationError (RFC 7591 shape) when refused. */
+  register(caller: Caller, resourceId: string, body: unknown): RegisteredClient;
+}
+
+/** Who registers through the open endpoint: anyone, so the audit names the door, not a client. */
+export const OPEN_REGISTRATION: Caller = { actor: 'dcr' };
+
+export function registrationService({ store }: ServiceDeps, audit: AuditLog): RegistrationService {
+  return {
+    register(caller, resourceId, body) {
+      const resource = store.resources.get(resourceId);
+      if (!resource) throw new RegistrationError(404, 'invalid_request', 'no such MCP server');
+      if (resource.disableDynamicClientRegistration) {
+        throw new RegistrationError(403, 'access_denied', 'dynamic client registration is disabled for this MCP server');
+      }
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+        throw new RegistrationError(400, 'invalid_client_metadata', 'the request body must be a JSON object of client metadata');
+      }
+      const parsed = metadataSchema.safeParse(body);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!;
+        const field = String(issue.path[0] ?? 'body');
+        throw new RegistrationError(400, field === 'redirect_uris' ? 'invalid_redirect_uri' : 'invalid_client_metadata', `${field}: ${issue.message}`);
+      }
+      // What the client registered beyond our columns is kept under its RFC 7591 names.
+      const { redirect_uris: redirectUris, client_name: clientName, description, ...metadata } = parsed.data;
+      const clientId = newId('dcrClient');
+      return audit.transaction(() => {
+        store.clients.upsert({
+          clientId,
+          kind: 'dcr',
+          resourceId: resource.id,
+          name: clientName ?? '',
+          description: description ?? '',
+          scopes: [],
+          audience: [resource.serverUrl],
+          customClaims: [],
+          expiry: resource.accessTokenExpiry,
+          redirectUris,
+          metadata: metadata satisfies RegisteredMetadata,
+        });
+        audit.record(caller, { type: 'resource_client.registered', clientId, resourceId: resource.id, targetId: clientId });
+        const client = store.clients.get(clientId)!;
+        if (metadata.token_endpoint_auth_method === 'none') return { client };
+        const created = store.secrets.create(clientId, undefined, caller.actor);
+        audit.record(caller, { type: 'client_secret.created', clientId, resourceId: resource.id, targetId: created.secret.id });
+        return { client, plainSecret: created.plainSecret, secret: created.secret };
+      });
+    },
+  };
 }
 
 const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);

@@ -44,7 +44,8 @@ const ORG = '/organizations/:organization_id';
 const RES = '/resources/:resource_id';
 const C = ClientService.method;
 
-// Scalekit's HTTP rules (google.api.http in its protos). DCR and user consents are served elsewhere.
+// Scalekit's HTTP rules (google.api.http in its protos). RegisterClient's POST …/clients:register is the
+// open DCR endpoint (routes/registration.ts), which answers Scalekit's fields beside RFC 7591's.
 const ROUTES: Route[] = [
   { method: 'POST', url: '/organizations', rpc: OrganizationService.method.createOrganization, body: 'organization' },
   { method: 'GET', url: '/organizations', rpc: OrganizationService.method.listOrganization },
@@ -69,6 +70,8 @@ const ROUTES: Route[] = [
   { method: 'GET', url: `${RES}/clients/:client_id`, rpc: C.getResourceClient },
   { method: 'PATCH', url: `${RES}/clients/:client_id`, rpc: C.updateResourceClient, body: 'client' },
   { method: 'DELETE', url: `${RES}/clients/:client_id`, rpc: C.deleteResourceClient },
+  { method: 'GET', url: '/user_consents', rpc: C.listResourceUserConsents },
+  { method: 'DELETE', url: '/clients/:client_id/consents/:consent_id', rpc: C.revokeUserConsent },
 ];
 
 const TOKEN_ISSUER: JsonSchema = { type: 'string', enum: ['env', 'resource'] };

@@ -14,8 +14,19 @@ import type { OrganizationService } from '@scalekit-sdk/node/lib/pkg/grpc/scalek
 import type { UserService } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/users/users_pb.js';
 import type { TokenIssuer } from '../store/resources.js';
 import type { ClientFields } from './clients.js';
-import { InvalidArgument, NotFound } from './errors.js';
-import { clientMessage, organizationMessage, resourceMessage, seconds, secretMessage, userMessage } from './proto.js';
+import { InvalidArgument, ManagementError, NotFound } from './errors.js';
+import {
+  clientMessage,
+  consentedUserMessage,
+  consentMessage,
+  organizationMessage,
+  registeredClientMessage,
+  resourceMessage,
+  seconds,
+  secretMessage,
+  userMessage,
+} from './proto.js';
+import { RegistrationError } from './registration.js';
 import type { ResourceFields } from './resources.js';
 import type { Caller, ManagementService } from './service.js';
 import { wireName } from './validation.js';
@@ -129,7 +140,10 @@ function clientRpcs(svc: ManagementService): Rpcs<typeof ClientService> {
       const created = svc.clients.createResourceClient(caller, req.resourceId, clientFields(req.client, () => true));
       return { client: clientMessage(created), plainSecret: created.plainSecret };
     },
-    getResourceClient: (req) => ({ client: clientMessage(svc.clients.getResourceClient(req.resourceId, req.clientId)), consentedUsers: [] }),
+    getResourceClient: (req) => ({
+      client: clientMessage(svc.clients.getResourceClient(req.resourceId, req.clientId)),
+      consentedUsers: svc.consents.consentsOfClient(req.resourceId, req.clientId).map(consentedUserMessage),
+    }),
     listResourceClients(req) {
       const clients = svc.clients.listResourceClients(req.resourceId);
       const dynamic = clients.filter((v) => v.client.kind === 'dcr' || v.client.kind === 'cimd').length;
@@ -141,6 +155,35 @@ function clientRpcs(svc: ManagementService): Rpcs<typeof ClientService> {
     },
     deleteResourceClient(req, { caller }) {
       svc.clients.deleteResourceClient(caller, req.resourceId, req.clientId);
+      return {};
+    },
+    registerClient(req, { caller }) {
+      const c = req.client;
+      // The RFC 7591 body the open endpoint takes; proto3 cannot tell an unset string from '', so '' is absent.
+      const metadata = Object.fromEntries(
+        Object.entries({
+          client_name: c?.clientName,
+          description: c?.description,
+          scope: c?.scope,
+          client_uri: c?.clientUri,
+          logo_uri: c?.logoUri,
+          tos_uri: c?.tosUri,
+          policy_uri: c?.policyUri,
+        }).filter(([, v]) => v),
+      );
+      try {
+        return registeredClientMessage(svc.registration.register(caller, req.resId, { ...metadata, redirect_uris: c?.redirectUris ?? [] }));
+      } catch (err) {
+        throw err instanceof RegistrationError ? registrationStatus(err, req.resId) : err;
+      }
+    },
+
+    listResourceUserConsents(req) {
+      const page = svc.consents.listResourceUserConsents(req.resourceId, req.search, req);
+      return { consents: page.items.map(consentMessage), nextPageToken: page.nextPageToken, totalSize: page.totalSize, prevPageToken: '' };
+    },
+    revokeUserConsent(req, { caller }) {
+      svc.consents.revoke(caller, req.clientId, req.consentId);
       return {};
     },
   };
@@ -182,6 +225,14 @@ function userRpcs(svc: ManagementService): Rpcs<typeof UserService> {
       return { users: page.items.map(userMessage), nextPageToken: page.nextPageToken, totalSize: page.totalSize, prevPageToken: '' };
     },
   };
+}
+
+// The RFC 7591 refusal as the gRPC status grpc-gateway would map its HTTP status from.
+function registrationStatus(err: RegistrationError, resourceId: string): ManagementError {
+  if (err.status === 404) return new NotFound('resource', resourceId);
+  if (err.status === 403) return new ManagementError('FAILED_PRECONDITION', err.message);
+  const [field, ...rest] = err.message.split(': ');
+  return rest.length > 0 ? InvalidArgument.field(`client.${field}`, rest.join(': ')) : new ManagementError('INVALID_ARGUMENT', err.message);
 }
 
 // OrganizationClient / ResourceClient -> the service's fields, keeping those `isSet` names.

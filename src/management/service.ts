@@ -1,18 +1,23 @@
 // The management service, written once: organizations, clients and their secrets, resources (MCP
-// servers), users, signing keys and the audit log, over the store's repositories. It knows no
-// transport: gRPC (grpc.ts), REST (rest.ts), the seed loader (seed.ts) and the CLI (through REST)
+// servers), registered clients, the consents people gave, users, signing keys and the audit log, over
+// the store's repositories. It knows no transport: gRPC (grpc.ts), REST (rest.ts), the seed loader (seed.ts) and the CLI (through REST)
 // are its clients, so they all validate alike and all leave the same audit trail.
 import { createAuditLog, type AuditLog } from './audit.js';
 import { clientService, type ClientService } from './clients.js';
+import { consentService, type ConsentService } from './consents.js';
 import type { ServiceDeps } from './deps.js';
 import { keyService, type KeyService } from './keys.js';
 import { organizationService, type OrganizationService } from './organizations.js';
+import { registrationService, type RegistrationService } from './registration.js';
 import { resourceService, type ResourceService } from './resources.js';
 import { userService, type UserService } from './users.js';
 
 export interface ManagementService {
   organizations: OrganizationService;
   clients: ClientService;
+  /** Dynamic client registration (RFC 7591) of MCP servers' clients. */
+  registration: RegistrationService;
+  consents: ConsentService;
   resources: ResourceService;
   users: UserService;
   keys: KeyService;
@@ -28,6 +33,8 @@ export function createManagementService(deps: ServiceDeps): ManagementService {
   return {
     organizations: organizationService(deps, audit),
     clients: clientService(deps, audit),
+    registration: registrationService(deps, audit),
+    consents: consentService(deps, audit),
     resources: resourceService(deps, audit),
     users: userService(deps, audit),
     keys: keyService(deps, audit),

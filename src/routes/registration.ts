@@ -1,16 +1,14 @@
 // POST <env>/api/v1/resources/<res_id>/clients:register: dynamic client registration for an MCP server's
 // issuer (RFC 7591), public and unauthenticated as on Scalekit. JSON in, RFC 7591 JSON out (errors too).
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
-import type { EnvironmentContext } from '../oidc/environment.js';
 import { BODY_LIMIT, BODY_TOO_LARGE } from './body-limit.js';
-import { registerClient, registrationResponse, RegistrationError } from '../management/registration.js';
+import { OPEN_REGISTRATION, registrationResponse, RegistrationError, type RegistrationService } from '../management/registration.js';
 import { allowCors } from './cors.js';
-
 
 /** The registration endpoint of an MCP server's issuer. */
 export const registrationPath = (resourceId: string) => `/api/v1/resources/${resourceId}/clients:register`;
 
-export async function registrationRoutes(app: FastifyInstance, env: EnvironmentContext): Promise<void> {
+export async function registrationRoutes(app: FastifyInstance, registration: RegistrationService): Promise<void> {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (err instanceof RegistrationError) return sendError(reply, err.status, err.error, err.message);
     switch (err.code) {
@@ -31,8 +29,8 @@ export async function registrationRoutes(app: FastifyInstance, env: EnvironmentC
   // `::` is a literal colon in a Fastify path. Browser-based MCP clients register from a page: CORS.
   const url = '/api/v1/resources/:resourceId/clients::register';
   app.post<{ Params: { resourceId: string } }>(url, { bodyLimit: BODY_LIMIT, onRequest: allowCors(app, [url], ['POST']) }, async (request, reply) => {
-    const registered = registerClient(env.store, request.params.resourceId, request.body);
-    request.log.info({ clientId: registered.client.clientId, resourceId: request.params.resourceId }, 'client registered');
+    // The audit log records the registration (as any management change).
+    const registered = registration.register(OPEN_REGISTRATION, request.params.resourceId, request.body);
     return reply.code(201).header('cache-control', 'no-store').header('pragma', 'no-cache').send(registrationResponse(registered));
   });
 }

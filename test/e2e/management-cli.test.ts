@@ -3,8 +3,9 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
+import { authorize, exchange, registerClient, tokenCall } from '../helpers/code-flow.js';
 import { clientToken } from '../helpers/management.js';
-import { decodeJwt, ENV_CLIENT, startTestServer, type TestServer } from '../helpers/server.js';
+import { ADA, decodeJwt, ENV_CLIENT, startTestServer, type TestServer } from '../helpers/server.js';
 
 const ORG = 'org_20000000000000001';
 
@@ -88,6 +89,26 @@ describe('orgs, resources and configuration', () => {
     expect(resource.scopes.map((s) => s.name)).toEqual(['a:read', 'a:write']);
     const shown = await cli('resources', 'get', resource.id);
     expect(shown.stdout).toContain(`"authorization_servers":["${server.url}/resources/${resource.id}"]`);
+  });
+
+  it('resources consents lists what Ada approved; revoke-consent takes the refresh token away', async () => {
+    const res = 'res_20000000000000001';
+    const issuer = `${server.url}/resources/${res}`;
+    const clientId = await registerClient(server.url, res, { client_name: 'CLI-consented host' });
+    const grant = await authorize(issuer, clientId, { email: ADA.email, password: ADA.password }, { scope: 'todo:read offline_access' });
+    const tokens = (await (await exchange(issuer, clientId, grant)).json()) as { refresh_token: string };
+
+    const listed = await cli('resources', 'consents', res, '--search', 'CLI-consented');
+    expect(listed.code).toBe(0);
+    const row = listed.stdout.split('\n').find((line) => line.includes(clientId))!;
+    expect(row).toMatch(new RegExp(`^cns_\\d+\\s+${ADA.id}\\s+${clientId}\\s+CLI-consented host\\s+`));
+    const consentId = row.split(/\s+/)[0]!;
+
+    const revoked = await cli('resources', 'revoke-consent', clientId, consentId);
+    expect(revoked).toMatchObject({ code: 0, stdout: `revoked ${consentId}\n` });
+    const refreshed = await tokenCall(issuer, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: clientId });
+    expect(((await refreshed.json()) as { error: string }).error).toBe('invalid_grant');
+    expect((await json('resources', 'consents', res, '--search', 'CLI-consented', '--json')).consents).toEqual([]);
   });
 
   it('exits 2 naming the missing variables when the environment is not set', async () => {

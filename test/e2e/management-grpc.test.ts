@@ -354,10 +354,12 @@ describe('resources (MCP servers) and their clients over gRPC', () => {
     expect(((await res.json()) as { error: string }).error).toBe('unauthorized_client');
   });
 
-  it('answers the methods it does not serve (DCR, user consents) with UNIMPLEMENTED (12), after authentication', async () => {
-    expect((await connectError(grpc.clients.registerClient({ resId: 'res_20000000000000001', client: { clientName: 'x' } }))).code).toBe(Code.Unimplemented);
-    expect((await connectError(grpc.clients.listResourceUserConsents({ resourceId: 'res_20000000000000001' }))).code).toBe(Code.Unimplemented);
-    expect((await connectError(grpc.clients.revokeUserConsent({ clientId: 'm2m_1', consentId: 'x' }))).code).toBe(Code.Unimplemented);
+  it('asks for authentication on DCR and user consents too (16 without a token)', async () => {
     expect((await connectError(grpcClients(server.url).clients.registerClient({ resId: 'res_20000000000000001' }))).code).toBe(Code.Unauthenticated);
+    expect((await connectError(grpcClients(server.url).clients.revokeUserConsent({ clientId: 'm2m_1', consentId: 'cns_1' }))).code).toBe(Code.Unauthenticated);
+  });
+
+  it('answers a method it does not serve (GetConsentDetails) with UNIMPLEMENTED (12), after authentication', async () => {
+    expect((await connectError(grpc.clients.getConsentDetails({}))).code).toBe(Code.Unimplemented);
   });
 });

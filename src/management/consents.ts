@@ -1,0 +1,68 @@
+// Consents people gave MCP hosts on the consent page, as Scalekit's ListResourceUserConsents and
+// RevokeUserConsent. Revoking one deletes the consent, the oidc-provider grant behind it and every
+// code and refresh token of that grant, at once: the host cannot refresh, and its next authorization
+// asks the person again. Access tokens already issued stay valid until they expire (as on Scalekit).
+import type { UserConsent } from '../store/consents.js';
+import type { AuditLog, Caller } from './audit.js';
+import type { ServiceDeps } from './deps.js';
+import { InvalidArgument, NotFound } from './errors.js';
+import { pageOf, type Page, type PageRequest } from './paging.js';
+
+/** A consent with who gave it (the user's id is Scalekit's external_user_id here) and to which client. */
+export interface ConsentView {
+  consent: UserConsent;
+  userEmail: string;
+  clientName: string;
+}
+
+export interface ConsentService {
+  /** The consents given to the clients of one MCP server; `search` matches user id or email, client id or name. */
+  listResourceUserConsents(resourceId: string, search: string, page: PageRequest): Page<ConsentView>;
+  /** The consents given to one client of an MCP server. */
+  consentsOfClient(resourceId: string, clientId: string): UserConsent[];
+  revoke(caller: Caller, clientId: string, consentId: string): void;
+}
+
+export const CONSENT_PAGE = { defaultSize: 10, maxSize: 100 };
+
+export function consentService({ store }: ServiceDeps, audit: AuditLog): ConsentService {
+  const view = (consent: UserConsent): ConsentView => ({
+    consent,
+    userEmail: store.users.get(consent.userId)?.email ?? '',
+    clientName: store.clients.get(consent.clientId)?.name ?? '',
+  });
+
+  return {
+    listResourceUserConsents(resourceId, search, page) {
+      if (!resourceId) throw InvalidArgument.field('resource_id', 'is required');
+      if (!store.resources.get(resourceId)) throw new NotFound('resource', resourceId);
+      const needle = search.trim().toLowerCase();
+      const matches = (v: ConsentView) =>
+        [v.consent.userId, v.userEmail, v.consent.clientId, v.clientName].some((field) => field.toLowerCase().includes(needle));
+      const views = store.consents.list({ resourceId }).map(view);
+      return pageOf(needle ? views.filter(matches) : views, page, CONSENT_PAGE, (v) => [v.consent.createTime, v.consent.id]);
+    },
+
+    consentsOfClient: (resourceId, clientId) => store.consents.list({ resourceId, clientId }),
+
+    revoke(caller, clientId, consentId) {
+      if (!clientId) throw InvalidArgument.field('client_id', 'is required');
+      if (!consentId) throw InvalidArgument.field('consent_id', 'is required');
+      const consent = store.consents.get(consentId);
+      if (!consent || consent.clientId !== clientId) throw new NotFound('consent', consentId);
+      audit.transaction(() => {
+        store.consents.remove(consent.id);
+        // Codes and refresh tokens carry the grant's id; the grant itself is stored under it.
+        store.oidcPayloads.revokeByGrantId(consent.ns, consent.grantId);
+        store.oidcPayloads.destroy(consent.ns, 'Grant', consent.grantId);
+        audit.record(caller, {
+          type: 'user_consent.revoked',
+          clientId,
+          ...(consent.resourceId ? { resourceId: consent.resourceId } : {}),
+          targetId: consent.id,
+          details: { user_id: consent.userId },
+        });
+      });
+    },
+  };
+}
