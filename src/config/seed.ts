@@ -32,6 +32,8 @@ const resource = z.strictObject({
   refresh_token_expiry: seconds.default(86400),
   disable_dynamic_client_registration: z.boolean().default(false),
   enable_cimd: z.boolean().default(false),
+  /** `iss` of the tokens for this server: the environment URL, or the server's own issuer. */
+  token_issuer: z.enum(['env', 'resource']).default('env'),
 });
 
 const client = z.strictObject({

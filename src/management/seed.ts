@@ -49,6 +49,7 @@ export function applySeed(service: ManagementService, seed: Seed, source = '(see
             refreshTokenExpiry: r.refresh_token_expiry,
             disableDynamicClientRegistration: r.disable_dynamic_client_registration,
             enableCimd: r.enable_cimd,
+            tokenIssuer: r.token_issuer,
             scopes: r.scopes.map((s) => ({ name: s.name, description: s.description, enabled: true })),
           }),
         ),

@@ -1,10 +1,13 @@
 // The one module that builds access-token claims in Scalekit's shape, whatever grant issued the token:
 // `scope` (string) and `scopes` (array) both, `jti` tkn_<digits>, `nbf` = `iat`, `aud` the MCP server's URL
 // and id when the token is for one, custom claims at the top level. Its header comes from ACCESS_TOKEN_TYP.
+// `iss` is the environment URL, or the MCP server's own issuer when the token is for a server whose
+// token_issuer is 'resource' (Scalekit's coming "issuer-bound access tokens"), whatever the grant.
 import { RESERVED_CLAIMS } from '../config/reserved-claims.js';
 import type { Client } from '../store/clients.js';
 import { newId } from '../store/ids.js';
 import type { Resource } from '../store/resources.js';
+import { resourceIssuer } from './issuers.js';
 
 /** Scalekit's access tokens say `typ: JWT` (not RFC 9068's `at+jwt`). */
 export const ACCESS_TOKEN_TYP = 'JWT';
@@ -27,6 +30,7 @@ export interface AccessTokenClaims {
 }
 
 export interface AccessTokenInput {
+  /** The environment URL. */
   issuer: string;
   subject: string;
   clientId: string;
@@ -48,7 +52,7 @@ export const resourceAudience = (resource: Resource) => [resource.serverUrl, res
 export function accessTokenClaims(input: AccessTokenInput): AccessTokenClaims {
   const audience = input.resource ? resourceAudience(input.resource) : input.audience;
   const claims: AccessTokenClaims = {
-    iss: input.issuer,
+    iss: input.resource?.tokenIssuer === 'resource' ? resourceIssuer(input.issuer, input.resource.id) : input.issuer,
     sub: input.subject,
     client_id: input.clientId,
     ...(audience.length > 0 ? { aud: [...audience] } : {}),

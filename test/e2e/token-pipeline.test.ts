@@ -1,13 +1,29 @@
 // One token pipeline: whatever grant issued it, an access token for an MCP server has the same header and
 // the same claims (plus the user's for a user token), from the same claims function and audit writer.
+import { ScalekitClient } from '@scalekit-sdk/node';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { authorize, exchange, registerClient, type TokenSet } from '../helpers/code-flow.js';
-import { ADA, AGENT, decodeJwt, startTestServer, type TestServer } from '../helpers/server.js';
+import { authorize, exchange, registerClient, tokenCall, type TokenSet } from '../helpers/code-flow.js';
+import { ADA, AGENT, decodeJwt, ENV_CLIENT, startTestServer, TEST_SEED, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;
 const RES = 'res_20000000000000001';
+// An MCP server whose tokens carry its own issuer, and an agent allowed to call it.
+const BOUND = 'res_20000000000000002';
+const BOUND_AGENT = { id: 'm2morg_20000000000000009', secret: 'bound-agent-secret-0123456789' };
 beforeAll(async () => {
-  server = await startTestServer();
+  server = await startTestServer({
+    seed: {
+      ...TEST_SEED,
+      resources: [
+        ...TEST_SEED.resources!,
+        { id: BOUND, name: 'Notes', resource_id: 'http://localhost:3003/', scopes: [{ name: 'notes:read' }], token_issuer: 'resource' },
+      ],
+      clients: [
+        ...TEST_SEED.clients!,
+        { client_id: BOUND_AGENT.id, organization_id: 'org_20000000000000001', name: 'Notes agent', scopes: ['notes:read'], audience: ['http://localhost:3003/'], plain_secret: BOUND_AGENT.secret },
+      ],
+    },
+  });
 });
 afterAll(() => server.close());
 
@@ -48,4 +64,30 @@ it('gives a client-credentials token and a code-flow token for the same MCP serv
   const metrics = await (await fetch(`${server.url}/metrics`)).text();
   expect(metrics).toContain('scalekit_emulator_tokens_issued_total{grant_type="client_credentials",client_kind="organization"} 1');
   expect(metrics).toContain('scalekit_emulator_tokens_issued_total{grant_type="authorization_code",client_kind="dcr"} 1');
+});
+
+it('gives every token for an MCP server with token_issuer resource that server\'s issuer, from every grant and endpoint', async () => {
+  const issuer = `${server.url}/resources/${BOUND}`;
+  const clientId = await registerClient(server.url, BOUND);
+  const grant = await authorize(issuer, clientId, { email: ADA.email, password: ADA.password }, { scope: 'openid notes:read offline_access' });
+  const tokens = (await (await exchange(issuer, clientId, grant)).json()) as TokenSet;
+  const refreshed = (await (await tokenCall(issuer, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: clientId })).json()) as TokenSet;
+  const agent = { grant_type: 'client_credentials', client_id: BOUND_AGENT.id, client_secret: BOUND_AGENT.secret };
+  const atServer = (await (await tokenCall(issuer, agent)).json()) as TokenSet;
+  const atEnvironment = (await (await tokenCall(server.url, { ...agent, resource: 'http://localhost:3003/' })).json()) as TokenSet;
+
+  for (const token of [tokens, refreshed, atServer]) {
+    expect(decodeJwt(token.access_token).payload).toMatchObject({ iss: issuer, resid: BOUND, aud: ['http://localhost:3003/', BOUND] });
+  }
+  // Narrowed by `resource` at the environment endpoint, the token names the audience but no one server: env issuer.
+  expect(decodeJwt(atEnvironment.access_token).payload).toMatchObject({ iss: server.url, aud: ['http://localhost:3003/'] });
+
+  // The Scalekit SDK checks the server's issuer; the Todo server's tokens keep the environment's.
+  const scalekit = new ScalekitClient(server.url, ENV_CLIENT.id, ENV_CLIENT.secret);
+  await expect(scalekit.validateToken(tokens.access_token, { issuer, audience: ['http://localhost:3003/'] })).resolves.toMatchObject({ sub: ADA.id });
+  await expect(scalekit.validateToken(tokens.access_token, { issuer: server.url })).rejects.toThrow('unexpected "iss" claim value');
+  const todo = (await (await tokenCall(server.url, { grant_type: 'client_credentials', client_id: AGENT.id, client_secret: AGENT.secret })).json()) as TokenSet;
+  expect(decodeJwt(todo.access_token).payload.iss).toBe(server.url);
+  // A resource server of this environment (here /userinfo) accepts the server's issuer as ours.
+  expect((await fetch(`${server.url}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } })).status).toBe(200);
 });
