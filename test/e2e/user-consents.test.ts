@@ -5,7 +5,7 @@
 import { Code, ConnectError } from '@connectrpc/connect';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authorize, exchange, registerClient, tokenCall, type TokenSet } from '../helpers/code-flow.js';
-import { MiniBrowser } from '../helpers/browser.js';
+import type { MiniBrowser } from '../helpers/browser.js';
 import { environmentToken, errorDetail, grpcClients, restCaller, type GrpcClients, type Rest } from '../helpers/management.js';
 import { ADA, startTestServer, type TestServer } from '../helpers/server.js';
 
