@@ -449,21 +449,21 @@ describe('users', () => {
     expect(bytes).not.toContain(PASSWORD);
   });
 
-  it('verifyPassword is true for the password', () => {
+  it('verifyPassword is true for the password', async () => {
     store.users.upsert(alice);
-    expect(store.users.verifyPassword('usr_1', PASSWORD)).toBe(true);
+    expect(await store.users.verifyPassword('usr_1', PASSWORD)).toBe(true);
   });
 
-  it('verifyPassword is false for a wrong password or an unknown user', () => {
+  it('verifyPassword is false for a wrong password or an unknown user', async () => {
     store.users.upsert(alice);
-    expect(store.users.verifyPassword('usr_1', `${PASSWORD}!`)).toBe(false);
-    expect(store.users.verifyPassword('usr_2', PASSWORD)).toBe(false);
+    expect(await store.users.verifyPassword('usr_1', `${PASSWORD}!`)).toBe(false);
+    expect(await store.users.verifyPassword('usr_2', PASSWORD)).toBe(false);
   });
 
-  it('verifyPassword is false for a user without a password', () => {
+  it('verifyPassword is false for a user without a password', async () => {
     store.users.upsert({ id: 'usr_1', email: 'alice@example.com', name: 'Alice' });
     expect(scalar('SELECT password_hash FROM users')).toBeNull();
-    expect(store.users.verifyPassword('usr_1', '')).toBe(false);
+    expect(await store.users.verifyPassword('usr_1', '')).toBe(false);
   });
 
   it('upsert with the same password returns false and keeps the stored hash and update_time', () => {
@@ -474,18 +474,18 @@ describe('users', () => {
     expect(rows('SELECT password_hash, update_time FROM users')).toEqual(before);
   });
 
-  it('upsert without a password keeps the stored one', () => {
+  it('upsert without a password keeps the stored one', async () => {
     store.users.upsert(alice);
     const { password: _password, ...withoutPassword } = alice;
     expect(store.users.upsert({ ...withoutPassword, name: 'Alice B.' })).toBe(true);
-    expect(store.users.verifyPassword('usr_1', PASSWORD)).toBe(true);
+    expect(await store.users.verifyPassword('usr_1', PASSWORD)).toBe(true);
   });
 
-  it('upsert with a new password returns true and only the new password verifies', () => {
+  it('upsert with a new password returns true and only the new password verifies', async () => {
     store.users.upsert(alice);
     expect(store.users.upsert({ ...alice, password: 'another password' })).toBe(true);
-    expect(store.users.verifyPassword('usr_1', 'another password')).toBe(true);
-    expect(store.users.verifyPassword('usr_1', PASSWORD)).toBe(false);
+    expect(await store.users.verifyPassword('usr_1', 'another password')).toBe(true);
+    expect(await store.users.verifyPassword('usr_1', PASSWORD)).toBe(false);
   });
 
   it('stores the email in lower case and findByEmail finds it in any case', () => {
