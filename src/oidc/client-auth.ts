@@ -60,6 +60,5 @@ export function authenticateClient(store: Store, credentials: ClientCredentials,
   const verified = store.secrets.verify(credentials.clientId, credentials.clientSecret);
   const client = verified ? store.clients.get(credentials.clientId) : undefined;
   if (!client) throw new InvalidClient('client authentication failed', challenge);
-  store.secrets.noteUse(client.clientId, credentials.clientSecret); // last_used_time, written coalesced
   return client;
 }

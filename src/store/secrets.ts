@@ -42,16 +42,14 @@ export interface SecretRepository {
   remove(clientId: string, secretId: string): boolean;
   /** Deletes the client's secrets made by `createdBy` except `keepId`; returns their ids. */
   removeCreatedBy(clientId: string, createdBy: string, keepId?: string): string[];
-  /**
-   * Notes a successful use of `plain` (after verify). Written as last_used_time at most once a second
-   * in one transaction, not once per token request.
-   */
-  noteUse(clientId: string, plain: string): void;
   /** Writes the noted uses now; called before reads and on close. */
   flush(): void;
   /** Leaves the operator-chosen `plain` as the client's only secret. */
   replaceAll(clientId: string, plain: string): CreatedSecret | undefined;
-  /** True when `plain` is an active secret of the client. */
+  /**
+   * True when `plain` is an active secret of the client; that use then becomes the secret's
+   * last_used_time, written at most once a second in one transaction, not once per token request.
+   */
   verify(clientId: string, plain: string): boolean;
 }
 
@@ -174,11 +172,13 @@ export function sqliteSecrets(db: Db, clock: Clock, hashKey: Buffer): SecretRepo
       for (const id of ids) removeOne.run(clientId, id);
       return ids;
     },
-    verify: (clientId, plain) => active.get({ clientId, ...digests(plain), now: isoNow(clock) }) !== undefined,
-    noteUse: (clientId, plain) => {
+    verify: (clientId, plain) => {
       const d = digests(plain);
-      uses.set(`${clientId}\n${d.sha256}`, { clientId, time: isoNow(clock), ...d });
+      const time = isoNow(clock);
+      if (active.get({ clientId, ...d, now: time }) === undefined) return false;
+      uses.set(`${clientId}\n${d.sha256}`, { clientId, time, ...d });
       timer ??= setTimeout(flush, LAST_USED_FLUSH_MS).unref();
+      return true;
     },
     flush,
   };
