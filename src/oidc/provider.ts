@@ -11,6 +11,7 @@ import { providerPageRenderers } from './error-page.js';
 import { rememberedGrantId } from './interactions.js';
 import { enabledScopes } from './issuers.js';
 import { ENVIRONMENT_PATHS } from './paths.js';
+import { idTokensOnEmulatorClock } from './id-token-clock.js';
 import { providerClientFinder } from './provider-clients.js';
 import { redirectUriAllowed } from './redirect-uri.js';
 import { resourceForIndicator, ENVIRONMENT_AUDIENCE } from './resource-indicators.js';
@@ -130,6 +131,7 @@ export function createProvider(input: ProviderInput): Provider {
   };
 
   const provider = new Provider(issuer, configuration);
+  idTokensOnEmulatorClock(provider, env);
   // Secrets are stored hashed: the store checks them, the provider never holds one.
   provider.Client.prototype.compareClientSecret = async function compareClientSecret(this: { clientId: string }, actual: string) {
     return store.secrets.verify(this.clientId, actual);

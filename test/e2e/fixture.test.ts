@@ -190,6 +190,24 @@ describe('authorize()', () => {
     }
   });
 
+  it('moves the ID token with the fixture clock too (re-stamped and signed with the key that signed it)', async () => {
+    const jwks = createLocalJWKSet((await (await fetch(`${em.url}/keys`)).json()) as { keys: [] });
+    const moved = em.clock.set(Date.now() - 2 * 3600_000);
+    try {
+      const { id_token, access_token } = await em.authorize({ scopes: ['openid', 'todo:read'] });
+      const { payload, protectedHeader } = await jwtVerify(id_token!, jwks, { currentDate: new Date(moved) });
+      expect(protectedHeader).toEqual({ alg: 'RS256', kid: decodeProtectedHeader(access_token).kid });
+      expect(payload.iat).toBe(decodeJwt(access_token).iat);
+      expect(Math.abs(payload.iat! - moved / 1000)).toBeLessThan(5);
+      await expect(jwtVerify(id_token!, jwks)).rejects.toThrow('"exp" claim timestamp check failed');
+    } finally {
+      em.clock.reset();
+    }
+    // On the real clock the provider's own ID token is handed out as it is.
+    const { id_token } = await em.authorize({ scopes: ['openid', 'todo:read'] });
+    expect(Math.abs(decodeJwt(id_token!).iat! - Date.now() / 1000)).toBeLessThan(5);
+  });
+
   it('names what it cannot find', async () => {
     await expect(em.authorize({ user: 'nobody@example.com' })).rejects.toThrow('no user nobody@example.com in this emulator');
     await expect(em.authorize({ resource: 'res_404' })).rejects.toThrow('no MCP server res_404 in this emulator');
