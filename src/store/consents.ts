@@ -18,14 +18,7 @@ export interface UserConsent {
   updateTime: string;
 }
 
-export interface ConsentInput {
-  clientId: string;
-  userId: string;
-  ns: string;
-  resourceId?: string;
-  scopes: string[];
-  grantId: string;
-}
+export type ConsentInput = Omit<UserConsent, 'id' | 'createTime' | 'updateTime'>;
 
 export interface ConsentRepository {
   find(clientId: string, userId: string, ns: string): UserConsent | undefined;

@@ -1,12 +1,12 @@
 // The management API over gRPC, driven by @scalekit-sdk/node itself (new ScalekitClient(url, id,
 // secret), m2m.*, organization.*, user.*) and, for the calls the SDK only ships as generated stubs
 // (resources), by Scalekit's descriptors over connect's gRPC transport, as the SDK's own transport does.
-import { Code, ConnectError } from '@connectrpc/connect';
+import { Code } from '@connectrpc/connect';
 import { ScalekitClient, ScalekitServerException } from '@scalekit-sdk/node';
 import { ResourceType } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/clients/clients_pb.js';
 import { ErrorInfoSchema } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/errdetails/errdetails_pb.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientToken, environmentToken, grpcClients, type GrpcClients } from '../helpers/management.js';
+import { clientToken, connectError, environmentToken, grpcClients, rejectionOf, type GrpcClients } from '../helpers/management.js';
 import { decodeJwt, ENV_CLIENT, startTestServer, type TestServer } from '../helpers/server.js';
 
 const ORG = 'org_20000000000000001';
@@ -24,23 +24,7 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 /** The error an SDK call rejected with, to assert on its exact gRPC status and error code. */
-async function sdkError(call: Promise<unknown>): Promise<ScalekitServerException> {
-  const err: unknown = await call.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ScalekitServerException);
-  return err as ScalekitServerException;
-}
-
-async function connectError(call: Promise<unknown>): Promise<ConnectError> {
-  const err: unknown = await call.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ConnectError);
-  return err as ConnectError;
-}
+const sdkError = (call: Promise<unknown>) => rejectionOf(call, ScalekitServerException);
 
 const tokensOf = (clientId: string) => {
   server.app.store.issuedTokens.flush();

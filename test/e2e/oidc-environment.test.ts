@@ -5,11 +5,11 @@ import { ScalekitClient } from '@scalekit-sdk/node';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MiniBrowser } from '../helpers/browser.js';
+import { ada } from '../helpers/code-flow.js';
 import { ADA, ENV_CLIENT, startTestServer, WEB_APP_CALLBACK, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;
 let config: oidc.Configuration;
-const ada = { email: ADA.email, password: ADA.password };
 
 beforeAll(async () => {
   server = await startTestServer();

@@ -2,20 +2,15 @@
 // host runs it: DCR, login page, consent page, code, token. Every MUST with the request that breaks it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrowserStopped, MiniBrowser } from '../helpers/browser.js';
-import { authorizationUrl, authorize, CALLBACK, exchange, pkce, registerClient, tokenCall, type TokenSet } from '../helpers/code-flow.js';
-import { ADA, decodeJwt, startTestServer, type TestServer } from '../helpers/server.js';
+import { ada, authorizationUrl, authorize, CALLBACK, exchange, pkce, registerClient, startCodeFlowServer, tokenCall, type TokenSet } from '../helpers/code-flow.js';
+import { ADA, decodeJwt, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;
 let issuer: string;
 let clientId: string;
 const RES = 'res_20000000000000001';
-const ada = { email: ADA.email, password: ADA.password };
 
-beforeAll(async () => {
-  server = await startTestServer();
-  issuer = `${server.url}/resources/${RES}`;
-  clientId = await registerClient(server.url, RES);
-});
+beforeAll(async () => ({ server, issuer, clientId } = await startCodeFlowServer(RES)));
 afterAll(() => server.close());
 
 describe('OAuth 2.1 §4.1: authorization code with PKCE', () => {

@@ -2,21 +2,16 @@
 // reuse of a rotated token revokes the grant (after a short grace for a lost response), and a wrong
 // `resource` is refused before the token is consumed, so a retry does not log the user out.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authorize, exchange, registerClient, tokenCall, type TokenSet } from '../helpers/code-flow.js';
-import { ADA, decodeJwt, startTestServer, type TestServer } from '../helpers/server.js';
+import { ada, authorize, exchange, registerClient, startCodeFlowServer, tokenCall, type TokenSet } from '../helpers/code-flow.js';
+import { ADA, decodeJwt, type TestServer } from '../helpers/server.js';
 import { REFRESH_GRACE_SECONDS } from '../../src/oidc/adapter.js';
 
 let server: TestServer;
 let issuer: string;
 let clientId: string;
 const RES = 'res_20000000000000001';
-const ada = { email: ADA.email, password: ADA.password };
 
-beforeAll(async () => {
-  server = await startTestServer();
-  issuer = `${server.url}/resources/${RES}`;
-  clientId = await registerClient(server.url, RES);
-});
+beforeAll(async () => ({ server, issuer, clientId } = await startCodeFlowServer(RES)));
 afterAll(() => server.close());
 
 async function tokensWith(params: Record<string, string | undefined>): Promise<TokenSet> {

@@ -2,15 +2,14 @@
 // (ListResourceUserConsents, GetResourceClient's consented_users, RevokeUserConsent over gRPC and REST),
 // and RegisterClient over gRPC: what a host registered and what a person approved, read back from the
 // server, and a revocation that takes the host's refresh token away and brings the consent page back.
-import { Code, ConnectError } from '@connectrpc/connect';
+import { Code } from '@connectrpc/connect';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authorize, exchange, registerClient, tokenCall, type TokenSet } from '../helpers/code-flow.js';
+import { ada, authorize, exchange, registerClient, tokenCall, type TokenSet } from '../helpers/code-flow.js';
 import type { MiniBrowser } from '../helpers/browser.js';
-import { environmentToken, errorDetail, grpcClients, restCaller, type GrpcClients, type Rest } from '../helpers/management.js';
+import { connectError, environmentToken, errorDetail, grpcClients, restCaller, type GrpcClients, type Rest } from '../helpers/management.js';
 import { ADA, startTestServer, type TestServer } from '../helpers/server.js';
 
 const RES = 'res_20000000000000001';
-const ada = { email: ADA.email, password: ADA.password };
 
 let server: TestServer;
 let issuer: string;
@@ -25,15 +24,6 @@ beforeAll(async () => {
   rest = restCaller(server.url, token);
 });
 afterAll(() => server.close());
-
-async function connectError(call: Promise<unknown>): Promise<ConnectError> {
-  const err: unknown = await call.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ConnectError);
-  return err as ConnectError;
-}
 
 const sawConsentPage = (browser: MiniBrowser) => browser.pages.some((p) => p.html.includes('name="decision"'));
 

@@ -2,8 +2,18 @@
 // the authorization URL with PKCE, let the MiniBrowser sign in and consent, exchange the code, refresh.
 import { createHash, randomBytes } from 'node:crypto';
 import { MiniBrowser, type PersonAnswers } from './browser.js';
+import { ADA, startTestServer, type TestServer } from './server.js';
 
 export const CALLBACK = 'http://127.0.0.1:45789/callback';
+
+/** The seeded user, as she answers the login page. */
+export const ada: PersonAnswers = { email: ADA.email, password: ADA.password };
+
+/** A test server with the test seed, the issuer of one of its MCP servers, and a client registered there by DCR. */
+export async function startCodeFlowServer(resourceId = 'res_20000000000000001'): Promise<{ server: TestServer; issuer: string; clientId: string }> {
+  const server = await startTestServer();
+  return { server, issuer: `${server.url}/resources/${resourceId}`, clientId: await registerClient(server.url, resourceId) };
+}
 
 export function pkce(): { verifier: string; challenge: string } {
   const verifier = randomBytes(32).toString('base64url');

@@ -1,11 +1,12 @@
 // Callers of the management API for tests: the environment client's token, Scalekit's generated gRPC
 // clients (the descriptors in @scalekit-sdk/node, over connect's gRPC transport: h2c, as the SDK), and
 // a REST caller with fetch.
-import { createClient, type Client, type Interceptor } from '@connectrpc/connect';
+import { ConnectError, createClient, type Client, type Interceptor } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
 import { ClientService } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/clients/clients_pb.js';
 import { OrganizationService } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/organizations/organizations_pb.js';
 import { UserService } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/users/users_pb.js';
+import { expect } from 'vitest';
 import { ENV_CLIENT, tokenRequest } from './server.js';
 
 export async function clientToken(url: string, clientId: string, clientSecret: string, extra: Record<string, string> = {}): Promise<Response> {
@@ -68,3 +69,16 @@ export function restCaller(url: string, token?: string): Rest {
 export function errorDetail(errorCode: string) {
   return [{ '@type': 'type.googleapis.com/scalekit.v1.errdetails.ErrorInfo', error_code: errorCode }];
 }
+
+/** What `call` rejected with, checked to be a `type`, for a test to assert its exact code. */
+export async function rejectionOf<T>(call: Promise<unknown>, type: abstract new (...args: never[]) => T): Promise<T> {
+  const err: unknown = await call.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(type);
+  return err as T;
+}
+
+/** The gRPC error a call rejected with. */
+export const connectError = (call: Promise<unknown>) => rejectionOf(call, ConnectError);
