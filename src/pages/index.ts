@@ -13,6 +13,7 @@ import { createEmailSignIn } from '../login/email-sign-in.js';
 import { createMailer } from '../login/mailer.js';
 import type { ManagementService } from '../management/service.js';
 import type { EnvironmentContext } from '../oidc/environment.js';
+import { dashboardRoutes } from './dashboard/index.js';
 import { errorPageModel, TooManyAttempts, type PageError } from './errors.js';
 import { signInContext } from './interaction-context.js';
 import { interactionRoutes } from './interaction.js';
@@ -60,6 +61,9 @@ export async function pages(app: FastifyInstance, options: PagesOptions): Promis
   app.get('/assets/styles.css', async (_request, reply) =>
     reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(views.stylesheet),
   );
+  app.get('/assets/dashboard.js', async (_request, reply) =>
+    reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(views.script),
+  );
 
   const mailer = createMailer({ outbox: env.store.outbox, log: env.log, environmentUrl: () => env.issuer, ...(settings.smtpUrl ? { smtpUrl: settings.smtpUrl } : {}) });
   const limits = createAttemptLimits(env.clock);
@@ -72,4 +76,7 @@ export async function pages(app: FastifyInstance, options: PagesOptions): Promis
   });
   interactionRoutes(app, signIn);
   outboxRoutes(app, env);
+  await app.register(async (scope) =>
+    dashboardRoutes(scope, { env, management, limits, ...(settings.adminPassword ? { adminPassword: settings.adminPassword } : {}) }),
+  );
 }
