@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MiniBrowser, type PageSeen } from '../helpers/browser.js';
 import { latestMessage } from '../helpers/chromium-host.js';
 import { authorizationUrl, authorize, CALLBACK, exchange, pkce, registerClient, type TokenSet } from '../helpers/code-flow.js';
-import { alertOf, headingOf, LoginSteps } from '../helpers/login-steps.js';
+import { alertOf, headingOf, FormSteps } from '../helpers/form-steps.js';
 import { ADA, decodeJwt, startTestServer, type TestServer } from '../helpers/server.js';
 
 const RES = 'res_20000000000000001';
@@ -24,8 +24,8 @@ afterAll(() => server.close());
 const outboxCode = (email: string) => async () => (await latestMessage(server.url, email)).code!;
 
 /** Opens a new authorization and enters `email`: the page after the email step. */
-async function codePageFor(email: string, params: Record<string, string> = {}): Promise<LoginSteps> {
-  const steps = new LoginSteps();
+async function codePageFor(email: string, params: Record<string, string> = {}): Promise<FormSteps> {
+  const steps = new FormSteps();
   const first = (await steps.open(authorizationUrl(issuer, { client_id: clientId, code_challenge: pkce().challenge, ...params }))) as PageSeen;
   expect(headingOf(first.html)).toBe(params.prompt === 'create' ? 'Create your account' : 'Sign in');
   const next = (await steps.submit('/identify', { email })) as PageSeen;
@@ -180,7 +180,7 @@ describe('wrong-attempt limits', () => {
     try {
       const otherIssuer = `${other.url}/resources/${RES}`;
       const host = await registerClient(other.url, RES);
-      const steps = new LoginSteps();
+      const steps = new FormSteps();
       await steps.open(authorizationUrl(otherIssuer, { client_id: host, code_challenge: pkce().challenge }));
       await steps.submit('/identify', { email: ADA.email });
       for (let i = 0; i < 5; i++) expect((await steps.post('/login', { password: `wrong-${i}` })).status).toBe(401);
@@ -197,7 +197,7 @@ describe('wrong-attempt limits', () => {
     try {
       const otherIssuer = `${other.url}/resources/${RES}`;
       const host = await registerClient(other.url, RES);
-      const steps = new LoginSteps();
+      const steps = new FormSteps();
       await steps.open(authorizationUrl(otherIssuer, { client_id: host, code_challenge: pkce().challenge }));
       for (let i = 0; i < 30; i++) {
         await steps.submit('/identify', { email: `spray-${i}@example.com` });
@@ -214,7 +214,7 @@ describe('wrong-attempt limits', () => {
 
 describe('simulated identity providers', () => {
   it('provider=google goes straight to the simulated Google page; the identity typed there becomes a usr_ user', async () => {
-    const steps = new LoginSteps();
+    const steps = new FormSteps();
     const page = (await steps.open(authorizationUrl(issuer, { client_id: clientId, code_challenge: pkce().challenge, provider: 'google' }))) as PageSeen;
     expect(headingOf(page.html)).toBe('Sign in with Google');
     const consent = (await steps.submit('/sso', { email: 'lin@gmail.example', name: 'Lin', decision: 'approve' })) as PageSeen;
@@ -225,7 +225,7 @@ describe('simulated identity providers', () => {
   });
 
   it('organization_id: enterprise SSO for that organization; a new user joins it and the token carries its oid', async () => {
-    const steps = new LoginSteps();
+    const steps = new FormSteps();
     const { verifier, challenge } = pkce();
     const page = (await steps.open(authorizationUrl(issuer, { client_id: clientId, code_challenge: challenge, organization_id: 'org_20000000000000001', connection_id: 'conn_123' }))) as PageSeen;
     expect(headingOf(page.html)).toBe('Sign in with Enterprise SSO');
@@ -240,14 +240,14 @@ describe('simulated identity providers', () => {
   });
 
   it('an email that has a user signs that user in (linked by email)', async () => {
-    const steps = new LoginSteps();
+    const steps = new FormSteps();
     await steps.open(authorizationUrl(issuer, { client_id: clientId, code_challenge: pkce().challenge, provider: 'github' }));
     const next = (await steps.submit('/sso', { email: 'ADA@example.com', decision: 'approve' })) as PageSeen;
     expect(next.html).toContain(`Signed in as <strong>${ADA.email}</strong>`);
   });
 
   it('"Fail the sign-in" returns access_denied to the app', async () => {
-    const steps = new LoginSteps();
+    const steps = new FormSteps();
     await steps.open(authorizationUrl(issuer, { client_id: clientId, code_challenge: pkce().challenge, provider: 'microsoft' }));
     const done = await steps.submit('/sso', { decision: 'deny' });
     expect('callback' in done && done.callback.searchParams.get('error')).toBe('access_denied');
@@ -319,7 +319,7 @@ describe('SMTP_URL', () => {
     try {
       const mailingIssuer = `${mailing.url}/resources/${RES}`;
       const host = await registerClient(mailing.url, RES);
-      const steps = new LoginSteps();
+      const steps = new FormSteps();
       await steps.open(authorizationUrl(mailingIssuer, { client_id: host, code_challenge: pkce().challenge }));
       await steps.submit('/identify', { email: 'mailed@example.com' });
       const { code } = await latestMessage(mailing.url, 'mailed@example.com');

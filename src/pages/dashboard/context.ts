@@ -99,6 +99,8 @@ const FIELD_LABELS: Record<string, string> = {
 
 function labelled(violation: FieldViolation): FieldViolation {
   const path = violation.field.replace(/^(resource|client|user|organization)\./, '');
+  const scope = /^scopes\[(\d+)\]/.exec(path);
+  if (scope) return { field: `Scope ${Number(scope[1]) + 1}`, description: violation.description };
   const [name, ...rest] = path.split(/(?=[.[])/);
   return { field: (FIELD_LABELS[name!] ?? name!) + rest.join(''), description: violation.description };
 }

@@ -1,12 +1,12 @@
-// The hosted login one step at a time, for tests that look at each answer: open a URL and follow its
-// redirects to a page, submit one of the page's forms (by its action) with some fields changed, or stop
-// before following, to see the raw answer. Cookies are kept as a browser would.
+// Pages one step at a time (the hosted login, the dashboard), for tests that look at each answer: open a
+// URL and follow its redirects to a page, submit one of the page's forms (by its action) with some
+// fields changed, or stop before following, to see the raw answer. Cookies are kept as a browser would.
 import { MiniBrowser, parseForms, type PageSeen } from './browser.js';
 import { CALLBACK } from './code-flow.js';
 
 export type Step = PageSeen | { callback: URL };
 
-export class LoginSteps {
+export class FormSteps {
   readonly browser = new MiniBrowser();
   page!: PageSeen;
 
