@@ -11,9 +11,9 @@ export function text(body: FormBody, name: string): string {
   return first(body[name]).trim();
 }
 
-/** Undefined when left blank (the service then keeps the old value, or its default). */
-export function optionalText(body: FormBody, name: string): string | undefined {
-  return text(body, name) || undefined;
+/** A password as typed (spaces count), or undefined when left blank. */
+export function password(body: FormBody, name: string): string | undefined {
+  return first(body[name]) || undefined;
 }
 
 export function checked(body: FormBody, name: string): boolean {

@@ -6,7 +6,7 @@ import { protectedResourceMetadataUri } from '../../management/proto.js';
 import { protectedResourceMetadata } from '../../oidc/issuers.js';
 import type { Resource } from '../../store/resources.js';
 import { attempt, type Dashboard, type Problem } from './context.js';
-import { checked, optionalText, rows, seconds, text, type FormBody } from './forms.js';
+import { checked, rows, seconds, text, type FormBody } from './forms.js';
 
 type Params = { Params: { id: string } };
 

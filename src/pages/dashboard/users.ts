@@ -2,7 +2,7 @@
 // an optional password; without one they sign in by email code or an identity provider).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { attempt, type Dashboard, type Problem } from './context.js';
-import { optionalText, text, type FormBody } from './forms.js';
+import { password as typedPassword, text, type FormBody } from './forms.js';
 
 interface UserForm {
   email: string;
@@ -34,7 +34,7 @@ export function userRoutes(app: FastifyInstance, ui: Dashboard): void {
   app.post<{ Body: FormBody }>('/dashboard/users', { preHandler: app.csrfProtection }, async (request, reply) => {
     const body = request.body;
     const form: UserForm = { email: text(body, 'email'), name: text(body, 'name'), organizationId: text(body, 'organization_id') };
-    const password = optionalText(body, 'password');
+    const password = typedPassword(body, 'password');
     const result = await attempt(() =>
       management.users.create(ui.caller(request), {
         email: form.email,
