@@ -21,7 +21,7 @@ export function passwordRoutes(app: FastifyInstance, ctx: SignInContext): void {
         const email = (request.body.email ?? '').trim();
         const keys = attemptKeys(request, email);
         ensureMayTry(ctx.limits, keys, ctx.env.clock());
-        const user = ctx.env.store.users.authenticate(email, request.body.password ?? '');
+        const user = await ctx.env.store.users.authenticate(email, request.body.password ?? '');
         if (!user) {
           ctx.limits.failed(keys);
           return passwordPage(ctx, current, reply.code(401), { email, error: WRONG_CREDENTIALS });
