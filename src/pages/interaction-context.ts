@@ -115,3 +115,23 @@ export function hostOf(url: string): string {
 export function forEachIssuer(app: FastifyInstance, register: (prefix: string) => void): void {
   for (const prefix of ISSUER_PREFIXES) register(prefix);
 }
+
+export type SignInHandler<Body, Query> = (current: InteractionInProgress, request: InteractionRequest<Body, Query>, reply: FastifyReply) => Promise<FastifyReply>;
+
+/**
+ * A step of the sign-in at `<issuer>/interaction/<uid>/<step>`, under every issuer: a form (POST, its
+ * CSRF token checked) or a link (GET, never cached), for an interaction still asking who the person is.
+ */
+export function signInStep<Body = unknown, Query = unknown>(app: FastifyInstance, ctx: SignInContext, method: 'GET' | 'POST', step: string, handle: SignInHandler<Body, Query>): void {
+  forEachIssuer(app, (prefix) => {
+    app.route<{ Params: InteractionParams; Body: Body; Querystring: Query }>({
+      method,
+      url: `${prefix}/interaction/:uid/${step}`,
+      ...(method === 'POST' ? { preHandler: app.csrfProtection } : {}),
+      handler: async (request, reply) => {
+        if (method === 'GET') reply.header('cache-control', 'no-store');
+        return handle(await ctx.signInOf(request, reply), request, reply);
+      },
+    });
+  });
+}

@@ -14,7 +14,6 @@ export interface ClientOwner {
   base: string;
   /** The breadcrumb back to the owner. */
   crumbs: { label: string; href: string }[];
-  tokenEndpoint: string;
   get(clientId: string): ClientView;
   addSecret(caller: Caller, clientId: string): CreatedSecret;
   removeSecret(caller: Caller, clientId: string, secretId: string): void;
@@ -54,6 +53,8 @@ export function clientRoutes(app: FastifyInstance, ui: Dashboard, pattern: strin
       path: `${owner.base}/clients/${encodeURIComponent(client.clientId)}`,
       secrets,
       publicClient,
+      // Both kinds get tokens at the environment's endpoint (an MCP server's clients also at its own).
+      tokenEndpoint: `${ui.env.issuer}/oauth/token`,
       ...(revealed ? { revealed } : {}),
     });
   });

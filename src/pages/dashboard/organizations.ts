@@ -53,7 +53,6 @@ export function organizationRoutes(app: FastifyInstance, ui: Dashboard): void {
         { label: 'Organizations', href: '/dashboard/organizations' },
         { label: organization.displayName, href: base },
       ],
-      tokenEndpoint: `${ui.env.issuer}/oauth/token`,
       get: (clientId) => management.clients.getOrganizationClient(organization.id, clientId),
       addSecret: (caller, clientId) => management.clients.addOrganizationClientSecret(caller, organization.id, clientId),
       removeSecret: (caller, clientId, secretId) => management.clients.removeOrganizationClientSecret(caller, organization.id, clientId, secretId),

@@ -22,7 +22,6 @@ export function serverClientRoutes(app: FastifyInstance, ui: Dashboard): void {
         { label: server.name, href: base },
         { label: 'Clients', href: `${base}/clients` },
       ],
-      tokenEndpoint: `${ui.env.issuer}/oauth/token`,
       get: (clientId) => management.clients.getResourceClient(server.id, clientId),
       addSecret: (caller, clientId) => management.clients.addResourceClientSecret(caller, server.id, clientId),
       removeSecret: (caller, clientId, secretId) => management.clients.removeResourceClientSecret(caller, server.id, clientId, secretId),

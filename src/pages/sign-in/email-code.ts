@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { isTestUser } from '../../login/test-users.js';
 import type { CodeCheck } from '../../store/email-codes.js';
 import { PageProblem } from '../errors.js';
-import { forEachIssuer, type InteractionInProgress, type InteractionRequest, type SignInContext } from '../interaction-context.js';
+import { signInStep, type InteractionInProgress, type SignInContext } from '../interaction-context.js';
 import { attemptKeys, ensureMayTry } from './attempts.js';
 
 /** The caller named in the audit when a sign-in creates a user. */
@@ -31,47 +31,35 @@ export async function sendCode(ctx: SignInContext, current: InteractionInProgres
 }
 
 export function emailCodeRoutes(app: FastifyInstance, ctx: SignInContext): void {
-  forEachIssuer(app, (prefix) => {
-    app.post<{ Params: { uid: string; resourceId?: string }; Body: { email?: string; otp?: string } }>(
-      `${prefix}/interaction/:uid/verify`,
-      { preHandler: app.csrfProtection },
-      async (request: InteractionRequest<{ email?: string; otp?: string }>, reply) => {
-        const current = await ctx.signInOf(request, reply);
-        const email = (request.body.email ?? '').trim().toLowerCase();
-        if (!email) throw new PageProblem(400, 'invalid_request', 'Enter your email first', 'The form did not say which email the code was sent to.', 'Go back and enter your email.');
-        const keys = attemptKeys(request, email);
-        ensureMayTry(ctx.limits, keys, ctx.env.clock());
-        const result = ctx.emailSignIn.checkCode({ ns: current.issuer.scope.ns, uid: current.interaction.uid, email }, request.body.otp ?? '');
-        if (result !== 'valid') {
-          if (result === 'wrong') ctx.limits.failed(keys);
-          const problem = CODE_PROBLEMS[result];
-          const page = await ctx.pageBase(current, reply, 'Check your email');
-          return reply.code(problem.status).view('login-code.eta', { ...page, email, testUser: isTestUser(email), error: problem.error });
-        }
-        ctx.limits.succeeded(keys);
-        const { user } = ctx.management.users.signUp(SIGN_UP, { email });
-        return ctx.finish(current, request, reply, user, 'otp');
-      },
-    );
+  signInStep<{ email?: string; otp?: string }>(app, ctx, 'POST', 'verify', async (current, request, reply) => {
+    const email = (request.body.email ?? '').trim().toLowerCase();
+    if (!email) throw new PageProblem(400, 'invalid_request', 'Enter your email first', 'The form did not say which email the code was sent to.', 'Go back and enter your email.');
+    const keys = attemptKeys(request, email);
+    ensureMayTry(ctx.limits, keys, ctx.env.clock());
+    const result = ctx.emailSignIn.checkCode({ ns: current.issuer.scope.ns, uid: current.interaction.uid, email }, request.body.otp ?? '');
+    if (result !== 'valid') {
+      if (result === 'wrong') ctx.limits.failed(keys);
+      const problem = CODE_PROBLEMS[result];
+      const page = await ctx.pageBase(current, reply, 'Check your email');
+      return reply.code(problem.status).view('login-code.eta', { ...page, email, testUser: isTestUser(email), error: problem.error });
+    }
+    ctx.limits.succeeded(keys);
+    const { user } = ctx.management.users.signUp(SIGN_UP, { email });
+    return ctx.finish(current, request, reply, user, 'otp');
+  });
 
-    // The link in the email. It works in the browser the sign-in started in (the interaction's cookie).
-    app.get<{ Params: { uid: string; resourceId?: string }; Querystring: { token?: string } }>(
-      `${prefix}/interaction/:uid/email-link`,
-      async (request: InteractionRequest<unknown, { token?: string }>, reply) => {
-        reply.header('cache-control', 'no-store');
-        const current = await ctx.signInOf(request, reply);
-        const link = ctx.emailSignIn.useLink(request.query.token ?? '', current.issuer.scope.ns, current.interaction.uid);
-        switch (link.state) {
-          case 'valid':
-            return ctx.finish(current, request, reply, ctx.management.users.signUp(SIGN_UP, { email: link.email }).user, 'otp');
-          case 'used':
-            throw new PageProblem(400, 'link_used', 'This link was already used', 'Each sign-in link works once.', 'Go back to the sign-in page and send a new code.');
-          case 'expired':
-            throw new PageProblem(400, 'link_expired', 'This link has expired', 'Sign-in links work for 10 minutes.', 'Go back to the sign-in page and send a new code.');
-          default:
-            throw new PageProblem(400, 'invalid_link', 'This link does not work here', 'The link is not one we sent for this sign-in.', 'Open the link from the latest email, in the browser where you started signing in.');
-        }
-      },
-    );
+  // The link in the email. It works in the browser the sign-in started in (the interaction's cookie).
+  signInStep<unknown, { token?: string }>(app, ctx, 'GET', 'email-link', async (current, request, reply) => {
+    const link = ctx.emailSignIn.useLink(request.query.token ?? '', current.issuer.scope.ns, current.interaction.uid);
+    switch (link.state) {
+      case 'valid':
+        return ctx.finish(current, request, reply, ctx.management.users.signUp(SIGN_UP, { email: link.email }).user, 'otp');
+      case 'used':
+        throw new PageProblem(400, 'link_used', 'This link was already used', 'Each sign-in link works once.', 'Go back to the sign-in page and send a new code.');
+      case 'expired':
+        throw new PageProblem(400, 'link_expired', 'This link has expired', 'Sign-in links work for 10 minutes.', 'Go back to the sign-in page and send a new code.');
+      default:
+        throw new PageProblem(400, 'invalid_link', 'This link does not work here', 'The link is not one we sent for this sign-in.', 'Open the link from the latest email, in the browser where you started signing in.');
+    }
   });
 }

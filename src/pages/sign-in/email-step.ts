@@ -5,7 +5,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { SOCIAL_PROVIDERS } from '../../login/identity-providers.js';
 import { isTestUser } from '../../login/test-users.js';
-import { forEachIssuer, type InteractionInProgress, type InteractionRequest, type SignInContext } from '../interaction-context.js';
+import { signInStep, type InteractionInProgress, type SignInContext } from '../interaction-context.js';
 import { sendCode } from './email-code.js';
 import { passwordPage } from './password.js';
 
@@ -31,17 +31,10 @@ export function emailStepRoutes(app: FastifyInstance, ctx: SignInContext): void 
     return isTestUser(email) ? 'email_code' : ctx.loginMethod;
   };
 
-  forEachIssuer(app, (prefix) => {
-    app.post<{ Params: { uid: string; resourceId?: string }; Body: { email?: string; method?: string } }>(
-      `${prefix}/interaction/:uid/identify`,
-      { preHandler: app.csrfProtection },
-      async (request: InteractionRequest<{ email?: string; method?: string }>, reply) => {
-        const current = await ctx.signInOf(request, reply);
-        const email = (request.body.email ?? '').trim();
-        if (!email) return emailPage(ctx, current, reply.code(400), { email, error: 'Enter your email address.' });
-        if (!/^[^\s@]+@[^\s@]+$/.test(email) || email.length > 320) return emailPage(ctx, current, reply.code(400), { email, error: 'Enter a valid email address, such as name@example.com.' });
-        return methodFor(current, email, request.body.method) === 'password' ? passwordPage(ctx, current, reply, { email }) : sendCode(ctx, current, reply, email);
-      },
-    );
+  signInStep<{ email?: string; method?: string }>(app, ctx, 'POST', 'identify', async (current, request, reply) => {
+    const email = (request.body.email ?? '').trim();
+    if (!email) return emailPage(ctx, current, reply.code(400), { email, error: 'Enter your email address.' });
+    if (!/^[^\s@]+@[^\s@]+$/.test(email) || email.length > 320) return emailPage(ctx, current, reply.code(400), { email, error: 'Enter a valid email address, such as name@example.com.' });
+    return methodFor(current, email, request.body.method) === 'password' ? passwordPage(ctx, current, reply, { email }) : sendCode(ctx, current, reply, email);
   });
 }

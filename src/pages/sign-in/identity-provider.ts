@@ -7,7 +7,7 @@ import { identityProviderOf, UnknownIdentityProvider, SOCIAL_PROVIDERS, type Ide
 import { exposeManagementError } from '../../management/errors.js';
 import { abortInteraction } from '../../oidc/interactions.js';
 import { PageProblem } from '../errors.js';
-import { forEachIssuer, type InteractionInProgress, type InteractionRequest, type SignInContext } from '../interaction-context.js';
+import { signInStep, type InteractionInProgress, type InteractionRequest, type SignInContext } from '../interaction-context.js';
 
 interface IdentityForm extends IdentityProviderParams {
   email?: string;
@@ -81,32 +81,19 @@ export async function identityProviderPage(
 }
 
 export function identityProviderRoutes(app: FastifyInstance, ctx: SignInContext): void {
-  forEachIssuer(app, (prefix) => {
-    // From the login page's buttons. Showing the page changes nothing, so a link is enough.
-    app.get<{ Params: { uid: string; resourceId?: string }; Querystring: IdentityProviderParams }>(
-      `${prefix}/interaction/:uid/sso`,
-      async (request: InteractionRequest<unknown, IdentityProviderParams>, reply) => {
-        reply.header('cache-control', 'no-store');
-        const current = await ctx.signInOf(request, reply);
-        const idp = requestedProvider(request.query) ?? requestedProvider({ enterprise: '1' })!;
-        return identityProviderPage(ctx, current, reply, idp);
-      },
-    );
+  // From the login page's buttons. Showing the page changes nothing, so a link is enough.
+  signInStep<unknown, IdentityProviderParams>(app, ctx, 'GET', 'sso', async (current, request, reply) =>
+    identityProviderPage(ctx, current, reply, requestedProvider(request.query) ?? requestedProvider({ enterprise: '1' })!),
+  );
 
-    app.post<{ Params: { uid: string; resourceId?: string }; Body: IdentityForm }>(
-      `${prefix}/interaction/:uid/sso`,
-      { preHandler: app.csrfProtection },
-      async (request: InteractionRequest<IdentityForm>, reply) => {
-        const current = await ctx.signInOf(request, reply);
-        const body = request.body;
-        const idp = requestedProvider(body) ?? requestedProvider({ enterprise: '1' })!;
-        if (body.decision === 'deny') {
-          const url = await abortInteraction(current.issuer, request.raw, reply.raw, 'access_denied', `the identity provider (${idp.name}) refused the sign-in`);
-          return reply.redirect(url, 303);
-        }
-        return signInWithIdentity(ctx, current, request, reply, idp, body);
-      },
-    );
+  signInStep<IdentityForm>(app, ctx, 'POST', 'sso', async (current, request, reply) => {
+    const body = request.body;
+    const idp = requestedProvider(body) ?? requestedProvider({ enterprise: '1' })!;
+    if (body.decision === 'deny') {
+      const url = await abortInteraction(current.issuer, request.raw, reply.raw, 'access_denied', `the identity provider (${idp.name}) refused the sign-in`);
+      return reply.redirect(url, 303);
+    }
+    return signInWithIdentity(ctx, current, request, reply, idp, body);
   });
 }
 

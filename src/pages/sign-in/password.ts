@@ -1,7 +1,7 @@
 // Signing in with a password (seeded and dashboard-made users). An unknown email and a wrong password
 // get the same answer after the same work (one scrypt); wrong ones count against the attempt limits.
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { forEachIssuer, type InteractionInProgress, type InteractionRequest, type SignInContext } from '../interaction-context.js';
+import { signInStep, type InteractionInProgress, type SignInContext } from '../interaction-context.js';
 import { attemptKeys, ensureMayTry } from './attempts.js';
 
 const WRONG_CREDENTIALS = 'The email or password is not correct.';
@@ -12,23 +12,16 @@ export async function passwordPage(ctx: SignInContext, current: InteractionInPro
 }
 
 export function passwordRoutes(app: FastifyInstance, ctx: SignInContext): void {
-  forEachIssuer(app, (prefix) => {
-    app.post<{ Params: { uid: string; resourceId?: string }; Body: { email?: string; password?: string } }>(
-      `${prefix}/interaction/:uid/login`,
-      { preHandler: app.csrfProtection },
-      async (request: InteractionRequest<{ email?: string; password?: string }>, reply) => {
-        const current = await ctx.signInOf(request, reply);
-        const email = (request.body.email ?? '').trim();
-        const keys = attemptKeys(request, email);
-        ensureMayTry(ctx.limits, keys, ctx.env.clock());
-        const user = await ctx.env.store.users.authenticate(email, request.body.password ?? '');
-        if (!user) {
-          ctx.limits.failed(keys);
-          return passwordPage(ctx, current, reply.code(401), { email, error: WRONG_CREDENTIALS });
-        }
-        ctx.limits.succeeded(keys);
-        return ctx.finish(current, request, reply, user, 'pwd');
-      },
-    );
+  signInStep<{ email?: string; password?: string }>(app, ctx, 'POST', 'login', async (current, request, reply) => {
+    const email = (request.body.email ?? '').trim();
+    const keys = attemptKeys(request, email);
+    ensureMayTry(ctx.limits, keys, ctx.env.clock());
+    const user = await ctx.env.store.users.authenticate(email, request.body.password ?? '');
+    if (!user) {
+      ctx.limits.failed(keys);
+      return passwordPage(ctx, current, reply.code(401), { email, error: WRONG_CREDENTIALS });
+    }
+    ctx.limits.succeeded(keys);
+    return ctx.finish(current, request, reply, user, 'pwd');
   });
 }
