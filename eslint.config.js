@@ -14,4 +14,6 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true }],
     },
   },
+  // The pages' one script runs in the browser.
+  { files: ['views/assets/*.js'], languageOptions: { globals: globals.browser } },
 );

@@ -129,7 +129,8 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
     userinfoRoute(fastify, context);
     await fastify.register(async (scope) => tokenRoutes(scope, context));
     await fastify.register(async (scope) => registrationRoutes(scope, management.registration));
-    await fastify.register(async (scope) => pages(scope, context, views, store.cookieKeys[0]!));
+    const pageSettings = { loginMethod: config.loginMethod ?? 'password', ...(config.adminPassword ? { adminPassword: config.adminPassword } : {}), ...(config.smtpUrl ? { smtpUrl: config.smtpUrl } : {}) } as const;
+    await fastify.register(async (scope) => pages(scope, { env: context, views, cookieSecret: store.cookieKeys[0]!, management, settings: pageSettings }));
 
     // Management: REST at /api/v1; gRPC over h2c on the same port, Connect and gRPC-Web over HTTP/1.1.
     const auth = managementAuth({ store, keys, clock, issuer: () => context.issuer });

@@ -48,7 +48,13 @@ export function startupBanner(app: App, issuer: string): string {
   if (app.context.settings.autoLogin) {
     lines.push('', 'AUTO_LOGIN is on: authorizations sign in the login_hint user (or the first user) and grant consent, no pages.');
   }
-  lines.push('', `Token: curl -s ${issuer}/oauth/token -d grant_type=client_credentials -d client_id=... -d client_secret=...`, '');
+  lines.push(
+    '',
+    `Dashboard: ${issuer}/dashboard (sign in with the environment client above)`,
+    `Outbox:    ${issuer}/outbox (sign-in codes and links; no email is sent)`,
+    `Token:     curl -s ${issuer}/oauth/token -d grant_type=client_credentials -d client_id=... -d client_secret=...`,
+    '',
+  );
   return lines.join('\n');
 }
 

@@ -69,6 +69,22 @@ const envSchema = z.object({
     .enum(['0', '1', 'true', 'false'], { error: 'must be 1 or 0' })
     .default('0')
     .describe('`1`: client ID metadata documents may also be fetched over `http://`, from private, loopback and link-local addresses, and with any TLS certificate. Local tests only.'),
+  LOGIN_METHOD: z
+    .enum(['password', 'email_code'], { error: 'must be password or email_code' })
+    .default('password')
+    .describe('What the login page asks for after the email: `password`, or `email_code` (a one-time code and a sign-in link sent to the outbox). The other stays one click away; `+sktest` emails always get the code page.'),
+  ADMIN_PASSWORD: z
+    .string()
+    .min(12, 'must be at least 12 characters')
+    .max(512, 'must be at most 512 characters')
+    .optional()
+    .describe('A password for the dashboard at `/dashboard`, besides the environment client\'s id and secret (which always sign in).')
+    .meta({ shownDefault: 'unset' }),
+  SMTP_URL: z
+    .url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' })
+    .optional()
+    .describe('Also send sign-in emails to this SMTP server, e.g. Mailpit at `smtp://localhost:1025`. The outbox at `/outbox` keeps them either way.')
+    .meta({ shownDefault: 'unset' }),
   LOG_LEVEL: z
     .enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` })
     .default('info')
@@ -109,7 +125,15 @@ export interface Config {
   testControlToken?: string;
   /** Days issued-token and audit rows are kept; 0: forever. */
   auditRetentionDays: number;
+  /** What the login page asks for after the email; absent: password. */
+  loginMethod?: LoginMethod;
+  /** Signs in to the dashboard, besides the environment client's credentials. */
+  adminPassword?: string;
+  /** Sign-in emails also go to this SMTP server. */
+  smtpUrl?: string;
 }
+
+export type LoginMethod = 'password' | 'email_code';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -180,6 +204,9 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     allowInsecureCimd: isOn(e.ALLOW_INSECURE_CIMD),
     ...(e.TEST_CONTROL_TOKEN ? { testControlToken: e.TEST_CONTROL_TOKEN } : {}),
     auditRetentionDays: e.AUDIT_RETENTION_DAYS,
+    loginMethod: e.LOGIN_METHOD,
+    ...(e.ADMIN_PASSWORD ? { adminPassword: e.ADMIN_PASSWORD } : {}),
+    ...(e.SMTP_URL ? { smtpUrl: e.SMTP_URL } : {}),
   };
   checkTestControlExposure(config);
   return config;

@@ -8,7 +8,7 @@ import type { Resource } from '../store/resources.js';
 import type { ClientSecret, CreatedSecret } from '../store/secrets.js';
 import type { AuditLog, Caller } from './audit.js';
 import type { ServiceDeps } from './deps.js';
-import { InvalidArgument, NotFound } from './errors.js';
+import { FailedPrecondition, InvalidArgument, NotFound } from './errors.js';
 import { pageOf, type Page, type PageRequest } from './paging.js';
 import { organizationClientInput, resourceClientInput, validate } from './validation.js';
 
@@ -60,6 +60,9 @@ export interface ClientService {
   listResourceClients(resourceId: string): ClientView[];
   updateResourceClient(caller: Caller, resourceId: string, clientId: string, patch: ClientFields): ClientView;
   deleteResourceClient(caller: Caller, resourceId: string, clientId: string): void;
+  /** A new secret for an MCP server's confidential client (shown once); the others keep working until removed. */
+  addResourceClientSecret(caller: Caller, resourceId: string, clientId: string): CreatedSecret;
+  removeResourceClientSecret(caller: Caller, resourceId: string, clientId: string, secretId: string): void;
 }
 
 export const CLIENT_PAGE = { defaultSize: 10, maxSize: 100 };
@@ -130,6 +133,12 @@ export function clientService({ store }: ServiceDeps, audit: AuditLog): ClientSe
     return created;
   };
 
+  const removeSecret = (caller: Caller, client: Client, secretId: string) =>
+    audit.transaction(() => {
+      if (!store.secrets.remove(client.clientId, secretId)) throw new NotFound('secret', secretId);
+      audit.record(caller, { type: 'client_secret.removed', clientId: client.clientId, ...owner(client), targetId: secretId });
+    });
+
   // Writes an update; only a write that changed something is a change for the audit.
   const update = (caller: Caller, client: Client, type: string, patch: ClientFields, write: () => boolean): ClientView => {
     audit.transaction(() => {
@@ -179,13 +188,8 @@ export function clientService({ store }: ServiceDeps, audit: AuditLog): ClientSe
     },
     addOrganizationClientSecret: (caller, organizationId, clientId) =>
       audit.transaction(() => createSecret(caller, organizationClient(organizationId, clientId))),
-    removeOrganizationClientSecret(caller, organizationId, clientId, secretId) {
-      organizationClient(organizationId, clientId);
-      audit.transaction(() => {
-        if (!store.secrets.remove(clientId, secretId)) throw new NotFound('secret', secretId);
-        audit.record(caller, { type: 'client_secret.removed', clientId, organizationId, targetId: secretId });
-      });
-    },
+    removeOrganizationClientSecret: (caller, organizationId, clientId, secretId) =>
+      removeSecret(caller, organizationClient(organizationId, clientId), secretId),
     putOrganizationClient(caller, input, plainSecret) {
       const { clientId, organizationId, ...fields } = input;
       organization(organizationId);
@@ -263,6 +267,15 @@ export function clientService({ store }: ServiceDeps, audit: AuditLog): ClientSe
     deleteResourceClient(caller, resourceId, clientId) {
       remove(caller, resourceClient(resourceId, clientId), 'resource_client.deleted');
     },
+    addResourceClientSecret(caller, resourceId, clientId) {
+      const client = resourceClient(resourceId, clientId);
+      // Public clients (PKCE only) and client ID metadata documents have no secret to rotate.
+      if (client.kind === 'cimd' || client.metadata.token_endpoint_auth_method === 'none') {
+        throw new FailedPrecondition(`client ${clientId} is a public client: it has no secret`);
+      }
+      return audit.transaction(() => createSecret(caller, client));
+    },
+    removeResourceClientSecret: (caller, resourceId, clientId, secretId) => removeSecret(caller, resourceClient(resourceId, clientId), secretId),
   };
 }
 

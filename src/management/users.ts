@@ -5,15 +5,27 @@ import type { AuditLog, Caller } from './audit.js';
 import type { ServiceDeps } from './deps.js';
 import { AlreadyExists, InvalidArgument, NotFound } from './errors.js';
 import { pageOf, type Page, type PageRequest } from './paging.js';
-import { userInput, validate } from './validation.js';
+import { passwordInput, userInput, validate } from './validation.js';
 
 export interface UserFields {
   email: string;
   name?: string;
 }
 
+/** A user made in the dashboard: in an organization or none, with a password or none (email codes still work). */
+export interface NewUser extends UserFields {
+  organizationId?: string;
+  password?: string;
+}
+
 export interface UserService {
   createInOrganization(caller: Caller, organizationId: string, fields: UserFields): User;
+  create(caller: Caller, fields: NewUser): User;
+  /**
+   * The user with this email, made now if there is none (a person signing up by email code or through
+   * an identity provider); `created` says which. An existing user is left as it is.
+   */
+  signUp(caller: Caller, fields: UserFields & { organizationId?: string }): { user: User; created: boolean };
   /** Every user, or the members of one organization. */
   list(page: PageRequest, organizationId?: string): Page<User>;
   /**
@@ -58,12 +70,25 @@ export function userService({ store }: ServiceDeps, audit: AuditLog): UserServic
     return changed;
   };
 
+  const create = (caller: Caller, fields: NewUser): User => {
+    if (fields.password !== undefined) validate(passwordInput, fields.password, 'user.password');
+    const id = newId('user');
+    audit.transaction(() => put(caller, { ...fields, id }));
+    return store.users.get(id)!;
+  };
+
   return {
     createInOrganization(caller, organizationId, fields) {
       organization(organizationId);
-      const id = newId('user');
-      audit.transaction(() => put(caller, { ...fields, id, organizationId }));
-      return store.users.get(id)!;
+      return create(caller, { ...fields, organizationId });
+    },
+    create,
+    signUp(caller, fields) {
+      return audit.transaction(() => {
+        const existing = store.users.findByEmail(fields.email.trim().toLowerCase());
+        if (existing) return { user: existing, created: false };
+        return { user: create(caller, { ...fields, email: fields.email.trim() }), created: true };
+      });
     },
     list(page, organizationId) {
       if (organizationId !== undefined) organization(organizationId);

@@ -65,6 +65,8 @@ export const userInput = z.object({
   name: z.string().max(256, 'must be at most 256 characters'),
 });
 
+export const passwordInput = z.string().min(8, 'must be at least 8 characters').max(256, 'must be at most 256 characters');
+
 /** The wire name of a domain field: snake_case, and the Server URL is Scalekit's `resource_id`. */
 export function wireName(key: string): string {
   if (key === 'serverUrl') return 'resource_id';

@@ -15,9 +15,21 @@ export interface ConsentDetails {
   missingResourceScopes?: Record<string, string[]>;
 }
 
-/** Records who signed in; resolves to the URL the browser continues at. */
-export function finishLogin(issuer: IssuerProvider, req: IncomingMessage, res: ServerResponse, user: User): Promise<string> {
-  const result: InteractionResults = { login: { accountId: user.id, amr: ['pwd'] } };
+/** How a person proved who they are (RFC 8176 `amr` values): password, one-time code or link, federated. */
+export type SignInMethod = 'pwd' | 'otp' | 'fed';
+
+/** The prompts the login pages answer: `login`, and `create` (prompt=create, signing up). */
+export const SIGN_IN_PROMPTS: ReadonlySet<string> = new Set(['login', 'create']);
+
+/**
+ * Records who signed in, and how; resolves to the URL the browser continues at. A sign-up asked by
+ * prompt=create is answered by the same result, which names the prompt so that it counts as done.
+ */
+export function finishLogin(issuer: IssuerProvider, interaction: Interaction, req: IncomingMessage, res: ServerResponse, user: User, method: SignInMethod = 'pwd'): Promise<string> {
+  const result: InteractionResults = {
+    login: { accountId: user.id, amr: [method] },
+    ...(interaction.prompt.name === 'create' ? { create: {} } : {}),
+  };
   return issuer.provider.interactionResult(req, res, result, { mergeWithLastSubmission: false });
 }
 

@@ -158,8 +158,11 @@ function rejectUnknownScopes(ctx: KoaContextWithOIDC, resourceScopes: string[]):
 // for a refresh token (the MCP SDKs add it, and so does authorization-defaults.ts), not a wish to be
 // asked again: a remembered consent that covers the scopes answers it. Scalekit remembers consent per
 // client and user until it is revoked or new scopes are asked.
+// And `prompt=create` (OpenID Connect "Initiating User Registration") asks for the sign-up page first:
+// a prompt of its own, answered by the login that the sign-up ends with (interactions.ts).
 function consentPolicy() {
   const policy = interactionPolicy.base();
+  policy.add(new interactionPolicy.Prompt({ name: 'create', requestable: true }), 0);
   const consent = policy.get('consent')!;
   consent.checks.remove('native_client_prompt');
   const asked = consent.checks.get('consent_prompt')!;

@@ -22,6 +22,23 @@ export class PageProblem extends Error {
   }
 }
 
+/** Too many wrong attempts: 429, saying when to try again (and Retry-After). */
+export class TooManyAttempts extends PageProblem {
+  constructor(
+    readonly retryAfterSeconds: number,
+    retryAt: Date,
+  ) {
+    const minutes = Math.max(1, Math.ceil(retryAfterSeconds / 60));
+    super(
+      429,
+      'too_many_attempts',
+      'Too many attempts',
+      `There were too many wrong attempts for this account or from this network, so sign-in is paused.`,
+      `Try again in ${minutes} minute${minutes === 1 ? '' : 's'} (at ${retryAt.toISOString().slice(11, 16)} UTC).`,
+    );
+  }
+}
+
 export interface ErrorPageModel {
   status: number;
   title: string;

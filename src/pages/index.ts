@@ -1,30 +1,82 @@
-// The pages people see, in their own Fastify context: forms (urlencoded), cookies, CSRF tokens on every
-// form, templates from views/ (Eta escapes by default), one stylesheet, and readable error pages.
-// Nothing here leaks into the OAuth and API routes beside it.
+// The pages people see, in their own Fastify context: the hosted login and consent pages, the outbox
+// and the dashboard. Forms (urlencoded), cookies, a CSRF token on every form, templates from views/
+// (Eta escapes by default), one stylesheet, and readable error pages. Nothing here leaks into the OAuth
+// and API routes beside it.
 import fastifyCookie from '@fastify/cookie';
 import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyView from '@fastify/view';
 import type { FastifyInstance } from 'fastify';
+import type { LoginMethod } from '../config/index.js';
+import { createAttemptLimits } from '../login/attempt-limits.js';
+import { createEmailSignIn } from '../login/email-sign-in.js';
+import { createMailer } from '../login/mailer.js';
+import type { ManagementService } from '../management/service.js';
 import type { EnvironmentContext } from '../oidc/environment.js';
-import { errorPageModel, type PageError } from './errors.js';
+import { dashboardRoutes } from './dashboard/index.js';
+import { errorPageModel, TooManyAttempts, type PageError } from './errors.js';
+import { signInContext } from './interaction-context.js';
 import { interactionRoutes } from './interaction.js';
+import { outboxRoutes } from './outbox.js';
 import type { Views } from './views.js';
 
-export async function pages(app: FastifyInstance, env: EnvironmentContext, views: Views, cookieSecret: string): Promise<void> {
-  await app.register(fastifyCookie, { secret: cookieSecret });
+export interface PageSettings {
+  loginMethod: LoginMethod;
+  adminPassword?: string;
+  smtpUrl?: string;
+}
+
+export interface PagesOptions {
+  env: EnvironmentContext;
+  views: Views;
+  /** Signs the CSRF and session cookies. */
+  cookieSecret: string;
+  management: ManagementService;
+  settings: PageSettings;
+}
+
+export async function pages(app: FastifyInstance, options: PagesOptions): Promise<void> {
+  const { env, views, management, settings } = options;
+  await app.register(fastifyCookie, { secret: options.cookieSecret });
   await app.register(fastifyFormbody, { bodyLimit: 16 * 1024 });
   await app.register(fastifyCsrf, { cookieOpts: { path: '/', sameSite: 'strict', httpOnly: true, signed: true } });
   await app.register(fastifyView, { engine: { eta: views.eta }, root: views.dir, production: true });
 
+  // No page may be framed (clickjacking of consent and dashboard buttons), sniffed, or leak its URL
+  // (a sign-in link's token) to another site.
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('x-frame-options', 'DENY');
+    reply.header('content-security-policy', "frame-ancestors 'none'");
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+  });
+
   app.setErrorHandler(async (err: PageError, request, reply) => {
     const model = errorPageModel(err, env.issuer);
     if (model.status >= 500) request.log.error({ err }, 'page failed');
+    if (err instanceof TooManyAttempts) reply.header('retry-after', String(err.retryAfterSeconds));
     return reply.code(model.status).header('cache-control', 'no-store').view('error.eta', model);
   });
 
   app.get('/assets/styles.css', async (_request, reply) =>
     reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(views.stylesheet),
   );
-  await interactionRoutes(app, env);
+  app.get('/assets/dashboard.js', async (_request, reply) =>
+    reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(views.script),
+  );
+
+  const mailer = createMailer({ outbox: env.store.outbox, log: env.log, environmentUrl: () => env.issuer, ...(settings.smtpUrl ? { smtpUrl: settings.smtpUrl } : {}) });
+  const limits = createAttemptLimits(env.clock);
+  const signIn = signInContext({
+    env,
+    management,
+    emailSignIn: createEmailSignIn({ codes: env.store.emailCodes, mailer, clock: env.clock }),
+    limits,
+    loginMethod: settings.loginMethod,
+  });
+  interactionRoutes(app, signIn);
+  outboxRoutes(app, env);
+  await app.register(async (scope) =>
+    dashboardRoutes(scope, { env, management, limits, ...(settings.adminPassword ? { adminPassword: settings.adminPassword } : {}) }),
+  );
 }

@@ -1,5 +1,5 @@
-// The templates of views/ (Eta: `<%= %>` escapes, `<%~ %>` is for HTML we built ourselves) and the one
-// stylesheet, loaded once per app.
+// The templates of views/ (Eta: `<%= %>` escapes, `<%~ %>` is for HTML we built ourselves), the one
+// stylesheet and the dashboard's small script, loaded once per app.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Eta } from 'eta';
@@ -9,6 +9,8 @@ export interface Views {
   dir: string;
   eta: Eta;
   stylesheet: string;
+  /** The dashboard's one script: copy buttons (pages work without it). */
+  script: string;
   render(view: string, model: object): string;
 }
 
@@ -19,6 +21,7 @@ export function createViews(): Views {
     dir,
     eta,
     stylesheet: readFileSync(join(dir, 'assets', 'styles.css'), 'utf8'),
+    script: readFileSync(join(dir, 'assets', 'dashboard.js'), 'utf8'),
     render: (view, model) => eta.render(`./${view}`, model),
   };
 }

@@ -13,6 +13,7 @@ export const ID_PREFIXES = {
   session: 'ses_',
   secret: 'sks_',
   consent: 'cns_',
+  outboxMessage: 'msg_',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

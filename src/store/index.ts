@@ -6,10 +6,12 @@ import { lockDatabase, type DatabaseLock } from './database-lock.js';
 import { ensurePrivateFile, ensurePrivateFolder, tightenPrivateFile, type TightenedFile } from './data-files.js';
 import { sqliteClients, type ClientRepository } from './clients.js';
 import { sqliteConsents, type ConsentRepository } from './consents.js';
+import { sqliteEmailCodes, type EmailCodeRepository } from './email-codes.js';
 import { loadOrCreateInstallKeys, newInstallKeys, type InstallKeys } from './install-keys.js';
 import { sqliteIssuedTokens, type IssuedTokenRepository } from './issued-tokens.js';
 import { sqliteOidcPayloads, type OidcPayloadRepository } from './oidc-payloads.js';
 import { sqliteOrganizations, type OrganizationRepository } from './organizations.js';
+import { sqliteOutbox, type OutboxRepository } from './outbox.js';
 import { sqliteResources, type ResourceRepository } from './resources.js';
 import { sqliteRetention, type RetentionRepository } from './retention.js';
 import { sqliteSecrets, type SecretRepository } from './secrets.js';
@@ -29,6 +31,8 @@ export interface Store {
   issuedTokens: IssuedTokenRepository;
   oidcPayloads: OidcPayloadRepository;
   auditEvents: AuditEventRepository;
+  emailCodes: EmailCodeRepository;
+  outbox: OutboxRepository;
   retention: RetentionRepository;
   /** oidc-provider's signed-cookie keys: random, kept with the install keys, apart from the signing keys. */
   cookieKeys: string[];
@@ -77,6 +81,8 @@ export function openStore(path: string, clock: Clock = systemClock, options: Sto
     issuedTokens,
     oidcPayloads: sqliteOidcPayloads(db),
     auditEvents: sqliteAuditEvents(db),
+    emailCodes: sqliteEmailCodes(db, clock),
+    outbox: sqliteOutbox(db, clock),
     retention: sqliteRetention(db),
     cookieKeys: disk.installKeys.cookieKeys,
     tightenedFiles: disk.tightened,

@@ -177,17 +177,20 @@ describe('configDescriptions', () => {
   it('describes every variable loadConfig reads', () => {
     expect(Object.keys(configDescriptions).sort()).toEqual(
       [
+        'ADMIN_PASSWORD',
         'ALLOW_INSECURE_CIMD',
         'AUDIT_RETENTION_DAYS',
         'AUTO_LOGIN',
         'DATA_DIR',
         'HOST',
+        'LOGIN_METHOD',
         'LOG_LEVEL',
         'PORT',
         'SCALEKIT_CLIENT_ID',
         'SCALEKIT_CLIENT_SECRET',
         'SCALEKIT_ENVIRONMENT_URL',
         'SEED',
+        'SMTP_URL',
         'TEST_CONTROL',
         'TEST_CONTROL_TOKEN',
       ],
@@ -247,5 +250,24 @@ describe('TEST_CONTROL on a HOST other people can reach', () => {
 
   it('refuses a TEST_CONTROL_TOKEN shorter than 16 characters', () => {
     expect(problemsOf({ TEST_CONTROL_TOKEN: 'short' })).toEqual(['TEST_CONTROL_TOKEN: must be at least 16 characters']);
+  });
+});
+
+describe('the pages: LOGIN_METHOD, ADMIN_PASSWORD, SMTP_URL', () => {
+  it('asks for a password after the email by default, and for an email code with LOGIN_METHOD=email_code', () => {
+    expect(loadConfig({}).loginMethod).toBe('password');
+    expect(loadConfig({ LOGIN_METHOD: 'email_code' }).loginMethod).toBe('email_code');
+    expect(problemsOf({ LOGIN_METHOD: 'magic' })).toEqual(['LOGIN_METHOD: must be password or email_code']);
+  });
+
+  it('carries ADMIN_PASSWORD when set, and refuses one shorter than 12 characters', () => {
+    expect(loadConfig({}).adminPassword).toBeUndefined();
+    expect(loadConfig({ ADMIN_PASSWORD: 'a-dashboard-password' }).adminPassword).toBe('a-dashboard-password');
+    expect(problemsOf({ ADMIN_PASSWORD: 'short' })).toEqual(['ADMIN_PASSWORD: must be at least 12 characters']);
+  });
+
+  it('takes an smtp:// or smtps:// SMTP_URL and refuses any other', () => {
+    expect(loadConfig({ SMTP_URL: 'smtp://localhost:1025' }).smtpUrl).toBe('smtp://localhost:1025');
+    expect(problemsOf({ SMTP_URL: 'http://localhost:1025' })).toEqual(['SMTP_URL: must be an smtp:// or smtps:// URL']);
   });
 });

@@ -9,6 +9,8 @@ export interface PersonAnswers {
   decision?: 'approve' | 'deny';
   /** Another named button to press when a form has it (e.g. the logout page's { name: 'logout', value: 'yes' }). */
   press?: { name: string; value: string };
+  /** The email code to type on the code page, or how to read it (e.g. from the outbox) for that email. */
+  otp?: string | ((email: string) => Promise<string>);
 }
 
 export interface PageSeen {
@@ -17,7 +19,7 @@ export interface PageSeen {
   html: string;
 }
 
-interface Form {
+export interface Form {
   action: string;
   fields: Map<string, string>;
   buttons: { name?: string; value?: string }[];
@@ -46,7 +48,7 @@ export class MiniBrowser {
       this.pages.push({ url: next.url, status: res.status, html });
       const form = parseForm(html, next.url);
       if (!form) throw new BrowserStopped(`no form to submit on ${next.url} (status ${res.status})`, res.status, html);
-      next = { url: form.action, init: this.submission(form) };
+      next = { url: form.action, init: await this.submission(form) };
     }
     throw new Error(`no redirect to ${redirectUri} after ${maxSteps} steps`);
   }
@@ -65,6 +67,11 @@ export class MiniBrowser {
     return res;
   }
 
+  private async otpFor(email: string): Promise<string> {
+    const { otp } = this.answers;
+    return typeof otp === 'function' ? otp(email) : (otp ?? '');
+  }
+
   private keepCookie(line: string): void {
     const [pair, ...attrs] = line.split(';');
     const eq = pair!.indexOf('=');
@@ -75,12 +82,13 @@ export class MiniBrowser {
     else this.cookies.set(name, value);
   }
 
-  private submission(form: Form): RequestInit {
+  private async submission(form: Form): Promise<RequestInit> {
     const body = new URLSearchParams();
     for (const [name, value] of form.fields) {
       if (name === this.dropField) continue;
       if (name === 'email' && this.answers.email !== undefined && !value) body.set(name, this.answers.email);
       else if (name === 'password') body.set(name, this.answers.password ?? '');
+      else if (name === 'otp') body.set(name, await this.otpFor(form.fields.get('email') ?? ''));
       else body.set(name, value);
     }
     const decision = this.answers.decision ?? 'approve';
@@ -108,14 +116,27 @@ const attr = (tag: string, name: string) => new RegExp(`\\s${name}="([^"]*)"`, '
 const unescape = (s: string) => s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 
 function parseForm(html: string, pageUrl: string): Form | undefined {
-  const match = /<form\b[^>]*>([\s\S]*?)<\/form>/i.exec(html);
-  if (!match) return undefined;
-  const open = /<form\b[^>]*>/i.exec(match[0])![0];
-  const fields = new Map<string, string>();
-  for (const input of match[1]!.match(/<input\b[^>]*>/gi) ?? []) {
-    const name = attr(input, 'name');
-    if (name) fields.set(name, unescape(attr(input, 'value') ?? ''));
-  }
-  const buttons = (match[1]!.match(/<button\b[^>]*>/gi) ?? []).map((b) => ({ name: attr(b, 'name'), value: attr(b, 'value') }));
-  return { action: new URL(unescape(attr(open, 'action') ?? pageUrl), pageUrl).href, fields, buttons };
+  return parseForms(html, pageUrl)[0];
+}
+
+/** Every form of a page, in order: its action (absolute), its named inputs with their values, its buttons. */
+export function parseForms(html: string, pageUrl: string): Form[] {
+  return [...html.matchAll(/<form\b[^>]*>([\s\S]*?)<\/form>/gi)].map((match) => {
+    const open = /<form\b[^>]*>/i.exec(match[0])![0];
+    const fields = new Map<string, string>();
+    for (const input of match[1]!.match(/<input\b[^>]*>/gi) ?? []) {
+      const name = attr(input, 'name');
+      const unchecked = /type="(checkbox|radio)"/i.test(input) && !/\schecked\b/i.test(input);
+      if (name && !unchecked) fields.set(name, unescape(attr(input, 'value') ?? ''));
+    }
+    // A select sends its selected option, else its first.
+    for (const [, open, options] of match[1]!.matchAll(/(<select\b[^>]*>)([\s\S]*?)<\/select>/gi)) {
+      const name = attr(open!, 'name');
+      const all = options!.match(/<option\b[^>]*>/gi) ?? [];
+      const chosen = all.find((o) => /\sselected\b/i.test(o)) ?? all[0];
+      if (name && chosen) fields.set(name, unescape(attr(chosen, 'value') ?? ''));
+    }
+    const buttons = (match[1]!.match(/<button\b[^>]*>/gi) ?? []).map((b) => ({ name: attr(b, 'name'), value: attr(b, 'value') }));
+    return { action: new URL(unescape(attr(open, 'action') ?? pageUrl), pageUrl).href, fields, buttons };
+  });
 }

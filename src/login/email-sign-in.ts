@@ -1,0 +1,66 @@
+// Signing in by email, as Scalekit's "Magic link & OTP": one message carries a 6-digit code and a
+// sign-in link, both for the authorization in progress (its interaction) and that email, both expiring
+// after CODE_LIFETIME_MS, both single-use (using one uses up every code sent for that sign-in). The same
+// is sent whether or not a user has the email: a new email signs up. Test users (`+sktest`) get no
+// message and sign in with the static code.
+import { randomBytes, randomInt } from 'node:crypto';
+import type { CodeCheck, EmailCodeRepository, LinkCheck } from '../store/email-codes.js';
+import type { Mailer } from './mailer.js';
+import { isTestUser, TEST_USER_CODE } from './test-users.js';
+
+export const CODE_LIFETIME_MS = 10 * 60_000;
+
+/** The authorization an email code belongs to: the issuer's namespace and the interaction's uid. */
+export interface SignInAttempt {
+  ns: string;
+  uid: string;
+  email: string;
+}
+
+export interface CodeRequest extends SignInAttempt {
+  /** The sign-in link for a token (the page knows its own URL). */
+  linkFor(token: string): string;
+  /** Who asked, for the message: the app's name. */
+  clientName: string;
+}
+
+export interface EmailSignIn {
+  send(request: CodeRequest): void;
+  checkCode(attempt: SignInAttempt, code: string): CodeCheck;
+  useLink(token: string, ns: string, uid: string): LinkCheck;
+}
+
+export function createEmailSignIn(deps: { codes: EmailCodeRepository; mailer: Mailer; clock: () => number }): EmailSignIn {
+  return {
+    send(request) {
+      if (isTestUser(request.email)) return; // as on Scalekit: suppressed, the static code works
+      const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
+      const token = randomBytes(32).toString('base64url');
+      const link = request.linkFor(token);
+      deps.codes.create({ ns: request.ns, uid: request.uid, email: request.email, code, linkToken: token, expiresAt: deps.clock() + CODE_LIFETIME_MS });
+      deps.mailer.send({
+        to: request.email,
+        subject: `Your verification code is ${code}`,
+        body: [
+          `Enter this code to sign in to ${request.clientName}:`,
+          '',
+          `    ${code}`,
+          '',
+          'Or open this link in the same browser:',
+          link,
+          '',
+          `The code and the link work once, for ${CODE_LIFETIME_MS / 60_000} minutes. If you did not try to sign in, ignore this email.`,
+        ].join('\n'),
+        code,
+        link,
+      });
+    },
+    checkCode(attempt, code) {
+      const trimmed = code.replace(/\s+/g, '');
+      const stored = deps.codes.useCode(attempt.ns, attempt.uid, attempt.email, trimmed);
+      if (stored === 'wrong' && isTestUser(attempt.email) && trimmed === TEST_USER_CODE) return 'valid';
+      return stored;
+    },
+    useLink: (token, ns, uid) => deps.codes.useLink(token, ns, uid),
+  };
+}

@@ -1,0 +1,8 @@
+// Scalekit's test users: an email with `+sktest` in its local part (e.g. `qa+sktest@example.com`) gets no
+// email at all; the static code 424242 signs it in, so end-to-end tests need no mailbox. On Scalekit the
+// emails are an allow-list of the environment; here every such email is a test user.
+export const TEST_USER_CODE = '424242';
+
+export function isTestUser(email: string): boolean {
+  return /^[^@]*\+sktest[^@]*@[^@]+$/i.test(email.trim());
+}

@@ -1,0 +1,82 @@
+// Dashboard › a client of an MCP server or of an organization: its details, its secrets (a new one is
+// shown exactly once, on the page right after it was made, then only its last four characters), secret
+// rotation, and deletion. Both owners share these pages; only the service calls differ.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Caller } from '../../management/audit.js';
+import type { ClientView, CreatedClient } from '../../management/clients.js';
+import type { CreatedSecret } from '../../store/secrets.js';
+import type { Dashboard, Section } from './context.js';
+
+/** Whose client it is, and the service calls for that owner. */
+export interface ClientOwner {
+  section: Section;
+  /** '/dashboard/mcp-servers/res_…' or '/dashboard/organizations/org_…'. */
+  base: string;
+  /** The breadcrumb back to the owner. */
+  crumbs: { label: string; href: string }[];
+  get(clientId: string): ClientView;
+  addSecret(caller: Caller, clientId: string): CreatedSecret;
+  removeSecret(caller: Caller, clientId: string, secretId: string): void;
+  remove(caller: Caller, clientId: string): void;
+}
+
+type ClientParams = { Params: { id: string; clientId: string } };
+type SecretParams = { Params: { id: string; clientId: string; secretId: string } };
+
+const KIND_LABELS: Record<string, string> = {
+  organization: 'Organization M2M client',
+  resource: 'M2M client',
+  dcr: 'Registered by an MCP host (DCR)',
+  cimd: 'Client ID metadata document (CIMD)',
+};
+
+/** After a create: the secret goes to the next page of that client only, through the session. */
+export function revealAndShow(ui: Dashboard, request: FastifyRequest, reply: FastifyReply, owner: { base: string }, created: CreatedClient, notice: string): FastifyReply {
+  ui.session(request).revealed = { clientId: created.client.clientId, plainSecret: created.plainSecret };
+  return ui.done(request, reply, `${owner.base}/clients/${encodeURIComponent(created.client.clientId)}`, notice);
+}
+
+export function clientRoutes(app: FastifyInstance, ui: Dashboard, pattern: string, ownerOf: (id: string) => ClientOwner): void {
+  const clientPath = `${pattern}/clients/:clientId`;
+
+  app.get<ClientParams>(clientPath, async (request, reply) => {
+    const owner = ownerOf(request.params.id);
+    const { client, secrets } = owner.get(request.params.clientId);
+    const session = ui.session(request);
+    const revealed = session.revealed?.clientId === client.clientId ? session.revealed.plainSecret : undefined;
+    delete session.revealed; // shown once: a reload finds it gone
+    const publicClient = client.kind === 'cimd' || client.metadata.token_endpoint_auth_method === 'none';
+    return ui.render(request, reply, owner.section, 'client', {
+      title: client.name || client.clientId,
+      owner,
+      client: { ...client, kindLabel: KIND_LABELS[client.kind] ?? client.kind },
+      path: `${owner.base}/clients/${encodeURIComponent(client.clientId)}`,
+      secrets,
+      publicClient,
+      // Both kinds get tokens at the environment's endpoint (an MCP server's clients also at its own).
+      tokenEndpoint: `${ui.env.issuer}/oauth/token`,
+      ...(revealed ? { revealed } : {}),
+    });
+  });
+
+  app.post<ClientParams>(`${clientPath}/secrets`, { preHandler: app.csrfProtection }, async (request, reply) => {
+    const owner = ownerOf(request.params.id);
+    const { clientId } = request.params;
+    const created = owner.addSecret(ui.caller(request), clientId);
+    ui.session(request).revealed = { clientId, plainSecret: created.plainSecret };
+    return ui.done(request, reply, `${owner.base}/clients/${encodeURIComponent(clientId)}`, 'A new secret was created. The previous ones keep working until you delete them.');
+  });
+
+  app.post<SecretParams>(`${clientPath}/secrets/:secretId/delete`, { preHandler: app.csrfProtection }, async (request, reply) => {
+    const owner = ownerOf(request.params.id);
+    const { clientId, secretId } = request.params;
+    owner.removeSecret(ui.caller(request), clientId, secretId);
+    return ui.done(request, reply, `${owner.base}/clients/${encodeURIComponent(clientId)}`, `Secret ${secretId} deleted: it no longer works.`);
+  });
+
+  app.post<ClientParams>(`${clientPath}/delete`, { preHandler: app.csrfProtection }, async (request, reply) => {
+    const owner = ownerOf(request.params.id);
+    owner.remove(ui.caller(request), request.params.clientId);
+    return ui.done(request, reply, owner.crumbs.at(-1)!.href, `Client ${request.params.clientId} deleted.`);
+  });
+}

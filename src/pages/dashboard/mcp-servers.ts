@@ -1,0 +1,131 @@
+// Dashboard › MCP servers: list, create, edit (scopes, toggles, lifetimes, issuer mode), delete, and the
+// "Metadata JSON" an MCP server serves as its protected-resource metadata.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ResourceFields } from '../../management/resources.js';
+import { protectedResourceMetadataUri } from '../../management/proto.js';
+import { protectedResourceMetadata } from '../../oidc/issuers.js';
+import type { Resource } from '../../store/resources.js';
+import { attempt, type Dashboard, type Problem } from './context.js';
+import { checked, rows, seconds, text, type FormBody } from './forms.js';
+
+type Params = { Params: { id: string } };
+
+/** The settings form's values: as stored, or as typed when the service refused them. */
+interface ServerForm {
+  name: string;
+  serverUrl: string;
+  description: string;
+  accessTokenExpiry: string;
+  refreshTokenExpiry: string;
+  dcr: boolean;
+  cimd: boolean;
+  tokenIssuer: string;
+  scopes: { name: string; description: string; enabled: boolean }[];
+}
+
+const BLANK_SCOPE_ROWS = 3;
+
+const formOf = (r?: Resource): ServerForm => ({
+  name: r?.name ?? '',
+  serverUrl: r?.serverUrl ?? '',
+  description: r?.description ?? '',
+  accessTokenExpiry: String(r?.accessTokenExpiry ?? 3600),
+  refreshTokenExpiry: String(r?.refreshTokenExpiry ?? 86400),
+  dcr: !(r?.disableDynamicClientRegistration ?? false),
+  cimd: r?.enableCimd ?? false,
+  tokenIssuer: r?.tokenIssuer ?? 'env',
+  scopes: r?.scopes ?? [],
+});
+
+const typedForm = (body: FormBody): ServerForm => ({
+  name: text(body, 'name'),
+  serverUrl: text(body, 'server_url'),
+  description: text(body, 'description'),
+  accessTokenExpiry: text(body, 'access_token_expiry'),
+  refreshTokenExpiry: text(body, 'refresh_token_expiry'),
+  dcr: checked(body, 'dcr'),
+  cimd: checked(body, 'cimd'),
+  tokenIssuer: text(body, 'token_issuer'),
+  scopes: typedScopes(body),
+});
+
+// Blank rows are the room left for new scopes; a row marked "remove" goes.
+function typedScopes(body: FormBody): ServerForm['scopes'] {
+  return rows(body, 'scope')
+    .filter((row) => row.name && row.remove === undefined)
+    .map((row) => ({ name: row.name!, description: row.description ?? '', enabled: row.enabled !== undefined }));
+}
+
+function fieldsOf(body: FormBody): ResourceFields {
+  const issuer = text(body, 'token_issuer');
+  return {
+    name: text(body, 'name'),
+    serverUrl: text(body, 'server_url'),
+    description: text(body, 'description'),
+    ...optionalNumber('accessTokenExpiry', seconds(body, 'access_token_expiry')),
+    ...optionalNumber('refreshTokenExpiry', seconds(body, 'refresh_token_expiry')),
+    disableDynamicClientRegistration: !checked(body, 'dcr'),
+    enableCimd: checked(body, 'cimd'),
+    ...(issuer === 'env' || issuer === 'resource' ? { tokenIssuer: issuer } : {}),
+    scopes: typedScopes(body),
+  };
+}
+
+const optionalNumber = <K extends string>(key: K, value: number | undefined) => (value === undefined ? {} : ({ [key]: value } as Record<K, number>));
+
+export function mcpServerRoutes(app: FastifyInstance, ui: Dashboard): void {
+  const { management } = ui;
+
+  const settingsPage = (request: FastifyRequest, reply: FastifyReply, resource: Resource | undefined, form: ServerForm, problem?: Problem) => {
+    const issuer = ui.env.issuer;
+    return ui.render(request, reply, 'mcp-servers', 'mcp-server', {
+      title: resource ? resource.name : 'New MCP server',
+      server: resource,
+      tab: 'settings',
+      form: { ...form, scopes: [...form.scopes, ...Array.from({ length: BLANK_SCOPE_ROWS }, () => ({ name: '', description: '', enabled: true }))] },
+      ...(resource
+        ? {
+            metadataJson: JSON.stringify(protectedResourceMetadata(issuer, resource), null, 2),
+            metadataUrl: protectedResourceMetadataUri(resource.serverUrl),
+            issuer: `${issuer}/resources/${resource.id}`,
+          }
+        : {}),
+      ...(problem ? { problem } : {}),
+    });
+  };
+
+  app.get<{ Querystring: { page_token?: string } }>('/dashboard/mcp-servers', async (request, reply) => {
+    const page = management.resources.list({ pageSize: 30, pageToken: request.query.page_token ?? '' });
+    return ui.render(request, reply, 'mcp-servers', 'mcp-servers', {
+      title: 'MCP servers',
+      servers: page.items.map((r) => ({ ...r, clientCount: management.clients.listResourceClients(r.id).length })),
+      nextPageToken: page.nextPageToken,
+    });
+  });
+
+  app.get('/dashboard/mcp-servers/new', async (request, reply) => settingsPage(request, reply, undefined, formOf()));
+
+  app.post<{ Body: FormBody }>('/dashboard/mcp-servers', { preHandler: app.csrfProtection }, async (request, reply) => {
+    const result = await attempt(() => management.resources.create(ui.caller(request), fieldsOf(request.body)));
+    if (result.problem) return settingsPage(request, reply.code(result.problem.status), undefined, typedForm(request.body), result.problem);
+    return ui.done(request, reply, `/dashboard/mcp-servers/${result.ok.id}`, `MCP server “${result.ok.name}” created. Give your MCP server the Metadata JSON below.`);
+  });
+
+  app.get<Params>('/dashboard/mcp-servers/:id', async (request, reply) => {
+    const resource = management.resources.get(request.params.id);
+    return settingsPage(request, reply, resource, formOf(resource));
+  });
+
+  app.post<Params & { Body: FormBody }>('/dashboard/mcp-servers/:id', { preHandler: app.csrfProtection }, async (request, reply) => {
+    const resource = management.resources.get(request.params.id);
+    const result = await attempt(() => management.resources.update(ui.caller(request), resource.id, fieldsOf(request.body)));
+    if (result.problem) return settingsPage(request, reply.code(result.problem.status), resource, typedForm(request.body), result.problem);
+    return ui.done(request, reply, `/dashboard/mcp-servers/${resource.id}`, 'Settings saved.');
+  });
+
+  app.post<Params>('/dashboard/mcp-servers/:id/delete', { preHandler: app.csrfProtection }, async (request, reply) => {
+    const resource = management.resources.get(request.params.id);
+    management.resources.delete(ui.caller(request), resource.id);
+    return ui.done(request, reply, '/dashboard/mcp-servers', `MCP server “${resource.name}” and its clients were deleted.`);
+  });
+}

@@ -1,0 +1,49 @@
+// Dashboard › Users: the people who can sign in, and test users made here (email, name, organization,
+// an optional password; without one they sign in by email code or an identity provider).
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { attempt, type Dashboard, type Problem } from './context.js';
+import { password as typedPassword, text, type FormBody } from './forms.js';
+
+interface UserForm {
+  email: string;
+  name: string;
+  organizationId: string;
+}
+
+export function userRoutes(app: FastifyInstance, ui: Dashboard): void {
+  const { management } = ui;
+
+  const usersPage = (request: FastifyRequest, reply: FastifyReply, pageToken: string, form: UserForm, problem?: Problem) => {
+    const page = management.users.list({ pageSize: 50, pageToken });
+    const organizations = management.organizations.list({ pageSize: 100 }).items;
+    const names = new Map(organizations.map((o) => [o.id, o.displayName]));
+    return ui.render(request, reply, 'users', 'users', {
+      title: 'Users',
+      users: page.items.map((u) => ({ ...u, organizationName: u.organizationId ? (names.get(u.organizationId) ?? u.organizationId) : '' })),
+      nextPageToken: page.nextPageToken,
+      organizations: organizations.map((o) => ({ id: o.id, name: o.displayName, selected: o.id === form.organizationId })),
+      form,
+      ...(problem ? { problem } : {}),
+    });
+  };
+
+  app.get<{ Querystring: { page_token?: string } }>('/dashboard/users', async (request, reply) =>
+    usersPage(request, reply, request.query.page_token ?? '', { email: '', name: '', organizationId: '' }),
+  );
+
+  app.post<{ Body: FormBody }>('/dashboard/users', { preHandler: app.csrfProtection }, async (request, reply) => {
+    const body = request.body;
+    const form: UserForm = { email: text(body, 'email'), name: text(body, 'name'), organizationId: text(body, 'organization_id') };
+    const password = typedPassword(body, 'password');
+    const result = await attempt(() =>
+      management.users.create(ui.caller(request), {
+        email: form.email,
+        name: form.name,
+        ...(form.organizationId ? { organizationId: form.organizationId } : {}),
+        ...(password !== undefined ? { password } : {}),
+      }),
+    );
+    if (result.problem) return usersPage(request, reply.code(result.problem.status), '', form, result.problem);
+    return ui.done(request, reply, '/dashboard/users', `User ${result.ok.email} created (${result.ok.id}).`);
+  });
+}

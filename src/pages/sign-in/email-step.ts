@@ -1,0 +1,40 @@
+// The first step of the hosted login: the email ("Email" / `input[type="email"]`, "Continue"), and what
+// follows it. The next page depends on the email's form and the settings, never on whether a user has
+// it: a password (LOGIN_METHOD=password, the default) or an email code (LOGIN_METHOD=email_code, a
+// sign-up asked by prompt=create, a Scalekit test user). The other method stays one click away.
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { SOCIAL_PROVIDERS } from '../../login/identity-providers.js';
+import { isTestUser } from '../../login/test-users.js';
+import { signInStep, type InteractionInProgress, type SignInContext } from '../interaction-context.js';
+import { sendCode } from './email-code.js';
+import { passwordPage } from './password.js';
+
+type Method = 'password' | 'email_code';
+
+const PROVIDER_MARKS: Record<keyof typeof SOCIAL_PROVIDERS, string> = { google: 'G', github: 'GH', microsoft: 'M' };
+
+export async function emailPage(ctx: SignInContext, current: InteractionInProgress, reply: FastifyReply, form: { email: string; error?: string }): Promise<FastifyReply> {
+  const page = await ctx.pageBase(current, reply, current.interaction.prompt.name === 'create' ? 'Create your account' : 'Sign in');
+  return reply.view('login-email.eta', {
+    ...page,
+    email: form.email,
+    ...(form.error ? { error: form.error } : {}),
+    providers: Object.entries(SOCIAL_PROVIDERS).map(([key, name]) => ({ key, name, mark: PROVIDER_MARKS[key as keyof typeof SOCIAL_PROVIDERS] })),
+  });
+}
+
+export function emailStepRoutes(app: FastifyInstance, ctx: SignInContext): void {
+  // Which method follows the email; a sign-up proves the email first, so it never starts with a password.
+  const methodFor = (current: InteractionInProgress, email: string, asked: unknown): Method => {
+    if (current.interaction.prompt.name === 'create') return 'email_code';
+    if (asked === 'password' || asked === 'email_code') return asked;
+    return isTestUser(email) ? 'email_code' : ctx.loginMethod;
+  };
+
+  signInStep<{ email?: string; method?: string }>(app, ctx, 'POST', 'identify', async (current, request, reply) => {
+    const email = (request.body.email ?? '').trim();
+    if (!email) return emailPage(ctx, current, reply.code(400), { email, error: 'Enter your email address.' });
+    if (!/^[^\s@]+@[^\s@]+$/.test(email) || email.length > 320) return emailPage(ctx, current, reply.code(400), { email, error: 'Enter a valid email address, such as name@example.com.' });
+    return methodFor(current, email, request.body.method) === 'password' ? passwordPage(ctx, current, reply, { email }) : sendCode(ctx, current, reply, email);
+  });
+}

@@ -1,0 +1,225 @@
+// The dashboard over real HTTP: who may use it (the environment client's credentials, ADMIN_PASSWORD),
+// its cookie, CSRF on every form, wrong-credential limits, management errors shown as readable messages,
+// secrets shown once and never logged, rotation, users who can then sign in.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PageSeen } from '../helpers/browser.js';
+import { authorize, registerClient } from '../helpers/code-flow.js';
+import { FormSteps, headingOf } from '../helpers/form-steps.js';
+import { ENV_CLIENT, startTestServer, tokenRequest, type TestServer } from '../helpers/server.js';
+
+const ADMIN_PASSWORD = 'dashboard-admin-password';
+let server: TestServer;
+
+beforeAll(async () => {
+  server = await startTestServer({ env: { ADMIN_PASSWORD } });
+});
+afterAll(() => server.close());
+
+/** A browser signed in to the dashboard with the environment client (or the given form). */
+async function signedIn(form: Record<string, string> = { client_id: ENV_CLIENT.id, client_secret: ENV_CLIENT.secret }): Promise<FormSteps> {
+  const steps = new FormSteps();
+  await steps.open(`${server.url}/dashboard/sign-in`);
+  const page = (await steps.submit('/dashboard/sign-in', form)) as PageSeen;
+  expect(headingOf(page.html)).toBe('MCP servers');
+  return steps;
+}
+
+const problemOf = (html: string) =>
+  /<div class="alert" role="alert">([\s\S]*?)<\/div>/
+    .exec(html)?.[1]
+    ?.replace(/<[^>]+>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+
+describe('who may use the dashboard', () => {
+  it('sends a visitor without a session to the sign-in page, for pages and for forms (nothing changes)', async () => {
+    const page = await fetch(`${server.url}/dashboard/mcp-servers`, { redirect: 'manual' });
+    expect(page.status).toBe(303);
+    expect(page.headers.get('location')).toBe('/dashboard/sign-in');
+    const before = server.app.store.resources.list().length;
+    const post = await fetch(`${server.url}/dashboard/mcp-servers`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'name=Sneaky&server_url=http%3A%2F%2Fsneaky.example%2F',
+    });
+    expect(post.status).toBe(303);
+    expect(post.headers.get('location')).toBe('/dashboard/sign-in');
+    expect(server.app.store.resources.list().length).toBe(before);
+  });
+
+  it('signs in with the environment client: an HttpOnly, SameSite=Lax session cookie for /dashboard', async () => {
+    const steps = new FormSteps();
+    await steps.open(`${server.url}/dashboard/sign-in`);
+    const res = await steps.post('/dashboard/sign-in', { client_id: ENV_CLIENT.id, client_secret: ENV_CLIENT.secret });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/dashboard/mcp-servers');
+    const cookie = res.headers.getSetCookie().find((c) => c.startsWith('emulator_dashboard='))!;
+    expect(cookie.split('; ').slice(1).sort()).toEqual(['HttpOnly', 'Max-Age=28800', 'Path=/dashboard', 'SameSite=Lax']);
+  });
+
+  it('signs in with ADMIN_PASSWORD, and the audit log names the admin', async () => {
+    const steps = await signedIn({ password: ADMIN_PASSWORD });
+    await steps.open(`${server.url}/dashboard/organizations`);
+    await steps.submit('/dashboard/organizations', { display_name: 'Admin-made' });
+    const event = server.app.management.audit.list({ type: 'organization.created' }).events[0]!;
+    expect(event.actor).toBe('admin');
+  });
+
+  it('answers a wrong secret, an unknown client and a wrong admin password alike: 401, nothing more said', async () => {
+    const answers: string[] = [];
+    for (const form of [
+      { client_id: ENV_CLIENT.id, client_secret: 'not-the-secret' },
+      { client_id: 'skc_99999999999999999', client_secret: 'not-the-secret' },
+      { client_id: 'm2morg_20000000000000001', client_secret: 'agent-secret-0123456789abcdef' }, // right secret, not the environment's client
+    ]) {
+      const steps = new FormSteps();
+      await steps.open(`${server.url}/dashboard/sign-in`);
+      const res = await steps.post('/dashboard/sign-in', form);
+      expect(res.status).toBe(401);
+      expect(res.headers.getSetCookie().some((c) => c.startsWith('emulator_dashboard='))).toBe(false);
+      answers.push(/<p class="alert" role="alert">([\s\S]*?)<\/p>/.exec(await res.text())![1]!);
+    }
+    expect(new Set(answers)).toEqual(new Set(['Those credentials did not sign you in. Check the client ID and secret (or the admin password).']));
+    const steps = new FormSteps();
+    await steps.open(`${server.url}/dashboard/sign-in`);
+    expect((await steps.post('/dashboard/sign-in', { password: 'not-the-admin-password' })).status).toBe(401);
+  });
+
+  it('pauses sign-in after 5 wrong secrets for a client (429), the right one included', async () => {
+    const other = await startTestServer();
+    try {
+      const steps = new FormSteps();
+      await steps.open(`${other.url}/dashboard/sign-in`);
+      for (let i = 0; i < 5; i++) expect((await steps.post('/dashboard/sign-in', { client_id: ENV_CLIENT.id, client_secret: `wrong-${i}` })).status).toBe(401);
+      const paused = await steps.post('/dashboard/sign-in', { client_id: ENV_CLIENT.id, client_secret: ENV_CLIENT.secret });
+      expect(paused.status).toBe(429);
+      expect(headingOf(await paused.text())).toBe('Too many attempts');
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('offers no admin-password form, and refuses one, without ADMIN_PASSWORD', async () => {
+    const other = await startTestServer();
+    try {
+      const steps = new FormSteps();
+      const page = (await steps.open(`${other.url}/dashboard/sign-in`)) as PageSeen;
+      expect(page.html).not.toContain('name="password"');
+      expect((await steps.post('/dashboard/sign-in', { password: ADMIN_PASSWORD }, ['client_id', 'client_secret'])).status).toBe(401);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('refuses a form without its CSRF token (403) and changes nothing', async () => {
+    const steps = await signedIn();
+    await steps.open(`${server.url}/dashboard/organizations`);
+    const res = await steps.post('/dashboard/organizations', { display_name: 'Forged' }, ['_csrf']);
+    expect(res.status).toBe(403);
+    expect(await res.text()).toContain('<code>invalid_csrf_token</code>');
+    expect(server.app.store.organizations.list().some((o) => o.displayName === 'Forged')).toBe(false);
+  });
+
+  it('signs out: the session no longer opens pages', async () => {
+    const steps = await signedIn();
+    await steps.submit('/dashboard/sign-out');
+    const res = await steps.browser.fetch(`${server.url}/dashboard/users`);
+    expect(res.status).toBe(303);
+  });
+});
+
+describe('management errors as readable messages', () => {
+  it('a Server URL that is not a URL: 400, the form again with the field named and what was typed', async () => {
+    const steps = await signedIn();
+    await steps.open(`${server.url}/dashboard/mcp-servers/new`);
+    const res = await steps.post('/dashboard/mcp-servers', { name: 'Broken', server_url: 'not a url', 'scope.0.name': 'a b' });
+    expect(res.status).toBe(400);
+    const html = await res.text();
+    expect(problemOf(html)).toBe('Some fields need another look: Server URL must be an http:// or https:// URL Scope 1 must be a scope token (no spaces or quotes)');
+    expect(html).toContain('value="not a url"');
+  });
+
+  it('a Server URL another MCP server has: 409 with the other server named', async () => {
+    const steps = await signedIn();
+    await steps.open(`${server.url}/dashboard/mcp-servers/new`);
+    const res = await steps.post('/dashboard/mcp-servers', { name: 'Twin', server_url: 'http://localhost:3002/' });
+    expect(res.status).toBe(409);
+    expect(problemOf(await res.text())).toBe('Resource res_20000000000000001 already has resource_id http://localhost:3002/.');
+  });
+
+  it('a lifetime typed as words: 400 naming the field', async () => {
+    const steps = await signedIn();
+    await steps.open(`${server.url}/dashboard/mcp-servers/res_20000000000000001`);
+    const res = await steps.post('/dashboard/mcp-servers/res_20000000000000001', { access_token_expiry: 'an hour' });
+    expect(res.status).toBe(400);
+    expect(problemOf(await res.text())).toBe('Some fields need another look: Access token lifetime must be a whole number of seconds');
+  });
+
+  it('an MCP server that does not exist: 404 in the dashboard frame', async () => {
+    const steps = await signedIn();
+    const page = (await steps.open(`${server.url}/dashboard/mcp-servers/res_99999999999999999`)) as PageSeen;
+    expect(page.status).toBe(404);
+    expect(headingOf(page.html)).toBe('That did not work');
+    expect(problemOf(page.html)).toBe('Resource res_99999999999999999 not found.');
+  });
+});
+
+describe('clients and secrets', () => {
+  it('an organization client: secret once (never in the logs), rotation keeps both until the old one is deleted', async () => {
+    const steps = await signedIn();
+    await steps.open(`${server.url}/dashboard/organizations/org_20000000000000001`);
+    const created = (await steps.submit('/dashboard/organizations/org_20000000000000001/clients', { name: 'Reporter', scopes: 'todo:read', audience: 'http://localhost:3002/' })) as PageSeen;
+    const first = /<code class="secret" id="client-secret">([^<]+)<\/code>/.exec(created.html)![1]!;
+    const clientId = /<code id="client-id">([^<]+)<\/code>/.exec(created.html)![1]!;
+    expect(clientId).toMatch(/^m2morg_\d{17}$/);
+    const token = (secret: string) => tokenRequest(server.url, { grant_type: 'client_credentials', client_id: clientId, client_secret: secret });
+    expect((await token(first)).status).toBe(200);
+
+    const again = (await steps.open(steps.page.url)) as PageSeen;
+    expect(again.html).not.toContain(first);
+
+    const rotated = (await steps.submit('/secrets')) as PageSeen;
+    const second = /<code class="secret" id="client-secret">([^<]+)<\/code>/.exec(rotated.html)![1]!;
+    expect(second).not.toBe(first);
+    expect((await token(first)).status).toBe(200);
+    expect((await token(second)).status).toBe(200);
+
+    const oldId = server.app.store.secrets.list(clientId).find((s) => s.secretSuffix === first.slice(-4))!.id;
+    await steps.submit(`/secrets/${oldId}/delete`);
+    expect((await token(first)).status).toBe(401);
+    expect((await token(second)).status).toBe(200);
+    expect(server.logs()).not.toContain(first);
+    expect(server.logs()).not.toContain(second);
+  });
+
+  it('lists the clients MCP hosts registered themselves, and a public one has no secret to rotate', async () => {
+    const registered = await registerClient(server.url, 'res_20000000000000001', { client_name: 'Self-registered host' });
+    const steps = await signedIn();
+    const page = (await steps.open(`${server.url}/dashboard/mcp-servers/res_20000000000000001/clients`)) as PageSeen;
+    expect(page.html).toContain(`<div class="id">${registered}</div>`);
+    const client = (await steps.open(`${server.url}/dashboard/mcp-servers/res_20000000000000001/clients/${registered}`)) as PageSeen;
+    expect(client.html).toContain('A public client (PKCE, no secret): nothing to rotate.');
+  });
+});
+
+describe('users made in the dashboard', () => {
+  it('a user with a password signs in on the login page with it', async () => {
+    const steps = await signedIn();
+    await steps.open(`${server.url}/dashboard/users`);
+    const page = (await steps.submit('/dashboard/users', { email: 'tess@example.com', name: 'Tess', organization_id: 'org_20000000000000001', password: 'tess-password-1' })) as PageSeen;
+    expect(page.html).toContain('<p class="notice" role="status">User tess@example.com created (usr_');
+    const issuer = `${server.url}/resources/res_20000000000000001`;
+    const host = await registerClient(server.url, 'res_20000000000000001');
+    const grant = await authorize(issuer, host, { email: 'tess@example.com', password: 'tess-password-1' });
+    expect(grant.code).not.toBe('');
+  });
+
+  it('refuses a second user with the same email: 409, said on the form', async () => {
+    const steps = await signedIn();
+    await steps.open(`${server.url}/dashboard/users`);
+    const res = await steps.post('/dashboard/users', { email: 'ADA@example.com' });
+    expect(res.status).toBe(409);
+    expect(problemOf(await res.text())).toBe('A user with email ada@example.com already exists.');
+  });
+});
