@@ -26,6 +26,13 @@ export function providerDispatch(app: FastifyInstance, env: EnvironmentContext):
       reply.code(404).header('cache-control', 'no-store');
       return page ? reply.type('text/html; charset=utf-8').send(env.pages.error('not_found', description)) : reply.send({ error: 'not_found', error_description: description });
     }
+    // OAuth 2.1 §3.1: the authorization endpoint takes GET. POST (OIDC's option) would make oidc-provider
+    // set its session cookie SameSite=None, which plain-http origins cannot keep.
+    if (target.route === ENVIRONMENT_PATHS.authorization && request.method !== 'GET' && request.method !== 'HEAD') {
+      const description = 'The authorization endpoint takes GET requests: send the parameters in the query string.';
+      reply.code(405).header('allow', 'GET, HEAD').header('cache-control', 'no-store');
+      return reply.type('text/html; charset=utf-8').send(env.pages.error('invalid_request', description));
+    }
     let body: string | undefined;
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       const read = await readBodyWithinLimit(request.raw);

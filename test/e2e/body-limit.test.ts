@@ -1,5 +1,5 @@
 // One body limit on every surface: a body over BODY_LIMIT is a 413 with that surface's error body,
-// whether Fastify reads it (token endpoint, test controls) or oidc-provider would (revoke, authorize).
+// whether Fastify reads it (token endpoint, test controls) or oidc-provider would (revoke, the logout form).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BODY_LIMIT, BODY_TOO_LARGE } from '../../src/routes/body-limit.js';
 import { AGENT, basic, startTestServer, type TestServer } from '../helpers/server.js';
@@ -39,8 +39,8 @@ describe('a body over the limit: 413 on every surface', () => {
     });
   }
 
-  it('POST /oauth/authorize answers 413 with the readable error page', async () => {
-    const res = await rawRequest(server.url, httpRequest('POST', '/oauth/authorize', { 'content-type': FORM }, `client_id=${tooLarge}`));
+  it('POST /oidc/logout/confirm (the logout form) answers 413 with the readable error page', async () => {
+    const res = await rawRequest(server.url, httpRequest('POST', '/oidc/logout/confirm', { 'content-type': FORM }, `xsrf=${tooLarge}`));
     expect(res.status).toBe(413);
     expect(res.headers['content-type']).toMatch(/^text\/html/);
     expect(res.body).toContain('<code>invalid_request</code>');

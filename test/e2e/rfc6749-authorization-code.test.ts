@@ -59,6 +59,16 @@ describe('OAuth 2.1 §4.1: authorization code with PKCE', () => {
     expect(decodeJwt(body.access_token).payload.scopes).toEqual(['todo:read', 'todo:write']);
   });
 
+  it('answers an authorization request sent as a form (POST) with 405 and a page saying to use GET', async () => {
+    const form = new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: CALLBACK, code_challenge: pkce().challenge, code_challenge_method: 'S256' });
+    for (const url of [`${issuer}/oauth/authorize`, `${server.url}/oauth/authorize`]) {
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form, redirect: 'manual' });
+      expect(res.status).toBe(405);
+      expect(res.headers.get('allow')).toBe('GET, HEAD');
+      expect(await res.text()).toContain('The authorization endpoint takes GET requests');
+    }
+  });
+
   it('accepts any port on a loopback redirect URI registered without one (RFC 8252 §7.3)', async () => {
     const grant = await authorize(issuer, clientId, ada, { redirect_uri: 'http://127.0.0.1:61234/callback' });
     expect(grant.callback.host).toBe('127.0.0.1:61234');
