@@ -34,6 +34,7 @@ import { startRetention, type Retention } from './server/retention.js';
 import { closeWithin } from './server/graceful-close.js';
 import { DEFAULT_HTTP_LIMITS, fastifyServerLimits, limitConnections, type HttpLimits } from './server/http-limits.js';
 import { ensureEnvironmentClient } from './store/environment-client.js';
+import type { IdSource } from './store/ids.js';
 import { openStore, type Store } from './store/index.js';
 import { systemClock, type Clock } from './store/time.js';
 
@@ -51,6 +52,8 @@ export interface AppOptions {
   /** 'fixed': the package's public test key, accepted only with `allowTestKeys` (fixtures). */
   keys?: 'generated' | 'fixed';
   allowTestKeys?: boolean;
+  /** Where new ids and generated secrets come from; default random (a fixture may ask for a fixed sequence). */
+  ids?: IdSource;
 }
 
 export interface StartupReport {
@@ -79,7 +82,7 @@ export interface App {
 export async function buildApp(config: Config, options: AppOptions): Promise<App> {
   checkTestControlExposure(config);
   const clock = options.clock ?? systemClock;
-  const store = openStore(config.databasePath, clock, { exclusive: true });
+  const store = openStore(config.databasePath, clock, { exclusive: true, ...(options.ids ? { ids: options.ids } : {}) });
   try {
     for (const file of store.tightenedFiles) {
       options.logger.warn({ path: file.path, from: octal(file.from), to: octal(file.to) }, 'tightened permissions to owner-only: other local users could read this');
@@ -88,6 +91,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
       fixedTestKey: options.keys === 'fixed',
       allowTestKeys: options.allowTestKeys ?? false,
       clock,
+      ids: store.ids,
     });
     const context = {
       store,

@@ -1,5 +1,4 @@
 // Users: created in an organization (Scalekit's CreateUserAndMembership), listed; `put` is for the seed.
-import { newId } from '../store/ids.js';
 import type { User } from '../store/users.js';
 import type { AuditLog, Caller } from './audit.js';
 import type { ServiceDeps } from './deps.js';
@@ -61,7 +60,7 @@ export function userService({ store }: ServiceDeps, audit: AuditLog): UserServic
   return {
     createInOrganization(caller, organizationId, fields) {
       organization(organizationId);
-      const id = newId('user');
+      const id = store.ids.newId('user');
       audit.transaction(() => put(caller, { ...fields, id, organizationId }));
       return store.users.get(id)!;
     },

@@ -49,7 +49,7 @@ export async function clientCredentialsGrant(
   if (resource) checkClientOfResource(client, resource);
   const scopes = grantedScopes(client, params.get('scope'));
   const target = tokenTarget(ctx.store, client, resource, params.getAll('resource'));
-  const claims = clientCredentialsClaims({ issuer: ctx.issuer, client, ...target, scopes, now: Math.floor(ctx.clock() / 1000) });
+  const claims = clientCredentialsClaims({ issuer: ctx.issuer, client, ...target, scopes, now: Math.floor(ctx.clock() / 1000), ids: ctx.store.ids });
   const accessToken = await signAccessToken(ctx.keys.current, claims);
   await recordIssuedToken(ctx, claims, { grantType: 'client_credentials', clientKind: client.kind });
   return { access_token: accessToken, token_type: 'Bearer', expires_in: client.expiry, scope: claims.scope };

@@ -1,7 +1,7 @@
 // Consents users gave to clients: one per (client, user, issuer), with the scopes approved and the
 // oidc-provider grant that holds them. Revoking one removes the row; its grant is revoked by the caller.
 import type { Db } from './database.js';
-import { newId } from './ids.js';
+import type { IdSource } from './ids.js';
 import { parseJsonArray } from './json.js';
 import { isoNow, type Clock } from './time.js';
 
@@ -60,7 +60,7 @@ const toConsent = (r: Row): UserConsent => ({
   updateTime: r.update_time,
 });
 
-export function sqliteConsents(db: Db, clock: Clock): ConsentRepository {
+export function sqliteConsents(db: Db, clock: Clock, ids: IdSource): ConsentRepository {
   const find = db.prepare<[string, string, string], Row>('SELECT * FROM user_consents WHERE client_id = ? AND user_id = ? AND ns = ?');
   const get = db.prepare<[string], Row>('SELECT * FROM user_consents WHERE id = ?');
   const list = db.prepare<{ resourceId: string | null; userId: string | null; clientId: string | null }, Row>(
@@ -92,7 +92,7 @@ export function sqliteConsents(db: Db, clock: Clock): ConsentRepository {
       const existing = find.get(input.clientId, input.userId, input.ns);
       const scopes = [...new Set([...(existing ? parseJsonArray<string>(existing.scopes) : []), ...input.scopes])];
       insert.run({
-        id: existing?.id ?? newId('consent'),
+        id: existing?.id ?? ids.newId('consent'),
         clientId: input.clientId,
         userId: input.userId,
         ns: input.ns,

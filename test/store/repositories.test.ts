@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ClientInput } from '../../src/store/clients.js';
-import { ID_PREFIXES, isId, newId, type IdKind } from '../../src/store/ids.js';
+import { derivedId, ID_PREFIXES, isId, newId, randomIds, sequentialIds, type IdKind } from '../../src/store/ids.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import type { ResourceInput } from '../../src/store/resources.js';
 
@@ -756,5 +756,38 @@ describe('ids', () => {
     expect(isId('resource', 'res_-1')).toBe(false);
     expect(isId('resource', ' res_1')).toBe(false);
     expect(isId('dcrClient', 'm2morg_1')).toBe(false);
+  });
+
+  it('sequentialIds counts per kind in the 17-digit shape, and two sources never share a count', () => {
+    const a = sequentialIds();
+    const b = sequentialIds();
+    expect([a.newId('user'), a.newId('user'), a.newId('token')]).toEqual(['usr_90000000000000001', 'usr_90000000000000002', 'tkn_90000000000000001']);
+    expect(b.newId('user')).toBe('usr_90000000000000001');
+    expect(isId('user', a.newId('user'))).toBe(true);
+  });
+
+  it('sequentialIds secrets are 43 base64url characters, the same on every run, each one new', () => {
+    const [first, second] = [sequentialIds(), sequentialIds()].map((s) => [s.newSecret(), s.newSecret()]);
+    expect(first).toEqual(second);
+    expect(first![0]).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(first![0]).not.toBe(first![1]);
+  });
+
+  it('sequentialIds derives one id per seed, and mark() puts every sequence back', () => {
+    const ids = sequentialIds();
+    const back = ids.mark();
+    expect(ids.derivedId('session', 'uid-a')).toBe('ses_90000000000000001');
+    expect(ids.derivedId('session', 'uid-b')).toBe('ses_90000000000000002');
+    expect(ids.derivedId('session', 'uid-a')).toBe('ses_90000000000000001');
+    const secret = ids.newSecret();
+    back();
+    expect(ids.derivedId('session', 'uid-b')).toBe('ses_90000000000000001');
+    expect(ids.newSecret()).toBe(secret);
+  });
+
+  it('randomIds gives fresh random ids and secrets, and derives as derivedId does', () => {
+    expect(randomIds.newId('user')).not.toBe(randomIds.newId('user'));
+    expect(randomIds.newSecret()).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(randomIds.derivedId('session', 'x')).toBe(derivedId('session', 'x'));
   });
 });
