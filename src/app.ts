@@ -22,11 +22,13 @@ import { BODY_LIMIT } from './routes/body-limit.js';
 import { discoveryRoutes } from './routes/discovery.js';
 import { rejectDuplicateAuthorization } from './routes/duplicate-authorization.js';
 import { healthRoute } from './routes/health.js';
+import { introspectionRoutes } from './routes/introspection.js';
 import { keysRoute } from './routes/keys.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { providerDispatch } from './routes/provider-dispatch.js';
 import { registrationRoutes } from './routes/registration.js';
 import { resourceMetadataRoutes } from './routes/resource-metadata.js';
+import { revocationRoutes } from './routes/revocation.js';
 import { tokenRoutes } from './routes/token.js';
 import { userinfoRoute } from './routes/userinfo.js';
 import { acceptH2c, type H2cFront } from './server/h2c.js';
@@ -133,6 +135,8 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
     healthRoute(fastify, context);
     userinfoRoute(fastify, context);
     await fastify.register(async (scope) => tokenRoutes(scope, context));
+    await fastify.register(async (scope) => revocationRoutes(scope, context));
+    await fastify.register(async (scope) => introspectionRoutes(scope, context));
     await fastify.register(async (scope) => registrationRoutes(scope, management.registration));
     await fastify.register(async (scope) => pages(scope, context, views, store.cookieKeys[0]!));
 

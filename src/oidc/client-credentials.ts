@@ -9,6 +9,7 @@ import { clientCredentialsClaims } from './claims.js';
 import { authenticateClient, presentedCredentials } from './client-auth.js';
 import { InvalidScope, InvalidTarget, UnauthorizedClient } from './errors.js';
 import type { FormParams } from './form.js';
+import { isClientOfResource } from './issuer-clients.js';
 import { sameResource } from './resource-url.js';
 import type { KeySet } from './signing-keys.js';
 import { recordIssuedToken } from './token-audit.js';
@@ -95,6 +96,5 @@ function tokenTarget(store: Store, client: Client, endpointResource: Resource | 
 }
 
 function checkClientOfResource(client: Client, resource: Resource): void {
-  if (client.resourceId === resource.id || client.audience.some((a) => sameResource(a, resource.serverUrl))) return;
-  throw new UnauthorizedClient('the client is not a client of this MCP server');
+  if (!isClientOfResource(client, resource)) throw new UnauthorizedClient('the client is not a client of this MCP server');
 }

@@ -34,6 +34,8 @@ export interface ConsentRepository {
   /** Records the consent, or widens the scopes and moves the grant of the one already given. */
   save(input: ConsentInput): UserConsent;
   remove(id: string): boolean;
+  /** Removes the consent held by that grant (once the grant ended another way); true when there was one. */
+  removeByGrant(ns: string, grantId: string): boolean;
 }
 
 interface Row {
@@ -76,6 +78,7 @@ export function sqliteConsents(db: Db, clock: Clock, ids: IdSource): ConsentRepo
        resource_id = excluded.resource_id, update_time = excluded.update_time`,
   );
   const remove = db.prepare('DELETE FROM user_consents WHERE id = ?');
+  const removeByGrant = db.prepare('DELETE FROM user_consents WHERE ns = ? AND grant_id = ?');
 
   return {
     find: (clientId, userId, ns) => {
@@ -104,5 +107,6 @@ export function sqliteConsents(db: Db, clock: Clock, ids: IdSource): ConsentRepo
       return toConsent(find.get(input.clientId, input.userId, input.ns)!);
     },
     remove: (id) => remove.run(id).changes > 0,
+    removeByGrant: (ns, grantId) => removeByGrant.run(ns, grantId).changes > 0,
   };
 }
