@@ -41,7 +41,7 @@ import { openStore, type Store } from './store/index.js';
 import { systemClock, type Clock } from './store/time.js';
 
 /** A room added by the caller (the fixture's test controls), registered before the core routes. */
-export type AppExtension = (fastify: FastifyInstance, context: EnvironmentContext) => void | Promise<void>;
+export type AppExtension = (fastify: FastifyInstance, context: EnvironmentContext, management: ManagementService) => void | Promise<void>;
 
 export interface AppOptions {
   logger: Logger;
@@ -127,7 +127,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
     });
     metricsRoutes(fastify, context.metrics);
     rejectDuplicateAuthorization(fastify);
-    for (const extend of options.extensions ?? []) await extend(fastify, context);
+    for (const extend of options.extensions ?? []) await extend(fastify, context, management);
     providerDispatch(fastify, context);
     discoveryRoutes(fastify, context);
     keysRoute(fastify, context);
