@@ -31,7 +31,7 @@ export interface IssuedTokenRepository {
   count(): number;
   /** Rows recorded and not yet written (the audit queue's depth, for /metrics). */
   pending(): number;
-  /** Marks the matching tokens not yet revoked as revoked at `at` (epoch s); returns how many. */
+  /** Marks the matching tokens still live at `at` (epoch s: neither revoked nor expired) revoked then; returns how many. */
   revoke(filter: IssuedTokenFilter, at: number): number;
   /** Ends the matching tokens still live at `at` (epoch s) by moving their expiry there; returns how many. */
   expire(filter: IssuedTokenFilter, at: number): number;
@@ -70,10 +70,10 @@ export function sqliteIssuedTokens(db: Db): IssuedTokenRepository {
     return { column: FILTER_COLUMNS[field], value };
   };
   const revoke = Object.fromEntries(
-    Object.values(FILTER_COLUMNS).map((c) => [c, db.prepare(`UPDATE issued_tokens SET revoked_at = ? WHERE ${c} = ? AND revoked_at IS NULL`)]),
+    Object.values(FILTER_COLUMNS).map((c) => [c, db.prepare(`UPDATE issued_tokens SET revoked_at = @at WHERE ${c} = @value AND revoked_at IS NULL AND expires_at > @at`)]),
   );
   const expire = Object.fromEntries(
-    Object.values(FILTER_COLUMNS).map((c) => [c, db.prepare(`UPDATE issued_tokens SET expires_at = @at WHERE ${c} = @value AND expires_at > @at`)]),
+    Object.values(FILTER_COLUMNS).map((c) => [c, db.prepare(`UPDATE issued_tokens SET expires_at = @at WHERE ${c} = @value AND revoked_at IS NULL AND expires_at > @at`)]),
   );
   let queue: Queued[] = [];
   let scheduled = false;
@@ -147,7 +147,7 @@ export function sqliteIssuedTokens(db: Db): IssuedTokenRepository {
     revoke: (filter, at) => {
       flush();
       const { column, value } = filterOf(filter);
-      return revoke[column]!.run(at, value).changes;
+      return revoke[column]!.run({ at, value }).changes;
     },
     expire: (filter, at) => {
       flush();

@@ -626,7 +626,7 @@ describe('issued tokens', () => {
     expect(store.issuedTokens.get('tkn_404')).toBeUndefined();
   });
 
-  it('revoke marks the matching rows not yet revoked, by jti, client, subject or grant; returns how many', () => {
+  it('revoke marks the matching live rows, by jti, client, subject or grant; returns how many', () => {
     void store.issuedTokens.record(token);
     void store.issuedTokens.record({ ...token, jti: 'tkn_2', grantId: 'g1', subject: 'usr_1' });
     void store.issuedTokens.record({ ...token, jti: 'tkn_3', clientId: 'm2morg_2', subject: 'usr_1' });
@@ -634,21 +634,27 @@ describe('issued tokens', () => {
     expect(store.issuedTokens.revoke({ clientId: 'm2morg_1' }, 200)).toBe(1); // tkn_1 keeps its time
     expect(store.issuedTokens.revoke({ subject: 'usr_1' }, 300)).toBe(1);
     expect(store.issuedTokens.revoke({ grantId: 'g1' }, 400)).toBe(0);
+    void store.issuedTokens.record({ ...token, jti: 'tkn_4', expiresAt: 500 });
+    expect(store.issuedTokens.revoke({ jti: 'tkn_4' }, 500)).toBe(0); // expired by then
     expect(rows('SELECT jti, revoked_at FROM issued_tokens ORDER BY jti')).toEqual([
       { jti: 'tkn_1', revoked_at: 100 },
       { jti: 'tkn_2', revoked_at: 200 },
       { jti: 'tkn_3', revoked_at: 300 },
+      { jti: 'tkn_4', revoked_at: null },
     ]);
     expect(store.issuedTokens.get('tkn_1')?.revokedAt).toBe(100);
   });
 
-  it('expire moves the expiry of the matching live rows to the given time, never later', () => {
+  it('expire moves the expiry of the matching live rows to the given time, never later, and skips revoked ones', () => {
     void store.issuedTokens.record(token);
     void store.issuedTokens.record({ ...token, jti: 'tkn_2', expiresAt: 1_000 });
+    void store.issuedTokens.record({ ...token, jti: 'tkn_3' });
+    store.issuedTokens.revoke({ jti: 'tkn_3' }, 900);
     expect(store.issuedTokens.expire({ clientId: 'm2morg_1' }, 1_735_690_000)).toBe(1);
     expect(rows('SELECT jti, expires_at, revoked_at FROM issued_tokens ORDER BY jti')).toEqual([
       { jti: 'tkn_1', expires_at: 1_735_690_000, revoked_at: null },
       { jti: 'tkn_2', expires_at: 1_000, revoked_at: null },
+      { jti: 'tkn_3', expires_at: 1_735_693_200, revoked_at: 900 },
     ]);
   });
 });
