@@ -6,6 +6,7 @@ import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SeedInput } from '../../src/config/seed.js';
 import { authorize, exchange, register, tokenCall, type TokenSet } from '../helpers/code-flow.js';
+import { environmentToken, restCaller } from '../helpers/management.js';
 import { ADA, AGENT, basic, decodeJwt, ENV_CLIENT, startTestServer, TEST_SEED, tokenRequest, type TestServer } from '../helpers/server.js';
 
 const RES = 'res_20000000000000001';
@@ -56,6 +57,8 @@ describe('RFC 7009 §2.1: an access token (a JWT, by its jti)', () => {
     await oidc.tokenRevocation(asAgent, token, { token_type_hint: 'access_token' });
     expect(await activeAtEnvironment(token)).toBe(false);
     expect(revokedAt(token)).toBe(Math.floor(server.clock.now() / 1000));
+    const audit = await restCaller(server.url, await environmentToken(server.url))('GET', `/audit-events?type=token.revoked&client_id=${AGENT.id}`);
+    expect(audit.body.events).toContainEqual(expect.objectContaining({ type: 'token.revoked', target_id: decodeJwt(token).payload.jti }));
   });
 
   it('still passes an offline check (validateToken against /keys): a JWT cannot know it was revoked', async () => {
