@@ -153,7 +153,7 @@ async function interaction(req, res) {
   if (req.method === 'POST' && step === 'login' && name === 'login') {
     const form = await readForm(req);
     // As ours: one scrypt whether or not the email is known.
-    const ok = passwordMatches(USER.passwordHash, form.get('password') ?? '') && form.get('email') === USER.email;
+    const ok = (await passwordMatches(USER.passwordHash, form.get('password') ?? '')) && form.get('email') === USER.email;
     return ok ? finishLogin(req, res) : page(res, 401, 'The email or password is not correct.');
   }
   if (req.method === 'POST' && step === 'consent' && name === 'consent') {

@@ -6,9 +6,8 @@ import type { Logger } from 'pino';
 import { checkTestControlExposure, type Config } from './config/index.js';
 import type { Seed } from './config/seed.js';
 import { managementAuth } from './management/auth.js';
-import { grpcHandler, grpcOverHttp1, isRpcPath } from './management/grpc.js';
 import { managementRestRoutes } from './management/rest.js';
-import { managementRpcs } from './management/rpc.js';
+import { grpcOverHttp1, isRpcPath, lazyTransports, rpcListener } from './management/transports.js';
 import { applySeed, type SeedResult } from './management/seed.js';
 import { createManagementService, type ManagementService } from './management/service.js';
 import { createMetrics } from './metrics.js';
@@ -142,11 +141,9 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
 
     // Management: REST at /api/v1; gRPC over h2c on the same port, Connect and gRPC-Web over HTTP/1.1.
     const auth = managementAuth({ store, keys, clock, issuer: () => context.issuer });
-    const rpcs = managementRpcs(management);
-    const grpc = grpcHandler({ rpcs, auth, log: options.logger });
-    await fastify.register(async (scope) => managementRestRoutes(scope, { service: management, rpcs, auth, log: options.logger }), {
-      prefix: '/api/v1',
-    });
+    const transports = lazyTransports({ service: management, auth, log: options.logger });
+    await fastify.register(async (scope) => managementRestRoutes(scope, { transports, auth, log: options.logger }), { prefix: '/api/v1' });
+    const grpc = rpcListener(transports, options.logger);
     grpcOverHttp1(fastify, grpc);
     const h2c = acceptH2c(
       fastify.server,

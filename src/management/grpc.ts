@@ -1,6 +1,7 @@
 // The gRPC transport (and Connect and gRPC-Web, which the same adapter speaks): Scalekit's services
 // from the descriptors that ship in @scalekit-sdk/node, implemented by rpc.ts. Every call is
 // authenticated first; a method we do not implement answers UNIMPLEMENTED, an unknown service too.
+// Loaded on the first call (transports.ts).
 import type { DescService } from '@bufbuild/protobuf';
 import { Code, ConnectError, createContextKey, type ConnectRouter, type HandlerContext, type Interceptor } from '@connectrpc/connect';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
@@ -8,7 +9,6 @@ import { ErrorInfoSchema } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/err
 import { ClientService } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/clients/clients_pb.js';
 import { OrganizationService } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/organizations/organizations_pb.js';
 import { UserService } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/users/users_pb.js';
-import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Caller } from './audit.js';
 import type { ManagementAuth } from './auth.js';
@@ -20,8 +20,6 @@ export type GrpcHandler = ReturnType<typeof connectNodeAdapter>;
 type NodeServerRequest = Parameters<GrpcHandler>[0];
 type NodeServerResponse = Parameters<GrpcHandler>[1];
 
-/** Paths of Scalekit's RPCs: `/scalekit.v1.<package>.<Service>/<Method>`. */
-export const isRpcPath = (path: string) => path.startsWith('/scalekit.v1.');
 
 const callerKey = createContextKey<Caller | undefined>(undefined, { description: 'management caller' });
 const MAX_MESSAGE_BYTES = 64 * 1024;
@@ -51,15 +49,6 @@ export function grpcHandler(deps: { rpcs: ManagementRpcs; auth: ManagementAuth; 
     });
     adapter(req, res);
   };
-}
-
-/** Connect and gRPC-Web calls over HTTP/1.1: RPC paths leave Fastify before any body parsing. */
-export function grpcOverHttp1(app: FastifyInstance, handler: GrpcHandler): void {
-  app.addHook('onRequest', async (request, reply) => {
-    if (!isRpcPath(request.url)) return;
-    reply.hijack();
-    handler(request.raw, reply.raw);
-  });
 }
 
 // Only the methods rpc.ts implements are handed to connect: it answers the rest UNIMPLEMENTED.

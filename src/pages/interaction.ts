@@ -69,7 +69,7 @@ export async function interactionRoutes(app: FastifyInstance, env: EnvironmentCo
         const { issuer, interaction } = await interactionOf(request, reply);
         if (interaction.prompt.name !== 'login') throw new PageProblem(400, 'invalid_request', 'Already signed in', 'This sign-in step is already done.', 'Go back and continue.');
         const email = (request.body.email ?? '').trim();
-        const user = env.store.users.authenticate(email, request.body.password ?? '');
+        const user = await env.store.users.authenticate(email, request.body.password ?? '');
         if (!user) return reply.code(401).view('login-password.eta', await loginModel(env, issuer, interaction, reply, { email, error: WRONG_CREDENTIALS }));
         return continueAt(reply, await finishLogin(issuer, request.raw, reply.raw, user));
       },

@@ -38,6 +38,8 @@ export interface ResourceRepository {
   upsert(resource: ResourceInput): boolean;
   /** Deletes the resource, its scopes and its clients; true when a row was removed. */
   remove(id: string): boolean;
+  /** Drops what reads keep in memory: for a writer of the table other than this repository (a snapshot restore). */
+  forget(): void;
 }
 
 interface Row {
@@ -103,7 +105,22 @@ export function sqliteResources(db: Db, clock: Clock): ResourceRepository {
     updateTime: r.update_time,
   });
 
-  const upsert = db.transaction((given: ResourceInput): boolean => {
+  // Every step of a flow reads its MCP server (the issuer, its scopes, the token's audience), and only
+  // this repository writes them: reads are served from memory and dropped at every write. Nothing read
+  // inside a transaction is kept, as a rollback would leave it behind; misses are not kept either.
+  let cached = new Map<string, Resource>();
+  let cachedList: readonly Resource[] | undefined;
+  const forget = () => {
+    cached = new Map();
+    cachedList = undefined;
+  };
+  const keep = (r: Resource): Resource => {
+    const frozen = Object.freeze({ ...r, scopes: Object.freeze(r.scopes.map((s) => Object.freeze(s))) as ResourceScope[] });
+    if (!db.inTransaction) cached.set(r.id, frozen);
+    return frozen;
+  };
+
+  const write = db.transaction((given: ResourceInput): boolean => {
     const input = { ...given, tokenIssuer: given.tokenIssuer ?? 'env' };
     const existing = get.get(input.id);
     if (existing && sameExcept(toResource(existing), input, ['createTime', 'updateTime'])) return false;
@@ -121,11 +138,25 @@ export function sqliteResources(db: Db, clock: Clock): ResourceRepository {
 
   return {
     get: (id) => {
+      const hit = cached.get(id);
+      if (hit) return hit;
       const row = get.get(id);
-      return row && toResource(row);
+      return row && keep(toResource(row));
     },
-    list: () => list.all().map(toResource),
-    upsert,
-    remove: (id) => remove.run(id).changes > 0,
+    list: () => {
+      if (cachedList) return [...cachedList];
+      const all = list.all().map((row) => keep(toResource(row)));
+      if (!db.inTransaction) cachedList = all;
+      return [...all];
+    },
+    upsert: (input) => {
+      forget();
+      return write(input);
+    },
+    remove: (id) => {
+      forget();
+      return remove.run(id).changes > 0;
+    },
+    forget,
   };
 }

@@ -1,5 +1,7 @@
 // Users who sign in on the login page. Passwords are human secrets, so they get scrypt, not SHA-256.
-import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+// A sign-in checks its password on the libuv thread pool: scrypt takes tens of milliseconds of CPU,
+// which on the event loop would stall every token request while a person signs in.
+import { randomBytes, scrypt, scryptSync, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import type { Db } from './database.js';
 import { isoNow, type Clock } from './time.js';
 
@@ -29,9 +31,9 @@ export interface UserRepository {
   list(organizationId?: string): User[];
   /** Creates or updates the user; a password is re-hashed only when it changed. True when a row changed. */
   upsert(user: UserInput): boolean;
-  verifyPassword(id: string, password: string): boolean;
+  verifyPassword(id: string, password: string): Promise<boolean>;
   /** The user with this email and password; the same work (one scrypt) whether or not the email exists. */
-  authenticate(email: string, password: string): User | undefined;
+  authenticate(email: string, password: string): Promise<User | undefined>;
 }
 
 const SCRYPT = { N: 16384, r: 8, p: 1 } as const;
@@ -45,17 +47,33 @@ export function hashPassword(password: string): string {
   return `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${salt.toString('base64url')}$${hash.toString('base64url')}`;
 }
 
-export function passwordMatches(stored: string | null, password: string): boolean {
+interface StoredHash {
+  salt: Buffer;
+  expected: Buffer;
+  options: ScryptOptions;
+}
+
+function parseHash(stored: string | null): StoredHash | undefined {
   const parts = stored?.split('$');
-  if (!parts || parts.length !== 6 || parts[0] !== 'scrypt') return false;
+  if (!parts || parts.length !== 6 || parts[0] !== 'scrypt') return undefined;
   const [, N, r, p, salt, hash] = parts as [string, string, string, string, string, string];
-  const expected = Buffer.from(hash, 'base64url');
-  const actual = scryptSync(password, Buffer.from(salt, 'base64url'), expected.length, {
-    N: Number(N),
-    r: Number(r),
-    p: Number(p),
-  });
-  return timingSafeEqual(expected, actual);
+  return { salt: Buffer.from(salt, 'base64url'), expected: Buffer.from(hash, 'base64url'), options: { N: Number(N), r: Number(r), p: Number(p) } };
+}
+
+/** Off the event loop: for sign-ins. */
+export async function passwordMatches(stored: string | null, password: string): Promise<boolean> {
+  const h = parseHash(stored);
+  if (!h) return false;
+  const actual = await new Promise<Buffer>((resolve, reject) =>
+    scrypt(password, h.salt, h.expected.length, h.options, (err, key) => (err ? reject(err) : resolve(key))),
+  );
+  return timingSafeEqual(h.expected, actual);
+}
+
+/** On the event loop: for a write that must stay in one synchronous transaction (a seed's user). */
+function passwordMatchesSync(stored: string | null, password: string): boolean {
+  const h = parseHash(stored);
+  return h !== undefined && timingSafeEqual(h.expected, scryptSync(password, h.salt, h.expected.length, h.options));
 }
 
 interface Row {
@@ -103,7 +121,7 @@ export function sqliteUsers(db: Db, clock: Clock): UserRepository {
       const row = get.get(input.id);
       const passwordUnchanged =
         input.password !== undefined
-          ? row !== undefined && passwordMatches(row.password_hash, input.password)
+          ? row !== undefined && passwordMatchesSync(row.password_hash, input.password)
           : input.passwordHash === undefined || row?.password_hash === input.passwordHash;
       if (
         row &&
@@ -130,9 +148,9 @@ export function sqliteUsers(db: Db, clock: Clock): UserRepository {
       return true;
     },
     verifyPassword: (id, password) => passwordMatches(get.get(id)?.password_hash ?? null, password),
-    authenticate: (email, password) => {
+    authenticate: async (email, password) => {
       const row = byEmail.get(email.toLowerCase());
-      const matches = passwordMatches(row?.password_hash ?? NOBODY_HASH, password);
+      const matches = await passwordMatches(row?.password_hash ?? NOBODY_HASH, password);
       return matches && row?.password_hash ? toUser(row) : undefined;
     },
   };

@@ -145,24 +145,24 @@ describe('applySeed with a full seed', () => {
     ]);
   });
 
-  it('creates the users, the password hashed', () => {
+  it('creates the users, the password hashed', async () => {
     applySeed(store, fullSeed());
     expect(store.db.prepare('SELECT id, email, name, organization_id FROM users ORDER BY id').all()).toEqual([
       { id: 'usr_1', email: 'alice@example.com', name: 'Alice', organization_id: 'org_1' },
       { id: 'usr_2', email: 'bob@example.com', name: '', organization_id: null },
     ]);
     expect(store.db.prepare("SELECT password_hash FROM users WHERE id = 'usr_1'").pluck().get()).toMatch(/^scrypt\$/);
-    expect(store.users.verifyPassword('usr_1', PASSWORD)).toBe(true);
+    expect(await store.users.verifyPassword('usr_1', PASSWORD)).toBe(true);
   });
 
-  it('gives a new user seeded without a password the documented default one, and keeps a changed one on the next run', () => {
+  it('gives a new user seeded without a password the documented default one, and keeps a changed one on the next run', async () => {
     applySeed(store, fullSeed());
-    expect(store.users.authenticate('bob@example.com', DEFAULT_USER_PASSWORD)?.id).toBe('usr_2');
-    expect(store.users.authenticate('bob@example.com', 'something-else')).toBeUndefined();
+    expect((await store.users.authenticate('bob@example.com', DEFAULT_USER_PASSWORD))?.id).toBe('usr_2');
+    expect(await store.users.authenticate('bob@example.com', 'something-else')).toBeUndefined();
     store.users.upsert({ id: 'usr_2', email: 'bob@example.com', name: '', password: 'bobs-own-password' });
     applySeed(store, fullSeed());
-    expect(store.users.authenticate('bob@example.com', 'bobs-own-password')?.id).toBe('usr_2');
-    expect(store.users.authenticate('bob@example.com', DEFAULT_USER_PASSWORD)).toBeUndefined();
+    expect((await store.users.authenticate('bob@example.com', 'bobs-own-password'))?.id).toBe('usr_2');
+    expect(await store.users.authenticate('bob@example.com', DEFAULT_USER_PASSWORD)).toBeUndefined();
   });
 
   it('counts every row it created as changed (one per org, resource, client, secret and user)', () => {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { takeSnapshot } from '../../src/store/snapshot.js';
 import type { ClientInput } from '../../src/store/clients.js';
 import { derivedId, ID_PREFIXES, isId, newId, randomIds, sequentialIds, type IdKind } from '../../src/store/ids.js';
 import { openStore, type Store } from '../../src/store/index.js';
@@ -183,6 +184,54 @@ describe('resources', () => {
       ['res_1', 3],
       ['res_2', 0],
     ]);
+  });
+
+  describe('reads kept in memory', () => {
+    it('serves a write at once: get and list after an update and after a remove', () => {
+      store.resources.upsert(todo());
+      expect(store.resources.get('res_1')?.accessTokenExpiry).toBe(3600);
+      expect(store.resources.list()).toHaveLength(1);
+      store.resources.upsert(todo({ accessTokenExpiry: 60 }));
+      expect(store.resources.get('res_1')?.accessTokenExpiry).toBe(60);
+      expect(store.resources.list()[0]?.accessTokenExpiry).toBe(60);
+      store.resources.remove('res_1');
+      expect(store.resources.get('res_1')).toBeUndefined();
+      expect(store.resources.list()).toEqual([]);
+    });
+
+    it('keeps nothing read inside a transaction that rolls back', () => {
+      store.resources.upsert(todo());
+      expect(store.resources.get('res_1')?.name).toBe('Todo');
+      expect(() =>
+        store.transaction(() => {
+          store.resources.upsert(todo({ name: 'Renamed' }));
+          expect(store.resources.get('res_1')?.name).toBe('Renamed');
+          expect(store.resources.list()[0]?.name).toBe('Renamed');
+          throw new Error('roll back');
+        }),
+      ).toThrow('roll back');
+      expect(store.resources.get('res_1')?.name).toBe('Todo');
+      expect(store.resources.list()[0]?.name).toBe('Todo');
+    });
+
+    it('hands out frozen resources, so no caller can change what the next one reads', () => {
+      store.resources.upsert(todo());
+      const resource = store.resources.get('res_1')!;
+      expect(() => {
+        (resource as { name: string }).name = 'x';
+      }).toThrow(TypeError);
+      expect(() => resource.scopes.push({ name: 'x', description: '', enabled: true })).toThrow(TypeError);
+      expect(store.resources.get('res_1')?.name).toBe('Todo');
+    });
+
+    it('drops them when the table is written behind its back (a snapshot restore)', () => {
+      store.resources.upsert(todo());
+      const snapshot = takeSnapshot(store);
+      store.resources.upsert(todo({ name: 'Renamed' }));
+      expect(store.resources.get('res_1')?.name).toBe('Renamed');
+      snapshot.restore();
+      expect(store.resources.get('res_1')?.name).toBe('Todo');
+    });
   });
 });
 
@@ -449,21 +498,21 @@ describe('users', () => {
     expect(bytes).not.toContain(PASSWORD);
   });
 
-  it('verifyPassword is true for the password', () => {
+  it('verifyPassword is true for the password', async () => {
     store.users.upsert(alice);
-    expect(store.users.verifyPassword('usr_1', PASSWORD)).toBe(true);
+    expect(await store.users.verifyPassword('usr_1', PASSWORD)).toBe(true);
   });
 
-  it('verifyPassword is false for a wrong password or an unknown user', () => {
+  it('verifyPassword is false for a wrong password or an unknown user', async () => {
     store.users.upsert(alice);
-    expect(store.users.verifyPassword('usr_1', `${PASSWORD}!`)).toBe(false);
-    expect(store.users.verifyPassword('usr_2', PASSWORD)).toBe(false);
+    expect(await store.users.verifyPassword('usr_1', `${PASSWORD}!`)).toBe(false);
+    expect(await store.users.verifyPassword('usr_2', PASSWORD)).toBe(false);
   });
 
-  it('verifyPassword is false for a user without a password', () => {
+  it('verifyPassword is false for a user without a password', async () => {
     store.users.upsert({ id: 'usr_1', email: 'alice@example.com', name: 'Alice' });
     expect(scalar('SELECT password_hash FROM users')).toBeNull();
-    expect(store.users.verifyPassword('usr_1', '')).toBe(false);
+    expect(await store.users.verifyPassword('usr_1', '')).toBe(false);
   });
 
   it('upsert with the same password returns false and keeps the stored hash and update_time', () => {
@@ -474,18 +523,18 @@ describe('users', () => {
     expect(rows('SELECT password_hash, update_time FROM users')).toEqual(before);
   });
 
-  it('upsert without a password keeps the stored one', () => {
+  it('upsert without a password keeps the stored one', async () => {
     store.users.upsert(alice);
     const { password: _password, ...withoutPassword } = alice;
     expect(store.users.upsert({ ...withoutPassword, name: 'Alice B.' })).toBe(true);
-    expect(store.users.verifyPassword('usr_1', PASSWORD)).toBe(true);
+    expect(await store.users.verifyPassword('usr_1', PASSWORD)).toBe(true);
   });
 
-  it('upsert with a new password returns true and only the new password verifies', () => {
+  it('upsert with a new password returns true and only the new password verifies', async () => {
     store.users.upsert(alice);
     expect(store.users.upsert({ ...alice, password: 'another password' })).toBe(true);
-    expect(store.users.verifyPassword('usr_1', 'another password')).toBe(true);
-    expect(store.users.verifyPassword('usr_1', PASSWORD)).toBe(false);
+    expect(await store.users.verifyPassword('usr_1', 'another password')).toBe(true);
+    expect(await store.users.verifyPassword('usr_1', PASSWORD)).toBe(false);
   });
 
   it('stores the email in lower case and findByEmail finds it in any case', () => {
