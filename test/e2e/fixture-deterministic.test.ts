@@ -4,20 +4,19 @@
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../src/index.js';
+import { environmentToken } from '../helpers/management.js';
+import { clientCredentialsToken } from '../helpers/server.js';
 
 const AGENT = 'm2morg_10000000000000001';
 const RES = 'res_10000000000000001';
 
 /** What a test suite might snapshot: the credentials, ids and token claims one scenario produces. */
 async function scenario(em: Emulator) {
-  const token = async () => {
-    const res = await fetch(em.urls.token, { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials', client_id: AGENT, client_secret: em.clientSecret(AGENT) }) });
-    return ((await res.json()) as { access_token: string }).access_token;
-  };
+  const token = () => clientCredentialsToken(em.url, { id: AGENT, secret: em.clientSecret(AGENT) });
   const api = async (path: string, body: unknown) => {
     const res = await fetch(`${em.url}/api/v1${path}`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${await environmentToken(em)}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${await environmentToken(em.url, { id: em.environment.clientId, secret: em.environment.clientSecret })}`, 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
     return (await res.json()) as Record<string, unknown>;
@@ -48,14 +47,6 @@ async function scenario(em: Emulator) {
     user: user.id,
     dcr: [dcr.client_id, dcr.client_secret],
   };
-}
-
-async function environmentToken(em: Emulator): Promise<string> {
-  const res = await fetch(em.urls.token, {
-    method: 'POST',
-    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: em.environment.clientId, client_secret: em.environment.clientSecret }),
-  });
-  return ((await res.json()) as { access_token: string }).access_token;
 }
 
 describe("startEmulator({ ids: 'sequential' })", () => {

@@ -5,6 +5,7 @@ import { ScalekitClient, ScalekitValidateTokenFailureException } from '@scalekit
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ControlInputError, startEmulator, type Emulator } from '../../src/index.js';
+import { clientCredentialsToken } from '../helpers/server.js';
 
 const AGENT = 'm2morg_10000000000000001';
 const RES = 'res_10000000000000001';
@@ -18,10 +19,8 @@ beforeAll(async () => {
 afterAll(() => em.close());
 beforeEach(() => em.reset());
 
-const agentToken = async () => {
-  const res = await fetch(em.urls.token, { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials', client_id: AGENT, client_secret: em.clientSecret(AGENT) }) });
-  return ((await res.json()) as { access_token: string }).access_token;
-};
+const agentToken = () => clientCredentialsToken(em.url, { id: AGENT, secret: em.clientSecret(AGENT) });
+const environmentToken = () => clientCredentialsToken(em.url, { id: em.environment.clientId, secret: em.environment.clientSecret });
 const active = async (token: string, issuer = em.url) => {
   const res = await fetch(`${issuer}/oauth/introspect`, {
     method: 'POST',
@@ -142,11 +141,3 @@ describe('rotateKeys', () => {
     expect(((await (await fetch(em.urls.keys)).json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid)).toEqual([start]);
   });
 });
-
-async function environmentToken(): Promise<string> {
-  const res = await fetch(em.urls.token, {
-    method: 'POST',
-    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: em.environment.clientId, client_secret: em.environment.clientSecret }),
-  });
-  return ((await res.json()) as { access_token: string }).access_token;
-}

@@ -5,9 +5,9 @@ import { ScalekitClient } from '@scalekit-sdk/node';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SeedInput } from '../../src/config/seed.js';
-import { authorize, exchange, register, tokenCall, type TokenSet } from '../helpers/code-flow.js';
+import { confidentialClientTokens, register, tokenCall } from '../helpers/code-flow.js';
 import { environmentToken, restCaller } from '../helpers/management.js';
-import { ADA, AGENT, basic, decodeJwt, ENV_CLIENT, startTestServer, TEST_SEED, tokenRequest, type TestServer } from '../helpers/server.js';
+import { ADA, AGENT, basic, clientCredentialsToken, decodeJwt, ENV_CLIENT, postForm, startTestServer, TEST_SEED, type TestServer } from '../helpers/server.js';
 
 const RES = 'res_20000000000000001';
 const TODO = 'http://localhost:3002/';
@@ -29,10 +29,8 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
-const tokenOf = async (client: { id: string; secret: string }) =>
-  ((await (await tokenRequest(server.url, { grant_type: 'client_credentials', client_id: client.id, client_secret: client.secret })).json()) as { access_token: string }).access_token;
-const post = (path: string, form: Record<string, string>, headers: Record<string, string> = {}) =>
-  fetch(`${server.url}${path}`, { method: 'POST', headers: { ...FORM, ...headers }, body: new URLSearchParams(form) });
+const tokenOf = (client: { id: string; secret: string }) => clientCredentialsToken(server.url, client);
+const post = (path: string, form: Record<string, string>, headers: Record<string, string> = {}) => postForm(server.url, path, form, headers);
 const activeAtEnvironment = async (token: string) =>
   ((await (await post('/oauth/introspect', { token }, { authorization: basic(ENV_CLIENT.id, ENV_CLIENT.secret) })).json()) as { active: boolean }).active;
 const revokedAt = (token: string) => {
@@ -40,15 +38,7 @@ const revokedAt = (token: string) => {
   return server.app.store.issuedTokens.get(String(decodeJwt(token).payload.jti))?.revokedAt;
 };
 
-/** A person's tokens from a confidential client of the Todo server, with a refresh token. */
-async function userTokens(): Promise<TokenSet & { clientId: string; clientSecret: string }> {
-  const reg = (await (await register(server.url, RES, { token_endpoint_auth_method: 'client_secret_post' })).json()) as { client_id: string; client_secret: string };
-  const issuer = `${server.url}/resources/${RES}`;
-  const grant = await authorize(issuer, reg.client_id, { email: ADA.email, password: ADA.password }, { scope: 'todo:read offline_access' });
-  const res = await exchange(issuer, reg.client_id, grant, { client_secret: reg.client_secret });
-  expect(res.status).toBe(200);
-  return { ...((await res.json()) as TokenSet), clientId: reg.client_id, clientSecret: reg.client_secret };
-}
+const userTokens = () => confidentialClientTokens(server.url, RES, { email: ADA.email, password: ADA.password });
 
 describe('RFC 7009 §2.1: an access token (a JWT, by its jti)', () => {
   it('is revoked for its own client through openid-client: introspection says inactive, the row says when', async () => {

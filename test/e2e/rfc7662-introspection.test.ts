@@ -5,8 +5,8 @@ import { generateKeyPair, SignJWT } from 'jose';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SeedInput } from '../../src/config/seed.js';
-import { authorize, exchange, register, tokenCall, type TokenSet } from '../helpers/code-flow.js';
-import { ADA, AGENT, basic, decodeJwt, ENV_CLIENT, startTestServer, TEST_SEED, tokenRequest, type TestServer } from '../helpers/server.js';
+import { confidentialClientTokens, register, tokenCall } from '../helpers/code-flow.js';
+import { ADA, AGENT, basic, clientCredentialsToken, decodeJwt, ENV_CLIENT, postForm, startTestServer, TEST_SEED, type TestServer } from '../helpers/server.js';
 
 const RES = 'res_20000000000000001';
 const NOTES = 'res_20000000000000002';
@@ -28,22 +28,10 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
-const agentToken = async (client = AGENT) =>
-  ((await (await tokenRequest(server.url, { grant_type: 'client_credentials', client_id: client.id, client_secret: client.secret })).json()) as { access_token: string }).access_token;
-const introspect = (path: string, form: Record<string, string>, headers: Record<string, string> = {}) =>
-  fetch(`${server.url}${path}`, { method: 'POST', headers: { ...FORM, ...headers }, body: new URLSearchParams(form) });
+const agentToken = (client = AGENT) => clientCredentialsToken(server.url, client);
+const introspect = (path: string, form: Record<string, string>, headers: Record<string, string> = {}) => postForm(server.url, path, form, headers);
 const asEnvClient = { authorization: basic(ENV_CLIENT.id, ENV_CLIENT.secret) };
-
-/** A person's tokens from a confidential client of the Todo server, with a refresh token. */
-async function userTokens(): Promise<TokenSet & { clientId: string; clientSecret: string }> {
-  const reg = (await (await register(server.url, RES, { token_endpoint_auth_method: 'client_secret_post' })).json()) as { client_id: string; client_secret: string };
-  const issuer = `${server.url}/resources/${RES}`;
-  const grant = await authorize(issuer, reg.client_id, { email: ADA.email, password: ADA.password }, { scope: 'todo:read offline_access' });
-  const res = await exchange(issuer, reg.client_id, grant, { client_secret: reg.client_secret });
-  expect(res.status).toBe(200);
-  return { ...((await res.json()) as TokenSet), clientId: reg.client_id, clientSecret: reg.client_secret };
-}
+const userTokens = () => confidentialClientTokens(server.url, RES, { email: ADA.email, password: ADA.password });
 
 describe('RFC 7662 §2.2: an active access token', () => {
   it('answers openid-client with the claims the token carries, token_type Bearer, and no-store', async () => {
@@ -109,7 +97,7 @@ describe('RFC 7662 §2.2: inactive tokens are exactly {"active": false}', () => 
 
   it('a revoked access token', async () => {
     const token = await agentToken();
-    const revoked = await fetch(`${server.url}/oauth/revoke`, { method: 'POST', headers: { ...FORM, authorization: basic(AGENT.id, AGENT.secret) }, body: new URLSearchParams({ token }) });
+    const revoked = await postForm(server.url, '/oauth/revoke', { token }, { authorization: basic(AGENT.id, AGENT.secret) });
     expect(revoked.status).toBe(200);
     await inactive(token);
   });

@@ -2,7 +2,7 @@
 // a test suite in another language drives them: /_emulator/faults, /_emulator/keys:rotate,
 // /_emulator/tokens:revoke and :expire. Bad input is a 400 naming the field, and changes nothing.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AGENT, basic, decodeJwt, ENV_CLIENT, startTestServer, tokenRequest, type TestServer } from '../helpers/server.js';
+import { AGENT, basic, clientCredentialsToken, decodeJwt, ENV_CLIENT, postForm, startTestServer, tokenRequest, type TestServer } from '../helpers/server.js';
 
 const CONTROL_TOKEN = 'control-token-0123456789abcdef';
 let server: TestServer;
@@ -23,7 +23,7 @@ async function control(method: string, path: string, body?: unknown): Promise<{ 
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 const agentToken = () => tokenRequest(server.url, { grant_type: 'client_credentials', client_id: AGENT.id, client_secret: AGENT.secret });
-const issued = async () => ((await (await agentToken()).json()) as { access_token: string }).access_token;
+const issued = () => clientCredentialsToken(server.url, AGENT);
 // Asks the server until the fault holds a request: a wait without sleeping.
 async function untilHeld(id: string): Promise<void> {
   for (;;) {
@@ -32,11 +32,7 @@ async function untilHeld(id: string): Promise<void> {
   }
 }
 const active = async (token: string) =>
-  ((await (await fetch(`${server.url}/oauth/introspect`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(ENV_CLIENT.id, ENV_CLIENT.secret) },
-    body: new URLSearchParams({ token }),
-  })).json()) as { active: boolean }).active;
+  ((await (await postForm(server.url, '/oauth/introspect', { token }, { authorization: basic(ENV_CLIENT.id, ENV_CLIENT.secret) })).json()) as { active: boolean }).active;
 
 describe('/_emulator/faults', () => {
   it('POST arms the fault of the issue: the token endpoint answers 503 twice, then works; GET shows how often it fired; DELETE clears', async () => {
