@@ -23,7 +23,8 @@ async function open(url: string): Promise<Raw> {
   let received = '';
   socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
   socket.on('error', () => {}); // a reset is one way of being cut
-  const closed = once(socket, 'close').then(() => undefined);
+  // Not events.once: it rejects on 'error', and a reset (ECONNRESET) is one way of being closed.
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
   await once(socket, 'connect');
   return { socket, received: () => received, closed };
 }
