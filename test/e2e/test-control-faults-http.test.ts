@@ -86,7 +86,8 @@ describe('/_emulator/faults', () => {
     [{ endpoint: '/oauth/token', delay_ms: -5 }, /^delay_ms: must be 0 or more$/],
     [{ endpoint: '/oauth/token', delay_ms: '5s' }, /^delay_ms: must be a number$/],
     [{ endpoint: '/oauth/token' }, /^status: a fault needs a status, a delay_ms or stall: true$/],
-    [{ endpoint: '/keys', stall: true, delay_ms: 10 }, /^stall: a stalled request waits until released, so it takes no delay_ms$/],
+    [{ endpoint: '/keys', stall: true, delay_ms: 10 }, /^stall: takes neither delay_ms nor status: a stalled request waits until released, then goes on unharmed$/],
+    [{ endpoint: '/keys', stall: true, status: 503 }, /^stall: takes neither delay_ms nor status/],
     [{ endpoint: '/oauth/token', status: 503, colour: 'red' }, /^body: Unrecognized key: "colour"$/],
     [{ status: 503 }, /^endpoint: is required/],
   ])('400 invalid_request naming the field for %j, and nothing armed', async (fault, message) => {
