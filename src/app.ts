@@ -21,11 +21,13 @@ import { BODY_LIMIT } from './routes/body-limit.js';
 import { discoveryRoutes } from './routes/discovery.js';
 import { rejectDuplicateAuthorization } from './routes/duplicate-authorization.js';
 import { healthRoute } from './routes/health.js';
+import { introspectionRoutes } from './routes/introspection.js';
 import { keysRoute } from './routes/keys.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { providerDispatch } from './routes/provider-dispatch.js';
 import { registrationRoutes } from './routes/registration.js';
 import { resourceMetadataRoutes } from './routes/resource-metadata.js';
+import { revocationRoutes } from './routes/revocation.js';
 import { tokenRoutes } from './routes/token.js';
 import { userinfoRoute } from './routes/userinfo.js';
 import { acceptH2c, type H2cFront } from './server/h2c.js';
@@ -33,11 +35,12 @@ import { startRetention, type Retention } from './server/retention.js';
 import { closeWithin } from './server/graceful-close.js';
 import { DEFAULT_HTTP_LIMITS, fastifyServerLimits, limitConnections, type HttpLimits } from './server/http-limits.js';
 import { ensureEnvironmentClient } from './store/environment-client.js';
+import type { IdSource } from './store/ids.js';
 import { openStore, type Store } from './store/index.js';
 import { systemClock, type Clock } from './store/time.js';
 
 /** A room added by the caller (the fixture's test controls), registered before the core routes. */
-export type AppExtension = (fastify: FastifyInstance, context: EnvironmentContext) => void | Promise<void>;
+export type AppExtension = (fastify: FastifyInstance, context: EnvironmentContext, management: ManagementService) => void | Promise<void>;
 
 export interface AppOptions {
   logger: Logger;
@@ -50,6 +53,8 @@ export interface AppOptions {
   /** 'fixed': the package's public test key, accepted only with `allowTestKeys` (fixtures). */
   keys?: 'generated' | 'fixed';
   allowTestKeys?: boolean;
+  /** Where new ids and generated secrets come from; default random (a fixture may ask for a fixed sequence). */
+  ids?: IdSource;
 }
 
 export interface StartupReport {
@@ -78,7 +83,7 @@ export interface App {
 export async function buildApp(config: Config, options: AppOptions): Promise<App> {
   checkTestControlExposure(config);
   const clock = options.clock ?? systemClock;
-  const store = openStore(config.databasePath, clock, { exclusive: true });
+  const store = openStore(config.databasePath, clock, { exclusive: true, ...(options.ids ? { ids: options.ids } : {}) });
   try {
     for (const file of store.tightenedFiles) {
       options.logger.warn({ path: file.path, from: octal(file.from), to: octal(file.to) }, 'tightened permissions to owner-only: other local users could read this');
@@ -87,6 +92,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
       fixedTestKey: options.keys === 'fixed',
       allowTestKeys: options.allowTestKeys ?? false,
       clock,
+      ids: store.ids,
     });
     const context = {
       store,
@@ -120,7 +126,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
     });
     metricsRoutes(fastify, context.metrics);
     rejectDuplicateAuthorization(fastify);
-    for (const extend of options.extensions ?? []) await extend(fastify, context);
+    for (const extend of options.extensions ?? []) await extend(fastify, context, management);
     providerDispatch(fastify, context);
     discoveryRoutes(fastify, context);
     keysRoute(fastify, context);
@@ -128,6 +134,8 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
     healthRoute(fastify, context);
     userinfoRoute(fastify, context);
     await fastify.register(async (scope) => tokenRoutes(scope, context));
+    await fastify.register(async (scope) => revocationRoutes(scope, context));
+    await fastify.register(async (scope) => introspectionRoutes(scope, context));
     await fastify.register(async (scope) => registrationRoutes(scope, management.registration));
     const pageSettings = { loginMethod: config.loginMethod ?? 'password', ...(config.adminPassword ? { adminPassword: config.adminPassword } : {}), ...(config.smtpUrl ? { smtpUrl: config.smtpUrl } : {}) } as const;
     await fastify.register(async (scope) => pages(scope, { env: context, views, cookieSecret: store.cookieKeys[0]!, management, settings: pageSettings }));

@@ -14,6 +14,8 @@ export interface AgentOptions {
   /** Used for token requests (tests count them). */
   fetch?: typeof fetch;
   now?: () => number;
+  /** The first backoff after a 429 or 5xx from the token endpoint (doubled on each of 3 tries); default 500 ms. */
+  retryDelayMs?: number;
 }
 
 export interface Agent {
@@ -31,6 +33,7 @@ export function tokenCacheFor(options: Omit<AgentOptions, 'mcpServerUrl'>): Toke
     scope: options.scopes,
     fetch: options.fetch,
     now: options.now,
+    retryDelayMs: options.retryDelayMs,
   });
 }
 

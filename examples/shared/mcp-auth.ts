@@ -1,6 +1,9 @@
 // How an MCP server is protected with Scalekit (used by the todo and planner servers): it publishes
 // protected-resource metadata (RFC 9728), validates bearer tokens with @scalekit-sdk/node for its own
-// audience, and answers 401/403 with the WWW-Authenticate challenges MCP clients act on.
+// audience, and answers 401/403 with the WWW-Authenticate challenges MCP clients act on. Two additions a
+// long-running server needs: the SDK fetches /keys once per client and never again, so a token signed
+// by a key it has not seen (after a rotation) gets a fresh client; and with `introspect`, a token that
+// validates offline is also checked at Scalekit's introspection endpoint, which alone knows revocations.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { ScalekitClient, ScalekitValidateTokenFailureException } from '@scalekit-sdk/node';
@@ -23,6 +26,8 @@ export interface McpAuthOptions {
   metadata: ProtectedResourceMetadata;
   /** The scope each tool needs; tools not listed need only a valid token. */
   toolScopes: Record<string, string>;
+  /** Also ask Scalekit (RFC 7662) whether each token is still active: revoked tokens are then refused. */
+  introspect?: boolean;
 }
 
 export interface McpAuth {
@@ -70,8 +75,33 @@ export function metadataFromEnv(env: NodeJS.ProcessEnv, serverUrl: string, defau
   };
 }
 
+// A rotation's new key is fetched at most this often, however many unknown kids arrive.
+const KEYS_REFETCH_INTERVAL_MS = 30_000;
+
 export function createMcpAuth(options: McpAuthOptions): McpAuth {
-  const scalekit = new ScalekitClient(options.environmentUrl, options.clientId, options.clientSecret);
+  const newClient = () => new ScalekitClient(options.environmentUrl, options.clientId, options.clientSecret);
+  let scalekit = newClient();
+  let keysFetchedAt = -Infinity;
+  const validate = async (token: string): Promise<ScalekitClaims> => {
+    const check = () => scalekit.validateToken<ScalekitClaims>(token, { audience: [options.serverUrl] });
+    try {
+      return await check();
+    } catch (err) {
+      // The SDK caches /keys for the life of its client: a kid it has not seen needs a new client.
+      if (!(err instanceof ScalekitValidateTokenFailureException) || !/no applicable key/.test(err.message)) throw err;
+      if (Date.now() - keysFetchedAt < KEYS_REFETCH_INTERVAL_MS) throw err;
+      keysFetchedAt = Date.now();
+      scalekit = newClient();
+      return check();
+    }
+  };
+  const introspectionUrl = `${options.environmentUrl.replace(/\/$/, '')}/oauth/introspect`;
+  const basic = `Basic ${Buffer.from(`${encodeURIComponent(options.clientId)}:${encodeURIComponent(options.clientSecret)}`).toString('base64')}`;
+  const isActive = async (token: string): Promise<boolean> => {
+    const res = await fetch(introspectionUrl, { method: 'POST', headers: { authorization: basic }, body: new URLSearchParams({ token }) });
+    if (!res.ok) throw new Error(`token introspection failed (${res.status})`);
+    return ((await res.json()) as { active?: unknown }).active === true;
+  };
   const resourceMetadataUrl = new URL('/.well-known/oauth-protected-resource', options.serverUrl).href;
   const challenge = (res: ServerResponse, status: 401 | 403, error: string | undefined, description: string, scope?: string): undefined => {
     const params = [
@@ -93,11 +123,14 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
       if (!token) return challenge(res, 401, undefined, 'a bearer token is required');
       let claims: ScalekitClaims;
       try {
-        claims = await scalekit.validateToken<ScalekitClaims>(token, { audience: [options.serverUrl] });
+        claims = await validate(token);
       } catch (err) {
         // Anything else (e.g. Scalekit's /keys unreachable) is our failure, not the caller's: a 500.
         if (!(err instanceof ScalekitValidateTokenFailureException)) throw err;
         return challenge(res, 401, 'invalid_token', 'the access token is invalid, expired or not for this server');
+      }
+      if (options.introspect && !(await isActive(token))) {
+        return challenge(res, 401, 'invalid_token', 'the access token was revoked or has expired');
       }
       const scopes = Array.isArray(claims.scopes) ? claims.scopes : [];
       const missing = [...new Set(calledTools(body).map((tool) => options.toolScopes[tool]))].filter(

@@ -11,6 +11,7 @@ const app = createTodoServer({
   metadata: metadataFromEnv(env, serverUrl, { resourceId: 'res_10000000000000001', scopes: ['todo:read', 'todo:write'] }),
   backendUrl: env.BACKEND_URL || undefined,
   onToolCall: ({ tool, clientId }) => console.log(`${tool} called by ${clientId}`),
+  introspect: env.TOKEN_INTROSPECTION === '1',
 });
 const url = await app.listen(Number(env.PORT ?? 3002));
 console.log(`todo MCP server on ${url}/mcp (audience ${serverUrl})`);

@@ -14,13 +14,21 @@ export interface TodoServerOptions {
   backendUrl?: string;
   /** Told about every tool call and who made it. */
   onToolCall?: (call: { tool: string; clientId: string }) => void;
+  /** Check every token at Scalekit's introspection endpoint too, so a revoked one is refused (TOKEN_INTROSPECTION=1). */
+  introspect?: boolean;
 }
 
 export const TODO_SCOPES = { list_todos: 'todo:read', add_todo: 'todo:write' };
 
 export function createTodoServer(options: TodoServerOptions): HttpApp {
   const todos: { id: number; title: string }[] = [];
-  const auth = createMcpAuth({ ...options.scalekit, serverUrl: options.serverUrl, metadata: options.metadata, toolScopes: TODO_SCOPES });
+  const auth = createMcpAuth({
+    ...options.scalekit,
+    serverUrl: options.serverUrl,
+    metadata: options.metadata,
+    toolScopes: TODO_SCOPES,
+    introspect: options.introspect ?? false,
+  });
   const text = (value: unknown) => ({ content: [{ type: 'text' as const, text: JSON.stringify(value) }] });
 
   return createMcpHttpServer(auth, () => {

@@ -3,7 +3,6 @@
 // next token request. Plain secrets leave only in the response that created them.
 import { redirectUriProblem } from '../oidc/redirect-uri.js';
 import type { Client, CustomClaim } from '../store/clients.js';
-import { newId } from '../store/ids.js';
 import type { Resource } from '../store/resources.js';
 import type { ClientSecret, CreatedSecret } from '../store/secrets.js';
 import type { AuditLog, Caller } from './audit.js';
@@ -164,7 +163,7 @@ export function clientService({ store }: ServiceDeps, audit: AuditLog): ClientSe
   return {
     createOrganizationClient(caller, organizationId, fields) {
       organization(organizationId);
-      const clientId = newId('organizationClient');
+      const clientId = store.ids.newId('organizationClient');
       const created = audit.transaction(() => {
         writeOrganizationClient(clientId, organizationId, merged(undefined, fields));
         const client = store.clients.get(clientId)!;
@@ -244,7 +243,7 @@ export function clientService({ store }: ServiceDeps, audit: AuditLog): ClientSe
 
     createResourceClient(caller, resourceId, fields) {
       const owner = resource(resourceId);
-      const clientId = newId('dcrClient');
+      const clientId = store.ids.newId('dcrClient');
       const created = audit.transaction(() => {
         const audience = fields.audience?.length ? fields.audience : [owner.serverUrl, owner.id];
         writeResourceClient(clientId, owner, merged(undefined, { ...fields, audience }));

@@ -1,7 +1,8 @@
 // Consents people gave MCP hosts on the consent page, as Scalekit's ListResourceUserConsents and
-// RevokeUserConsent. Revoking one deletes the consent, the oidc-provider grant behind it and every
-// code and refresh token of that grant, at once: the host cannot refresh, and its next authorization
-// asks the person again. Access tokens already issued stay valid until they expire (as on Scalekit).
+// RevokeUserConsent. Revoking one ends the oidc-provider grant behind it (oidc/grants.ts), at once: the
+// host cannot refresh, and its next authorization asks the person again. Access tokens already issued
+// pass an offline check until they expire (as on Scalekit); introspection reports them inactive.
+import { endGrant } from '../oidc/grants.js';
 import type { UserConsent } from '../store/consents.js';
 import type { AuditLog, Caller } from './audit.js';
 import type { ServiceDeps } from './deps.js';
@@ -25,7 +26,7 @@ export interface ConsentService {
 
 export const CONSENT_PAGE = { defaultSize: 10, maxSize: 100 };
 
-export function consentService({ store }: ServiceDeps, audit: AuditLog): ConsentService {
+export function consentService({ store, clock }: ServiceDeps, audit: AuditLog): ConsentService {
   const view = (consent: UserConsent): ConsentView => ({
     consent,
     userEmail: store.users.get(consent.userId)?.email ?? '',
@@ -51,10 +52,7 @@ export function consentService({ store }: ServiceDeps, audit: AuditLog): Consent
       const consent = store.consents.get(consentId);
       if (!consent || consent.clientId !== clientId) throw new NotFound('consent', consentId);
       audit.transaction(() => {
-        store.consents.remove(consent.id);
-        // Codes and refresh tokens carry the grant's id; the grant itself is stored under it.
-        store.oidcPayloads.revokeByGrantId(consent.ns, consent.grantId);
-        store.oidcPayloads.destroy(consent.ns, 'Grant', consent.grantId);
+        endGrant(store, consent.ns, consent.grantId, Math.floor(clock() / 1000));
         audit.record(caller, {
           type: 'user_consent.revoked',
           clientId,

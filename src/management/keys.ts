@@ -64,7 +64,7 @@ export function keyService({ store, clock, keys }: ServiceDeps, audit: AuditLog)
         activateTime: new Date(activate).toISOString(),
         retireTime: new Date(activate + longestTokenLifetime() * 1000).toISOString(),
       };
-      const kid = await rotateSigningKey(store.signingKeys, keys, at);
+      const kid = await rotateSigningKey(store.signingKeys, keys, at, store.ids);
       audit.record(caller, { type: 'signing_key.rotated', targetId: kid, details: { activate_time: at.activateTime, previous_keys_retire_time: at.retireTime } });
       return { kid, ...at };
     },

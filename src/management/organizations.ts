@@ -1,5 +1,4 @@
 // Organizations: create, get, list; `put` (an explicit id) is for the seed.
-import { newId } from '../store/ids.js';
 import type { Organization } from '../store/organizations.js';
 import type { AuditLog, Caller } from './audit.js';
 import { InvalidArgument, NotFound } from './errors.js';
@@ -39,7 +38,7 @@ export function organizationService({ store }: ServiceDeps, audit: AuditLog): Or
   };
   return {
     create(caller, input) {
-      const id = newId('organization');
+      const id = store.ids.newId('organization');
       audit.transaction(() => put(caller, { id, displayName: input.displayName }));
       return get(id);
     },

@@ -7,7 +7,6 @@
 import { z } from 'zod';
 import { redirectUriProblem } from '../oidc/redirect-uri.js';
 import type { Client, RegisteredMetadata } from '../store/clients.js';
-import { newId } from '../store/ids.js';
 import type { ClientSecret } from '../store/secrets.js';
 import type { AuditLog, Caller } from './audit.js';
 import type { ServiceDeps } from './deps.js';
@@ -90,7 +89,7 @@ export function registrationService({ store }: ServiceDeps, audit: AuditLog): Re
       }
       // What the client registered beyond our columns is kept under its RFC 7591 names.
       const { redirect_uris: redirectUris, client_name: clientName, description, ...metadata } = parsed.data;
-      const clientId = newId('dcrClient');
+      const clientId = store.ids.newId('dcrClient');
       return audit.transaction(() => {
         store.clients.upsert({
           clientId,

@@ -1,6 +1,5 @@
 // Resources (MCP servers): create, get, list, update, delete; `put` (an explicit id) is for the seed.
 // Deleting a resource deletes its own clients with it (foreign keys), so their tokens stop at once.
-import { newId } from '../store/ids.js';
 import type { Resource, ResourceScope, TokenIssuer } from '../store/resources.js';
 import type { AuditLog, Caller } from './audit.js';
 import type { ServiceDeps } from './deps.js';
@@ -85,7 +84,7 @@ export function resourceService({ store }: ServiceDeps, audit: AuditLog): Resour
 
   return {
     create(caller, fields) {
-      const id = newId('resource');
+      const id = store.ids.newId('resource');
       audit.transaction(() => write(caller, id, undefined, fields));
       return get(id);
     },

@@ -1,5 +1,4 @@
 // Users: created in an organization (Scalekit's CreateUserAndMembership), listed; `put` is for the seed.
-import { newId } from '../store/ids.js';
 import type { User } from '../store/users.js';
 import type { AuditLog, Caller } from './audit.js';
 import type { ServiceDeps } from './deps.js';
@@ -72,7 +71,7 @@ export function userService({ store }: ServiceDeps, audit: AuditLog): UserServic
 
   const create = (caller: Caller, fields: NewUser): User => {
     if (fields.password !== undefined) validate(passwordInput, fields.password, 'user.password');
-    const id = newId('user');
+    const id = store.ids.newId('user');
     audit.transaction(() => put(caller, { ...fields, id }));
     return store.users.get(id)!;
   };

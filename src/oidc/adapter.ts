@@ -11,6 +11,9 @@ export type ClientFinder = (clientId: string) => Promise<ClientMetadata | undefi
  */
 export const REFRESH_GRACE_SECONDS = 30;
 
+/** A refresh token consumed at `consumed` (epoch s) is still usable at `now`. */
+export const withinRefreshGrace = (consumed: unknown, now: number) => now - Number(consumed) <= REFRESH_GRACE_SECONDS;
+
 export function sqliteAdapterFactory(repo: OidcPayloadRepository, ns: string, clock: () => number, findClient: ClientFinder): AdapterFactory {
   const nowSeconds = () => Math.floor(clock() / 1000);
   return (model: string): Adapter => {
@@ -21,7 +24,7 @@ export function sqliteAdapterFactory(repo: OidcPayloadRepository, ns: string, cl
       },
       async find(id) {
         const payload = repo.find(ns, model, id, nowSeconds()) as AdapterPayload | undefined;
-        if (model === 'RefreshToken' && payload?.consumed !== undefined && nowSeconds() - Number(payload.consumed) <= REFRESH_GRACE_SECONDS) {
+        if (model === 'RefreshToken' && payload?.consumed !== undefined && withinRefreshGrace(payload.consumed, nowSeconds())) {
           const { consumed: _inGrace, ...usable } = payload;
           return usable;
         }

@@ -5,7 +5,7 @@
 // token_issuer is 'resource' (Scalekit's coming "issuer-bound access tokens"), whatever the grant.
 import { RESERVED_CLAIMS } from '../config/reserved-claims.js';
 import type { Client } from '../store/clients.js';
-import { newId } from '../store/ids.js';
+import type { IdSource } from '../store/ids.js';
 import type { Resource } from '../store/resources.js';
 import { resourceIssuer } from './issuers.js';
 
@@ -44,6 +44,8 @@ export interface AccessTokenInput {
   now: number; // epoch seconds
   lifetime: number; // seconds
   customClaims?: { key: string; value: unknown }[];
+  /** The environment's id source, for the jti. */
+  ids: IdSource;
 }
 
 /** A token for an MCP server names the server's URL, as registered, and its id. */
@@ -61,7 +63,7 @@ export function accessTokenClaims(input: AccessTokenInput): AccessTokenClaims {
     ...(input.sessionId ? { sid: input.sessionId } : {}),
     scope: input.scopes.join(' '),
     scopes: [...input.scopes],
-    jti: newId('token'),
+    jti: input.ids.newId('token'),
     iat: input.now,
     nbf: input.now,
     exp: input.now + input.lifetime,
@@ -84,6 +86,7 @@ export function clientCredentialsClaims(input: {
   resource?: Resource;
   scopes: string[];
   now: number;
+  ids: IdSource;
 }): AccessTokenClaims {
   const { client } = input;
   return accessTokenClaims({
@@ -97,5 +100,6 @@ export function clientCredentialsClaims(input: {
     now: input.now,
     lifetime: client.expiry,
     customClaims: client.customClaims,
+    ids: input.ids,
   });
 }

@@ -9,6 +9,7 @@ import { clientCredentialsClaims } from './claims.js';
 import { authenticateClient, presentedCredentials } from './client-auth.js';
 import { InvalidScope, InvalidTarget, UnauthorizedClient } from './errors.js';
 import type { FormParams } from './form.js';
+import { isClientOfResource } from './issuer-clients.js';
 import { sameResource } from './resource-url.js';
 import type { KeySet } from './signing-keys.js';
 import { recordIssuedToken } from './token-audit.js';
@@ -49,7 +50,7 @@ export async function clientCredentialsGrant(
   if (resource) checkClientOfResource(client, resource);
   const scopes = grantedScopes(client, params.get('scope'));
   const target = tokenTarget(ctx.store, client, resource, params.getAll('resource'));
-  const claims = clientCredentialsClaims({ issuer: ctx.issuer, client, ...target, scopes, now: Math.floor(ctx.clock() / 1000) });
+  const claims = clientCredentialsClaims({ issuer: ctx.issuer, client, ...target, scopes, now: Math.floor(ctx.clock() / 1000), ids: ctx.store.ids });
   const accessToken = await signAccessToken(ctx.keys.current, claims);
   await recordIssuedToken(ctx, claims, { grantType: 'client_credentials', clientKind: client.kind });
   return { access_token: accessToken, token_type: 'Bearer', expires_in: client.expiry, scope: claims.scope };
@@ -95,6 +96,5 @@ function tokenTarget(store: Store, client: Client, endpointResource: Resource | 
 }
 
 function checkClientOfResource(client: Client, resource: Resource): void {
-  if (client.resourceId === resource.id || client.audience.some((a) => sameResource(a, resource.serverUrl))) return;
-  throw new UnauthorizedClient('the client is not a client of this MCP server');
+  if (!isClientOfResource(client, resource)) throw new UnauthorizedClient('the client is not a client of this MCP server');
 }

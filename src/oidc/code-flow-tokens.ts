@@ -2,7 +2,6 @@
 // issue one and for which resource; its JWT is then rebuilt here from claims.ts, the same claims the
 // client-credentials path signs, with the same `typ` and the same audit row.
 import type { AccessToken, ClientCredentials, JWTStructured, KoaContextWithOIDC } from 'oidc-provider';
-import { derivedId } from '../store/ids.js';
 import { accessTokenClaims, ACCESS_TOKEN_TYP } from './claims.js';
 import type { EnvironmentContext } from './environment.js';
 import type { IssuerScope } from './provider.js';
@@ -30,11 +29,12 @@ export async function customizeAccessToken(
     audience: resource === ENVIRONMENT_AUDIENCE ? [token.clientId!] : [],
     ...(resource === ENVIRONMENT_AUDIENCE ? {} : { resource }),
     ...(user?.organizationId ? { organizationId: user.organizationId } : {}),
-    ...(token.sessionUid ? { sessionId: derivedId('session', token.sessionUid) } : {}),
+    ...(token.sessionUid ? { sessionId: env.store.ids.derivedId('session', token.sessionUid) } : {}),
     scopes: grantedScopes(ctx, token),
     // The emulator's clock (a fixture may have moved it), with the provider's lifetime.
     now: Math.floor(env.clock() / 1000),
     lifetime: payload.exp - payload.iat,
+    ids: env.store.ids,
   });
   jwt.header = { typ: ACCESS_TOKEN_TYP };
   jwt.payload = claims;

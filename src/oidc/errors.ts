@@ -53,6 +53,13 @@ export class InvalidTarget extends OAuthError {
   }
 }
 
+/** A path under /resources/<res_id>/ names no MCP server. */
+export class UnknownMcpServer extends OAuthError {
+  constructor() {
+    super(404, 'invalid_request', 'no such MCP server');
+  }
+}
+
 export class ServerError extends OAuthError {
   constructor() {
     super(500, 'server_error', 'the server could not complete the request');

@@ -8,10 +8,14 @@ export const ENVIRONMENT_PATHS = {
   userinfo: '/userinfo',
   end_session: '/oidc/logout',
   revocation: '/oauth/revoke',
+  introspection: '/oauth/introspect',
 } as const;
 
-/** The paths an issuer's provider answers itself, relative to the issuer; every other path stays Fastify's. */
-const ENVIRONMENT_PROVIDER_PATHS = [ENVIRONMENT_PATHS.authorization, ENVIRONMENT_PATHS.end_session, ENVIRONMENT_PATHS.revocation];
+/**
+ * The paths an issuer's provider answers itself, relative to the issuer; every other path stays Fastify's
+ * (revocation and introspection too: access tokens are our JWTs, which the provider never stored).
+ */
+const ENVIRONMENT_PROVIDER_PATHS = [ENVIRONMENT_PATHS.authorization, ENVIRONMENT_PATHS.end_session];
 const RESOURCE_PROVIDER_PATHS = [ENVIRONMENT_PATHS.authorization];
 
 const RESOURCE_PATH = /^\/resources\/([^/]+)(\/.*)$/;

@@ -1,7 +1,8 @@
 // One oidc-provider instance for one issuer: the environment (`<env>`) or an MCP server
 // (`<env>/resources/<res_id>`). Scalekit's paths as native routes, clients from the store, secrets checked
 // against the stored hashes, our SQLite adapter (namespaced per issuer), our keys and our token claims.
-// Client credentials, discovery, /keys and /userinfo are served by our own routes, not by the provider.
+// Client credentials, discovery, /keys, /userinfo, revocation and introspection are served by our own
+// routes, not by the provider.
 import Provider, { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Resource } from '../store/resources.js';
 import { sqliteAdapterFactory } from './adapter.js';
@@ -45,13 +46,14 @@ export function createProvider(input: ProviderInput): Provider {
       ...ENVIRONMENT_PATHS,
       // Not served by this provider (our own routes, or not at all); moved out of the way of Scalekit's paths.
       userinfo: '/oauth/provider-userinfo',
-      introspection: '/oauth/introspect',
+      revocation: '/oauth/provider-revoke',
+      introspection: '/oauth/provider-introspect',
       registration: '/oauth/register',
       pushed_authorization_request: '/oauth/par',
     },
     features: {
       devInteractions: { enabled: false },
-      revocation: { enabled: environmentOnly },
+      revocation: { enabled: false },
       userinfo: { enabled: false },
       rpInitiatedLogout: { enabled: environmentOnly, logoutSource: pages.logoutSource, postLogoutSuccessSource: pages.postLogoutSuccessSource },
       pushedAuthorizationRequests: { enabled: false },

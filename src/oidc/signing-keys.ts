@@ -5,7 +5,7 @@
 import { createPrivateKey, generateKeyPair, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { JWK } from 'jose';
-import { newId } from '../store/ids.js';
+import { randomIds, type IdSource } from '../store/ids.js';
 import type { SigningKeyRepository, StoredSigningKey } from '../store/signing-keys.js';
 import { FIXED_TEST_KEY, FIXED_TEST_KID, FOREIGN_TEST_KID } from './test-keys.js';
 
@@ -51,6 +51,8 @@ export interface KeyOptions {
   allowTestKeys?: boolean;
   /** Epoch ms: when a rotated key starts signing and an old one leaves /keys. Default Date.now. */
   clock?: () => number;
+  /** Where a generated key's kid comes from. Default random. */
+  ids?: IdSource;
 }
 
 export class TestKeyRefused extends Error {
@@ -72,7 +74,7 @@ export async function loadOrCreateKeySet(repo: SigningKeyRepository, options: Ke
   if (stored.length === 0) {
     const { privateKey } = await generateRsa('rsa', { modulusLength: 2048 });
     // Starts racing on a new database each generate a key, but only the first one stored is kept.
-    repo.addFirst(storedKey(newId('signingKey'), privateKey.export({ format: 'jwk' }) as JWK));
+    repo.addFirst(storedKey((options.ids ?? randomIds).newId('signingKey'), privateKey.export({ format: 'jwk' }) as JWK));
   }
   return keyRing(repo, options.clock ?? Date.now);
 }
@@ -85,9 +87,10 @@ export async function rotateSigningKey(
   repo: SigningKeyRepository,
   keys: KeySet,
   at: { activateTime: string; retireTime: string },
+  ids: IdSource = randomIds,
 ): Promise<string> {
   const { privateKey } = await generateRsa('rsa', { modulusLength: 2048 });
-  const kid = newId('signingKey');
+  const kid = ids.newId('signingKey');
   repo.add(storedKey(kid, privateKey.export({ format: 'jwk' }) as JWK, at.activateTime));
   repo.retireOthers(kid, at.retireTime);
   keys.reload();

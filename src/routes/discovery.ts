@@ -6,6 +6,12 @@ import { ENVIRONMENT_PATHS } from '../oidc/paths.js';
 import { allowCors } from './cors.js';
 import type { EnvironmentContext } from '../oidc/environment.js';
 
+/** Revocation and introspection take confidential clients only: public ones get invalid_client, as on Scalekit. */
+export const TOKEN_STATE_AUTH_METHODS = {
+  revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+  introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+};
+
 export function environmentMetadata(issuer: string) {
   return {
     issuer,
@@ -15,6 +21,7 @@ export function environmentMetadata(issuer: string) {
     jwks_uri: issuer + ENVIRONMENT_PATHS.jwks,
     end_session_endpoint: issuer + ENVIRONMENT_PATHS.end_session,
     revocation_endpoint: issuer + ENVIRONMENT_PATHS.revocation,
+    introspection_endpoint: issuer + ENVIRONMENT_PATHS.introspection,
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
     grant_types_supported: ['authorization_code', 'client_credentials', 'refresh_token'],
@@ -22,7 +29,7 @@ export function environmentMetadata(issuer: string) {
     id_token_signing_alg_values_supported: ['RS256'],
     scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
-    revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    ...TOKEN_STATE_AUTH_METHODS,
     code_challenge_methods_supported: ['S256'],
     claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'nbf', 'jti', 'email', 'email_verified', 'name', 'oid', 'sid'],
     authorization_response_iss_parameter_supported: true,

@@ -8,6 +8,7 @@ import { enabledScopes, resourceIssuer } from '../oidc/issuers.js';
 import { ENVIRONMENT_PATHS } from '../oidc/paths.js';
 import type { Resource } from '../store/resources.js';
 import { allowCors } from './cors.js';
+import { TOKEN_STATE_AUTH_METHODS } from './discovery.js';
 import { registrationPath } from './registration.js';
 
 export function resourceMetadata(environmentUrl: string, resource: Resource) {
@@ -16,6 +17,8 @@ export function resourceMetadata(environmentUrl: string, resource: Resource) {
     issuer,
     authorization_endpoint: issuer + ENVIRONMENT_PATHS.authorization,
     token_endpoint: issuer + ENVIRONMENT_PATHS.token,
+    revocation_endpoint: issuer + ENVIRONMENT_PATHS.revocation,
+    introspection_endpoint: issuer + ENVIRONMENT_PATHS.introspection,
     ...(resource.disableDynamicClientRegistration ? {} : { registration_endpoint: environmentUrl + registrationPath(resource.id) }),
     jwks_uri: environmentUrl + ENVIRONMENT_PATHS.jwks,
     response_types_supported: ['code'],
@@ -23,6 +26,7 @@ export function resourceMetadata(environmentUrl: string, resource: Resource) {
     grant_types_supported: ['authorization_code', 'client_credentials', 'refresh_token'],
     code_challenge_methods_supported: ['S256'],
     token_endpoint_auth_methods_supported: ['none', 'client_secret_post', 'client_secret_basic'],
+    ...TOKEN_STATE_AUTH_METHODS,
     // offline_access asks for a refresh token; the MCP server's own scopes are the rest.
     scopes_supported: [...enabledScopes(resource), 'offline_access'],
     authorization_response_iss_parameter_supported: true,

@@ -1,7 +1,7 @@
 // Consents users gave to clients: one per (client, user, issuer), with the scopes approved and the
 // oidc-provider grant that holds them. Revoking one removes the row; its grant is revoked by the caller.
 import type { Db } from './database.js';
-import { newId } from './ids.js';
+import type { IdSource } from './ids.js';
 import { parseJsonArray } from './json.js';
 import { isoNow, type Clock } from './time.js';
 
@@ -27,6 +27,8 @@ export interface ConsentRepository {
   /** Records the consent, or widens the scopes and moves the grant of the one already given. */
   save(input: ConsentInput): UserConsent;
   remove(id: string): boolean;
+  /** Removes the consent held by that grant (once the grant ended another way); true when there was one. */
+  removeByGrant(ns: string, grantId: string): boolean;
 }
 
 interface Row {
@@ -53,7 +55,7 @@ const toConsent = (r: Row): UserConsent => ({
   updateTime: r.update_time,
 });
 
-export function sqliteConsents(db: Db, clock: Clock): ConsentRepository {
+export function sqliteConsents(db: Db, clock: Clock, ids: IdSource): ConsentRepository {
   const find = db.prepare<[string, string, string], Row>('SELECT * FROM user_consents WHERE client_id = ? AND user_id = ? AND ns = ?');
   const get = db.prepare<[string], Row>('SELECT * FROM user_consents WHERE id = ?');
   const list = db.prepare<{ resourceId: string | null; userId: string | null; clientId: string | null }, Row>(
@@ -69,6 +71,7 @@ export function sqliteConsents(db: Db, clock: Clock): ConsentRepository {
        resource_id = excluded.resource_id, update_time = excluded.update_time`,
   );
   const remove = db.prepare('DELETE FROM user_consents WHERE id = ?');
+  const removeByGrant = db.prepare('DELETE FROM user_consents WHERE ns = ? AND grant_id = ?');
 
   return {
     find: (clientId, userId, ns) => {
@@ -85,7 +88,7 @@ export function sqliteConsents(db: Db, clock: Clock): ConsentRepository {
       const existing = find.get(input.clientId, input.userId, input.ns);
       const scopes = [...new Set([...(existing ? parseJsonArray<string>(existing.scopes) : []), ...input.scopes])];
       insert.run({
-        id: existing?.id ?? newId('consent'),
+        id: existing?.id ?? ids.newId('consent'),
         clientId: input.clientId,
         userId: input.userId,
         ns: input.ns,
@@ -97,5 +100,6 @@ export function sqliteConsents(db: Db, clock: Clock): ConsentRepository {
       return toConsent(find.get(input.clientId, input.userId, input.ns)!);
     },
     remove: (id) => remove.run(id).changes > 0,
+    removeByGrant: (ns, grantId) => removeByGrant.run(ns, grantId).changes > 0,
   };
 }

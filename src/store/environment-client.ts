@@ -1,7 +1,6 @@
 // The environment's own API client (skc_<digits>): the credentials Scalekit SDKs are constructed with.
 // Given by configuration, or generated on first start and kept; its secret is shown only when created.
 import type { Store } from './index.js';
-import { newId } from './ids.js';
 
 export interface EnvironmentClientResult {
   clientId: string;
@@ -18,7 +17,7 @@ export function ensureEnvironmentClient(
 ): EnvironmentClientResult {
   return store.transaction(() => {
     const existing = store.clients.listByKind('environment');
-    const clientId = configured?.clientId ?? existing[0]?.clientId ?? newId('environmentClient');
+    const clientId = configured?.clientId ?? existing[0]?.clientId ?? store.ids.newId('environmentClient');
     for (const other of existing) if (other.clientId !== clientId) store.clients.remove(other.clientId);
     const kept = store.clients.get(clientId); // its redirect URIs come from the seed and stay
     store.clients.upsert({

@@ -8,6 +8,7 @@ import { sqliteClients, type ClientRepository } from './clients.js';
 import { sqliteConsents, type ConsentRepository } from './consents.js';
 import { sqliteEmailCodes, type EmailCodeRepository } from './email-codes.js';
 import { loadOrCreateInstallKeys, newInstallKeys, type InstallKeys } from './install-keys.js';
+import { randomIds, type IdSource } from './ids.js';
 import { sqliteIssuedTokens, type IssuedTokenRepository } from './issued-tokens.js';
 import { sqliteOidcPayloads, type OidcPayloadRepository } from './oidc-payloads.js';
 import { sqliteOrganizations, type OrganizationRepository } from './organizations.js';
@@ -34,6 +35,8 @@ export interface Store {
   emailCodes: EmailCodeRepository;
   outbox: OutboxRepository;
   retention: RetentionRepository;
+  /** Where this store's new ids and generated secrets come from (random, or a fixture's fixed sequence). */
+  ids: IdSource;
   /** oidc-provider's signed-cookie keys: random, kept with the install keys, apart from the signing keys. */
   cookieKeys: string[];
   /** Files this open found readable by others and tightened to owner-only, for a warning at start. */
@@ -50,6 +53,8 @@ export interface Store {
 export interface StoreOptions {
   /** Hold the database's lock while open, as a server does: another exclusive open fails with DatabaseInUse. */
   exclusive?: boolean;
+  /** Default: random ids. */
+  ids?: IdSource;
 }
 
 // The files beside a database `<name>.sqlite`.
@@ -68,7 +73,8 @@ export function openStore(path: string, clock: Clock = systemClock, options: Sto
     throw err;
   }
   const issuedTokens = sqliteIssuedTokens(db);
-  const secrets = sqliteSecrets(db, clock, disk.installKeys.secretHashKey);
+  const ids = options.ids ?? randomIds;
+  const secrets = sqliteSecrets(db, clock, disk.installKeys.secretHashKey, ids);
   return {
     db,
     organizations: sqliteOrganizations(db, clock),
@@ -76,14 +82,15 @@ export function openStore(path: string, clock: Clock = systemClock, options: Sto
     clients: sqliteClients(db, clock),
     secrets,
     users: sqliteUsers(db, clock),
-    consents: sqliteConsents(db, clock),
+    consents: sqliteConsents(db, clock, ids),
     signingKeys: sqliteSigningKeys(db, clock),
     issuedTokens,
     oidcPayloads: sqliteOidcPayloads(db),
     auditEvents: sqliteAuditEvents(db),
     emailCodes: sqliteEmailCodes(db, clock),
-    outbox: sqliteOutbox(db, clock),
+    outbox: sqliteOutbox(db, clock, ids),
     retention: sqliteRetention(db),
+    ids,
     cookieKeys: disk.installKeys.cookieKeys,
     tightenedFiles: disk.tightened,
     transaction: (fn) => db.transaction(fn).immediate(),

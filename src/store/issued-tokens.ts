@@ -15,7 +15,12 @@ export interface IssuedToken {
   expiresAt: number;
   /** The oidc-provider grant a code-flow token came from (revoking the grant revokes the token). */
   grantId?: string;
+  /** Epoch seconds; set once the token was revoked. */
+  revokedAt?: number;
 }
+
+/** Which tokens a revocation or an expiry applies to: one field. */
+export type IssuedTokenFilter = { jti: string } | { clientId: string } | { subject: string } | { grantId: string };
 
 export interface IssuedTokenRepository {
   /** The one way to record an issued token; resolves once its row is committed, rejects if it could not be. */
@@ -26,6 +31,10 @@ export interface IssuedTokenRepository {
   count(): number;
   /** Rows recorded and not yet written (the audit queue's depth, for /metrics). */
   pending(): number;
+  /** Marks the matching tokens still live at `at` (epoch s: neither revoked nor expired) revoked then; returns how many. */
+  revoke(filter: IssuedTokenFilter, at: number): number;
+  /** Ends the matching tokens still live at `at` (epoch s) by moving their expiry there; returns how many. */
+  expire(filter: IssuedTokenFilter, at: number): number;
 }
 
 interface Queued {
@@ -44,7 +53,10 @@ interface Row {
   issued_at: number;
   expires_at: number;
   grant_id: string | null;
+  revoked_at: number | null;
 }
+
+const FILTER_COLUMNS = { jti: 'jti', clientId: 'client_id', subject: 'subject', grantId: 'grant_id' } as const;
 
 export function sqliteIssuedTokens(db: Db): IssuedTokenRepository {
   const insert = db.prepare(
@@ -53,6 +65,16 @@ export function sqliteIssuedTokens(db: Db): IssuedTokenRepository {
   );
   const get = db.prepare<[string], Row>('SELECT * FROM issued_tokens WHERE jti = ?');
   const count = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM issued_tokens');
+  const filterOf = (filter: IssuedTokenFilter) => {
+    const [field, value] = Object.entries(filter)[0] as [keyof typeof FILTER_COLUMNS, string];
+    return { column: FILTER_COLUMNS[field], value };
+  };
+  const revoke = Object.fromEntries(
+    Object.values(FILTER_COLUMNS).map((c) => [c, db.prepare(`UPDATE issued_tokens SET revoked_at = @at WHERE ${c} = @value AND revoked_at IS NULL AND expires_at > @at`)]),
+  );
+  const expire = Object.fromEntries(
+    Object.values(FILTER_COLUMNS).map((c) => [c, db.prepare(`UPDATE issued_tokens SET expires_at = @at WHERE ${c} = @value AND revoked_at IS NULL AND expires_at > @at`)]),
+  );
   let queue: Queued[] = [];
   let scheduled = false;
 
@@ -113,6 +135,7 @@ export function sqliteIssuedTokens(db: Db): IssuedTokenRepository {
           issuedAt: r.issued_at,
           expiresAt: r.expires_at,
           ...(r.grant_id ? { grantId: r.grant_id } : {}),
+          ...(r.revoked_at !== null ? { revokedAt: r.revoked_at } : {}),
         }
       );
     },
@@ -121,5 +144,15 @@ export function sqliteIssuedTokens(db: Db): IssuedTokenRepository {
       return count.get()!.n;
     },
     pending: () => queue.length,
+    revoke: (filter, at) => {
+      flush();
+      const { column, value } = filterOf(filter);
+      return revoke[column]!.run({ at, value }).changes;
+    },
+    expire: (filter, at) => {
+      flush();
+      const { column, value } = filterOf(filter);
+      return expire[column]!.run({ at, value }).changes;
+    },
   };
 }

@@ -4,6 +4,9 @@ import type { Db } from './database.js';
 
 export type OidcPayload = Record<string, unknown>;
 
+/** Whose payloads: one by its id (in whichever issuer), or those of a client or of a user (account). */
+export type PayloadOwner = { id: string } | { clientId: string } | { accountId: string };
+
 export interface OidcPayloadRepository {
   upsert(ns: string, model: string, id: string, payload: OidcPayload, expiresAt: number | null): void;
   find(ns: string, model: string, id: string, now: number): OidcPayload | undefined;
@@ -12,6 +15,12 @@ export interface OidcPayloadRepository {
   consume(ns: string, model: string, id: string, now: number): void;
   destroy(ns: string, model: string, id: string): void;
   revokeByGrantId(ns: string, grantId: string): void;
+  /** A live payload of that model by id, in whichever issuer holds it. */
+  findInAnyIssuer(model: string, id: string, now: number): { ns: string; payload: OidcPayload } | undefined;
+  /** The grants of a client or a user, in every issuer: the grants themselves and those their tokens name. */
+  grantsOf(owner: { clientId: string } | { accountId: string }): { ns: string; grantId: string }[];
+  /** Ends the matching live payloads of that model now: their expiry moves to `now`. Returns how many. */
+  expire(model: string, owner: PayloadOwner, now: number): number;
   /** Deletes expired rows; returns how many. */
   sweep(now: number): number;
 }
@@ -43,6 +52,27 @@ export function sqliteOidcPayloads(db: Db): OidcPayloadRepository {
   const destroy = db.prepare('DELETE FROM oidc_payloads WHERE ns = ? AND model = ? AND id = ?');
   const revoke = db.prepare('DELETE FROM oidc_payloads WHERE ns = ? AND grant_id = ?');
   const sweep = db.prepare('DELETE FROM oidc_payloads WHERE expires_at IS NOT NULL AND expires_at <= ?');
+  // Not indexed: used by test controls, on a fixture's few rows.
+  const anyIssuer = db.prepare<[string, string, number], Row & { ns: string }>(
+    `SELECT ns, payload, consumed_at FROM oidc_payloads WHERE model = ? AND id = ? AND ${live}`,
+  );
+  const ownerColumn = { id: 'id', clientId: "json_extract(payload, '$.clientId')", accountId: "json_extract(payload, '$.accountId')" } as const;
+  const grantsOf = Object.fromEntries(
+    (['clientId', 'accountId'] as const).map((field) => [
+      field,
+      db.prepare<[string], { ns: string; grant_id: string }>(
+        `SELECT DISTINCT ns, CASE WHEN model = 'Grant' THEN id ELSE grant_id END AS grant_id FROM oidc_payloads
+         WHERE ${ownerColumn[field]} = ? AND (model = 'Grant' OR grant_id IS NOT NULL)`,
+      ),
+    ]),
+  );
+  const expire = Object.fromEntries(
+    (Object.keys(ownerColumn) as (keyof typeof ownerColumn)[]).map((field) => [
+      field,
+      db.prepare(`UPDATE oidc_payloads SET expires_at = @now WHERE model = @model AND ${ownerColumn[field]} = @value AND (expires_at IS NULL OR expires_at > @now)`),
+    ]),
+  );
+  const ownerOf = (owner: PayloadOwner) => Object.entries(owner)[0] as [keyof typeof ownerColumn, string];
 
   const toPayload = (row: Row | undefined): OidcPayload | undefined => {
     if (!row) return undefined;
@@ -68,5 +98,17 @@ export function sqliteOidcPayloads(db: Db): OidcPayloadRepository {
       revoke.run(ns, grantId);
     },
     sweep: (now) => sweep.run(now).changes,
+    findInAnyIssuer: (model, id, now) => {
+      const row = anyIssuer.get(model, id, now);
+      return row && { ns: row.ns, payload: toPayload(row)! };
+    },
+    grantsOf: (owner) => {
+      const [field, value] = ownerOf(owner);
+      return grantsOf[field]!.all(value).map((r) => ({ ns: r.ns, grantId: r.grant_id }));
+    },
+    expire: (model, owner, now) => {
+      const [field, value] = ownerOf(owner);
+      return expire[field]!.run({ now, model, value }).changes;
+    },
   };
 }

@@ -1,7 +1,7 @@
 // The outbox: every message the emulator would have emailed (sign-in codes and links), kept so that a
 // person or a test can read it instead of a mailbox. Newest first; only the latest MAX_KEPT are kept.
 import type { Db } from './database.js';
-import { newId } from './ids.js';
+import type { IdSource } from './ids.js';
 
 export interface OutboxMessage {
   id: string;
@@ -44,7 +44,7 @@ const toMessage = (r: Row): OutboxMessage => ({
   createTime: r.create_time,
 });
 
-export function sqliteOutbox(db: Db, clock: () => number): OutboxRepository {
+export function sqliteOutbox(db: Db, clock: () => number, ids: IdSource): OutboxRepository {
   const insert = db.prepare(
     `INSERT INTO outbox_messages (id, recipient, subject, body, code, link, create_time)
      VALUES (@id, @to, @subject, @body, @code, @link, @createTime)`,
@@ -56,7 +56,7 @@ export function sqliteOutbox(db: Db, clock: () => number): OutboxRepository {
   );
   return {
     add(input) {
-      const message: OutboxMessage = { ...input, id: newId('outboxMessage'), createTime: clock() };
+      const message: OutboxMessage = { ...input, id: ids.newId('outboxMessage'), createTime: clock() };
       db.transaction(() => {
         insert.run({ ...message, code: message.code ?? null, link: message.link ?? null });
         trim.run();

@@ -8,9 +8,9 @@
 //   HMAC rather than scrypt, because agents and benchmarks send exactly these secrets on every token
 //   request: an HMAC costs about a microsecond, scrypt (N=2^14) tens of milliseconds of CPU each.
 // verify() is the one place a presented secret is checked, and it does the same work whoever asks.
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import type { Db } from './database.js';
-import { newId } from './ids.js';
+import type { IdSource } from './ids.js';
 import { isoNow, type Clock } from './time.js';
 
 export interface ClientSecret {
@@ -55,10 +55,6 @@ export interface SecretRepository {
 
 type HashScheme = 'sha256' | 'hmac-sha256';
 
-export function generateSecret(): string {
-  return randomBytes(32).toString('base64url');
-}
-
 interface Row {
   id: string;
   client_id: string;
@@ -91,7 +87,7 @@ interface Digests {
   keyed: string;
 }
 
-export function sqliteSecrets(db: Db, clock: Clock, hashKey: Buffer): SecretRepository {
+export function sqliteSecrets(db: Db, clock: Clock, hashKey: Buffer, ids: IdSource): SecretRepository {
   const sha256 = (plain: string) => createHash('sha256').update(plain, 'utf8').digest('hex');
   const keyed = (plain: string) => createHmac('sha256', hashKey).update(plain, 'utf8').digest('hex');
   const digests = (plain: string): Digests => ({ sha256: sha256(plain), keyed: keyed(plain) });
@@ -120,9 +116,9 @@ export function sqliteSecrets(db: Db, clock: Clock, hashKey: Buffer): SecretRepo
   );
 
   const create = (clientId: string, plain?: string, by?: string): CreatedSecret => {
-    const value = plain ?? generateSecret();
+    const value = plain ?? ids.newSecret();
     const [hash, scheme]: [string, HashScheme] = plain === undefined ? [sha256(value), 'sha256'] : [keyed(value), 'hmac-sha256'];
-    const id = newId('secret');
+    const id = ids.newId('secret');
     const now = isoNow(clock);
     insert.run(id, clientId, hash, scheme, value.slice(-4), now, now, by ?? null);
     return { secret: toSecret(byId.get(id)!), plainSecret: value };

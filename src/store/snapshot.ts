@@ -1,9 +1,10 @@
-// A copy of the environment's rows (what a seed makes) that can be put back exactly, secrets
-// included: what a fixture's reset() returns to. Tokens, sessions and grants are dropped on restore.
+// A copy of the environment's rows (what a seed makes, and the signing keys) that can be put back
+// exactly, secrets included: what a fixture's reset() returns to. Tokens, sessions and grants are
+// dropped on restore.
 import type { Store } from './index.js';
 
 // Parents before children, so foreign keys hold while rows go back in.
-const TABLES = ['organizations', 'resources', 'resource_scopes', 'clients', 'client_secrets', 'users'] as const;
+const TABLES = ['organizations', 'resources', 'resource_scopes', 'clients', 'client_secrets', 'users', 'signing_keys'] as const;
 const DROPPED = ['user_consents', 'oidc_payloads', 'issued_tokens', 'audit_events', 'email_codes', 'outbox_messages'] as const;
 
 export interface Snapshot {

@@ -1,5 +1,5 @@
 // One body limit on every surface: a body over BODY_LIMIT is a 413 with that surface's error body,
-// whether Fastify reads it (token endpoint, test controls) or oidc-provider would (revoke, the logout form).
+// whether Fastify reads it (token, revocation, introspection, test controls) or oidc-provider would (the logout form).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BODY_LIMIT, BODY_TOO_LARGE } from '../../src/routes/body-limit.js';
 import { AGENT, basic, startTestServer, type TestServer } from '../helpers/server.js';
@@ -25,6 +25,7 @@ describe('a body over the limit: 413 on every surface', () => {
     ['/oauth/token', FORM, `grant_type=client_credentials&filler=${tooLarge}`],
     ['/resources/res_20000000000000001/oauth/token', FORM, `grant_type=client_credentials&filler=${tooLarge}`],
     ['/oauth/revoke', FORM, `token=${tooLarge}`],
+    ['/resources/res_20000000000000001/oauth/introspect', FORM, `token=${tooLarge}`],
     ['/_emulator/tokens', 'application/json', JSON.stringify({ subject: tooLarge })],
   ];
 

@@ -27,6 +27,10 @@ describe('RFC 8414 / OIDC Discovery: environment metadata', () => {
       jwks_uri: `${server.url}/keys`,
       userinfo_endpoint: `${server.url}/userinfo`,
       end_session_endpoint: `${server.url}/oidc/logout`,
+      revocation_endpoint: `${server.url}/oauth/revoke`,
+      introspection_endpoint: `${server.url}/oauth/introspect`,
+      revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
       response_types_supported: ['code'],
       code_challenge_methods_supported: ['S256'],
     });

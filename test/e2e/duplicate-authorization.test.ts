@@ -34,6 +34,8 @@ describe('duplicate Authorization headers', () => {
     ['POST', '/oauth/token'],
     ['POST', '/resources/res_20000000000000001/oauth/token'],
     ['POST', '/oauth/revoke'],
+    ['POST', '/resources/res_20000000000000001/oauth/introspect'],
+    ['GET', '/_emulator/faults'],
     ['GET', '/userinfo'],
     ['GET', '/keys'],
     ['GET', '/.well-known/openid-configuration'],

@@ -6,6 +6,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { connectAgent, connectWithTokens, tokenCacheFor } from '../../examples/agent/agent.js';
@@ -236,6 +237,96 @@ describe('agent: a cached token the server rejects', () => {
     } finally {
       await agent.close();
     }
+  });
+});
+
+describe('agent: an auth server that misbehaves (fixture faults)', () => {
+  it('survives two 503s from the token endpoint and a key rotation: the todo server fetches the new key once', async () => {
+    await emulator.reset(); // an empty request log, the start key
+    const warm = await connectAgent({ environmentUrl: emulator.url, clientId: AGENT.id, clientSecret: AGENT.secret, mcpServerUrl: `${todo.url}/mcp` });
+    await warm.callTool('add_todo', { title: 'Before the rotation' }).finally(() => warm.close()); // the todo server has cached /keys
+    const rotated = await emulator.rotateKeys();
+    const outage = emulator.faults.fail('/oauth/token', { status: 503, error: 'temporarily_unavailable', times: 2 });
+    const since = emulator.requests().length;
+    try {
+      const agent = await connectAgent({ environmentUrl: emulator.url, clientId: AGENT.id, clientSecret: AGENT.secret, mcpServerUrl: `${todo.url}/mcp`, retryDelayMs: 10 });
+      try {
+        expect(JSON.parse(await agent.callTool('add_todo', { title: 'After the rotation' }))).toMatchObject({ title: 'After the rotation' });
+        expect(decodeProtectedHeader(await agent.tokens.get()).kid).toBe(rotated.kid);
+      } finally {
+        await agent.close();
+      }
+      const after = emulator.requests().slice(since);
+      expect(after.filter((r) => r.path === '/oauth/token').map((r) => r.status)).toEqual([503, 503, 200]);
+      expect(outage.fired).toBe(2);
+      expect(after.filter((r) => r.path === '/keys').map((r) => r.status)).toEqual([200]);
+    } finally {
+      await emulator.reset();
+    }
+  });
+
+  it('gives up after its retries with the last error, as one line', async () => {
+    emulator.faults.fail('/oauth/token', { status: 503, error: 'temporarily_unavailable', errorDescription: 'down for a test' });
+    try {
+      const tokens = tokenCacheFor({ environmentUrl: emulator.url, clientId: AGENT.id, clientSecret: AGENT.secret, retryDelayMs: 1 });
+      await expect(tokens.get()).rejects.toThrow(new Error('token request failed (503): temporarily_unavailable down for a test'));
+      expect(emulator.faults.list()[0]!.fired).toBe(4); // the first try and three more
+    } finally {
+      emulator.faults.clear();
+    }
+  });
+
+  it('waits as long as Retry-After says before trying again', async () => {
+    emulator.faults.fail('/oauth/token', { status: 429, error: 'slow_down', retryAfter: 1, times: 1 });
+    try {
+      const started = performance.now();
+      const tokens = tokenCacheFor({ environmentUrl: emulator.url, clientId: AGENT.id, clientSecret: AGENT.secret, retryDelayMs: 1 });
+      await expect(tokens.get()).resolves.toEqual(expect.any(String));
+      expect(performance.now() - started).toBeGreaterThanOrEqual(1000);
+    } finally {
+      emulator.faults.clear();
+    }
+  });
+});
+
+describe('todo MCP server with introspection switched on', () => {
+  let checking: HttpApp;
+  beforeAll(async () => {
+    checking = createTodoServer({
+      scalekit: { environmentUrl: emulator.url, clientId: emulator.environment.clientId, clientSecret: emulator.environment.clientSecret },
+      serverUrl: TODO_AUDIENCE,
+      metadata: metadataFromEnv({ SCALEKIT_ENVIRONMENT_URL: emulator.url }, TODO_AUDIENCE, { resourceId: 'res_10000000000000001', scopes: ['todo:read', 'todo:write'] }),
+      introspect: true,
+    });
+    await checking.listen();
+  });
+  afterAll(() => checking?.close());
+
+  const refusedAsInvalid = async (res: Response) => {
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toBe(
+      'Bearer realm="OAuth", error="invalid_token", resource_metadata="http://localhost:3002/.well-known/oauth-protected-resource"',
+    );
+    expect(await res.json()).toEqual({ error: 'invalid_token', error_description: 'the access token was revoked or has expired' });
+  };
+
+  it('answers 401 invalid_token once the token is revoked; offline validation alone still lets it in', async () => {
+    const token = await tokenFor(AGENT);
+    expect((await postMcp(checking.url, listTodos, token)).status).toBe(200);
+    expect(emulator.revoke({ jti: String(decodeJwt(token).jti) })).toEqual({ accessTokens: 1, grants: 0 });
+    await refusedAsInvalid(await postMcp(checking.url, listTodos, token));
+    expect((await postMcp(todo.url, listTodos, token)).status).toBe(200); // the server without introspection cannot know
+  });
+
+  it('answers 401 invalid_token once the token expired by the fixture clock', async () => {
+    const token = await tokenFor(AGENT);
+    emulator.clock.advance('3601s'); // the client's tokens live 3600 s
+    try {
+      await refusedAsInvalid(await postMcp(checking.url, listTodos, token));
+    } finally {
+      emulator.clock.reset();
+    }
+    expect((await postMcp(checking.url, listTodos, token)).status).toBe(200);
   });
 });
 

@@ -76,8 +76,10 @@ describe('logs at trace level after hostile requests', () => {
       [httpRequest('GET', `/nope?client_secret=${AGENT.secret}&access_token=${accessToken}`, { cookie: `s=${COOKIE}` }), 404],
       [httpRequest('GET', '/keys', { authorization: `Bearer ${accessToken}`, cookie: `_session_env=${COOKIE}` }), 200],
       [httpRequest('GET', '/userinfo', { authorization: `Bearer ${accessToken}` }), 401],
-      // RFC 7009 §2.2.1: JWT access tokens are not revocable there (yet): unsupported_token_type.
-      [httpRequest('POST', '/oauth/revoke', { 'content-type': FORM, authorization }, `token=${accessToken}`), 400],
+      // RFC 7662 and RFC 7009 with the token in the body: introspected, then revoked (an audit line is logged).
+      [httpRequest('POST', '/oauth/introspect', { 'content-type': FORM, authorization }, `token=${accessToken}`), 200],
+      [httpRequest('POST', '/oauth/revoke', { 'content-type': FORM, authorization }, `token=${accessToken}`), 200],
+      [httpRequest('POST', '/oauth/revoke', { 'content-type': FORM }, `token=${accessToken}&client_id=${AGENT.id}&client_secret=${AGENT.secret}x`), 401],
       [httpRequest('GET', `/oauth/authorize?client_id=${AGENT.id}&response_type=code&code_challenge=${'c'.repeat(43)}`, { cookie: `_session_env=${COOKIE}` }), 400],
       [httpRequest('POST', '/_emulator/tokens', { 'content-type': 'application/json', authorization: `Bearer ${BEARER}` }, JSON.stringify({ claims: { t: mintedToken } })), 401],
       [httpRequest('POST', '/_emulator/tokens', { 'content-type': 'application/json', authorization: `Bearer ${CONTROL_TOKEN}` }, `{"claims":{"secret":"${AGENT.secret}"`), 400],

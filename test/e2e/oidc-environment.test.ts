@@ -60,6 +60,13 @@ describe('openid-client against the environment issuer', () => {
     expect(next.claims()).toMatchObject({ sub: ADA.id, aud: ENV_CLIENT.id });
   });
 
+  it('revokes the refresh token at the environment issuer (RFC 7009): it stops at once, and the grant with it', async () => {
+    const { tokens } = await signIn();
+    await oidc.tokenRevocation(config, tokens.refresh_token!, { token_type_hint: 'refresh_token' });
+    await expect(oidc.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    expect((await oidc.tokenIntrospection(config, tokens.access_token)).active).toBe(false);
+  });
+
   it('logs out at /oidc/logout and sends the browser to the registered post_logout_redirect_uri', async () => {
     const browser = new MiniBrowser({ ...ada, press: { name: 'logout', value: 'yes' } });
     const { tokens } = await signIn(browser);

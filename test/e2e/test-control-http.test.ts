@@ -55,6 +55,16 @@ describe('TEST_CONTROL=1: /_emulator/*', () => {
     await post('/_emulator/clock', { reset: true });
   });
 
+  it('POST /_emulator/faults arms a fault on the running server; POST /_emulator/reset clears it', async () => {
+    const armed = await post('/_emulator/faults', { endpoint: '/keys', status: 503, error: 'temporarily_unavailable', times: 1 });
+    expect(armed.status).toBe(201);
+    expect([(await fetch(`${cli.url}/keys`)).status, (await fetch(`${cli.url}/keys`)).status]).toEqual([503, 200]);
+    await post('/_emulator/faults', { endpoint: '/keys', status: 500 });
+    expect((await post('/_emulator/reset', {})).status).toBe(200);
+    expect(await (await fetch(`${cli.url}/_emulator/faults`)).json()).toEqual({ faults: [] });
+    expect((await fetch(`${cli.url}/keys`)).status).toBe(200);
+  });
+
   it('GET /_emulator/requests lists requests; POST /_emulator/reset clears them', async () => {
     await fetch(`${cli.url}/keys`);
     const list = (await (await fetch(`${cli.url}/_emulator/requests`)).json()) as { requests: { path: string }[] };
@@ -71,6 +81,7 @@ describe('without TEST_CONTROL', () => {
     try {
       expect((await fetch(`${plain.url}/_emulator/requests`)).status).toBe(404);
       expect((await fetch(`${plain.url}/_emulator/tokens`, { method: 'POST' })).status).toBe(404);
+      expect((await fetch(`${plain.url}/_emulator/faults`)).status).toBe(404);
     } finally {
       await plain.stop();
     }

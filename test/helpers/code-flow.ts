@@ -79,3 +79,18 @@ export interface TokenSet {
   scope?: string;
   token_type: string;
 }
+
+/** A person's tokens (with a refresh token) from a new confidential client (client_secret_post) of an MCP server. */
+export async function confidentialClientTokens(
+  envUrl: string,
+  resourceId: string,
+  person: PersonAnswers,
+  scope = 'todo:read offline_access',
+): Promise<TokenSet & { clientId: string; clientSecret: string }> {
+  const reg = (await (await register(envUrl, resourceId, { token_endpoint_auth_method: 'client_secret_post' })).json()) as { client_id: string; client_secret: string };
+  const issuer = `${envUrl}/resources/${resourceId}`;
+  const grant = await authorize(issuer, reg.client_id, person, { scope });
+  const res = await exchange(issuer, reg.client_id, grant, { client_secret: reg.client_secret });
+  if (res.status !== 200) throw new Error(`code exchange failed: ${res.status} ${await res.text()}`);
+  return { ...((await res.json()) as TokenSet), clientId: reg.client_id, clientSecret: reg.client_secret };
+}

@@ -7,17 +7,15 @@ import { ClientService } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/clien
 import { OrganizationService } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/organizations/organizations_pb.js';
 import { UserService } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/users/users_pb.js';
 import { expect } from 'vitest';
-import { ENV_CLIENT, tokenRequest } from './server.js';
+import { clientCredentialsToken, ENV_CLIENT, tokenRequest } from './server.js';
 
 export async function clientToken(url: string, clientId: string, clientSecret: string, extra: Record<string, string> = {}): Promise<Response> {
   return tokenRequest(url, { grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, ...extra });
 }
 
 /** An access token of the environment client (skc_…): what the management API takes. */
-export async function environmentToken(url: string, client = ENV_CLIENT): Promise<string> {
-  const res = await clientToken(url, client.id, client.secret);
-  if (res.status !== 200) throw new Error(`environment token: ${res.status} ${await res.text()}`);
-  return ((await res.json()) as { access_token: string }).access_token;
+export function environmentToken(url: string, client = ENV_CLIENT): Promise<string> {
+  return clientCredentialsToken(url, client);
 }
 
 export interface GrpcClients {

@@ -117,6 +117,18 @@ export function tokenRequest(url: string, form: Record<string, string>, headers:
   });
 }
 
+/** A client-credentials access token of that client. */
+export async function clientCredentialsToken(url: string, client: { id: string; secret: string }): Promise<string> {
+  const res = await tokenRequest(url, { grant_type: 'client_credentials', client_id: client.id, client_secret: client.secret });
+  if (res.status !== 200) throw new Error(`token request failed: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { access_token: string }).access_token;
+}
+
+/** POSTs a form to any path of the server (revocation, introspection). */
+export function postForm(url: string, path: string, form: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(url + path, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(form) });
+}
+
 export function basic(id: string, secret: string): string {
   const enc = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
   return `Basic ${Buffer.from(`${enc(id)}:${enc(secret)}`).toString('base64')}`;

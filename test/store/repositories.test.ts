@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { takeSnapshot } from '../../src/store/snapshot.js';
 import type { ClientInput } from '../../src/store/clients.js';
-import { ID_PREFIXES, isId, newId, type IdKind } from '../../src/store/ids.js';
+import { derivedId, ID_PREFIXES, isId, newId, randomIds, sequentialIds, type IdKind } from '../../src/store/ids.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import type { ResourceInput } from '../../src/store/resources.js';
 
@@ -674,6 +674,38 @@ describe('issued tokens', () => {
   it('get returns undefined for an unknown jti', () => {
     expect(store.issuedTokens.get('tkn_404')).toBeUndefined();
   });
+
+  it('revoke marks the matching live rows, by jti, client, subject or grant; returns how many', () => {
+    void store.issuedTokens.record(token);
+    void store.issuedTokens.record({ ...token, jti: 'tkn_2', grantId: 'g1', subject: 'usr_1' });
+    void store.issuedTokens.record({ ...token, jti: 'tkn_3', clientId: 'm2morg_2', subject: 'usr_1' });
+    expect(store.issuedTokens.revoke({ jti: 'tkn_1' }, 100)).toBe(1);
+    expect(store.issuedTokens.revoke({ clientId: 'm2morg_1' }, 200)).toBe(1); // tkn_1 keeps its time
+    expect(store.issuedTokens.revoke({ subject: 'usr_1' }, 300)).toBe(1);
+    expect(store.issuedTokens.revoke({ grantId: 'g1' }, 400)).toBe(0);
+    void store.issuedTokens.record({ ...token, jti: 'tkn_4', expiresAt: 500 });
+    expect(store.issuedTokens.revoke({ jti: 'tkn_4' }, 500)).toBe(0); // expired by then
+    expect(rows('SELECT jti, revoked_at FROM issued_tokens ORDER BY jti')).toEqual([
+      { jti: 'tkn_1', revoked_at: 100 },
+      { jti: 'tkn_2', revoked_at: 200 },
+      { jti: 'tkn_3', revoked_at: 300 },
+      { jti: 'tkn_4', revoked_at: null },
+    ]);
+    expect(store.issuedTokens.get('tkn_1')?.revokedAt).toBe(100);
+  });
+
+  it('expire moves the expiry of the matching live rows to the given time, never later, and skips revoked ones', () => {
+    void store.issuedTokens.record(token);
+    void store.issuedTokens.record({ ...token, jti: 'tkn_2', expiresAt: 1_000 });
+    void store.issuedTokens.record({ ...token, jti: 'tkn_3' });
+    store.issuedTokens.revoke({ jti: 'tkn_3' }, 900);
+    expect(store.issuedTokens.expire({ clientId: 'm2morg_1' }, 1_735_690_000)).toBe(1);
+    expect(rows('SELECT jti, expires_at, revoked_at FROM issued_tokens ORDER BY jti')).toEqual([
+      { jti: 'tkn_1', expires_at: 1_735_690_000, revoked_at: null },
+      { jti: 'tkn_2', expires_at: 1_000, revoked_at: null },
+      { jti: 'tkn_3', expires_at: 1_735_693_200, revoked_at: 900 },
+    ]);
+  });
 });
 
 describe('oidc payloads', () => {
@@ -768,6 +800,39 @@ describe('oidc payloads', () => {
     expect(store.oidcPayloads.sweep(NOW)).toBe(2);
     expect(rows('SELECT id FROM oidc_payloads ORDER BY id')).toEqual([{ id: 'forever' }, { id: 'live' }]);
   });
+
+  it('findInAnyIssuer finds a live payload by model and id whatever its namespace', () => {
+    store.oidcPayloads.upsert('res_1', 'RefreshToken', 'r1', { clientId: 'm2m_1' }, NOW + 60);
+    expect(store.oidcPayloads.findInAnyIssuer('RefreshToken', 'r1', NOW)).toEqual({ ns: 'res_1', payload: { clientId: 'm2m_1' } });
+    expect(store.oidcPayloads.findInAnyIssuer('RefreshToken', 'r1', NOW + 60)).toBeUndefined();
+    expect(store.oidcPayloads.findInAnyIssuer('Grant', 'r1', NOW)).toBeUndefined();
+  });
+
+  it('grantsOf lists the grants of a client or a user in every namespace, from the grants and from their tokens', () => {
+    store.oidcPayloads.upsert('env', 'Grant', 'g1', { clientId: 'c1', accountId: 'usr_1' }, null);
+    store.oidcPayloads.upsert('res_1', 'RefreshToken', 'r1', { clientId: 'c1', accountId: 'usr_2', grantId: 'g2' }, NOW + 60);
+    store.oidcPayloads.upsert('res_1', 'Session', 's1', { accountId: 'usr_1' }, NOW + 60);
+    const sorted = (list: { ns: string; grantId: string }[]) => [...list].sort((a, b) => a.grantId.localeCompare(b.grantId));
+    expect(sorted(store.oidcPayloads.grantsOf({ clientId: 'c1' }))).toEqual([
+      { ns: 'env', grantId: 'g1' },
+      { ns: 'res_1', grantId: 'g2' },
+    ]);
+    expect(store.oidcPayloads.grantsOf({ accountId: 'usr_1' })).toEqual([{ ns: 'env', grantId: 'g1' }]);
+  });
+
+  it('expire ends the live payloads of that model by id, client or account', () => {
+    store.oidcPayloads.upsert('env', 'RefreshToken', 'r1', { clientId: 'c1', accountId: 'usr_1' }, NOW + 60);
+    store.oidcPayloads.upsert('res_1', 'RefreshToken', 'r2', { clientId: 'c1', accountId: 'usr_2' }, null);
+    store.oidcPayloads.upsert('env', 'Grant', 'g1', { clientId: 'c1' }, null);
+    expect(store.oidcPayloads.expire('RefreshToken', { accountId: 'usr_2' }, NOW)).toBe(1);
+    expect(store.oidcPayloads.expire('RefreshToken', { clientId: 'c1' }, NOW)).toBe(1);
+    expect(store.oidcPayloads.expire('RefreshToken', { id: 'r1' }, NOW)).toBe(0);
+    expect(rows('SELECT id, expires_at FROM oidc_payloads ORDER BY id')).toEqual([
+      { id: 'g1', expires_at: null },
+      { id: 'r1', expires_at: NOW },
+      { id: 'r2', expires_at: NOW },
+    ]);
+  });
 });
 
 describe('ids', () => {
@@ -805,5 +870,38 @@ describe('ids', () => {
     expect(isId('resource', 'res_-1')).toBe(false);
     expect(isId('resource', ' res_1')).toBe(false);
     expect(isId('dcrClient', 'm2morg_1')).toBe(false);
+  });
+
+  it('sequentialIds counts per kind in the 17-digit shape, and two sources never share a count', () => {
+    const a = sequentialIds();
+    const b = sequentialIds();
+    expect([a.newId('user'), a.newId('user'), a.newId('token')]).toEqual(['usr_90000000000000001', 'usr_90000000000000002', 'tkn_90000000000000001']);
+    expect(b.newId('user')).toBe('usr_90000000000000001');
+    expect(isId('user', a.newId('user'))).toBe(true);
+  });
+
+  it('sequentialIds secrets are 43 base64url characters, the same on every run, each one new', () => {
+    const [first, second] = [sequentialIds(), sequentialIds()].map((s) => [s.newSecret(), s.newSecret()]);
+    expect(first).toEqual(second);
+    expect(first![0]).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(first![0]).not.toBe(first![1]);
+  });
+
+  it('sequentialIds derives one id per seed, and mark() puts every sequence back', () => {
+    const ids = sequentialIds();
+    const back = ids.mark();
+    expect(ids.derivedId('session', 'uid-a')).toBe('ses_90000000000000001');
+    expect(ids.derivedId('session', 'uid-b')).toBe('ses_90000000000000002');
+    expect(ids.derivedId('session', 'uid-a')).toBe('ses_90000000000000001');
+    const secret = ids.newSecret();
+    back();
+    expect(ids.derivedId('session', 'uid-b')).toBe('ses_90000000000000001');
+    expect(ids.newSecret()).toBe(secret);
+  });
+
+  it('randomIds gives fresh random ids and secrets, and derives as derivedId does', () => {
+    expect(randomIds.newId('user')).not.toBe(randomIds.newId('user'));
+    expect(randomIds.newSecret()).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(randomIds.derivedId('session', 'x')).toBe(derivedId('session', 'x'));
   });
 });
