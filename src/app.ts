@@ -38,6 +38,7 @@ import { ensureEnvironmentClient } from './store/environment-client.js';
 import type { IdSource } from './store/ids.js';
 import { openStore, type Store } from './store/index.js';
 import { systemClock, type Clock } from './store/time.js';
+import { createAttemptLimits } from './login/attempt-limits.js';
 
 /** A room added by the caller (the fixture's test controls), registered before the core routes. */
 export type AppExtension = (fastify: FastifyInstance, context: EnvironmentContext, management: ManagementService) => void | Promise<void>;
@@ -102,6 +103,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
       log: options.logger,
       issuer: config.environmentUrl ?? '',
       settings: { autoLogin: config.autoLogin, allowInsecureCimd: config.allowInsecureCimd, handsFreeTickets: new Set<string>() },
+      attemptLimits: createAttemptLimits(clock),
     } as EnvironmentContext;
     context.providers = createProviderRegistry(context, () => store.cookieKeys);
     const management = createManagementService({ store, clock, keys, log: options.logger, issuer: () => context.issuer });

@@ -15,6 +15,8 @@ export interface AttemptLimits {
   failed(keys: AttemptKeys): void;
   /** A right answer forgives the account's earlier wrong ones (not the IP's). */
   succeeded(keys: AttemptKeys): void;
+  /** Forgets every wrong attempt (a fixture's reset). */
+  clear(): void;
 }
 
 export interface AttemptRules {
@@ -64,5 +66,6 @@ export function createAttemptLimits(clock: () => number, rules: AttemptRules = D
     succeeded(keys) {
       failures.delete(accountKey(keys));
     },
+    clear: () => failures.clear(),
   };
 }

@@ -2,6 +2,7 @@
 // URL (known once the server listens, since the port may be 0) and the oidc-provider of each issuer.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import type { AttemptLimits } from '../login/attempt-limits.js';
 import type { Metrics } from '../metrics.js';
 import type { Store } from '../store/index.js';
 import type { Clock } from '../store/time.js';
@@ -45,4 +46,6 @@ export interface EnvironmentContext {
   settings: FlowSettings;
   providers: ProviderRegistry;
   pages: ProviderPages;
+  /** Wrong sign-in attempts counted per account and IP (login pages and dashboard), one count per app. */
+  attemptLimits: AttemptLimits;
 }

@@ -8,7 +8,6 @@ import fastifyFormbody from '@fastify/formbody';
 import fastifyView from '@fastify/view';
 import type { FastifyInstance } from 'fastify';
 import type { LoginMethod } from '../config/index.js';
-import { createAttemptLimits } from '../login/attempt-limits.js';
 import { createEmailSignIn } from '../login/email-sign-in.js';
 import { createMailer } from '../login/mailer.js';
 import type { ManagementService } from '../management/service.js';
@@ -66,7 +65,7 @@ export async function pages(app: FastifyInstance, options: PagesOptions): Promis
   );
 
   const mailer = createMailer({ outbox: env.store.outbox, log: env.log, environmentUrl: () => env.issuer, ...(settings.smtpUrl ? { smtpUrl: settings.smtpUrl } : {}) });
-  const limits = createAttemptLimits(env.clock);
+  const limits = env.attemptLimits;
   const signIn = signInContext({
     env,
     management,

@@ -3,6 +3,8 @@ import { ScalekitClient } from '@scalekit-sdk/node';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, withEmulator, type BrokenKind, type Emulator } from '../../src/index.js';
+import { authorizationUrl, pkce, registerClient } from '../helpers/code-flow.js';
+import { FormSteps } from '../helpers/form-steps.js';
 
 const TODO = 'http://localhost:3002/';
 const AGENT = 'm2morg_10000000000000001';
@@ -162,6 +164,25 @@ describe('requests() and reset()', () => {
     expect(Math.abs(em.clock.now() - Date.now())).toBeLessThan(1000);
     const res = await tokenFor(em, { grant_type: 'client_credentials', client_id: AGENT, client_secret: em.clientSecret(AGENT) });
     expect(res.status).toBe(200);
+  });
+});
+
+describe('reset() and the sign-in pause', () => {
+  it('ends a pause that wrong passwords caused, so the next test can sign the user in', async () => {
+    const res = 'res_10000000000000001';
+    // A fresh DCR client each time: reset() removes what was registered since start.
+    const steps = async () => {
+      const client = await registerClient(em.url, res);
+      const s = new FormSteps();
+      await s.open(authorizationUrl(`${em.url}/resources/${res}`, { client_id: client, code_challenge: pkce().challenge }));
+      await s.submit('/identify', { email: 'demo@example.com', method: 'password' });
+      return s;
+    };
+    const guessing = await steps();
+    for (let i = 0; i < 5; i++) expect((await guessing.post('/login', { password: `wrong-${i}` })).status).toBe(401);
+    expect((await guessing.post('/login', { password: 'emulator-password' })).status).toBe(429);
+    await em.reset();
+    expect((await (await steps()).post('/login', { password: 'emulator-password' })).status).toBe(303);
   });
 });
 
