@@ -24,7 +24,7 @@ import {
 import { MembershipStatus, OrganizationMembershipSchema, UserProfileSchema } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/commons/commons_pb.js';
 import { OrganizationSchema, type Organization as OrganizationMessage } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/organizations/organizations_pb.js';
 import { UserSchema, type User as UserMessage } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/users/users_pb.js';
-import { protectedResourceMetadata } from '../oidc/issuers.js';
+import { protectedResourceMetadata, protectedResourceMetadataUri } from '../oidc/issuers.js';
 import type { Organization } from '../store/organizations.js';
 import type { Resource } from '../store/resources.js';
 import type { ClientSecret } from '../store/secrets.js';
@@ -74,12 +74,6 @@ export function clientMessage({ client: c, secrets }: ClientView): M2MClient {
 }
 
 /** RFC 9728 puts the well-known segment between the host and the path of the resource. */
-export function protectedResourceMetadataUri(serverUrl: string): string {
-  const url = new URL(serverUrl);
-  const path = url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '');
-  return `${url.origin}/.well-known/oauth-protected-resource${path}`;
-}
-
 export function resourceMessage(r: Resource, environmentUrl: string): ResourceMessage {
   return create(ResourceSchema, {
     id: r.id,

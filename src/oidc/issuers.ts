@@ -24,3 +24,10 @@ export function protectedResourceMetadata(environmentUrl: string, resource: Reso
     scopes_supported: enabledScopes(resource),
   };
 }
+
+/** Where an MCP server serves that JSON (RFC 9728 §3.1: the well-known path before the resource's path). */
+export function protectedResourceMetadataUri(serverUrl: string): string {
+  const url = new URL(serverUrl);
+  const path = url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '');
+  return `${url.origin}/.well-known/oauth-protected-resource${path}`;
+}

@@ -2,7 +2,7 @@
 // "Metadata JSON" an MCP server serves as its protected-resource metadata.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ResourceFields } from '../../management/resources.js';
-import { protectedResourceMetadataUri } from '../../management/proto.js';
+import { protectedResourceMetadataUri } from '../../oidc/issuers.js';
 import { protectedResourceMetadata } from '../../oidc/issuers.js';
 import type { Resource } from '../../store/resources.js';
 import { attempt, type Dashboard, type Problem } from './context.js';

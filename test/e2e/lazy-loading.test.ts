@@ -1,0 +1,49 @@
+// What a start loads: the server answers tokens without loading oidc-provider (the interactive flows),
+// connect and the protobuf descriptors (the management API) or nodemailer (SMTP), each loaded on its
+// first use. Together they were about half of a cold start (bench/client-credentials.mjs measures it).
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startCli, type RunningCli } from '../helpers/cli.js';
+import { clientToken, restCaller } from '../helpers/management.js';
+
+const TRACE_HOOKS = fileURLToPath(new URL('../helpers/module-trace/register.mjs', import.meta.url));
+const ENV_ID = 'skc_30000000000000001';
+const ENV_SECRET = 'lazy-loading-environment-secret';
+const LAZY = ['oidc-provider', '@connectrpc/connect', '@connectrpc/connect-node', '@bufbuild/protobuf', 'nodemailer'];
+
+let dir: string;
+let cli: RunningCli;
+const loaded = () => new Set(readFileSync(join(dir, 'modules.txt'), 'utf8').split('\n').filter(Boolean));
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'emulator-lazy-'));
+  cli = await startCli({
+    DATA_DIR: join(dir, 'data'),
+    SCALEKIT_CLIENT_ID: ENV_ID,
+    SCALEKIT_CLIENT_SECRET: ENV_SECRET,
+    NODE_OPTIONS: `--import=${TRACE_HOOKS}`,
+    MODULE_TRACE_FILE: join(dir, 'modules.txt'),
+  });
+});
+afterAll(async () => {
+  await cli?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+it('starts and issues a client-credentials token without loading them', async () => {
+  expect((await clientToken(cli.url, ENV_ID, ENV_SECRET)).status).toBe(200);
+  const modules = loaded();
+  expect(modules.has('fastify')).toBe(true); // the trace sees what is loaded
+  expect(LAZY.filter((pkg) => modules.has(pkg))).toEqual([]);
+});
+
+it('loads each on its first use: oidc-provider at an authorization, the descriptors at a management call', async () => {
+  await fetch(`${cli.url}/oauth/authorize?client_id=nobody`, { redirect: 'manual' });
+  const token = ((await (await clientToken(cli.url, ENV_ID, ENV_SECRET)).json()) as { access_token: string }).access_token;
+  expect((await restCaller(cli.url, token)('GET', '/organizations')).status).toBe(200);
+  const modules = loaded();
+  expect(['oidc-provider', '@bufbuild/protobuf', '@connectrpc/connect'].filter((pkg) => !modules.has(pkg))).toEqual([]);
+});
