@@ -14,6 +14,13 @@ import { BODY_TOO_LARGE, readBodyWithinLimit } from './body-limit.js';
 // The provider answers these with an HTML page (a browser is on the other end); the rest with JSON.
 const PAGE_ROUTES: string[] = [ENVIRONMENT_PATHS.authorization, ENVIRONMENT_PATHS.end_session];
 
+// Where a browser is sent takes GET (OAuth 2.1 §3.1). OIDC's POST option for these would make
+// oidc-provider set its session cookie SameSite=None, which a plain-http origin cannot keep.
+const GET_ONLY: Record<string, string | undefined> = {
+  [ENVIRONMENT_PATHS.authorization]: 'The authorization endpoint takes GET requests: send the parameters in the query string.',
+  [ENVIRONMENT_PATHS.end_session]: 'The logout endpoint takes GET requests: send the parameters in the query string.',
+};
+
 export function providerDispatch(app: FastifyInstance, env: EnvironmentContext): void {
   app.addHook('onRequest', async (request, reply) => {
     const q = request.url.indexOf('?');
@@ -26,12 +33,10 @@ export function providerDispatch(app: FastifyInstance, env: EnvironmentContext):
       reply.code(404).header('cache-control', 'no-store');
       return page ? reply.type('text/html; charset=utf-8').send(env.pages.error('not_found', description)) : reply.send({ error: 'not_found', error_description: description });
     }
-    // OAuth 2.1 §3.1: the authorization endpoint takes GET. POST (OIDC's option) would make oidc-provider
-    // set its session cookie SameSite=None, which plain-http origins cannot keep.
-    if (target.route === ENVIRONMENT_PATHS.authorization && request.method !== 'GET' && request.method !== 'HEAD') {
-      const description = 'The authorization endpoint takes GET requests: send the parameters in the query string.';
+    const getOnly = target.path === target.route ? GET_ONLY[target.route] : undefined;
+    if (getOnly && request.method !== 'GET' && request.method !== 'HEAD') {
       reply.code(405).header('allow', 'GET, HEAD').header('cache-control', 'no-store');
-      return reply.type('text/html; charset=utf-8').send(env.pages.error('invalid_request', description));
+      return reply.type('text/html; charset=utf-8').send(env.pages.error('invalid_request', getOnly));
     }
     let body: string | undefined;
     if (request.method !== 'GET' && request.method !== 'HEAD') {

@@ -80,6 +80,17 @@ describe('openid-client against the environment issuer', () => {
     await signIn(browser);
     expect(browser.pages.slice(pages).some((p) => p.html.includes('type="password"'))).toBe(true);
   });
+
+  it('answers a logout sent as a form (POST) with 405 and a page saying to use GET', async () => {
+    const res = await fetch(`${server.url}/oidc/logout`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'post_logout_redirect_uri=http%3A%2F%2F127.0.0.1%3A4010%2F',
+    });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('GET, HEAD');
+    expect(await res.text()).toContain('The logout endpoint takes GET requests');
+  });
 });
 
 describe('@scalekit-sdk/node: getAuthorizationUrl and authenticateWithCode, unchanged', () => {
