@@ -1,5 +1,5 @@
 // Consents users gave to clients: one per (client, user, issuer), with the scopes approved and the
-// oidc-provider grant that holds them. Revoking one removes the row; its grant is revoked by the caller.
+// oidc-provider grant that holds them. The row goes when its grant ends (oidc/grants.ts endGrant).
 import type { Db } from './database.js';
 import type { IdSource } from './ids.js';
 import { parseJsonArray } from './json.js';
@@ -26,7 +26,6 @@ export interface ConsentRepository {
   list(filter?: { resourceId?: string; userId?: string; clientId?: string }): UserConsent[];
   /** Records the consent, or widens the scopes and moves the grant of the one already given. */
   save(input: ConsentInput): UserConsent;
-  remove(id: string): boolean;
   /** Removes the consent held by that grant (once the grant ended another way); true when there was one. */
   removeByGrant(ns: string, grantId: string): boolean;
 }
@@ -70,7 +69,6 @@ export function sqliteConsents(db: Db, clock: Clock, ids: IdSource): ConsentRepo
      ON CONFLICT (client_id, user_id, ns) DO UPDATE SET scopes = excluded.scopes, grant_id = excluded.grant_id,
        resource_id = excluded.resource_id, update_time = excluded.update_time`,
   );
-  const remove = db.prepare('DELETE FROM user_consents WHERE id = ?');
   const removeByGrant = db.prepare('DELETE FROM user_consents WHERE ns = ? AND grant_id = ?');
 
   return {
@@ -99,7 +97,6 @@ export function sqliteConsents(db: Db, clock: Clock, ids: IdSource): ConsentRepo
       });
       return toConsent(find.get(input.clientId, input.userId, input.ns)!);
     },
-    remove: (id) => remove.run(id).changes > 0,
     removeByGrant: (ns, grantId) => removeByGrant.run(ns, grantId).changes > 0,
   };
 }
