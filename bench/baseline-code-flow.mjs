@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { exportJWK, generateKeyPair } from 'jose';
 import Provider from 'oidc-provider';
+import { todoResourceIndicators } from './lib/provider-resource.mjs';
 import MemoryAdapter from 'oidc-provider/lib/adapters/memory_adapter.js';
 import LRU from 'oidc-provider/lib/helpers/lru.js';
 
@@ -34,7 +35,6 @@ if (!password) throw new Error('BENCH_PASSWORD is required');
 if (storeKind === 'sqlite' && !process.env.BENCH_DATA_DIR) throw new Error('BENCH_DATA_DIR is required with BENCH_STORE=sqlite');
 
 const ISSUER = `http://127.0.0.1:${port}`;
-const AUDIENCE = 'http://localhost:3002/';
 const USER = { id: 'usr_10000000000000001', email: 'bench@example.com', passwordHash: hashPassword(password) };
 const DAY = 24 * 60 * 60;
 
@@ -70,18 +70,7 @@ const provider = new Provider(ISSUER, {
   features: {
     devInteractions: { enabled: false },
     registration: { enabled: true },
-    resourceIndicators: {
-      enabled: true,
-      defaultResource: () => AUDIENCE,
-      useGrantedResource: () => true,
-      getResourceServerInfo: () => ({
-        scope: 'todo:read todo:write',
-        audience: AUDIENCE,
-        accessTokenTTL: 3600,
-        accessTokenFormat: 'jwt',
-        jwt: { sign: { alg: 'RS256' } },
-      }),
-    },
+    resourceIndicators: todoResourceIndicators,
   },
   responseTypes: ['code'],
   pkce: { required: () => true },

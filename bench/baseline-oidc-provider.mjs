@@ -2,6 +2,7 @@
 // client_credentials, listening on its own (no Fastify, no database).
 import { exportJWK, generateKeyPair } from 'jose';
 import Provider from 'oidc-provider';
+import { todoResourceIndicators } from './lib/provider-resource.mjs';
 
 const port = Number(process.argv[2] ?? process.env.PORT ?? 3000);
 const secret = process.env.BENCH_SECRET;
@@ -10,7 +11,6 @@ if (!secret) throw new Error('BENCH_SECRET is required');
 const { privateKey } = await generateKeyPair('RS256', { extractable: true });
 const jwk = { ...(await exportJWK(privateKey)), kid: 'bench-rs256', alg: 'RS256', use: 'sig' };
 
-const AUDIENCE = 'http://localhost:3002/';
 
 // JWT-format tokens are never persisted and the client is static, so the hot
 // path never touches the adapter; this stub only avoids the built-in memory
@@ -42,18 +42,7 @@ const provider = new Provider(`http://127.0.0.1:${port}`, {
   features: {
     clientCredentials: { enabled: true },
     devInteractions: { enabled: false },
-    resourceIndicators: {
-      enabled: true,
-      defaultResource: () => AUDIENCE,
-      useGrantedResource: () => true,
-      getResourceServerInfo: () => ({
-        scope: 'todo:read todo:write',
-        audience: AUDIENCE,
-        accessTokenTTL: 3600,
-        accessTokenFormat: 'jwt',
-        jwt: { sign: { alg: 'RS256' } },
-      }),
-    },
+    resourceIndicators: todoResourceIndicators,
   },
 });
 provider.silent = true; // Koa's default error logger
