@@ -1,34 +1,37 @@
 // oidc-provider's storage, on SQLite: one adapter per model name, namespaced by issuer. Clients are not
 // stored here: the provider reads them from the clients tables, through `findClient`.
 import type { Adapter, AdapterFactory, AdapterPayload, ClientMetadata } from 'oidc-provider';
-import type { OidcPayloadRepository } from '../store/oidc-payloads.js';
+import type { Store } from '../store/index.js';
+import { endGrant } from './grants.js';
 
 export type ClientFinder = (clientId: string) => Promise<ClientMetadata | undefined>;
 
-/**
- * A rotated refresh token still works this long after its first use, so a client that lost the
- * response (a dropped connection) can retry instead of losing the grant to reuse detection.
- */
-export const REFRESH_GRACE_SECONDS = 30;
+export interface AdapterInput {
+  store: Store;
+  /** The issuer's namespace in oidc_payloads: 'env' or the res_ id. */
+  ns: string;
+  clock: () => number;
+  findClient: ClientFinder;
+  /** The refresh token the request being served has just rotated out, if any (from the provider's request context). */
+  rotatedRefreshToken: () => string | undefined;
+}
 
-/** A refresh token consumed at `consumed` (epoch s) is still usable at `now`. */
-export const withinRefreshGrace = (consumed: unknown, now: number) => now - Number(consumed) <= REFRESH_GRACE_SECONDS;
-
-export function sqliteAdapterFactory(repo: OidcPayloadRepository, ns: string, clock: () => number, findClient: ClientFinder): AdapterFactory {
+export function sqliteAdapterFactory(input: AdapterInput): AdapterFactory {
+  const { store, ns, clock, findClient, rotatedRefreshToken } = input;
+  const repo = store.oidcPayloads;
   const nowSeconds = () => Math.floor(clock() / 1000);
   return (model: string): Adapter => {
     if (model === 'Client') return clientAdapter(findClient);
     return {
       async upsert(id, payload, expiresIn) {
-        repo.upsert(ns, model, id, payload as Record<string, unknown>, expiresIn ? nowSeconds() + expiresIn : null);
+        const expiresAt = expiresIn ? nowSeconds() + expiresIn : null;
+        const replaced = model === 'RefreshToken' ? rotatedRefreshToken() : undefined;
+        // A rotation's new refresh token is linked to the one it replaced (refresh-rotation.ts).
+        if (replaced !== undefined && replaced !== id) repo.upsertSuccessor(ns, model, replaced, id, payload as Record<string, unknown>, expiresAt);
+        else repo.upsert(ns, model, id, payload as Record<string, unknown>, expiresAt);
       },
       async find(id) {
-        const payload = repo.find(ns, model, id, nowSeconds()) as AdapterPayload | undefined;
-        if (model === 'RefreshToken' && payload?.consumed !== undefined && withinRefreshGrace(payload.consumed, nowSeconds())) {
-          const { consumed: _inGrace, ...usable } = payload;
-          return usable;
-        }
-        return payload;
+        return repo.find(ns, model, id, nowSeconds()) as AdapterPayload | undefined;
       },
       async findByUid(uid) {
         return repo.findByUid(ns, model, uid, nowSeconds()) as AdapterPayload | undefined;
@@ -42,8 +45,10 @@ export function sqliteAdapterFactory(repo: OidcPayloadRepository, ns: string, cl
       async destroy(id) {
         repo.destroy(ns, model, id);
       },
+      // The provider ends a grant this way on a replayed code, a reused refresh token and a logout: the
+      // whole grant ends, the access tokens it issued (our JWTs, never stored here) included.
       async revokeByGrantId(grantId) {
-        repo.revokeByGrantId(ns, grantId);
+        endGrant(store, ns, grantId, nowSeconds());
       },
     };
   };

@@ -7,7 +7,6 @@ import type { Client } from '../store/clients.js';
 import type { OidcPayload } from '../store/oidc-payloads.js';
 import type { Resource } from '../store/resources.js';
 import { InvalidToken, verifyAccessToken } from './access-token-verifier.js';
-import { withinRefreshGrace } from './adapter.js';
 import type { AccessTokenClaims } from './claims.js';
 import { authenticateClient, presentedCredentials } from './client-auth.js';
 import type { EnvironmentContext } from './environment.js';
@@ -15,6 +14,7 @@ import { InvalidRequest, UnauthorizedClient, UnknownMcpServer } from './errors.j
 import type { FormParams } from './form.js';
 import { mayCallIssuer } from './issuer-clients.js';
 import { resourceIssuer } from './issuers.js';
+import { refreshTokenInForce } from './refresh-rotation.js';
 import { sameResource } from './resource-url.js';
 
 /** The issuer a request came to: the environment's, or an MCP server's. */
@@ -75,8 +75,8 @@ async function activeAccessToken(env: EnvironmentContext, issuer: TokenIssuer, t
 function activeRefreshToken(env: EnvironmentContext, issuer: TokenIssuer, token: string, now: number): ActiveToken | undefined {
   const payload = env.store.oidcPayloads.find(issuer.ns, 'RefreshToken', token, now);
   if (!payload || typeof payload.clientId !== 'string') return undefined;
-  // A rotated refresh token works for a short while after its first use, and no longer.
-  if (payload.consumed !== undefined && !withinRefreshGrace(payload.consumed, now)) return undefined;
+  // A rotated refresh token still leads to its unused successor for a short while after its first use, and no longer.
+  if (payload.consumed !== undefined && !refreshTokenInForce(env.store.oidcPayloads, issuer.ns, token, now)) return undefined;
   if (typeof payload.exp === 'number' && payload.exp <= now) return undefined;
   const grantId = typeof payload.grantId === 'string' ? { grantId: payload.grantId } : {};
   return { type: 'refresh_token', clientId: payload.clientId, ns: issuer.ns, id: token, ...grantId, payload };

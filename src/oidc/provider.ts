@@ -15,6 +15,7 @@ import { ENVIRONMENT_PATHS } from './paths.js';
 import { idTokensOnEmulatorClock } from './id-token-clock.js';
 import { providerClientFinder } from './provider-clients.js';
 import { redirectUriAllowed } from './redirect-uri.js';
+import { rotatesRefreshToken } from './refresh-rotation.js';
 import { resourceForIndicator, ENVIRONMENT_AUDIENCE } from './resource-indicators.js';
 import { OIDC_SCOPES } from './scopes.js';
 
@@ -40,7 +41,13 @@ export function createProvider(input: ProviderInput): Provider {
   const pages = providerPageRenderers(env.pages);
 
   const configuration: Configuration = {
-    adapter: sqliteAdapterFactory(store.oidcPayloads, scope.ns, clock, providerClientFinder(env, scope)),
+    adapter: sqliteAdapterFactory({
+      store,
+      ns: scope.ns,
+      clock,
+      findClient: providerClientFinder(env, scope),
+      rotatedRefreshToken: () => Provider.ctx?.oidc?.entities.RotatedRefreshToken?.jti,
+    }),
     jwks: { keys: env.keys.all.map((k) => ({ ...k.privateJwk })) },
     routes: {
       ...ENVIRONMENT_PATHS,
@@ -84,7 +91,7 @@ export function createProvider(input: ProviderInput): Provider {
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
     scopes: [...OIDC_SCOPES],
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
-    rotateRefreshToken: true,
+    rotateRefreshToken: rotatesRefreshToken,
     ttl: {
       AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? 3600,
       AuthorizationCode: 600, // Scalekit: about ten minutes, single use

@@ -7,7 +7,8 @@ import type { EnvironmentContext } from '../oidc/environment.js';
 import { InvalidRequest, UnknownMcpServer, UnsupportedGrantType } from '../oidc/errors.js';
 import { parseForm, type FormParams } from '../oidc/form.js';
 import { ENVIRONMENT_PATHS } from '../oidc/paths.js';
-import { providerTokenBody } from '../oidc/provider-token-request.js';
+import { providerTokenRequest } from '../oidc/provider-token-request.js';
+import { markRetryAnsweredBySuccessor } from '../oidc/refresh-rotation.js';
 import type { IssuerProvider } from '../oidc/providers.js';
 import type { Resource } from '../store/resources.js';
 import { allowCors } from './cors.js';
@@ -31,9 +32,11 @@ export async function tokenRoutes(app: FastifyInstance, env: EnvironmentContext)
     }
     if (!PROVIDER_GRANTS.has(grantType)) throw unsupportedGrant(grantType);
     const provider = await issuer();
-    const body = providerTokenBody(env, provider, params);
+    const { body, answersRetry } = providerTokenRequest(env, provider, params);
+    const raw = asIssuerRequest(request.raw, provider, ENVIRONMENT_PATHS.token, body);
+    if (answersRetry) markRetryAnsweredBySuccessor(raw);
     reply.hijack();
-    await provider.callback(asIssuerRequest(request.raw, provider, ENVIRONMENT_PATHS.token, body), reply.raw);
+    await provider.callback(raw, reply.raw);
     return reply;
   };
 

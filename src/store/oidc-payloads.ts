@@ -9,6 +9,10 @@ export type PayloadOwner = { id: string } | { clientId: string } | { accountId: 
 
 export interface OidcPayloadRepository {
   upsert(ns: string, model: string, id: string, payload: OidcPayload, expiresAt: number | null): void;
+  /** Stores `id` as the successor of the (consumed) `replacedId`, and links the two, in one transaction. */
+  upsertSuccessor(ns: string, model: string, replacedId: string, id: string, payload: OidcPayload, expiresAt: number | null): void;
+  /** The id that replaced this one (a rotated refresh token's successor), live or not. */
+  successorOf(ns: string, model: string, id: string): string | undefined;
   find(ns: string, model: string, id: string, now: number): OidcPayload | undefined;
   findByUid(ns: string, model: string, uid: string, now: number): OidcPayload | undefined;
   findByUserCode(ns: string, model: string, userCode: string, now: number): OidcPayload | undefined;
@@ -50,6 +54,8 @@ export function sqliteOidcPayloads(db: Db): OidcPayloadRepository {
   // The first use is what counts (a refresh token's grace window runs from it).
   const consume = db.prepare('UPDATE oidc_payloads SET consumed_at = COALESCE(consumed_at, ?) WHERE ns = ? AND model = ? AND id = ?');
   const destroy = db.prepare('DELETE FROM oidc_payloads WHERE ns = ? AND model = ? AND id = ?');
+  const link = db.prepare('UPDATE oidc_payloads SET successor_id = ? WHERE ns = ? AND model = ? AND id = ?');
+  const successor = db.prepare<[string, string, string], string | null>('SELECT successor_id FROM oidc_payloads WHERE ns = ? AND model = ? AND id = ?').pluck();
   const revoke = db.prepare('DELETE FROM oidc_payloads WHERE ns = ? AND grant_id = ?');
   const sweep = db.prepare('DELETE FROM oidc_payloads WHERE expires_at IS NOT NULL AND expires_at <= ?');
   // Not indexed: used by test controls, on a fixture's few rows.
@@ -80,11 +86,20 @@ export function sqliteOidcPayloads(db: Db): OidcPayloadRepository {
     return row.consumed_at === null ? payload : { ...payload, consumed: row.consumed_at };
   };
   const text = (v: unknown) => (typeof v === 'string' ? v : null);
+  const save = (ns: string, model: string, id: string, payload: OidcPayload, expiresAt: number | null) => {
+    upsert.run(ns, model, id, JSON.stringify(payload), text(payload.grantId), text(payload.uid), text(payload.userCode), expiresAt);
+  };
+  const saveSuccessor = db.transaction((ns: string, model: string, replacedId: string, id: string, payload: OidcPayload, expiresAt: number | null) => {
+    save(ns, model, id, payload, expiresAt);
+    link.run(id, ns, model, replacedId);
+  });
 
   return {
-    upsert: (ns, model, id, payload, expiresAt) => {
-      upsert.run(ns, model, id, JSON.stringify(payload), text(payload.grantId), text(payload.uid), text(payload.userCode), expiresAt);
+    upsert: save,
+    upsertSuccessor: (ns, model, replacedId, id, payload, expiresAt) => {
+      saveSuccessor(ns, model, replacedId, id, payload, expiresAt);
     },
+    successorOf: (ns, model, id) => successor.get(ns, model, id) ?? undefined,
     find: (ns, model, id, now) => toPayload(find.get(ns, model, id, now)),
     findByUid: (ns, model, uid, now) => toPayload(byUid.get(ns, model, uid, now)),
     findByUserCode: (ns, model, code, now) => toPayload(byUserCode.get(ns, model, code, now)),

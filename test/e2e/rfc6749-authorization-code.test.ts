@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrowserStopped, MiniBrowser } from '../helpers/browser.js';
 import { ada, authorizationUrl, authorize, CALLBACK, exchange, pkce, registerClient, startCodeFlowServer, tokenCall, type TokenSet } from '../helpers/code-flow.js';
-import { ADA, decodeJwt, type TestServer } from '../helpers/server.js';
+import { ADA, basic, decodeJwt, ENV_CLIENT, postForm, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;
 let issuer: string;
@@ -12,6 +12,10 @@ const RES = 'res_20000000000000001';
 
 beforeAll(async () => ({ server, issuer, clientId } = await startCodeFlowServer(RES)));
 afterAll(() => server.close());
+
+/** What the MCP server's issuer says of a token, asked with the environment client's credentials (RFC 7662). */
+const introspection = async (token: string) =>
+  (await (await postForm(server.url, `/resources/${RES}/oauth/introspect`, { token }, { authorization: basic(ENV_CLIENT.id, ENV_CLIENT.secret) })).json()) as Record<string, unknown>;
 
 describe('OAuth 2.1 §4.1: authorization code with PKCE', () => {
   it('signs the user in, asks consent, and redirects with code, state and the issuer (RFC 9207)', async () => {
@@ -149,6 +153,17 @@ describe('errors, each with its exact code', () => {
     const refresh = await tokenCall(issuer, { grant_type: 'refresh_token', refresh_token: first.refresh_token, client_id: clientId });
     expect(refresh.status).toBe(400);
     expect(((await refresh.json()) as { error: string }).error).toBe('invalid_grant');
+  });
+
+  it('a replayed code ends the grant (OAuth 2.1 §4.1.3): the access token of the first redemption introspects {"active":false}', async () => {
+    const grant = await authorize(issuer, clientId, ada, { scope: 'todo:read offline_access' });
+    const first = (await (await exchange(issuer, clientId, grant)).json()) as TokenSet;
+    expect(await introspection(first.access_token)).toMatchObject({ active: true, client_id: clientId });
+    expect(((await (await exchange(issuer, clientId, grant)).json()) as { error: string }).error).toBe('invalid_grant');
+    expect(await introspection(first.access_token)).toEqual({ active: false });
+    expect(await introspection(first.refresh_token!)).toEqual({ active: false });
+    server.app.store.issuedTokens.flush();
+    expect(server.app.store.issuedTokens.get(String(decodeJwt(first.access_token).payload.jti))?.revokedAt).toEqual(expect.any(Number));
   });
 
   it('code_challenge_method=plain → invalid_request at the redirect URI', async () => {

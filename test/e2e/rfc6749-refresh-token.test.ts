@@ -3,8 +3,8 @@
 // `resource` is refused before the token is consumed, so a retry does not log the user out.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ada, authorize, exchange, registerClient, startCodeFlowServer, tokenCall, type TokenSet } from '../helpers/code-flow.js';
-import { ADA, decodeJwt, type TestServer } from '../helpers/server.js';
-import { REFRESH_GRACE_SECONDS } from '../../src/oidc/adapter.js';
+import { ADA, basic, decodeJwt, ENV_CLIENT, postForm, type TestServer } from '../helpers/server.js';
+import { REFRESH_GRACE_SECONDS } from '../../src/oidc/refresh-rotation.js';
 
 let server: TestServer;
 let issuer: string;
@@ -25,6 +25,19 @@ const refresh = (refreshToken: string | undefined, extra: Record<string, string>
   tokenCall(issuer, { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId, ...extra });
 
 const errorOf = async (res: Response) => ({ status: res.status, error: ((await res.json()) as { error: string }).error });
+
+/** What the MCP server's issuer says of a token, asked with the environment client's credentials (RFC 7662). */
+const introspection = async (token: string) =>
+  (await (await postForm(server.url, `/resources/${RES}/oauth/introspect`, { token }, { authorization: basic(ENV_CLIENT.id, ENV_CLIENT.secret) })).json()) as Record<string, unknown>;
+
+const grantOf = (accessToken: string) => {
+  server.app.store.issuedTokens.flush();
+  return server.app.store.issuedTokens.get(String(decodeJwt(accessToken).payload.jti))?.grantId;
+};
+
+/** The refresh tokens of a grant that are still unused: a chain has exactly one. */
+const unusedRefreshTokens = (grantId: string | undefined) =>
+  server.app.store.db.prepare("SELECT count(*) FROM oidc_payloads WHERE ns = ? AND model = 'RefreshToken' AND grant_id = ? AND consumed_at IS NULL").pluck().get(RES, grantId) as number;
 
 describe('offline_access', () => {
   it('gives a refresh token without prompt=consent', async () => {
@@ -79,6 +92,61 @@ describe('rotation', () => {
     try {
       expect(await errorOf(await refresh(first.refresh_token))).toEqual({ status: 400, error: 'invalid_grant' });
       expect(await errorOf(await refresh(next.refresh_token))).toEqual({ status: 400, error: 'invalid_grant' });
+    } finally {
+      server.clock.reset();
+    }
+  });
+});
+
+describe('RFC 9700 §4.14.2: a retry within the grace window, and reuse after it', () => {
+  it('answers a retry within the grace window with the SAME successor and an access token of the same grant: one chain', async () => {
+    const first = await tokensWith({ scope: 'todo:read offline_access' });
+    const grantId = grantOf(first.access_token);
+    const rotated = (await (await refresh(first.refresh_token)).json()) as TokenSet;
+    server.clock.advance(`${REFRESH_GRACE_SECONDS - 5}s`);
+    try {
+      const retry = await refresh(first.refresh_token);
+      expect(retry.status).toBe(200);
+      const again = (await retry.json()) as TokenSet;
+      expect(again.refresh_token).toBe(rotated.refresh_token);
+      expect(decodeJwt(again.access_token).payload.jti).not.toBe(decodeJwt(rotated.access_token).payload.jti);
+      expect(grantOf(again.access_token)).toBe(grantId);
+      expect(unusedRefreshTokens(grantId)).toBe(1);
+      // A third try is answered alike.
+      expect(((await (await refresh(first.refresh_token)).json()) as TokenSet).refresh_token).toBe(rotated.refresh_token);
+      expect(unusedRefreshTokens(grantId)).toBe(1);
+    } finally {
+      server.clock.reset();
+    }
+  });
+
+  it('answers two refreshes sent at once with the same token alike: one successor, one chain', async () => {
+    const first = await tokensWith({ scope: 'todo:read offline_access' });
+    const answers = await Promise.all([refresh(first.refresh_token), refresh(first.refresh_token)]);
+    expect(answers.map((a) => a.status)).toEqual([200, 200]);
+    const [a, b] = (await Promise.all(answers.map((r) => r.json()))) as TokenSet[];
+    expect(b!.refresh_token).toBe(a!.refresh_token);
+    expect(unusedRefreshTokens(grantOf(first.access_token))).toBe(1);
+  });
+
+  it('cannot fork the chain: once the successor was used, the older token is reuse and the grant ends, even within the window', async () => {
+    const first = await tokensWith({ scope: 'todo:read offline_access' });
+    const second = (await (await refresh(first.refresh_token)).json()) as TokenSet;
+    const third = (await (await refresh(second.refresh_token)).json()) as TokenSet;
+    expect(await errorOf(await refresh(first.refresh_token))).toEqual({ status: 400, error: 'invalid_grant' });
+    expect(await errorOf(await refresh(third.refresh_token))).toEqual({ status: 400, error: 'invalid_grant' });
+    for (const token of [first, second, third]) expect(await introspection(token.access_token)).toEqual({ active: false });
+  });
+
+  it('reuse past the grace window ends the grant: every access and refresh token of it introspects {"active":false}', async () => {
+    const first = await tokensWith({ scope: 'todo:read offline_access' });
+    const second = (await (await refresh(first.refresh_token)).json()) as TokenSet;
+    expect(await introspection(second.access_token)).toMatchObject({ active: true });
+    server.clock.advance(`${REFRESH_GRACE_SECONDS + 5}s`);
+    try {
+      expect(await errorOf(await refresh(first.refresh_token))).toEqual({ status: 400, error: 'invalid_grant' });
+      for (const token of [first.access_token, second.access_token, second.refresh_token!]) expect(await introspection(token)).toEqual({ active: false });
+      expect(await errorOf(await refresh(second.refresh_token))).toEqual({ status: 400, error: 'invalid_grant' });
     } finally {
       server.clock.reset();
     }

@@ -743,6 +743,17 @@ describe('oidc payloads', () => {
     expect(scalar('SELECT consumed_at FROM oidc_payloads')).toBe(NOW + 5);
   });
 
+  it('upsertSuccessor stores the new refresh token and names it in the replaced one’s successor_id', () => {
+    store.oidcPayloads.upsert('env', 'RefreshToken', 'r1', { grantId: 'g1' }, NOW + 600);
+    store.oidcPayloads.consume('env', 'RefreshToken', 'r1', NOW);
+    store.oidcPayloads.upsertSuccessor('env', 'RefreshToken', 'r1', 'r2', { grantId: 'g1' }, NOW + 600);
+    expect(store.oidcPayloads.find('env', 'RefreshToken', 'r2', NOW)).toEqual({ grantId: 'g1' });
+    expect(store.oidcPayloads.successorOf('env', 'RefreshToken', 'r1')).toBe('r2');
+    expect(store.oidcPayloads.successorOf('env', 'RefreshToken', 'r2')).toBeUndefined();
+    expect(store.oidcPayloads.successorOf('res_1', 'RefreshToken', 'r1')).toBeUndefined();
+    expect(scalar("SELECT successor_id FROM oidc_payloads WHERE id = 'r1'")).toBe('r2');
+  });
+
   it('find returns no consumed key for a payload never consumed', () => {
     store.oidcPayloads.upsert('env', 'AuthorizationCode', 'c1', { grantId: 'g1' }, NOW + 60);
     expect(store.oidcPayloads.find('env', 'AuthorizationCode', 'c1', NOW)).not.toHaveProperty('consumed');
