@@ -1,14 +1,15 @@
 // What an authorization request means when it leaves things out, applied before oidc-provider reads it:
 // `resource` values in the form the resource is registered (grants keep them verbatim, so a trailing
 // slash must not make a second resource), and a missing `scope` asks for the MCP server's scopes (MCP
-// clients and the conformance suite send none; oidc-provider would answer access_denied). And
+// clients and the conformance suite send none; oidc-provider would answer access_denied); at the
+// environment's issuer a client bound to an MCP server that names no resource asks for its own. And
 // `offline_access` gets a refresh token with or without `prompt=consent`, as on Scalekit: oidc-provider
 // drops it unless consent is prompted, so consent is prompted, and the consent policy (provider.ts)
 // lets a remembered consent answer it.
 import type { EnvironmentContext } from './environment.js';
 import { enabledScopes } from './issuers.js';
 import type { IssuerScope } from './provider.js';
-import { canonicalIndicators, resourceForIndicator, ENVIRONMENT_AUDIENCE } from './resource-indicators.js';
+import { boundResourceOf, canonicalIndicators, resourceForIndicator, ENVIRONMENT_AUDIENCE } from './resource-indicators.js';
 
 export function withAuthorizationDefaults(query: URLSearchParams, scope: IssuerScope, env: EnvironmentContext): URLSearchParams {
   const out = new URLSearchParams(query);
@@ -16,6 +17,11 @@ export function withAuthorizationDefaults(query: URLSearchParams, scope: IssuerS
   if (asked.length > 0) {
     out.delete('resource');
     for (const value of canonicalIndicators(env.store, scope, asked, env.issuer)) out.append('resource', value);
+  } else if (scope.kind === 'environment') {
+    // At the environment's issuer, a client bound to an MCP server asks for that server when it names none.
+    const clientId = out.get('client_id');
+    const bound = clientId === null ? undefined : boundResourceOf(env.store, env.store.clients.get(clientId));
+    if (bound) out.set('resource', bound.serverUrl);
   }
   if (!out.get('scope')) out.set('scope', defaultScopes(out.getAll('resource'), scope, env).join(' '));
   const prompts = new Set(out.get('prompt')?.split(' ').filter(Boolean));

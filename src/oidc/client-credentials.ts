@@ -9,7 +9,8 @@ import { clientCredentialsClaims } from './claims.js';
 import { authenticateClient, presentedCredentials } from './client-auth.js';
 import { InvalidScope, InvalidTarget, UnauthorizedClient } from './errors.js';
 import type { FormParams } from './form.js';
-import { isClientOfResource } from './issuer-clients.js';
+import { boundResourceId, isClientOfResource } from './issuer-clients.js';
+import { boundResourceOf } from './resource-indicators.js';
 import { sameResource } from './resource-url.js';
 import type { KeySet } from './signing-keys.js';
 import { recordIssuedToken } from './token-audit.js';
@@ -81,7 +82,7 @@ function grantedScopes(client: Client, requested: string | undefined): string[] 
  * values asked (several are allowed). A resource the token would not be valid for is refused.
  */
 function tokenTarget(store: Store, client: Client, endpointResource: Resource | undefined, asked: string[]): { audience: string[]; resource?: Resource } {
-  const resource = endpointResource ?? (client.kind === 'resource' && client.resourceId ? store.resources.get(client.resourceId) : undefined);
+  const resource = endpointResource ?? boundResourceOf(store, client);
   if (resource) {
     if (asked.some((a) => !sameResource(a, resource.serverUrl))) throw new InvalidTarget('the requested resource is not this MCP server');
     return { audience: [], resource };
@@ -95,6 +96,9 @@ function tokenTarget(store: Store, client: Client, endpointResource: Resource | 
   return { audience: [...new Set(audience)] };
 }
 
+// A client bound to another MCP server is told that the target is wrong; any other stranger, that it is not served here.
 function checkClientOfResource(client: Client, resource: Resource): void {
-  if (!isClientOfResource(client, resource)) throw new UnauthorizedClient('the client is not a client of this MCP server');
+  if (isClientOfResource(client, resource)) return;
+  if (boundResourceId(client) !== undefined) throw new InvalidTarget('the client may only ask for tokens for its own MCP server');
+  throw new UnauthorizedClient('the client is not a client of this MCP server');
 }

@@ -1,12 +1,23 @@
-// Which clients belong to which issuer: at the environment's, every client of the environment; at an
-// MCP server's, that server's clients (registered under it, or with its URL in their audience).
+// Which clients belong to which issuer and which MCP server. A client created under an MCP server (by the
+// management API or by DCR) is bound to it (RFC 8707, RFC 9700 §2.3): at every issuer and for every grant
+// it gets tokens for that server only, whatever `resource` or audience it names. Other clients (the
+// environment's own, organization M2M clients) address the MCP servers their audience lists.
 import type { Client } from '../store/clients.js';
 import type { Resource } from '../store/resources.js';
 import { sameResource } from './resource-url.js';
 
-/** A client of this MCP server: registered under it, or allowed to ask tokens for its URL. */
+const BOUND_KINDS: ReadonlySet<Client['kind']> = new Set(['resource', 'dcr']);
+
+/** The MCP server (res_ id) a client is bound to, if it is bound to one. */
+export function boundResourceId(client: Client): string | undefined {
+  return BOUND_KINDS.has(client.kind) ? client.resourceId : undefined;
+}
+
+/** A client of this MCP server: bound to it, or (unbound) allowed to ask tokens for its URL. */
 export function isClientOfResource(client: Client, resource: Resource): boolean {
-  return client.resourceId === resource.id || client.audience.some((a) => sameResource(a, resource.serverUrl));
+  const bound = boundResourceId(client);
+  if (bound !== undefined) return bound === resource.id;
+  return client.audience.some((a) => sameResource(a, resource.serverUrl));
 }
 
 /**

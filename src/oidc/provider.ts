@@ -16,7 +16,7 @@ import { idTokensOnEmulatorClock } from './id-token-clock.js';
 import { providerClientFinder } from './provider-clients.js';
 import { redirectUriAllowed } from './redirect-uri.js';
 import { rotatesRefreshToken } from './refresh-rotation.js';
-import { resourceForIndicator, ENVIRONMENT_AUDIENCE } from './resource-indicators.js';
+import { boundResourceOf, mayTarget, resourceForIndicator, ENVIRONMENT_AUDIENCE } from './resource-indicators.js';
 import { OIDC_SCOPES } from './scopes.js';
 
 /** Which issuer a provider serves. `ns` separates its rows in the shared oidc_payloads table. */
@@ -68,12 +68,15 @@ export function createProvider(input: ProviderInput): Provider {
       dPoP: { enabled: false },
       resourceIndicators: {
         enabled: true,
-        // The MCP server of this issuer, or for the environment a token for the client itself.
-        defaultResource: async (_ctx, _client, oneOf) => oneOf ?? resourceOf()?.serverUrl ?? issuer,
+        // The MCP server a bound client belongs to, else the MCP server of this issuer, or for the
+        // environment a token for the client itself.
+        defaultResource: async (_ctx, client, oneOf) => oneOf ?? boundResourceOf(store, client && store.clients.get(client.clientId))?.serverUrl ?? resourceOf()?.serverUrl ?? issuer,
         useGrantedResource: async () => true,
         getResourceServerInfo: async (ctx, indicator, client) => {
           const resource = resourceForIndicator(store, scope, indicator, issuer);
           if (resource === undefined) throw new errors.InvalidTarget('the requested resource is not served by this authorization server');
+          const bound = boundResourceOf(store, store.clients.get(client.clientId));
+          if (!mayTarget(bound, resource)) throw new errors.InvalidTarget(`the client may only ask for tokens for its own MCP server (${bound!.serverUrl})`);
           const scopes = resource === ENVIRONMENT_AUDIENCE ? [] : enabledScopes(resource);
           if (ctx.oidc.route === 'authorization') rejectUnknownScopes(ctx, scopes);
           return {

@@ -1,8 +1,11 @@
 // RFC 8707 resource indicators: which resource a `resource` value names at an issuer. An MCP server's issuer
 // serves only that server; the environment serves every MCP server and, under its own URL, tokens for the
-// calling client itself (web apps signing users in).
+// calling client itself (web apps signing users in). A client bound to an MCP server (issuer-clients.ts)
+// may name that server only, at any issuer; naming none, it gets a token for that server.
+import type { Client } from '../store/clients.js';
 import type { Resource } from '../store/resources.js';
 import type { Store } from '../store/index.js';
+import { boundResourceId } from './issuer-clients.js';
 import type { IssuerScope } from './provider.js';
 import { sameResource } from './resource-url.js';
 
@@ -35,3 +38,13 @@ export function canonicalIndicators(store: Store, scope: IssuerScope, values: st
     return resource?.serverUrl ?? value;
   });
 }
+
+/** The MCP server a client is bound to (its tokens are for that server only), or undefined when it is not bound. */
+export function boundResourceOf(store: Store, client: Client | undefined): Resource | undefined {
+  const resourceId = client && boundResourceId(client);
+  return resourceId === undefined ? undefined : store.resources.get(resourceId);
+}
+
+/** Whether a client bound to `bound` (if any) may get a token for what an indicator named. */
+export const mayTarget = (bound: Resource | undefined, target: Resource | typeof ENVIRONMENT_AUDIENCE): boolean =>
+  bound === undefined || (target !== ENVIRONMENT_AUDIENCE && target.id === bound.id);

@@ -5,7 +5,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HANDS_FREE_PARAM, type EnvironmentContext } from '../oidc/environment.js';
 import { abortInteraction, finishConsent, finishLogin, SIGN_IN_PROMPTS, type ConsentDetails } from '../oidc/interactions.js';
+import { resourceForIndicator, ENVIRONMENT_AUDIENCE } from '../oidc/resource-indicators.js';
 import { OIDC_SCOPE_DESCRIPTIONS, isOidcScope } from '../oidc/scopes.js';
+import type { Resource } from '../store/resources.js';
 import type { User } from '../store/users.js';
 import { PageProblem } from './errors.js';
 import { forEachIssuer, hostOf, type Interaction, type InteractionInProgress, type InteractionRequest, type SignInContext } from './interaction-context.js';
@@ -53,15 +55,15 @@ export function interactionRoutes(app: FastifyInstance, ctx: SignInContext): voi
 
 async function consentModel(ctx: SignInContext, current: InteractionInProgress, reply: FastifyReply) {
   const { env } = ctx;
-  const { issuer, interaction } = current;
+  const { interaction } = current;
   const user = env.store.users.get(interaction.session?.accountId ?? '');
-  const resource = issuer.scope.kind === 'resource' ? env.store.resources.get(issuer.scope.resourceId) : undefined;
-  const described = new Map(resource?.scopes.map((s) => [s.name, s.description]) ?? []);
+  const servers = serversOf(env, current);
+  const described = new Map(servers.flatMap((r) => r.scopes.map((s) => [s.name, s.description] as const)));
   const details = interaction.prompt.details as ConsentDetails;
   const asked = [...new Set([...(details.missingOIDCScope ?? []), ...Object.values(details.missingResourceScopes ?? {}).flat()])];
   const page = await ctx.pageBase(current, reply, '');
   const name = page.clientName;
-  const serverName = resource?.name ?? 'your account';
+  const serverName = servers.length > 0 ? servers.map((r) => r.name).join(' and ') : 'your account';
   return {
     ...page,
     title: `Allow ${name}?`,
@@ -78,6 +80,16 @@ async function consentModel(ctx: SignInContext, current: InteractionInProgress, 
     ...(env.store.clients.get(String(interaction.params.client_id))?.kind === 'cimd' ? { clientDocumentHost: hostOf(String(interaction.params.client_id)) } : {}),
     action: `${current.base}/consent`,
   };
+}
+
+/**
+ * The MCP servers the token will be for: an MCP server's issuer serves only its own; at the environment's
+ * the `resource` values name them (none, or the environment's own URL: a token for the app itself).
+ */
+function serversOf(env: EnvironmentContext, { issuer, interaction }: InteractionInProgress): Resource[] {
+  if (issuer.scope.kind === 'resource') return [env.store.resources.get(issuer.scope.resourceId)].filter((r) => r !== undefined);
+  const named = ([] as unknown[]).concat(interaction.params.resource ?? []).map((value) => resourceForIndicator(env.store, issuer.scope, String(value), env.issuer));
+  return named.filter((r): r is Resource => r !== undefined && r !== ENVIRONMENT_AUDIENCE);
 }
 
 /** AUTO_LOGIN for every authorization, or a ticket for this one (the fixture's authorize()). */
