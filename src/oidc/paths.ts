@@ -16,7 +16,14 @@ export const ENVIRONMENT_PATHS = {
  * (revocation and introspection too: access tokens are our JWTs, which the provider never stored).
  */
 const ENVIRONMENT_PROVIDER_PATHS = [ENVIRONMENT_PATHS.authorization, ENVIRONMENT_PATHS.end_session];
-const RESOURCE_PROVIDER_PATHS = [ENVIRONMENT_PATHS.authorization];
+
+/**
+ * Where oidc-provider posts its own logout form when a browser signed in as one person signs in as
+ * another (prompt=login): the old session ends there before the new one begins. An MCP server's issuer
+ * serves this step only, not RP-initiated logout itself (its metadata lists no end_session_endpoint).
+ */
+export const END_SESSION_CONFIRM = `${ENVIRONMENT_PATHS.end_session}/confirm`;
+const RESOURCE_PROVIDER_PATHS = [ENVIRONMENT_PATHS.authorization, END_SESSION_CONFIRM];
 
 const RESOURCE_PATH = /^\/resources\/([^/]+)(\/.*)$/;
 

@@ -37,7 +37,6 @@ export function createProvider(input: ProviderInput): Provider {
   const { issuer, scope, pathPrefix, env } = input;
   const { store, clock } = env;
   const resourceOf = (): Resource | undefined => (scope.kind === 'resource' ? store.resources.get(scope.resourceId) : undefined);
-  const environmentOnly = scope.kind === 'environment';
   const pages = providerPageRenderers(env.pages);
 
   const configuration: Configuration = {
@@ -62,7 +61,9 @@ export function createProvider(input: ProviderInput): Provider {
       devInteractions: { enabled: false },
       revocation: { enabled: false },
       userinfo: { enabled: false },
-      rpInitiatedLogout: { enabled: environmentOnly, logoutSource: pages.logoutSource, postLogoutSuccessSource: pages.postLogoutSuccessSource },
+      // Also at an MCP server's issuer: switching the person signed in (prompt=login) ends the old session
+      // through the logout confirmation (paths.ts routes only that step there).
+      rpInitiatedLogout: { enabled: true, logoutSource: pages.logoutSource, postLogoutSuccessSource: pages.postLogoutSuccessSource },
       pushedAuthorizationRequests: { enabled: false },
       // DPoP would bind tokens through a `cnf` claim that Scalekit's token shape does not carry.
       dPoP: { enabled: false },

@@ -1,18 +1,19 @@
-// Hands each issuer's oidc-provider only its own paths (authorize and its resume, logout, revoke; each MCP
-// server's under /resources/<res_id>); everything else stays Fastify's. Runs at onRequest, before Fastify
-// parses anything. A body is read here, within the one body limit (413 as everywhere else), and handed to
-// the provider as req.body. The provider sees the path relative to its issuer, and the full one as
-// req.originalUrl, from which it builds its own absolute URLs (the resume redirect after login).
+// Hands each issuer's oidc-provider only its own paths (authorize and its resume, logout; each MCP
+// server's under /resources/<res_id>, of logout only its confirmation); everything else stays Fastify's.
+// Runs at onRequest, before Fastify parses anything. A body is read here, within the one body limit (413
+// as everywhere else), and handed to the provider as req.body. The provider sees the path relative to its
+// issuer, and the full one as req.originalUrl, from which it builds its own absolute URLs (the resume
+// redirect after login).
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { withAuthorizationDefaults } from '../oidc/authorization-defaults.js';
 import type { EnvironmentContext } from '../oidc/environment.js';
-import { ENVIRONMENT_PATHS, providerPathOf } from '../oidc/paths.js';
+import { END_SESSION_CONFIRM, ENVIRONMENT_PATHS, providerPathOf } from '../oidc/paths.js';
 import type { IssuerProvider } from '../oidc/providers.js';
 import { BODY_TOO_LARGE, readBodyWithinLimit } from './body-limit.js';
 
 // The provider answers these with an HTML page (a browser is on the other end); the rest with JSON.
-const PAGE_ROUTES: string[] = [ENVIRONMENT_PATHS.authorization, ENVIRONMENT_PATHS.end_session];
+const PAGE_ROUTES: string[] = [ENVIRONMENT_PATHS.authorization, ENVIRONMENT_PATHS.end_session, END_SESSION_CONFIRM];
 
 // Where a browser is sent takes GET (OAuth 2.1 §3.1). OIDC's POST option for these would make
 // oidc-provider set its session cookie SameSite=None, which a plain-http origin cannot keep.

@@ -18,6 +18,7 @@ export interface OidcPayloadRepository {
   findByUserCode(ns: string, model: string, userCode: string, now: number): OidcPayload | undefined;
   consume(ns: string, model: string, id: string, now: number): void;
   destroy(ns: string, model: string, id: string): void;
+  /** Deletes the codes and tokens issued under a grant (not the grant itself, nor an interaction naming it). */
   revokeByGrantId(ns: string, grantId: string): void;
   /** A live payload of that model by id, in whichever issuer holds it. */
   findInAnyIssuer(model: string, id: string, now: number): { ns: string; payload: OidcPayload } | undefined;
@@ -28,6 +29,9 @@ export interface OidcPayloadRepository {
   /** Deletes expired rows; returns how many. */
   sweep(now: number): number;
 }
+
+/** oidc-provider's models that a grant issues, and that end with it. */
+const ISSUED_UNDER_GRANT = ['AuthorizationCode', 'RefreshToken', 'AccessToken', 'DeviceCode', 'BackchannelAuthenticationRequest'];
 
 interface Row {
   payload: string;
@@ -56,7 +60,9 @@ export function sqliteOidcPayloads(db: Db): OidcPayloadRepository {
   const destroy = db.prepare('DELETE FROM oidc_payloads WHERE ns = ? AND model = ? AND id = ?');
   const link = db.prepare('UPDATE oidc_payloads SET successor_id = ? WHERE ns = ? AND model = ? AND id = ?');
   const successor = db.prepare<[string, string, string], string | null>('SELECT successor_id FROM oidc_payloads WHERE ns = ? AND model = ? AND id = ?').pluck();
-  const revoke = db.prepare('DELETE FROM oidc_payloads WHERE ns = ? AND grant_id = ?');
+  // What a grant issued: its codes and tokens. An interaction also names the grant it would extend, and
+  // must outlive it (ending a session to switch the person signed in ends its grants mid-authorization).
+  const revoke = db.prepare(`DELETE FROM oidc_payloads WHERE ns = ? AND grant_id = ? AND model IN (${ISSUED_UNDER_GRANT.map((m) => `'${m}'`).join(', ')})`);
   const sweep = db.prepare('DELETE FROM oidc_payloads WHERE expires_at IS NOT NULL AND expires_at <= ?');
   // Not indexed: used by test controls, on a fixture's few rows.
   const anyIssuer = db.prepare<[string, string, number], Row & { ns: string }>(

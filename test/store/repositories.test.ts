@@ -790,14 +790,17 @@ describe('oidc payloads', () => {
     expect(rows('SELECT id FROM oidc_payloads')).toEqual([{ id: 's2' }]);
   });
 
-  it('revokeByGrantId deletes every row of that grant in that namespace only', () => {
+  it('revokeByGrantId deletes the codes and tokens of that grant in that namespace only; the grant and an interaction naming it stay', () => {
     store.oidcPayloads.upsert('env', 'Grant', 'g1', { grantId: 'g1' }, null);
+    store.oidcPayloads.upsert('env', 'Interaction', 'i1', { grantId: 'g1', uid: 'i1' }, NOW + 60);
     store.oidcPayloads.upsert('env', 'AuthorizationCode', 'c1', { grantId: 'g1' }, NOW + 60);
     store.oidcPayloads.upsert('env', 'RefreshToken', 'r1', { grantId: 'g1' }, NOW + 600);
     store.oidcPayloads.upsert('env', 'RefreshToken', 'r2', { grantId: 'g2' }, NOW + 600);
     store.oidcPayloads.upsert('res_1', 'RefreshToken', 'r1', { grantId: 'g1' }, NOW + 600);
     store.oidcPayloads.revokeByGrantId('env', 'g1');
-    expect(rows('SELECT ns, model, id FROM oidc_payloads ORDER BY ns, id')).toEqual([
+    expect(rows('SELECT ns, model, id FROM oidc_payloads ORDER BY ns, model, id')).toEqual([
+      { ns: 'env', model: 'Grant', id: 'g1' },
+      { ns: 'env', model: 'Interaction', id: 'i1' },
       { ns: 'env', model: 'RefreshToken', id: 'r2' },
       { ns: 'res_1', model: 'RefreshToken', id: 'r1' },
     ]);
