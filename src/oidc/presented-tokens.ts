@@ -82,5 +82,6 @@ function activeRefreshToken(env: EnvironmentContext, issuer: TokenIssuer, token:
   return { type: 'refresh_token', clientId: payload.clientId, ns: issuer.ns, id: token, ...grantId, payload };
 }
 
-const isForResource = (claims: AccessTokenClaims, resource: Resource) =>
+/** An access token for that MCP server: its `resid`, or the server in its audience. */
+export const isForResource = (claims: AccessTokenClaims, resource: Resource) =>
   claims.resid === resource.id || (claims.aud ?? []).some((a) => a === resource.id || sameResource(a, resource.serverUrl));

@@ -6,6 +6,7 @@ import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SeedInput } from '../../src/config/seed.js';
 import { confidentialClientTokens, register, tokenCall } from '../helpers/code-flow.js';
+import { environmentToken, restCaller } from '../helpers/management.js';
 import { ADA, AGENT, basic, clientCredentialsToken, decodeJwt, ENV_CLIENT, postForm, startTestServer, TEST_SEED, type TestServer } from '../helpers/server.js';
 
 const RES = 'res_20000000000000001';
@@ -33,6 +34,12 @@ const introspect = (path: string, form: Record<string, string>, headers: Record<
 const asEnvClient = { authorization: basic(ENV_CLIENT.id, ENV_CLIENT.secret) };
 const userTokens = () => confidentialClientTokens(server.url, RES, { email: ADA.email, password: ADA.password });
 
+/** Static credentials of an MCP server: a client created for it through the management API. */
+async function todoCredentials(resourceId = RES): Promise<{ id: string; secret: string }> {
+  const created = await restCaller(server.url, await environmentToken(server.url))('POST', `/resources/${resourceId}/clients`, { name: 'Server credentials' });
+  return { id: String((created.body.client as { client_id: string }).client_id), secret: String(created.body.plain_secret) };
+}
+
 describe('RFC 7662 §2.2: an active access token', () => {
   it('answers openid-client with the claims the token carries, token_type Bearer, and no-store', async () => {
     const token = await agentToken();
@@ -45,9 +52,10 @@ describe('RFC 7662 §2.2: an active access token', () => {
     expect(raw.headers.get('content-type')).toMatch(/^application\/json/);
   });
 
-  it('answers a code-flow token at the MCP server’s issuer, to the server’s own client', async () => {
+  it('answers a code-flow token at the MCP server’s issuer, to the server’s own credentials (a client created for it)', async () => {
     const { access_token } = await userTokens();
-    const atTodo = await oidc.discovery(new URL(`${server.url}/resources/${RES}`), AGENT.id, AGENT.secret, undefined, {
+    const own = await todoCredentials();
+    const atTodo = await oidc.discovery(new URL(`${server.url}/resources/${RES}`), own.id, own.secret, undefined, {
       execute: [oidc.allowInsecureRequests],
       algorithm: 'oauth2',
     });
@@ -61,6 +69,52 @@ describe('RFC 7662 §2.2: an active access token', () => {
     const atNotes = await introspect(`/resources/${NOTES}/oauth/introspect`, { token }, { authorization: basic(NOTES_AGENT.id, NOTES_AGENT.secret) });
     expect(await atNotes.json()).toMatchObject({ active: true, client_id: NOTES_AGENT.id });
     expect(await oidc.tokenIntrospection(env, token)).toMatchObject({ active: true });
+  });
+});
+
+describe('RFC 7662 §4: only those a token concerns learn that it is active', () => {
+  /** A self-registered confidential client of Todo (DCR, client_secret_basic). */
+  const selfRegistered = async () => {
+    const reg = (await (await register(server.url, RES, { token_endpoint_auth_method: 'client_secret_basic' })).json()) as { client_id: string; client_secret: string };
+    return { authorization: basic(reg.client_id, reg.client_secret) };
+  };
+
+  it('a self-registered confidential client gets exactly {"active":false} for another client’s tokens, at both issuers', async () => {
+    const stranger = await selfRegistered();
+    const user = await userTokens();
+    const tokens = [user.access_token, user.refresh_token!, await agentToken()];
+    for (const path of [`/resources/${RES}/oauth/introspect`, '/oauth/introspect']) {
+      for (const token of tokens) {
+        const res = await introspect(path, { token }, stranger);
+        expect([path, res.status, await res.text()]).toEqual([path, 200, '{"active":false}']);
+      }
+    }
+    // The same tokens are active to the environment's client.
+    expect(await (await introspect(`/resources/${RES}/oauth/introspect`, { token: user.refresh_token! }, asEnvClient)).json()).toMatchObject({ active: true });
+    expect(await (await introspect('/oauth/introspect', { token: user.access_token }, asEnvClient)).json()).toMatchObject({ active: true, sub: ADA.id });
+  });
+
+  it('the client a token was issued to sees it active', async () => {
+    const user = await userTokens();
+    const asOwner = { authorization: basic(user.clientId, user.clientSecret) };
+    expect(await (await introspect(`/resources/${RES}/oauth/introspect`, { token: user.access_token }, asOwner)).json()).toMatchObject({ active: true, client_id: user.clientId });
+    expect(await (await introspect('/oauth/introspect', { token: user.access_token }, asOwner)).json()).toMatchObject({ active: true, client_id: user.clientId });
+  });
+
+  it('an organization client with the server in its audience is no credential of the server: a person’s token is inactive to it', async () => {
+    const user = await userTokens();
+    const res = await introspect(`/resources/${RES}/oauth/introspect`, { token: user.access_token }, { authorization: basic(AGENT.id, AGENT.secret) });
+    expect(await res.text()).toBe('{"active":false}');
+  });
+
+  it('a server’s own credentials see its tokens, and not another server’s, at the environment’s issuer too', async () => {
+    const todo = await todoCredentials();
+    const asTodo = { authorization: basic(todo.id, todo.secret) };
+    const user = await userTokens();
+    expect(await (await introspect('/oauth/introspect', { token: user.access_token }, asTodo)).json()).toMatchObject({ active: true, resid: RES });
+    expect(await (await introspect('/oauth/introspect', { token: user.refresh_token! }, asTodo)).text()).toBe('{"active":false}'); // at the env issuer, a Todo-issuer refresh token is unknown
+    expect(await (await introspect(`/resources/${RES}/oauth/introspect`, { token: user.refresh_token! }, asTodo)).json()).toMatchObject({ active: true, client_id: user.clientId });
+    expect(await (await introspect('/oauth/introspect', { token: await agentToken(NOTES_AGENT) }, asTodo)).text()).toBe('{"active":false}');
   });
 });
 
