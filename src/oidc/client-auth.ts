@@ -1,5 +1,7 @@
 // Client authentication for the token endpoint (RFC 6749 §2.3.1): client_secret_basic and
-// client_secret_post. The one place that decides whether a caller is the client it claims to be.
+// client_secret_post; and where a public client may identify itself by its client_id alone (`none`:
+// revocation, RFC 7009 §2.1), that too. The one place that decides whether a caller is the client it
+// claims to be.
 import type { Client } from '../store/clients.js';
 import type { Store } from '../store/index.js';
 import { InvalidClient, InvalidRequest } from './errors.js';
@@ -10,6 +12,18 @@ export interface ClientCredentials {
   clientSecret: string;
   method: 'client_secret_basic' | 'client_secret_post';
 }
+
+/** A public client naming itself: `client_id` in the body and no secret anywhere. */
+export interface PublicClientId {
+  clientId: string;
+  method: 'none';
+}
+
+const PUBLIC_KINDS: ReadonlySet<Client['kind']> = new Set(['dcr', 'cimd']);
+
+/** How a client authenticates at the token endpoint: as it registered, else public for DCR and CIMD clients. */
+export const tokenEndpointAuthMethod = (client: Client) =>
+  client.metadata.token_endpoint_auth_method ?? (PUBLIC_KINDS.has(client.kind) ? 'none' : 'client_secret_basic');
 
 const MAX_CREDENTIAL_LENGTH = 1024;
 
@@ -51,8 +65,24 @@ function decodeBasic(token: string): { clientId: string; clientSecret: string } 
   }
 }
 
-/** The client, when the credentials are an active secret of a confidential client; else invalid_client. */
-export function authenticateClient(store: Store, credentials: ClientCredentials, realm: string): Client {
+/** As presentedCredentials, where a public client may also name itself by `client_id` alone. */
+export function presentedCredentialsOrClientId(authorization: string | undefined, params: FormParams, realm: string): ClientCredentials | PublicClientId {
+  const clientId = params.get('client_id');
+  const secretSent = (authorization !== undefined && /^basic /i.test(authorization)) || params.get('client_secret') !== undefined;
+  if (secretSent || clientId === undefined || clientId.length > MAX_CREDENTIAL_LENGTH) return presentedCredentials(authorization, params, realm);
+  return { clientId, method: 'none' };
+}
+
+/**
+ * The client, when the credentials are an active secret of a confidential client, or a public client's
+ * own client_id (`none`: a confidential client must show its secret); else invalid_client.
+ */
+export function authenticateClient(store: Store, credentials: ClientCredentials | PublicClientId, realm: string): Client {
+  if (credentials.method === 'none') {
+    const client = store.clients.get(credentials.clientId);
+    if (!client || tokenEndpointAuthMethod(client) !== 'none') throw new InvalidClient('client authentication failed');
+    return client;
+  }
   const challenge = credentials.method === 'client_secret_basic' ? realm : undefined;
   // The secret is checked before the client is looked up, and the client only once it verified: an
   // unknown id and a known id with a wrong secret take the same steps (the same digests, one indexed

@@ -21,9 +21,13 @@ export function isClientOfResource(client: Client, resource: Resource): boolean 
 }
 
 /**
- * May ask this issuer about tokens (revocation, introspection): a client of the MCP server, or the
- * environment's own client, which is what an MCP server holds (SCALEKIT_CLIENT_ID).
+ * May ask this issuer about tokens (revocation, introspection): a client of the MCP server (a document
+ * client where the server takes them), or the environment's own client, which is what an MCP server holds
+ * (SCALEKIT_CLIENT_ID).
  */
 export function mayCallIssuer(client: Client, resource: Resource | undefined): boolean {
-  return resource === undefined || client.kind === 'environment' || isClientOfResource(client, resource);
+  if (resource === undefined || client.kind === 'environment') return true;
+  // A client-id metadata document's client belongs to every MCP server that takes them.
+  if (client.kind === 'cimd') return resource.enableCimd;
+  return isClientOfResource(client, resource);
 }

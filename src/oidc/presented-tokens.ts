@@ -8,7 +8,7 @@ import type { OidcPayload } from '../store/oidc-payloads.js';
 import type { Resource } from '../store/resources.js';
 import { InvalidToken, verifyAccessToken } from './access-token-verifier.js';
 import type { AccessTokenClaims } from './claims.js';
-import { authenticateClient, presentedCredentials } from './client-auth.js';
+import { authenticateClient, presentedCredentials, presentedCredentialsOrClientId } from './client-auth.js';
 import type { EnvironmentContext } from './environment.js';
 import { InvalidRequest, UnauthorizedClient, UnknownMcpServer } from './errors.js';
 import type { FormParams } from './form.js';
@@ -37,9 +37,13 @@ export function tokenIssuer(env: EnvironmentContext, resourceId?: string): Token
   return { url: resourceIssuer(env.issuer, resource.id), ns: resource.id, resource };
 }
 
-/** The confidential client making the request, if it may call this issuer; else invalid_client or unauthorized_client. */
-export function authenticateCaller(env: EnvironmentContext, issuer: TokenIssuer, params: FormParams, authorization: string | undefined): Client {
-  const client = authenticateClient(env.store, presentedCredentials(authorization, params, env.issuer), env.issuer);
+/**
+ * The client making the request, if it may call this issuer; else invalid_client or unauthorized_client.
+ * A confidential client always, a public one (its client_id alone) only where `publicClients` allows it.
+ */
+export function authenticateCaller(env: EnvironmentContext, issuer: TokenIssuer, params: FormParams, authorization: string | undefined, publicClients = false): Client {
+  const presented = publicClients ? presentedCredentialsOrClientId(authorization, params, env.issuer) : presentedCredentials(authorization, params, env.issuer);
+  const client = authenticateClient(env.store, presented, env.issuer);
   if (!mayCallIssuer(client, issuer.resource)) throw new UnauthorizedClient('the client is not a client of this MCP server');
   return client;
 }

@@ -4,6 +4,7 @@
 import { errors, type ClientMetadata } from 'oidc-provider';
 import type { Client } from '../store/clients.js';
 import type { ClientFinder } from './adapter.js';
+import { tokenEndpointAuthMethod } from './client-auth.js';
 import { ClientMetadataDocumentError, isClientIdUrl, metadataDocumentClient } from './client-metadata-document.js';
 import type { EnvironmentContext } from './environment.js';
 import type { IssuerScope } from './provider.js';
@@ -11,7 +12,6 @@ import type { IssuerScope } from './provider.js';
 /** Never compared: the provider's compareClientSecret is replaced by the store's verification. */
 const SECRET_HELD_BY_THE_STORE = 'secret-is-stored-hashed-and-checked-by-the-store';
 
-const PUBLIC_KINDS = new Set(['dcr', 'cimd']);
 
 /** The clients an issuer serves: an MCP server's issuer its own clients; the environment the others. */
 export function clientVisibleAt(client: Client, scope: IssuerScope, cimdEnabled: boolean): boolean {
@@ -22,7 +22,7 @@ export function clientVisibleAt(client: Client, scope: IssuerScope, cimdEnabled:
 
 export function providerClientMetadata(client: Client): ClientMetadata {
   const m = client.metadata;
-  const method = m.token_endpoint_auth_method ?? (PUBLIC_KINDS.has(client.kind) ? 'none' : 'client_secret_basic');
+  const method = tokenEndpointAuthMethod(client);
   const interactive = client.redirectUris.length > 0;
   // A client that registered without refresh_token gets none; otherwise both code and refresh.
   const grants = interactive ? ['authorization_code', ...(m.grant_types && !m.grant_types.includes('refresh_token') ? [] : ['refresh_token'])] : [];

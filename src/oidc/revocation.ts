@@ -13,7 +13,8 @@ import { authenticateCaller, findActiveToken, requiredToken, type ActiveToken, t
 export type RevocableToken = Pick<Extract<ActiveToken, { type: 'access_token' }>, 'type' | 'jti'> | Pick<Extract<ActiveToken, { type: 'refresh_token' }>, 'type' | 'ns' | 'id' | 'grantId'>;
 
 export async function revocationRequest(env: EnvironmentContext, issuer: TokenIssuer, params: FormParams, authorization: string | undefined): Promise<void> {
-  const client = authenticateCaller(env, issuer, params, authorization);
+  // §2.1: a public client (an MCP host) revokes its own tokens by its client_id alone.
+  const client = authenticateCaller(env, issuer, params, authorization, true);
   const token = await findActiveToken(env, issuer, requiredToken(params));
   if (!token) return; // §2.2: an invalid, expired or already revoked token is answered 200 all the same
   // §2.1: "the request is refused and the client is informed of the error".

@@ -6,9 +6,12 @@ import { ENVIRONMENT_PATHS } from '../oidc/paths.js';
 import { allowCors } from './cors.js';
 import type { EnvironmentContext } from '../oidc/environment.js';
 
-/** Revocation and introspection take confidential clients only: public ones get invalid_client, as on Scalekit. */
+/**
+ * Introspection takes confidential clients only (public ones get invalid_client, as on Scalekit);
+ * revocation also takes a public client by its client_id, for its own tokens (RFC 7009 §2.1).
+ */
 export const TOKEN_STATE_AUTH_METHODS = {
-  revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+  revocation_endpoint_auth_methods_supported: ['none', 'client_secret_basic', 'client_secret_post'],
   introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
 };
 

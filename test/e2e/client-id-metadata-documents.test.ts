@@ -4,10 +4,11 @@
 // local test setup must). Without that flag, private addresses are refused.
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../src/index.js';
 import { BrowserStopped, MiniBrowser } from '../helpers/browser.js';
-import { authorizationUrl, authorize, exchange, pkce, type TokenSet } from '../helpers/code-flow.js';
+import { authorizationUrl, authorize, exchange, pkce, tokenCall, type TokenSet } from '../helpers/code-flow.js';
 import { HeadlessHost, HOST_CALLBACK } from '../helpers/mcp-host.js';
 import { v1, v2 } from '../helpers/mcp-sdks.js';
 import { ADA, decodeJwt } from '../helpers/server.js';
@@ -118,6 +119,18 @@ describe('the document is checked', () => {
     served['/narrow.json']!.body = documentFor(url, { redirect_uris: ['http://127.0.0.1:45789/callback'] });
     expect((await pageOf(url, 'https://evil.example/callback')).code).toBe('invalid_redirect_uri');
   });
+});
+
+it('lets a document client revoke its own refresh token by its client_id alone (RFC 7009 §2.1, openid-client None())', async () => {
+  const issuer = stack.em.urls.resourceIssuer(TODO);
+  const url = serve('/revoking.json', {});
+  served['/revoking.json']!.body = documentFor(url);
+  const grant = await authorize(issuer, url, person, { scope: 'todo:read offline_access' });
+  const tokens = (await (await exchange(issuer, url, grant)).json()) as TokenSet;
+  const config = await oidc.discovery(new URL(issuer), url, undefined, oidc.None(), { execute: [oidc.allowInsecureRequests], algorithm: 'oauth2' });
+  await oidc.tokenRevocation(config, tokens.refresh_token!);
+  const refreshed = await tokenCall(issuer, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: url });
+  expect([refreshed.status, ((await refreshed.json()) as { error: string }).error]).toEqual([400, 'invalid_grant']);
 });
 
 describe('without ALLOW_INSECURE_CIMD', () => {

@@ -29,7 +29,7 @@ describe('RFC 8414 / OIDC Discovery: environment metadata', () => {
       end_session_endpoint: `${server.url}/oidc/logout`,
       revocation_endpoint: `${server.url}/oauth/revoke`,
       introspection_endpoint: `${server.url}/oauth/introspect`,
-      revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      revocation_endpoint_auth_methods_supported: ['none', 'client_secret_basic', 'client_secret_post'],
       introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
       response_types_supported: ['code'],
       code_challenge_methods_supported: ['S256'],

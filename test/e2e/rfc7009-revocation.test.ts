@@ -5,7 +5,7 @@ import { ScalekitClient } from '@scalekit-sdk/node';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SeedInput } from '../../src/config/seed.js';
-import { confidentialClientTokens, register, tokenCall } from '../helpers/code-flow.js';
+import { ada, authorize, confidentialClientTokens, exchange, registerClient, tokenCall, type TokenSet } from '../helpers/code-flow.js';
 import { environmentToken, restCaller } from '../helpers/management.js';
 import { ADA, AGENT, basic, clientCredentialsToken, decodeJwt, ENV_CLIENT, postForm, startTestServer, TEST_SEED, type TestServer } from '../helpers/server.js';
 
@@ -131,16 +131,73 @@ describe('a client may revoke only its own tokens', () => {
   });
 });
 
+describe('RFC 7009 §2.1: a public client (an MCP host) revokes its own tokens by its client_id alone', () => {
+  const issuer = () => `${server.url}/resources/${RES}`;
+  /** A public client registered by DCR (token_endpoint_auth_method none) and Ada's tokens for it, with a refresh token. */
+  const publicClientTokens = async () => {
+    const clientId = await registerClient(server.url, RES, { client_name: 'Public MCP host' });
+    const grant = await authorize(issuer(), clientId, ada, { scope: 'todo:read offline_access' });
+    const res = await exchange(issuer(), clientId, grant);
+    expect(res.status).toBe(200);
+    return { clientId, ...((await res.json()) as TokenSet) };
+  };
+  const asPublicClient = (clientId: string) =>
+    oidc.discovery(new URL(issuer()), clientId, undefined, oidc.None(), { execute: [oidc.allowInsecureRequests], algorithm: 'oauth2' });
+
+  it('revokes its refresh token with openid-client’s None() client authentication: the grant ends', async () => {
+    const tokens = await publicClientTokens();
+    await oidc.tokenRevocation(await asPublicClient(tokens.clientId), tokens.refresh_token!, { token_type_hint: 'refresh_token' });
+    const refreshed = await tokenCall(issuer(), { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: tokens.clientId });
+    expect([refreshed.status, ((await refreshed.json()) as { error: string }).error]).toEqual([400, 'invalid_grant']);
+    expect(await activeAtEnvironment(tokens.access_token)).toBe(false);
+    expect(server.app.store.consents.list({ clientId: tokens.clientId })).toEqual([]);
+  });
+
+  it('revokes its access token the same way', async () => {
+    const tokens = await publicClientTokens();
+    const res = await post(`/resources/${RES}/oauth/revoke`, { token: tokens.access_token, client_id: tokens.clientId });
+    expect([res.status, await res.text()]).toEqual([200, '']);
+    expect(await activeAtEnvironment(tokens.access_token)).toBe(false);
+  });
+
+  it('is refused another client’s token with 400 unauthorized_client, which stays active', async () => {
+    const mine = await publicClientTokens();
+    const theirs = await publicClientTokens();
+    const agents = await tokenOf(AGENT);
+    for (const token of [theirs.access_token, theirs.refresh_token!, agents]) {
+      const res = await post(`/resources/${RES}/oauth/revoke`, { token, client_id: mine.clientId });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toEqual({ error: 'unauthorized_client', error_description: 'the token was not issued to this client' });
+    }
+    expect(await activeAtEnvironment(theirs.access_token)).toBe(true);
+    expect(await activeAtEnvironment(agents)).toBe(true);
+    const refreshed = await tokenCall(issuer(), { grant_type: 'refresh_token', refresh_token: theirs.refresh_token, client_id: theirs.clientId });
+    expect(refreshed.status).toBe(200);
+  });
+
+  it('a confidential client’s client_id without its secret, and an unknown client_id: the same 401 invalid_client, nothing revoked', async () => {
+    const token = await tokenOf(AGENT);
+    const confidential = await post('/oauth/revoke', { token, client_id: AGENT.id });
+    const unknown = await post('/oauth/revoke', { token, client_id: 'm2morg_29999999999999999' });
+    for (const res of [confidential, unknown]) {
+      expect(res.status).toBe(401);
+      expect(await res.json()).toEqual({ error: 'invalid_client', error_description: 'client authentication failed' });
+    }
+    const user = await userTokens(); // a confidential DCR client (client_secret_post)
+    const withoutSecret = await post(`/resources/${RES}/oauth/revoke`, { token: user.refresh_token!, client_id: user.clientId });
+    expect([withoutSecret.status, ((await withoutSecret.json()) as { error: string }).error]).toEqual([401, 'invalid_client']);
+    expect(await activeAtEnvironment(token)).toBe(true);
+    expect(await activeAtEnvironment(user.access_token)).toBe(true);
+  });
+});
+
 describe('client authentication and bad requests', () => {
-  it('answers 401 invalid_client without credentials, with a wrong secret, and to a public client (as Scalekit does)', async () => {
+  it('answers 401 invalid_client without credentials and with a wrong secret', async () => {
     const token = await tokenOf(AGENT);
     const none = await post('/oauth/revoke', { token });
     expect([none.status, ((await none.json()) as { error: string }).error]).toEqual([401, 'invalid_client']);
     const wrong = await post('/oauth/revoke', { token }, { authorization: basic(AGENT.id, 'not-the-secret-0123456789') });
     expect([wrong.status, wrong.headers.get('www-authenticate')]).toEqual([401, `Basic realm="${server.url}"`]);
-    const publicClient = ((await (await register(server.url, RES)).json()) as { client_id: string }).client_id;
-    const asPublic = await post(`/resources/${RES}/oauth/revoke`, { token, client_id: publicClient });
-    expect([asPublic.status, ((await asPublic.json()) as { error: string }).error]).toEqual([401, 'invalid_client']);
     expect(await activeAtEnvironment(token)).toBe(true);
   });
 
