@@ -91,6 +91,11 @@ describe('a person’s token of the environment client is no admin credential', 
     expect(await res.json()).toMatchObject({ code: 'unauthenticated', message: 'Token is not an environment API token' });
   });
 
+  it('the dashboard signs in by the environment client’s secret only: a bearer token opens nothing', async () => {
+    const res = await fetch(`${server.url}/dashboard/mcp-servers`, { headers: { authorization: `Bearer ${token}` }, redirect: 'manual' });
+    expect([res.status, res.headers.get('location')]).toEqual([303, '/dashboard/sign-in']);
+  });
+
   it('while the environment client’s client_credentials token works on all three', async () => {
     const admin = await environmentToken(server.url);
     expect((await restCaller(server.url, admin)('GET', '/organizations')).status).toBe(200);
