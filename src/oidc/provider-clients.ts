@@ -12,7 +12,6 @@ import type { IssuerScope } from './provider.js';
 /** Never compared: the provider's compareClientSecret is replaced by the store's verification. */
 const SECRET_HELD_BY_THE_STORE = 'secret-is-stored-hashed-and-checked-by-the-store';
 
-
 /** The clients an issuer serves: an MCP server's issuer its own clients; the environment the others. */
 export function clientVisibleAt(client: Client, scope: IssuerScope, cimdEnabled: boolean): boolean {
   if (scope.kind === 'environment') return client.kind === 'environment' || client.kind === 'organization' || client.kind === 'resource';

@@ -12,7 +12,7 @@ import type { OidcPayload, OidcPayloadRepository } from '../store/oidc-payloads.
 export const REFRESH_GRACE_SECONDS = 30;
 
 /** A refresh token consumed at `consumed` (epoch s) is still within its grace window at `now`. */
-export const withinRefreshGrace = (consumed: unknown, now: number) => now - Number(consumed) <= REFRESH_GRACE_SECONDS;
+const withinRefreshGrace = (consumed: unknown, now: number) => now - Number(consumed) <= REFRESH_GRACE_SECONDS;
 
 const MODEL = 'RefreshToken';
 
