@@ -35,6 +35,17 @@ const grantOf = (accessToken: string) => {
   return server.app.store.issuedTokens.get(String(decodeJwt(accessToken).payload.jti))?.grantId;
 };
 
+/** Ada's tokens for a client of their own, so that the grant (and each refresh token of it) belongs to one test. */
+async function ownGrant(): Promise<TokenSet & { clientId: string }> {
+  const id = await registerClient(server.url, RES, { client_name: 'One-grant host' });
+  const grant = await authorize(issuer, id, ada, { scope: 'todo:read offline_access' });
+  const res = await exchange(issuer, id, grant);
+  expect(res.status).toBe(200);
+  return { clientId: id, ...((await res.json()) as TokenSet) };
+}
+
+const refreshAs = (client: string, refreshToken: string | undefined) => tokenCall(issuer, { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: client });
+
 /** The refresh tokens of a grant that are still unused: a chain has exactly one. */
 const unusedRefreshTokens = (grantId: string | undefined) =>
   server.app.store.db.prepare("SELECT count(*) FROM oidc_payloads WHERE ns = ? AND model = 'RefreshToken' AND grant_id = ? AND consumed_at IS NULL").pluck().get(RES, grantId) as number;
@@ -100,7 +111,8 @@ describe('rotation', () => {
 
 describe('RFC 9700 §4.14.2: a retry within the grace window, and reuse after it', () => {
   it('answers a retry within the grace window with the SAME successor and an access token of the same grant: one chain', async () => {
-    const first = await tokensWith({ scope: 'todo:read offline_access' });
+    const first = await ownGrant();
+    const refresh = (token: string | undefined) => refreshAs(first.clientId, token);
     const grantId = grantOf(first.access_token);
     const rotated = (await (await refresh(first.refresh_token)).json()) as TokenSet;
     server.clock.advance(`${REFRESH_GRACE_SECONDS - 5}s`);
@@ -121,7 +133,8 @@ describe('RFC 9700 §4.14.2: a retry within the grace window, and reuse after it
   });
 
   it('answers two refreshes sent at once with the same token alike: one successor, one chain', async () => {
-    const first = await tokensWith({ scope: 'todo:read offline_access' });
+    const first = await ownGrant();
+    const refresh = (token: string | undefined) => refreshAs(first.clientId, token);
     const answers = await Promise.all([refresh(first.refresh_token), refresh(first.refresh_token)]);
     expect(answers.map((a) => a.status)).toEqual([200, 200]);
     const [a, b] = (await Promise.all(answers.map((r) => r.json()))) as TokenSet[];
@@ -130,7 +143,8 @@ describe('RFC 9700 §4.14.2: a retry within the grace window, and reuse after it
   });
 
   it('cannot fork the chain: once the successor was used, the older token is reuse and the grant ends, even within the window', async () => {
-    const first = await tokensWith({ scope: 'todo:read offline_access' });
+    const first = await ownGrant();
+    const refresh = (token: string | undefined) => refreshAs(first.clientId, token);
     const second = (await (await refresh(first.refresh_token)).json()) as TokenSet;
     const third = (await (await refresh(second.refresh_token)).json()) as TokenSet;
     expect(await errorOf(await refresh(first.refresh_token))).toEqual({ status: 400, error: 'invalid_grant' });
@@ -139,7 +153,8 @@ describe('RFC 9700 §4.14.2: a retry within the grace window, and reuse after it
   });
 
   it('reuse past the grace window ends the grant: every access and refresh token of it introspects {"active":false}', async () => {
-    const first = await tokensWith({ scope: 'todo:read offline_access' });
+    const first = await ownGrant();
+    const refresh = (token: string | undefined) => refreshAs(first.clientId, token);
     const second = (await (await refresh(first.refresh_token)).json()) as TokenSet;
     expect(await introspection(second.access_token)).toMatchObject({ active: true });
     server.clock.advance(`${REFRESH_GRACE_SECONDS + 5}s`);
