@@ -154,7 +154,7 @@ function coversExactly(x509: X509Certificate, names: string[]): boolean {
   return entries.length === names.length && names.every((n) => (isIP(n) ? x509.checkIP(n) : x509.checkHost(n, { wildcards: false, subject: 'never' })) !== undefined);
 }
 
-const endsWithin = (x509: X509Certificate, now: Date) => Date.parse(x509.validTo) - now.getTime() < RENEW_BEFORE_MS;
+const endsWithin = (x509: X509Certificate, now: Date) => Date.parse(x509.validTo) - now.getTime() <= RENEW_BEFORE_MS;
 
 function readSetting(setting: string, path: string): string {
   try {
