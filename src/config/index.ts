@@ -15,7 +15,7 @@ const envSchema = z.object({
     .transform((u) => u.replace(/\/+$/, ''))
     .optional()
     .describe('Public URL of the environment: the `iss` of tokens and metadata. Set it when clients reach the server under another name.')
-    .meta({ shownDefault: '`http://localhost:$PORT`' }),
+    .meta({ shownDefault: '`http://localhost:$PORT` (`https://` with TLS)' }),
   PORT: z.coerce
     .number({ error: 'must be a port number' })
     .int('must be a whole number')
@@ -266,7 +266,7 @@ function tlsSettings(e: z.infer<typeof envSchema>, dataDir: string, cwd: string)
   if (e.SCALEKIT_ENVIRONMENT_URL?.startsWith('http:')) {
     throw new ConfigError([`SCALEKIT_ENVIRONMENT_URL: must be an https:// URL when TLS is on (the port speaks HTTPS only), not ${e.SCALEKIT_ENVIRONMENT_URL}`]);
   }
-  const names = (e.TLS_NAMES ?? '').split(',').map((n) => n.trim().toLowerCase()).filter(Boolean);
+  const names = (e.TLS_NAMES ?? '').split(',').map((n) => n.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1')).filter(Boolean);
   if (e.TLS_CERT !== undefined && e.TLS_KEY !== undefined) {
     if (names.length > 0) throw new ConfigError(['TLS_NAMES: names the local CA\'s certificate; with TLS_CERT the names are those of your certificate']);
     return { source: 'files', certPath: resolve(cwd, e.TLS_CERT), keyPath: resolve(cwd, e.TLS_KEY) };
