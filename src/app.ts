@@ -37,6 +37,7 @@ import { DEFAULT_HTTP_LIMITS, fastifyServerLimits, limitConnections, type HttpLi
 import { acceptTls } from './server/tls.js';
 import { certificateNames, loadTlsCertificate, type ServedCertificate } from './server/tls-certificates.js';
 import { ensureEnvironmentClient } from './store/environment-client.js';
+import type { TightenedFile } from './store/data-files.js';
 import type { IdSource } from './store/ids.js';
 import { openStore, type Store } from './store/index.js';
 import { systemClock, type Clock } from './store/time.js';
@@ -90,9 +91,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
   const clock = options.clock ?? systemClock;
   const store = openStore(config.databasePath, clock, { exclusive: true, ...(options.ids ? { ids: options.ids } : {}) });
   try {
-    for (const file of store.tightenedFiles) {
-      options.logger.warn({ path: file.path, from: octal(file.from), to: octal(file.to) }, 'tightened permissions to owner-only: other local users could read this');
-    }
+    warnTightened(options.logger, store.tightenedFiles);
     const keys = await loadOrCreateKeySet(store.signingKeys, {
       fixedTestKey: options.keys === 'fixed',
       allowTestKeys: options.allowTestKeys ?? false,
@@ -225,8 +224,12 @@ async function servedCertificate(config: Config, tls: TlsSettings, log: Logger):
   const served = await loadTlsCertificate(tls, certificateNames(issuerHost, tls.source === 'local-ca' ? tls.names : []));
   for (const change of served.changes) log.info({ caPath: served.caPath }, `TLS: ${change}`);
   for (const warning of served.warnings) log.warn(warning);
-  for (const file of served.tightenedFiles) {
+  warnTightened(log, served.tightenedFiles);
+  return served;
+}
+
+function warnTightened(log: Logger, files: TightenedFile[]): void {
+  for (const file of files) {
     log.warn({ path: file.path, from: octal(file.from), to: octal(file.to) }, 'tightened permissions to owner-only: other local users could read this');
   }
-  return served;
 }
