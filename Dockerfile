@@ -60,6 +60,8 @@ COPY --from=build /app/dist/src ./dist/src
 USER node
 VOLUME /data
 EXPOSE 8080
+# With TLS on (TLS=1 or TLS_CERT) the port speaks HTTPS only. The probe asks whether the server answers
+# on loopback; whether clients trust its certificate is theirs to check.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+  CMD ["node", "-e", "const tls=!!process.env.TLS_CERT||/^(1|true)$/.test(process.env.TLS||'');require(tls?'node:https':'node:http').get((tls?'https':'http')+'://127.0.0.1:'+(process.env.PORT||8080)+'/health',{rejectUnauthorized:false},r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1))"]
 CMD ["node", "dist/src/cli/main.js", "start"]

@@ -3,7 +3,7 @@
 import type { AddressInfo } from 'node:net';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { checkTestControlExposure, type Config } from './config/index.js';
+import { checkTestControlExposure, type Config, type TlsSettings } from './config/index.js';
 import type { Seed } from './config/seed.js';
 import { managementAuth } from './management/auth.js';
 import { managementRestRoutes } from './management/rest.js';
@@ -34,7 +34,10 @@ import { acceptH2c, type H2cFront } from './server/h2c.js';
 import { startRetention, type Retention } from './server/retention.js';
 import { closeWithin } from './server/graceful-close.js';
 import { DEFAULT_HTTP_LIMITS, fastifyServerLimits, limitConnections, type HttpLimits } from './server/http-limits.js';
+import { acceptTls } from './server/tls.js';
+import { certificateNames, loadTlsCertificate, type ServedCertificate } from './server/tls-certificates.js';
 import { ensureEnvironmentClient } from './store/environment-client.js';
+import type { TightenedFile } from './store/data-files.js';
 import type { IdSource } from './store/ids.js';
 import { openStore, type Store } from './store/index.js';
 import { systemClock, type Clock } from './store/time.js';
@@ -74,6 +77,8 @@ export interface App {
   retention?: Retention;
   /** The HTTP/2 side of the port (sessions close on shutdown; destroySessions() for a deadline). */
   h2c: H2cFront;
+  /** With TLS on: the local CA clients must trust (absent with the operator's own certificate). */
+  tls?: { caPath?: string };
   context: EnvironmentContext;
   startup: StartupReport;
   /** Listens, then sets the now-known issuer; resolves to the issuer URL. */
@@ -86,9 +91,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
   const clock = options.clock ?? systemClock;
   const store = openStore(config.databasePath, clock, { exclusive: true, ...(options.ids ? { ids: options.ids } : {}) });
   try {
-    for (const file of store.tightenedFiles) {
-      options.logger.warn({ path: file.path, from: octal(file.from), to: octal(file.to) }, 'tightened permissions to owner-only: other local users could read this');
-    }
+    warnTightened(options.logger, store.tightenedFiles);
     const keys = await loadOrCreateKeySet(store.signingKeys, {
       fixedTestKey: options.keys === 'fixed',
       allowTestKeys: options.allowTestKeys ?? false,
@@ -110,6 +113,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
     const startup = store.transaction(() => prepareStore(store, management, config, options));
     const views = createViews();
     context.pages = providerPages(views, () => context.issuer);
+    const served = config.tls ? await servedCertificate(config, config.tls, options.logger) : undefined;
 
     const limits: HttpLimits = { ...DEFAULT_HTTP_LIMITS, ...options.httpLimits };
     const fastify: FastifyInstance = Fastify({
@@ -152,21 +156,27 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
       fastify.server,
       (req, res) => (isRpcPath(req.url) ? grpc(req, res) : fastify.server.emit('request', req, res)),
       options.logger,
+      { tls: served !== undefined },
     );
     fastify.addHook('preClose', async () => h2c.close());
+    if (served) {
+      const tls = acceptTls(fastify.server, h2c, served, { handshakeTimeoutMs: limits.headersTimeoutMs, issuer: () => context.issuer, log: options.logger });
+      fastify.addHook('preClose', async () => tls.close());
+    }
 
     const app: App = {
       fastify,
       store,
       management,
       h2c,
+      ...(served ? { tls: served.caPath ? { caPath: served.caPath } : {} } : {}),
       context,
       startup,
       async listen() {
         await fastify.listen({ port: config.port, host: config.host });
         app.retention = startRetention(store, clock, { retentionDays: config.auditRetentionDays }, options.logger);
         const { port } = fastify.server.address() as AddressInfo;
-        context.issuer = config.environmentUrl ?? defaultEnvironmentUrl(config.host, port);
+        context.issuer = config.environmentUrl ?? `${config.tls ? 'https' : 'http'}://${defaultHostName(config.host)}:${port}`;
         return context.issuer;
       },
       async close() {
@@ -202,9 +212,24 @@ function prepareStore(store: Store, management: ManagementService, config: Confi
 
 const octal = (mode: number) => `0${mode.toString(8)}`;
 
-// Unset SCALEKIT_ENVIRONMENT_URL: the URL a local client would use to reach this listener.
-function defaultEnvironmentUrl(host: string, port: number): string {
+// Unset SCALEKIT_ENVIRONMENT_URL: the host a local client would use to reach this listener.
+function defaultHostName(host: string): string {
   const wildcard = host === '0.0.0.0' || host === '::' || host === '';
-  const name = wildcard ? 'localhost' : host.includes(':') ? `[${host}]` : host;
-  return `http://${name}:${port}`;
+  return wildcard ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+}
+
+/** The certificate to serve, for the names clients reach the issuer by; what was made is logged. */
+async function servedCertificate(config: Config, tls: TlsSettings, log: Logger): Promise<ServedCertificate> {
+  const issuerHost = config.environmentUrl ? new URL(config.environmentUrl).hostname : defaultHostName(config.host);
+  const served = await loadTlsCertificate(tls, certificateNames(issuerHost, tls.source === 'local-ca' ? tls.names : []));
+  for (const change of served.changes) log.info({ caPath: served.caPath }, `TLS: ${change}`);
+  for (const warning of served.warnings) log.warn(warning);
+  warnTightened(log, served.tightenedFiles);
+  return served;
+}
+
+function warnTightened(log: Logger, files: TightenedFile[]): void {
+  for (const file of files) {
+    log.warn({ path: file.path, from: octal(file.from), to: octal(file.to) }, 'tightened permissions to owner-only: other local users could read this');
+  }
 }

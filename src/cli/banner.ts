@@ -3,6 +3,7 @@
 import type { App } from '../app.js';
 import { DEFAULT_USER_PASSWORD } from '../config/seed.js';
 import { protectedResourceMetadata } from '../oidc/issuers.js';
+import { trustCaLines } from './trust-ca.js';
 
 export function startupBanner(app: App, issuer: string): string {
   const { store, startup } = app;
@@ -48,6 +49,7 @@ export function startupBanner(app: App, issuer: string): string {
   if (app.context.settings.autoLogin) {
     lines.push('', 'AUTO_LOGIN is on: authorizations sign in the login_hint user (or the first user) and grant consent, no pages.');
   }
+  if (app.tls?.caPath) lines.push(...trustCaLines(app.tls.caPath));
   lines.push(
     '',
     `Dashboard: ${issuer}/dashboard (sign in with the environment client above)`,

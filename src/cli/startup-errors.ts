@@ -3,6 +3,7 @@
 import { dirname } from 'node:path';
 import type { Config } from '../config/index.js';
 import { TestKeyRefused } from '../oidc/signing-keys.js';
+import { TlsSetupError } from '../server/tls-certificates.js';
 import { DatabaseInUse, InstallKeysError } from '../store/index.js';
 
 export class StartupError extends Error {
@@ -28,6 +29,7 @@ function explain(err: SystemError, config: Config): string | undefined {
     return `${dataDir} is in use by another running scalekit-emulator (it holds ${err.lockPath}). Stop that one first, or set DATA_DIR to another folder.`;
   }
   if (err instanceof InstallKeysError || err instanceof TestKeyRefused) return `${dataDir}: ${err.message}`;
+  if (err instanceof TlsSetupError) return err.message; // names TLS_CERT, TLS_KEY or DATA_DIR itself
   const place = config.host.includes(':') ? `[${config.host}]:${config.port}` : `${config.host}:${config.port}`;
   switch (err.syscall === 'listen' || err.syscall === 'bind' || err.syscall === 'getaddrinfo' ? err.code : undefined) {
     case 'EADDRINUSE':

@@ -15,7 +15,7 @@ const envSchema = z.object({
     .transform((u) => u.replace(/\/+$/, ''))
     .optional()
     .describe('Public URL of the environment: the `iss` of tokens and metadata. Set it when clients reach the server under another name.')
-    .meta({ shownDefault: '`http://localhost:$PORT`' }),
+    .meta({ shownDefault: '`http://localhost:$PORT` (`https://` with TLS)' }),
   PORT: z.coerce
     .number({ error: 'must be a port number' })
     .int('must be a whole number')
@@ -24,6 +24,27 @@ const envSchema = z.object({
     .default(8080)
     .describe('TCP port to listen on (`0` picks a free one).'),
   HOST: z.string().min(1).default('0.0.0.0').describe('Interface to listen on (`127.0.0.1`: this machine only).'),
+  TLS: z
+    .enum(['0', '1', 'true', 'false'], { error: 'must be 1 or 0' })
+    .optional()
+    .describe(
+      '`1` serves HTTPS, and gRPC over TLS, on `PORT` (HTTP/2 or HTTP/1.1 by ALPN) with a certificate from a local CA made once in `DATA_DIR` (`emulator-ca.pem`: trust it as the start banner says). The default `SCALEKIT_ENVIRONMENT_URL` becomes `https://…`.',
+    )
+    .meta({ shownDefault: '`0` (`1` when `TLS_CERT` is set)' }),
+  TLS_CERT: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Path to your own PEM certificate (its chain may follow) to serve instead of the local CA\'s. Set with `TLS_KEY`; turns TLS on.')
+    .meta({ shownDefault: 'unset' }),
+  TLS_KEY: z.string().min(1).optional().describe('Path to the PEM private key of `TLS_CERT`, not encrypted.').meta({ shownDefault: 'unset' }),
+  TLS_NAMES: z
+    .string()
+    .optional()
+    .describe(
+      'More names for the local CA\'s server certificate, comma-separated host names or IP addresses (e.g. `emulator` for other containers). It always names `localhost`, `127.0.0.1`, `::1` and the host of `SCALEKIT_ENVIRONMENT_URL`.',
+    )
+    .meta({ shownDefault: 'unset' }),
   SCALEKIT_CLIENT_ID: z
     .string()
     .regex(/^skc_[0-9]+$/, 'must look like skc_<digits>')
@@ -131,7 +152,15 @@ export interface Config {
   adminPassword?: string;
   /** Sign-in emails also go to this SMTP server. */
   smtpUrl?: string;
+  /** Serve HTTPS and gRPC over TLS on the port; absent: cleartext HTTP/1.1 and h2c. */
+  tls?: TlsSettings;
 }
+
+export type TlsSettings =
+  /** The operator's own certificate (chain) and key: PEM files read at start and served as they are. */
+  | { source: 'files'; certPath: string; keyPath: string }
+  /** A certificate from a local CA kept in `dir` (DATA_DIR) for localhost, the issuer's host and `names`. */
+  | { source: 'local-ca'; dir: string; names: string[] };
 
 export type LoginMethod = 'password' | 'email_code';
 
@@ -208,6 +237,8 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     ...(e.ADMIN_PASSWORD ? { adminPassword: e.ADMIN_PASSWORD } : {}),
     ...(e.SMTP_URL ? { smtpUrl: e.SMTP_URL } : {}),
   };
+  const tls = tlsSettings(e, dataDir, cwd);
+  if (tls) config.tls = tls;
   checkTestControlExposure(config);
   return config;
 }
@@ -224,6 +255,28 @@ export function checkTestControlExposure(config: Pick<Config, 'testControl' | 'h
     ]);
   }
 }
+
+function tlsSettings(e: z.infer<typeof envSchema>, dataDir: string, cwd: string): TlsSettings | undefined {
+  if ((e.TLS_CERT === undefined) !== (e.TLS_KEY === undefined)) throw new ConfigError(['TLS_CERT and TLS_KEY: set both or neither']);
+  const on = e.TLS === undefined ? e.TLS_CERT !== undefined : isOn(e.TLS);
+  if (!on) {
+    if (e.TLS_CERT !== undefined) throw new ConfigError([`TLS=${e.TLS}: TLS_CERT and TLS_KEY serve HTTPS; unset them, or set TLS=1`]);
+    return undefined;
+  }
+  if (e.SCALEKIT_ENVIRONMENT_URL?.startsWith('http:')) {
+    throw new ConfigError([`SCALEKIT_ENVIRONMENT_URL: must be an https:// URL when TLS is on (the port speaks HTTPS only), not ${e.SCALEKIT_ENVIRONMENT_URL}`]);
+  }
+  const names = (e.TLS_NAMES ?? '').split(',').map((n) => n.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1')).filter(Boolean);
+  if (e.TLS_CERT !== undefined && e.TLS_KEY !== undefined) {
+    if (names.length > 0) throw new ConfigError(['TLS_NAMES: names the local CA\'s certificate; with TLS_CERT the names are those of your certificate']);
+    return { source: 'files', certPath: resolve(cwd, e.TLS_CERT), keyPath: resolve(cwd, e.TLS_KEY) };
+  }
+  const bad = names.filter((n) => isIP(n) === 0 && !HOST_NAME.test(n));
+  if (bad.length > 0) throw new ConfigError([`TLS_NAMES: ${bad.join(', ')} is not a host name or an IP address`]);
+  return { source: 'local-ca', dir: dataDir, names };
+}
+
+const HOST_NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 
 function isLoopback(host: string): boolean {
   const address = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();

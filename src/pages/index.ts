@@ -38,7 +38,10 @@ export async function pages(app: FastifyInstance, options: PagesOptions): Promis
   const { env, views, management, settings } = options;
   await app.register(fastifyCookie, { secret: options.cookieSecret });
   await app.register(fastifyFormbody, { bodyLimit: 16 * 1024 });
-  await app.register(fastifyCsrf, { cookieOpts: { path: '/', sameSite: 'strict', httpOnly: true, signed: true } });
+  // Secure when the issuer is https (TLS here, or a proxy in front): read at each cookie, since the
+  // issuer is known only once the server listens.
+  const csrfCookie = { path: '/', sameSite: 'strict', httpOnly: true, signed: true, get secure() { return env.issuer.startsWith('https:'); } } as const;
+  await app.register(fastifyCsrf, { cookieOpts: csrfCookie });
   await app.register(fastifyView, { engine: { eta: views.eta }, root: views.dir, production: true });
 
   // No page may be framed (clickjacking of consent and dashboard buttons), sniffed, or leak its URL

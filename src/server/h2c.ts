@@ -24,11 +24,21 @@ export interface H2cFront {
   /** Destroys every HTTP/2 session now (a shutdown deadline passed). */
   destroySessions(): void;
   sessionCount(): number;
+  /**
+   * Takes a socket that TLS has opened (server/tls.ts): ALPN `h2` goes to HTTP/2; anything else is read
+   * as a cleartext socket is (HTTP/1.1, or HTTP/2 with prior knowledge), so the same limits hold.
+   */
+  serve(socket: Socket, alpnProtocol: string | false | null): void;
+}
+
+export interface H2cOptions {
+  /** The port speaks TLS: sockets arrive through serve() once their handshake is done, not on 'connection'. */
+  tls?: boolean;
 }
 
 export type H2Handler = (req: Http2ServerRequest, res: Http2ServerResponse) => void;
 
-export function acceptH2c(server: Server, handler: H2Handler, log?: Logger): H2cFront {
+export function acceptH2c(server: Server, handler: H2Handler, log?: Logger, options: H2cOptions = {}): H2cFront {
   // Node's HTTP/1.1 parser is the 'connection' listener named connectionListener; any other listener
   // (connection caps, counters) keeps seeing every socket as it is accepted.
   const parsers = server.listeners('connection').filter((l) => l.name === 'connectionListener') as ((socket: Socket) => void)[];
@@ -45,7 +55,7 @@ export function acceptH2c(server: Server, handler: H2Handler, log?: Logger): H2c
   });
 
   const sniffing = new Set<Socket>();
-  server.on('connection', (socket: Socket) => {
+  const sniff = (socket: Socket) => {
     sniffing.add(socket);
     let seen: Buffer = Buffer.alloc(0);
     // A socket that never sends a byte would escape the HTTP/1.1 timeouts: give it the headers timeout.
@@ -77,7 +87,8 @@ export function acceptH2c(server: Server, handler: H2Handler, log?: Logger): H2c
     socket.on('data', onData);
     socket.on('error', onError);
     socket.once('close', done);
-  });
+  };
+  if (!options.tls) server.on('connection', sniff);
 
   return {
     close() {
@@ -88,5 +99,9 @@ export function acceptH2c(server: Server, handler: H2Handler, log?: Logger): H2c
       for (const session of sessions) session.destroy();
     },
     sessionCount: () => sessions.size,
+    serve(socket, alpnProtocol) {
+      if (alpnProtocol === 'h2') h2.emit('connection', socket);
+      else sniff(socket);
+    },
   };
 }

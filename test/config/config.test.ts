@@ -193,6 +193,10 @@ describe('configDescriptions', () => {
         'SMTP_URL',
         'TEST_CONTROL',
         'TEST_CONTROL_TOKEN',
+        'TLS',
+        'TLS_CERT',
+        'TLS_KEY',
+        'TLS_NAMES',
       ],
     );
     for (const text of Object.values(configDescriptions)) expect(text).toBeTruthy();
@@ -269,5 +273,30 @@ describe('the pages: LOGIN_METHOD, ADMIN_PASSWORD, SMTP_URL', () => {
   it('takes an smtp:// or smtps:// SMTP_URL and refuses any other', () => {
     expect(loadConfig({ SMTP_URL: 'smtp://localhost:1025' }).smtpUrl).toBe('smtp://localhost:1025');
     expect(problemsOf({ SMTP_URL: 'http://localhost:1025' })).toEqual(['SMTP_URL: must be an smtp:// or smtps:// URL']);
+  });
+});
+
+describe('TLS, TLS_CERT, TLS_KEY, TLS_NAMES', () => {
+  it('is off by default; TLS=1 takes the local CA in DATA_DIR with the extra names, lowercased and unbracketed', () => {
+    expect(loadConfig({}).tls).toBeUndefined();
+    expect(loadConfig({ TLS: '1', DATA_DIR: '/srv/data', TLS_NAMES: 'Emulator, [::2], 10.0.0.7' }).tls).toEqual({
+      source: 'local-ca',
+      dir: '/srv/data',
+      names: ['emulator', '::2', '10.0.0.7'],
+    });
+  });
+
+  it('TLS_CERT and TLS_KEY turn TLS on with the files, resolved from the working folder', () => {
+    expect(loadConfig({ TLS_CERT: 'cert.pem', TLS_KEY: '/keys/key.pem' }, '/work').tls).toEqual({ source: 'files', certPath: '/work/cert.pem', keyPath: '/keys/key.pem' });
+  });
+
+  it('refuses a lone TLS_CERT, TLS=0 with a pair, TLS_NAMES with a pair, an http:// environment URL, and a bad name', () => {
+    const problem = (env: Record<string, string>) => (() => loadConfig(env)) as () => unknown;
+    expect(problem({ TLS_KEY: 'key.pem' })).toThrow('TLS_CERT and TLS_KEY: set both or neither');
+    expect(problem({ TLS: 'false', TLS_CERT: 'c.pem', TLS_KEY: 'k.pem' })).toThrow('TLS=false: TLS_CERT and TLS_KEY serve HTTPS; unset them, or set TLS=1');
+    expect(problem({ TLS_CERT: 'c.pem', TLS_KEY: 'k.pem', TLS_NAMES: 'emulator' })).toThrow("TLS_NAMES: names the local CA's certificate");
+    expect(problem({ TLS: '1', SCALEKIT_ENVIRONMENT_URL: 'http://localhost:8080' })).toThrow('SCALEKIT_ENVIRONMENT_URL: must be an https:// URL when TLS is on');
+    expect(problem({ TLS: '1', TLS_NAMES: 'under_score' })).toThrow('TLS_NAMES: under_score is not a host name or an IP address');
+    expect(problem({ TLS: 'yes' })).toThrow('TLS: must be 1 or 0');
   });
 });

@@ -1,7 +1,8 @@
 // What a start loads: the server answers tokens without loading oidc-provider (the interactive flows),
 // connect and the protobuf descriptors (the management API) or nodemailer (SMTP), each loaded on its
 // first use. Together they were about half of a cold start (bench/client-credentials.mjs measures it).
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+// The X.509 writer (pkijs, asn1js) is loaded only by a TLS start that must make a certificate.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +13,8 @@ import { clientToken, restCaller } from '../helpers/management.js';
 const TRACE_HOOKS = fileURLToPath(new URL('../helpers/module-trace/register.mjs', import.meta.url));
 const ENV_ID = 'skc_30000000000000001';
 const ENV_SECRET = 'lazy-loading-environment-secret';
-const LAZY = ['oidc-provider', '@connectrpc/connect', '@connectrpc/connect-node', '@bufbuild/protobuf', 'nodemailer'];
+const LAZY = ['oidc-provider', '@connectrpc/connect', '@connectrpc/connect-node', '@bufbuild/protobuf', 'nodemailer', 'pkijs', 'asn1js'];
+const X509_WRITER = ['pkijs', 'asn1js'];
 
 let dir: string;
 let cli: RunningCli;
@@ -46,4 +48,24 @@ it('loads each on its first use: oidc-provider at an authorization, the descript
   expect((await restCaller(cli.url, token)('GET', '/organizations')).status).toBe(200);
   const modules = loaded();
   expect(['oidc-provider', '@bufbuild/protobuf', '@connectrpc/connect'].filter((pkg) => !modules.has(pkg))).toEqual([]);
+});
+
+it('TLS=1 loads the X.509 writer to make the certificates, and a restart that reuses them does not', async () => {
+  const tlsDir = join(dir, 'tls');
+  const traced = (file: string) => ({
+    DATA_DIR: join(tlsDir, 'data'),
+    TLS: '1',
+    SCALEKIT_CLIENT_ID: ENV_ID,
+    SCALEKIT_CLIENT_SECRET: ENV_SECRET,
+    NODE_OPTIONS: `--import=${TRACE_HOOKS}`,
+    MODULE_TRACE_FILE: join(tlsDir, file),
+  });
+  const modulesOf = (file: string) => new Set(readFileSync(join(tlsDir, file), 'utf8').split('\n').filter(Boolean));
+  mkdirSync(tlsDir);
+  const first = await startCli(traced('first.txt'));
+  await first.stop();
+  const second = await startCli(traced('second.txt'));
+  await second.stop();
+  expect(X509_WRITER.filter((pkg) => modulesOf('first.txt').has(pkg))).toEqual(X509_WRITER);
+  expect(X509_WRITER.filter((pkg) => modulesOf('second.txt').has(pkg))).toEqual([]);
 });
