@@ -33,7 +33,9 @@ import { userinfoRoute } from './routes/userinfo.js';
 import { acceptH2c, type H2cFront } from './server/h2c.js';
 import { startRetention, type Retention } from './server/retention.js';
 import { closeWithin } from './server/graceful-close.js';
-import { DEFAULT_HTTP_LIMITS, fastifyServerLimits, limitConnections, type HttpLimits } from './server/http-limits.js';
+import { connectionGate, type ConnectionGate } from './server/connection-gate.js';
+import { DEFAULT_HTTP_LIMITS, fastifyServerLimits, type HttpLimits } from './server/http-limits.js';
+import { trustedProxies } from './server/trusted-proxies.js';
 import { ensureEnvironmentClient } from './store/environment-client.js';
 import type { IdSource } from './store/ids.js';
 import { openStore, type Store } from './store/index.js';
@@ -74,6 +76,8 @@ export interface App {
   retention?: Retention;
   /** The HTTP/2 side of the port (sessions close on shutdown; destroySessions() for a deadline). */
   h2c: H2cFront;
+  /** The connection caps, counting every connection of every protocol (a listener added later guards its sockets with it too). */
+  connections: ConnectionGate;
   context: EnvironmentContext;
   startup: StartupReport;
   /** Listens, then sets the now-known issuer; resolves to the issuer URL. */
@@ -111,16 +115,20 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
     const views = createViews();
     context.pages = providerPages(views, () => context.issuer);
 
-    const limits: HttpLimits = { ...DEFAULT_HTTP_LIMITS, ...options.httpLimits };
+    const limits: HttpLimits = { ...DEFAULT_HTTP_LIMITS, ...configuredLimits(config), ...options.httpLimits };
+    const proxy = trustedProxies(config.trustProxy ?? []);
     const fastify: FastifyInstance = Fastify({
       ...fastifyServerLimits(limits),
+      // request.ip and request.protocol from X-Forwarded-* only when the peer is a trusted proxy.
+      ...(config.trustProxy ? { trustProxy: (address: string) => proxy(address) } : {}),
       loggerInstance: options.logger as FastifyBaseLogger,
       // No info-level line per request on the token endpoint's hot path; requests are logged at debug (onResponse).
       logController: new LogController({ disableRequestLogging: true }),
       bodyLimit: BODY_LIMIT,
       return503OnClosing: true,
     });
-    limitConnections(fastify.server, limits);
+    const connections = connectionGate(limits, proxy);
+    connections.guard(fastify.server);
     fastify.addHook('onResponse', async (request, reply) => {
       if (options.logger.isLevelEnabled('debug')) {
         request.log.debug({ method: request.method, url: request.url.split('?')[0], status: reply.statusCode }, 'request');
@@ -151,6 +159,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
     const h2c = acceptH2c(
       fastify.server,
       (req, res) => (isRpcPath(req.url) ? grpc(req, res) : fastify.server.emit('request', req, res)),
+      limits,
       options.logger,
     );
     fastify.addHook('preClose', async () => h2c.close());
@@ -160,6 +169,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
       store,
       management,
       h2c,
+      connections,
       context,
       startup,
       async listen() {
@@ -198,6 +208,14 @@ function prepareStore(store: Store, management: ManagementService, config: Confi
     }
   }
   return report;
+}
+
+// The caps an operator sets (MAX_CONNECTIONS, MAX_CONNECTIONS_PER_ADDRESS); the rest are the defaults.
+function configuredLimits(config: Config): Partial<HttpLimits> {
+  return {
+    ...(config.maxConnections !== undefined ? { maxConnections: config.maxConnections } : {}),
+    ...(config.maxConnectionsPerAddress !== undefined ? { maxConnectionsPerAddress: config.maxConnectionsPerAddress } : {}),
+  };
 }
 
 const octal = (mode: number) => `0${mode.toString(8)}`;

@@ -4,6 +4,10 @@ import { isIP } from 'node:net';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 
+/** The connection caps' defaults (server/http-limits.ts takes them too). */
+export const DEFAULT_MAX_CONNECTIONS = 900;
+export const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 256;
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 // Each key's description and default are also what `--help` prints and what the README's table shows
@@ -95,7 +99,47 @@ const envSchema = z.object({
     .max(36500, 'must be at most 36500')
     .default(7)
     .describe('Days issued-token and audit rows are kept, pruned in the background in small batches (`0` keeps everything).'),
+  MAX_CONNECTIONS: z.coerce
+    .number({ error: 'must be a number of connections' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(1_000_000, 'must be at most 1000000')
+    .default(DEFAULT_MAX_CONNECTIONS)
+    .describe('Connections open at once, HTTP/1.1 and HTTP/2 together; one more is closed as soon as it is accepted. Keep it under the process\'s file-descriptor limit.'),
+  MAX_CONNECTIONS_PER_ADDRESS: z.coerce
+    .number({ error: 'must be a number of connections' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(1_000_000, 'must be at most 1000000')
+    .default(DEFAULT_MAX_CONNECTIONS_PER_ADDRESS)
+    .describe('Connections open at once from one client address (an IPv6 client by its /64), HTTP/1.1 and HTTP/2 together, so that one client cannot take every slot. A proxy named in `TRUST_PROXY` is not capped.'),
+  TRUST_PROXY: z
+    .string()
+    .optional()
+    .transform((list, ctx) => trustedProxyList(list, ctx))
+    .describe(
+      'Comma-separated addresses or CIDR ranges (or `loopback`, `linklocal`, `uniquelocal`) of reverse proxies whose `X-Forwarded-For`, `X-Forwarded-Proto` and `X-Forwarded-Host` count: the attempt limits then key on the client address they forward, cookies are `Secure` when they say https, and connections from them are not capped per address.',
+    )
+    .meta({ shownDefault: 'unset (no proxy trusted)' }),
 });
+
+// What proxy-addr (Fastify's trustProxy) takes, checked here so that a typo fails the start.
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+function trustedProxyList(list: string | undefined, ctx: z.RefinementCtx): string[] {
+  const entries = (list ?? '').split(',').map((e) => e.trim()).filter(Boolean);
+  for (const entry of entries) {
+    if (PROXY_NAMES.includes(entry)) continue;
+    const [address = '', prefix, extra] = entry.split('/');
+    const version = isIP(address);
+    const bits = version === 4 ? 32 : 128;
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits);
+    if (version === 0 || !prefixOk || extra !== undefined) {
+      ctx.addIssue({ code: 'custom', message: `"${entry}" is not an address, a CIDR range or one of ${PROXY_NAMES.join(', ')}` });
+    }
+  }
+  return entries;
+}
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -131,6 +175,12 @@ export interface Config {
   adminPassword?: string;
   /** Sign-in emails also go to this SMTP server. */
   smtpUrl?: string;
+  /** Connections open at once (both protocols); absent: DEFAULT_MAX_CONNECTIONS. */
+  maxConnections?: number;
+  /** Connections open at once from one client address; absent: DEFAULT_MAX_CONNECTIONS_PER_ADDRESS. */
+  maxConnectionsPerAddress?: number;
+  /** Reverse proxies whose X-Forwarded-* headers count (addresses, CIDR ranges, proxy-addr names); absent: none. */
+  trustProxy?: string[];
 }
 
 export type LoginMethod = 'password' | 'email_code';
@@ -207,6 +257,9 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     loginMethod: e.LOGIN_METHOD,
     ...(e.ADMIN_PASSWORD ? { adminPassword: e.ADMIN_PASSWORD } : {}),
     ...(e.SMTP_URL ? { smtpUrl: e.SMTP_URL } : {}),
+    maxConnections: e.MAX_CONNECTIONS,
+    maxConnectionsPerAddress: e.MAX_CONNECTIONS_PER_ADDRESS,
+    ...(e.TRUST_PROXY.length > 0 ? { trustProxy: e.TRUST_PROXY } : {}),
   };
   checkTestControlExposure(config);
   return config;

@@ -185,6 +185,8 @@ describe('configDescriptions', () => {
         'HOST',
         'LOGIN_METHOD',
         'LOG_LEVEL',
+        'MAX_CONNECTIONS',
+        'MAX_CONNECTIONS_PER_ADDRESS',
         'PORT',
         'SCALEKIT_CLIENT_ID',
         'SCALEKIT_CLIENT_SECRET',
@@ -193,6 +195,7 @@ describe('configDescriptions', () => {
         'SMTP_URL',
         'TEST_CONTROL',
         'TEST_CONTROL_TOKEN',
+        'TRUST_PROXY',
       ],
     );
     for (const text of Object.values(configDescriptions)) expect(text).toBeTruthy();
@@ -269,5 +272,28 @@ describe('the pages: LOGIN_METHOD, ADMIN_PASSWORD, SMTP_URL', () => {
   it('takes an smtp:// or smtps:// SMTP_URL and refuses any other', () => {
     expect(loadConfig({ SMTP_URL: 'smtp://localhost:1025' }).smtpUrl).toBe('smtp://localhost:1025');
     expect(problemsOf({ SMTP_URL: 'http://localhost:1025' })).toEqual(['SMTP_URL: must be an smtp:// or smtps:// URL']);
+  });
+});
+
+describe('TRUST_PROXY', () => {
+  it('trusts no proxy by default, and takes addresses, CIDR ranges and proxy-addr names', () => {
+    expect(loadConfig({}).trustProxy).toBeUndefined();
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.1, 172.16.0.0/12,::1,fd00::/8,loopback' }).trustProxy).toEqual(['10.0.0.1', '172.16.0.0/12', '::1', 'fd00::/8', 'loopback']);
+  });
+
+  it('refuses what is neither an address, a range nor a name, saying which entry', () => {
+    expect(problemsOf({ TRUST_PROXY: '10.0.0.1,proxy.internal' })).toEqual(['TRUST_PROXY: "proxy.internal" is not an address, a CIDR range or one of loopback, linklocal, uniquelocal']);
+    expect(problemsOf({ TRUST_PROXY: '10.0.0.0/33' })).toEqual(['TRUST_PROXY: "10.0.0.0/33" is not an address, a CIDR range or one of loopback, linklocal, uniquelocal']);
+    expect(problemsOf({ TRUST_PROXY: 'true' })).toEqual(['TRUST_PROXY: "true" is not an address, a CIDR range or one of loopback, linklocal, uniquelocal']);
+  });
+});
+
+describe('connection caps: MAX_CONNECTIONS, MAX_CONNECTIONS_PER_ADDRESS', () => {
+  it('default to 900 and 256, and take whole numbers from 1', () => {
+    expect(loadConfig({})).toMatchObject({ maxConnections: 900, maxConnectionsPerAddress: 256 });
+    expect(loadConfig({ MAX_CONNECTIONS: '2000', MAX_CONNECTIONS_PER_ADDRESS: '10' })).toMatchObject({ maxConnections: 2000, maxConnectionsPerAddress: 10 });
+    expect(problemsOf({ MAX_CONNECTIONS: '0' })).toEqual(['MAX_CONNECTIONS: must be at least 1']);
+    expect(problemsOf({ MAX_CONNECTIONS_PER_ADDRESS: '2.5' })).toEqual(['MAX_CONNECTIONS_PER_ADDRESS: must be a whole number']);
+    expect(problemsOf({ MAX_CONNECTIONS: 'many' })).toEqual(['MAX_CONNECTIONS: must be a number of connections']);
   });
 });
