@@ -20,6 +20,8 @@ import { loadOrCreateKeySet } from './oidc/signing-keys.js';
 import { BODY_LIMIT } from './routes/body-limit.js';
 import { discoveryRoutes } from './routes/discovery.js';
 import { rejectDuplicateAuthorization } from './routes/duplicate-authorization.js';
+import { decideForwarded } from './routes/forwarded.js';
+import { refuseFraming } from './routes/frame-guard.js';
 import { healthRoute } from './routes/health.js';
 import { introspectionRoutes } from './routes/introspection.js';
 import { keysRoute } from './routes/keys.js';
@@ -134,6 +136,8 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
         request.log.debug({ method: request.method, url: request.url.split('?')[0], status: reply.statusCode }, 'request');
       }
     });
+    refuseFraming(fastify);
+    decideForwarded(fastify, () => context.issuer);
     metricsRoutes(fastify, context.metrics);
     rejectDuplicateAuthorization(fastify);
     for (const extend of options.extensions ?? []) await extend(fastify, context, management);

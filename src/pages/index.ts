@@ -12,11 +12,13 @@ import { createEmailSignIn } from '../login/email-sign-in.js';
 import { createMailer } from '../login/mailer.js';
 import type { ManagementService } from '../management/service.js';
 import type { EnvironmentContext } from '../oidc/environment.js';
+import { overHttps } from '../routes/forwarded.js';
 import { dashboardRoutes } from './dashboard/index.js';
 import { errorPageModel, TooManyAttempts, type PageError } from './errors.js';
 import { signInContext } from './interaction-context.js';
 import { interactionRoutes } from './interaction.js';
 import { outboxRoutes } from './outbox.js';
+import { secureCookies } from './secure-cookies.js';
 import type { Views } from './views.js';
 
 export interface PageSettings {
@@ -41,13 +43,13 @@ export async function pages(app: FastifyInstance, options: PagesOptions): Promis
   await app.register(fastifyCsrf, { cookieOpts: { path: '/', sameSite: 'strict', httpOnly: true, signed: true } });
   await app.register(fastifyView, { engine: { eta: views.eta }, root: views.dir, production: true });
 
-  // No page may be framed (clickjacking of consent and dashboard buttons), sniffed, or leak its URL
-  // (a sign-in link's token) to another site.
-  app.addHook('onSend', async (_request, reply) => {
-    reply.header('x-frame-options', 'DENY');
-    reply.header('content-security-policy', "frame-ancestors 'none'");
+  // No page may be sniffed, or leak its URL (a sign-in link's token) to another site; framing is refused
+  // for every response (routes/frame-guard.ts). Every cookie set here is Secure when the browser came over
+  // https (routes/forwarded.ts); this hook runs after @fastify/cookie's, which writes Set-Cookie.
+  app.addHook('onSend', async (request, reply) => {
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
+    if (overHttps(request, env.issuer)) secureCookies(reply);
   });
 
   app.setErrorHandler(async (err: PageError, request, reply) => {

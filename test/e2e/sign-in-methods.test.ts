@@ -101,13 +101,19 @@ describe('email code and sign-in link (LOGIN_METHOD=email_code)', () => {
     expect(alertOf(await again.text())).toBe('This code was already used. Send a new code.');
   });
 
-  it('a new code replaces nothing: each code works once, and the newest one signs in', async () => {
+  it('a new code ends the earlier ones: the first code and its link are refused (400), the newest code signs in', async () => {
     const steps = await codePageFor('resend@example.com');
     const first = await latestMessage(server.url, 'resend@example.com');
     const resent = (await steps.submit('/identify', { method: 'email_code' })) as PageSeen;
     expect(headingOf(resent.html)).toBe('Check your email');
     const second = await latestMessage(server.url, 'resend@example.com');
     expect(second.id).not.toBe(first.id);
+    const old = await steps.post('/verify', { otp: first.code! });
+    expect(old.status).toBe(400);
+    expect(alertOf(await old.text())).toBe('A newer code was sent for this sign-in. Enter the code from the latest email.');
+    const oldLink = await steps.browser.fetch(first.link!);
+    expect(oldLink.status).toBe(400);
+    expect(headingOf(await oldLink.text())).toBe('This link was replaced');
     expect((await steps.post('/verify', { otp: second.code! })).status).toBe(303);
   });
 

@@ -15,6 +15,7 @@ const CODE_PROBLEMS: Record<Exclude<CodeCheck, 'valid'>, { status: number; error
   wrong: { status: 401, error: 'That code is not correct. Check the latest email, or send a new code.' },
   expired: { status: 400, error: 'This code has expired. Send a new code and use it within 10 minutes.' },
   used: { status: 400, error: 'This code was already used. Send a new code.' },
+  replaced: { status: 400, error: 'A newer code was sent for this sign-in. Enter the code from the latest email.' },
 };
 
 /** Sends a code and a link for this sign-in to `email`, and shows the page that asks for the code. */
@@ -58,6 +59,8 @@ export function emailCodeRoutes(app: FastifyInstance, ctx: SignInContext): void 
         throw new PageProblem(400, 'link_used', 'This link was already used', 'Each sign-in link works once.', 'Go back to the sign-in page and send a new code.');
       case 'expired':
         throw new PageProblem(400, 'link_expired', 'This link has expired', 'Sign-in links work for 10 minutes.', 'Go back to the sign-in page and send a new code.');
+      case 'replaced':
+        throw new PageProblem(400, 'link_replaced', 'This link was replaced', 'A newer email was sent for this sign-in, and only its link works.', 'Open the link in the latest email, or enter its code.');
       default:
         throw new PageProblem(400, 'invalid_link', 'This link does not work here', 'The link is not one we sent for this sign-in.', 'Open the link from the latest email, in the browser where you started signing in.');
     }
