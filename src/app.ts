@@ -3,7 +3,7 @@
 import type { AddressInfo } from 'node:net';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { checkTestControlExposure, type Config } from './config/index.js';
+import { checkShortcutsOff, checkTestControlExposure, type Config } from './config/index.js';
 import type { Seed } from './config/seed.js';
 import { managementAuth } from './management/auth.js';
 import { managementRestRoutes } from './management/rest.js';
@@ -89,6 +89,8 @@ export interface App {
 
 export async function buildApp(config: Config, options: AppOptions): Promise<App> {
   checkTestControlExposure(config);
+  checkShortcutsOff(config);
+  const shortcuts = config.emulationShortcuts ?? true;
   const clock = options.clock ?? systemClock;
   const store = openStore(config.databasePath, clock, { exclusive: true, ...(options.ids ? { ids: options.ids } : {}) });
   try {
@@ -108,7 +110,13 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
       metrics: createMetrics({ auditQueueDepth: () => store.issuedTokens.pending() }),
       log: options.logger,
       issuer: config.environmentUrl ?? '',
-      settings: { autoLogin: config.autoLogin, allowInsecureCimd: config.allowInsecureCimd, handsFreeTickets: new Set<string>() },
+      settings: {
+        autoLogin: config.autoLogin,
+        allowInsecureCimd: config.allowInsecureCimd,
+        handsFreeTickets: new Set<string>(),
+        emulationShortcuts: shortcuts,
+        testUsers: { anySktestEmail: shortcuts },
+      },
       attemptLimits: createAttemptLimits(clock),
     } as EnvironmentContext;
     context.providers = createProviderRegistry(context, () => store.cookieKeys);
@@ -180,7 +188,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
         await fastify.listen({ port: config.port, host: config.host });
         app.retention = startRetention(store, clock, { retentionDays: config.auditRetentionDays }, options.logger);
         const { port } = fastify.server.address() as AddressInfo;
-        context.issuer = config.environmentUrl ?? defaultEnvironmentUrl(config.host, port);
+        context.issuer = config.environmentUrl ?? defaultEnvironmentUrl(config.environmentHost ?? config.host, port);
         return context.issuer;
       },
       async close() {
@@ -206,7 +214,8 @@ function prepareStore(store: Store, management: ManagementService, config: Confi
   if (options.seed) {
     const empty = store.organizations.list().length === 0 && store.resources.list().length === 0;
     if (!options.seed.onlyIfEmpty || empty) {
-      const result = applySeed(management, options.seed.value, options.seed.source);
+      // Seeded users without a password get the documented default one only while shortcuts are on.
+      const result = applySeed(management, options.seed.value, options.seed.source, { defaultPassword: config.emulationShortcuts ?? true });
       createdSecrets.push(...result.createdSecrets);
       report.seed = { ...result, applied: true };
     }

@@ -27,7 +27,11 @@ const envSchema = z.object({
     .max(65535, 'must be between 0 and 65535')
     .default(8080)
     .describe('TCP port to listen on (`0` picks a free one).'),
-  HOST: z.string().min(1).default('0.0.0.0').describe('Interface to listen on (`127.0.0.1`: this machine only).'),
+  HOST: z
+    .string()
+    .min(1)
+    .default('127.0.0.1')
+    .describe('Interface to listen on: this machine only by default; `0.0.0.0` for every interface (the Docker image sets it), best with `EMULATION_SHORTCUTS=off`.'),
   SCALEKIT_CLIENT_ID: z
     .string()
     .regex(/^skc_[0-9]+$/, 'must look like skc_<digits>')
@@ -121,6 +125,12 @@ const envSchema = z.object({
       'Comma-separated addresses or CIDR ranges (or `loopback`, `linklocal`, `uniquelocal`) of reverse proxies whose `X-Forwarded-For`, `X-Forwarded-Proto` and `X-Forwarded-Host` count: the attempt limits then key on the client address they forward, cookies are `Secure` when they say https, and connections from them are not capped per address.',
     )
     .meta({ shownDefault: 'unset (no proxy trusted)' }),
+  EMULATION_SHORTCUTS: z
+    .enum(['on', 'off'], { error: 'must be on or off' })
+    .default('on')
+    .describe(
+      '`off` turns every emulation shortcut off for a server other people reach: the simulated identity providers, the open outbox (`/outbox`), the static code `424242` for any `+sktest` email, and the fixture\'s hands-free sign-ins. `AUTO_LOGIN` and `TEST_CONTROL` are then refused (exit 2).',
+    ),
 });
 
 // What proxy-addr (Fastify's trustProxy) takes, checked here so that a typo fails the start.
@@ -153,6 +163,11 @@ export interface Config {
   environmentUrl?: string;
   port: number;
   host: string;
+  /**
+   * Host name of the default environment URL (SCALEKIT_ENVIRONMENT_URL unset); absent: named after `host`.
+   * `localhost` when HOST is unset: the default listener (127.0.0.1) keeps the issuer it always had.
+   */
+  environmentHost?: string;
   /** Credentials given by the operator; when absent the store generates them once. */
   environmentClient?: EnvironmentClientCredentials;
   /** SQLite file path, or ':memory:'. */
@@ -181,6 +196,8 @@ export interface Config {
   maxConnectionsPerAddress?: number;
   /** Reverse proxies whose X-Forwarded-* headers count (addresses, CIDR ranges, proxy-addr names); absent: none. */
   trustProxy?: string[];
+  /** Simulated identity providers, the open outbox, `+sktest` codes, hands-free tickets; absent: on. */
+  emulationShortcuts?: boolean;
 }
 
 export type LoginMethod = 'password' | 'email_code';
@@ -243,6 +260,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     ...(e.SCALEKIT_ENVIRONMENT_URL ? { environmentUrl: e.SCALEKIT_ENVIRONMENT_URL } : {}),
     port: e.PORT,
     host: e.HOST,
+    ...(env.HOST === undefined || env.HOST.trim() === '' ? { environmentHost: 'localhost' } : {}),
     ...(e.SCALEKIT_CLIENT_ID && e.SCALEKIT_CLIENT_SECRET
       ? { environmentClient: { clientId: e.SCALEKIT_CLIENT_ID, clientSecret: e.SCALEKIT_CLIENT_SECRET } }
       : {}),
@@ -260,8 +278,10 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     maxConnections: e.MAX_CONNECTIONS,
     maxConnectionsPerAddress: e.MAX_CONNECTIONS_PER_ADDRESS,
     ...(e.TRUST_PROXY.length > 0 ? { trustProxy: e.TRUST_PROXY } : {}),
+    emulationShortcuts: e.EMULATION_SHORTCUTS === 'on',
   };
   checkTestControlExposure(config);
+  checkShortcutsOff(config);
   return config;
 }
 
@@ -278,7 +298,19 @@ export function checkTestControlExposure(config: Pick<Config, 'testControl' | 'h
   }
 }
 
-function isLoopback(host: string): boolean {
+/**
+ * EMULATION_SHORTCUTS=off promises that no shortcut is served: a start that also asks for one is a
+ * contradiction, refused rather than resolved one way or the other. Checked by loadConfig and buildApp.
+ */
+export function checkShortcutsOff(config: Pick<Config, 'emulationShortcuts' | 'autoLogin' | 'testControl'>): void {
+  if (config.emulationShortcuts !== false) return;
+  const asked = [...(config.autoLogin ? ['AUTO_LOGIN=1'] : []), ...(config.testControl ? ['TEST_CONTROL=1'] : [])];
+  if (asked.length > 0) {
+    throw new ConfigError([`EMULATION_SHORTCUTS=off contradicts ${asked.join(' and ')}: these are emulation shortcuts; unset ${asked.length > 1 ? 'them' : 'it'} or turn the shortcuts on`]);
+  }
+}
+
+export function isLoopback(host: string): boolean {
   const address = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
   if (address === 'localhost') return true;
   if (isIP(address) === 4) return address.startsWith('127.');

@@ -71,12 +71,13 @@ export async function pages(app: FastifyInstance, options: PagesOptions): Promis
   const signIn = signInContext({
     env,
     management,
-    emailSignIn: createEmailSignIn({ codes: env.store.emailCodes, mailer, clock: env.clock }),
+    emailSignIn: createEmailSignIn({ codes: env.store.emailCodes, mailer, clock: env.clock, testUsers: env.settings.testUsers }),
     limits,
     loginMethod: settings.loginMethod,
   });
   interactionRoutes(app, signIn);
-  outboxRoutes(app, env);
+  // The outbox shows every code sent: an emulation shortcut, not served with EMULATION_SHORTCUTS=off.
+  if (env.settings.emulationShortcuts) outboxRoutes(app, env);
   await app.register(async (scope) =>
     dashboardRoutes(scope, { env, management, limits, ...(settings.adminPassword ? { adminPassword: settings.adminPassword } : {}) }),
   );

@@ -22,8 +22,9 @@ describe('loadConfig defaults', () => {
     expect(loadConfig({}, CWD).port).toBe(8080);
   });
 
-  it('listens on host 0.0.0.0', () => {
-    expect(loadConfig({}, CWD).host).toBe('0.0.0.0');
+  it('listens on host 127.0.0.1 (this machine only), still named localhost in the default environment URL', () => {
+    expect(loadConfig({}, CWD)).toMatchObject({ host: '127.0.0.1', environmentHost: 'localhost' });
+    expect(loadConfig({ HOST: '127.0.0.1' }, CWD).environmentHost).toBeUndefined();
   });
 
   it('puts the database at data/emulator.sqlite under the given cwd', () => {
@@ -182,6 +183,7 @@ describe('configDescriptions', () => {
         'AUDIT_RETENTION_DAYS',
         'AUTO_LOGIN',
         'DATA_DIR',
+        'EMULATION_SHORTCUTS',
         'HOST',
         'LOGIN_METHOD',
         'LOG_LEVEL',
@@ -238,7 +240,7 @@ describe('TEST_CONTROL on a HOST other people can reach', () => {
       expect(problem).toContain(`TEST_CONTROL=1 with HOST=${HOST}`);
       expect(problem).toContain('set TEST_CONTROL_TOKEN');
     }
-    expect(problemsOf({ TEST_CONTROL: '1' })[0]).toContain('HOST=0.0.0.0'); // the default HOST
+    expect(loadConfig({ TEST_CONTROL: '1' }).testControl).toBe(true); // the default HOST is loopback
   });
 
   it('is accepted with TEST_CONTROL_TOKEN, which the config then carries', () => {
@@ -295,5 +297,23 @@ describe('connection caps: MAX_CONNECTIONS, MAX_CONNECTIONS_PER_ADDRESS', () => 
     expect(problemsOf({ MAX_CONNECTIONS: '0' })).toEqual(['MAX_CONNECTIONS: must be at least 1']);
     expect(problemsOf({ MAX_CONNECTIONS_PER_ADDRESS: '2.5' })).toEqual(['MAX_CONNECTIONS_PER_ADDRESS: must be a whole number']);
     expect(problemsOf({ MAX_CONNECTIONS: 'many' })).toEqual(['MAX_CONNECTIONS: must be a number of connections']);
+  });
+});
+
+describe('EMULATION_SHORTCUTS', () => {
+  it('is on by default; off turns them off', () => {
+    expect(loadConfig({}).emulationShortcuts).toBe(true);
+    expect(loadConfig({ EMULATION_SHORTCUTS: 'off' }).emulationShortcuts).toBe(false);
+    expect(problemsOf({ EMULATION_SHORTCUTS: 'no' })).toEqual(['EMULATION_SHORTCUTS: must be on or off']);
+  });
+
+  it('off with AUTO_LOGIN or TEST_CONTROL on is a contradiction, refused naming both settings', () => {
+    expect(problemsOf({ EMULATION_SHORTCUTS: 'off', AUTO_LOGIN: '1' })).toEqual([
+      'EMULATION_SHORTCUTS=off contradicts AUTO_LOGIN=1: these are emulation shortcuts; unset it or turn the shortcuts on',
+    ]);
+    expect(problemsOf({ EMULATION_SHORTCUTS: 'off', AUTO_LOGIN: 'true', TEST_CONTROL: '1' })).toEqual([
+      'EMULATION_SHORTCUTS=off contradicts AUTO_LOGIN=1 and TEST_CONTROL=1: these are emulation shortcuts; unset them or turn the shortcuts on',
+    ]);
+    expect(loadConfig({ EMULATION_SHORTCUTS: 'off', AUTO_LOGIN: '0', TEST_CONTROL: 'false' }).emulationShortcuts).toBe(false);
   });
 });

@@ -18,6 +18,10 @@ const CODE_PROBLEMS: Record<Exclude<CodeCheck, 'valid'>, { status: number; error
   replaced: { status: 400, error: 'A newer code was sent for this sign-in. Enter the code from the latest email.' },
 };
 
+// What the code page says about where the code is: the static one of a test user, or the outbox (an
+// emulation shortcut; off, the message went by SMTP).
+const codePageFlags = (ctx: SignInContext, email: string) => ({ email, testUser: isTestUser(email, ctx.env.settings.testUsers), outbox: ctx.env.settings.emulationShortcuts });
+
 /** Sends a code and a link for this sign-in to `email`, and shows the page that asks for the code. */
 export async function sendCode(ctx: SignInContext, current: InteractionInProgress, reply: FastifyReply, email: string, notice?: string): Promise<FastifyReply> {
   const page = await ctx.pageBase(current, reply, 'Check your email');
@@ -28,7 +32,7 @@ export async function sendCode(ctx: SignInContext, current: InteractionInProgres
     clientName: page.clientName,
     linkFor: (token) => `${ctx.env.issuer}${current.base}/email-link?token=${encodeURIComponent(token)}`,
   });
-  return reply.view('login-code.eta', { ...page, email, testUser: isTestUser(email), ...(notice ? { notice } : {}) });
+  return reply.view('login-code.eta', { ...page, ...codePageFlags(ctx, email), ...(notice ? { notice } : {}) });
 }
 
 export function emailCodeRoutes(app: FastifyInstance, ctx: SignInContext): void {
@@ -42,7 +46,7 @@ export function emailCodeRoutes(app: FastifyInstance, ctx: SignInContext): void 
       if (result === 'wrong') ctx.limits.failed(keys);
       const problem = CODE_PROBLEMS[result];
       const page = await ctx.pageBase(current, reply, 'Check your email');
-      return reply.code(problem.status).view('login-code.eta', { ...page, email, testUser: isTestUser(email), error: problem.error });
+      return reply.code(problem.status).view('login-code.eta', { ...page, ...codePageFlags(ctx, email), error: problem.error });
     }
     ctx.limits.succeeded(keys);
     const { user } = ctx.management.users.signUp(SIGN_UP, { email });
