@@ -3,7 +3,7 @@
 import type { AddressInfo } from 'node:net';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { checkTestControlExposure, type Config, type TlsSettings } from './config/index.js';
+import { checkShortcutsOff, checkTestControlExposure, type Config, type TlsSettings } from './config/index.js';
 import type { Seed } from './config/seed.js';
 import { managementAuth } from './management/auth.js';
 import { managementRestRoutes } from './management/rest.js';
@@ -20,6 +20,8 @@ import { loadOrCreateKeySet } from './oidc/signing-keys.js';
 import { BODY_LIMIT } from './routes/body-limit.js';
 import { discoveryRoutes } from './routes/discovery.js';
 import { rejectDuplicateAuthorization } from './routes/duplicate-authorization.js';
+import { decideForwarded } from './routes/forwarded.js';
+import { refuseFraming } from './routes/frame-guard.js';
 import { healthRoute } from './routes/health.js';
 import { introspectionRoutes } from './routes/introspection.js';
 import { keysRoute } from './routes/keys.js';
@@ -33,9 +35,11 @@ import { userinfoRoute } from './routes/userinfo.js';
 import { acceptH2c, type H2cFront } from './server/h2c.js';
 import { startRetention, type Retention } from './server/retention.js';
 import { closeWithin } from './server/graceful-close.js';
-import { DEFAULT_HTTP_LIMITS, fastifyServerLimits, limitConnections, type HttpLimits } from './server/http-limits.js';
+import { connectionGate, type ConnectionGate } from './server/connection-gate.js';
+import { DEFAULT_HTTP_LIMITS, fastifyServerLimits, type HttpLimits } from './server/http-limits.js';
 import { acceptTls } from './server/tls.js';
 import { certificateNames, loadTlsCertificate, type ServedCertificate } from './server/tls-certificates.js';
+import { trustedProxies } from './server/trusted-proxies.js';
 import { ensureEnvironmentClient } from './store/environment-client.js';
 import type { TightenedFile } from './store/data-files.js';
 import type { IdSource } from './store/ids.js';
@@ -79,6 +83,8 @@ export interface App {
   h2c: H2cFront;
   /** With TLS on: the local CA clients must trust (absent with the operator's own certificate). */
   tls?: { caPath?: string };
+  /** The connection caps, counting every connection of every protocol (a listener added later guards its sockets with it too). */
+  connections: ConnectionGate;
   context: EnvironmentContext;
   startup: StartupReport;
   /** Listens, then sets the now-known issuer; resolves to the issuer URL. */
@@ -88,6 +94,8 @@ export interface App {
 
 export async function buildApp(config: Config, options: AppOptions): Promise<App> {
   checkTestControlExposure(config);
+  checkShortcutsOff(config);
+  const shortcuts = config.emulationShortcuts ?? true;
   const clock = options.clock ?? systemClock;
   const store = openStore(config.databasePath, clock, { exclusive: true, ...(options.ids ? { ids: options.ids } : {}) });
   try {
@@ -105,7 +113,13 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
       metrics: createMetrics({ auditQueueDepth: () => store.issuedTokens.pending() }),
       log: options.logger,
       issuer: config.environmentUrl ?? '',
-      settings: { autoLogin: config.autoLogin, allowInsecureCimd: config.allowInsecureCimd, handsFreeTickets: new Set<string>() },
+      settings: {
+        autoLogin: config.autoLogin,
+        allowInsecureCimd: config.allowInsecureCimd,
+        handsFreeTickets: new Set<string>(),
+        emulationShortcuts: shortcuts,
+        testUsers: { anySktestEmail: shortcuts },
+      },
       attemptLimits: createAttemptLimits(clock),
     } as EnvironmentContext;
     context.providers = createProviderRegistry(context, () => store.cookieKeys);
@@ -115,21 +129,27 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
     context.pages = providerPages(views, () => context.issuer);
     const served = config.tls ? await servedCertificate(config, config.tls, options.logger) : undefined;
 
-    const limits: HttpLimits = { ...DEFAULT_HTTP_LIMITS, ...options.httpLimits };
+    const limits: HttpLimits = { ...DEFAULT_HTTP_LIMITS, ...configuredLimits(config), ...options.httpLimits };
+    const proxy = trustedProxies(config.trustProxy ?? []);
     const fastify: FastifyInstance = Fastify({
       ...fastifyServerLimits(limits),
+      // request.ip and request.protocol from X-Forwarded-* only when the peer is a trusted proxy.
+      ...(config.trustProxy ? { trustProxy: (address: string) => proxy(address) } : {}),
       loggerInstance: options.logger as FastifyBaseLogger,
       // No info-level line per request on the token endpoint's hot path; requests are logged at debug (onResponse).
       logController: new LogController({ disableRequestLogging: true }),
       bodyLimit: BODY_LIMIT,
       return503OnClosing: true,
     });
-    limitConnections(fastify.server, limits);
+    const connections = connectionGate(limits, proxy);
+    connections.guard(fastify.server);
     fastify.addHook('onResponse', async (request, reply) => {
       if (options.logger.isLevelEnabled('debug')) {
         request.log.debug({ method: request.method, url: request.url.split('?')[0], status: reply.statusCode }, 'request');
       }
     });
+    refuseFraming(fastify);
+    decideForwarded(fastify, () => context.issuer);
     metricsRoutes(fastify, context.metrics);
     rejectDuplicateAuthorization(fastify);
     for (const extend of options.extensions ?? []) await extend(fastify, context, management);
@@ -155,6 +175,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
     const h2c = acceptH2c(
       fastify.server,
       (req, res) => (isRpcPath(req.url) ? grpc(req, res) : fastify.server.emit('request', req, res)),
+      limits,
       options.logger,
       { tls: served !== undefined },
     );
@@ -170,13 +191,14 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
       management,
       h2c,
       ...(served ? { tls: served.caPath ? { caPath: served.caPath } : {} } : {}),
+      connections,
       context,
       startup,
       async listen() {
         await fastify.listen({ port: config.port, host: config.host });
         app.retention = startRetention(store, clock, { retentionDays: config.auditRetentionDays }, options.logger);
         const { port } = fastify.server.address() as AddressInfo;
-        context.issuer = config.environmentUrl ?? `${config.tls ? 'https' : 'http'}://${defaultHostName(config.host)}:${port}`;
+        context.issuer = config.environmentUrl ?? `${config.tls ? 'https' : 'http'}://${defaultHostName(config.environmentHost ?? config.host)}:${port}`;
         return context.issuer;
       },
       async close() {
@@ -202,12 +224,21 @@ function prepareStore(store: Store, management: ManagementService, config: Confi
   if (options.seed) {
     const empty = store.organizations.list().length === 0 && store.resources.list().length === 0;
     if (!options.seed.onlyIfEmpty || empty) {
-      const result = applySeed(management, options.seed.value, options.seed.source);
+      // Seeded users without a password get the documented default one only while shortcuts are on.
+      const result = applySeed(management, options.seed.value, options.seed.source, { defaultPassword: config.emulationShortcuts ?? true });
       createdSecrets.push(...result.createdSecrets);
       report.seed = { ...result, applied: true };
     }
   }
   return report;
+}
+
+// The caps an operator sets (MAX_CONNECTIONS, MAX_CONNECTIONS_PER_ADDRESS); the rest are the defaults.
+function configuredLimits(config: Config): Partial<HttpLimits> {
+  return {
+    ...(config.maxConnections !== undefined ? { maxConnections: config.maxConnections } : {}),
+    ...(config.maxConnectionsPerAddress !== undefined ? { maxConnectionsPerAddress: config.maxConnectionsPerAddress } : {}),
+  };
 }
 
 const octal = (mode: number) => `0${mode.toString(8)}`;
@@ -220,7 +251,7 @@ function defaultHostName(host: string): string {
 
 /** The certificate to serve, for the names clients reach the issuer by; what was made is logged. */
 async function servedCertificate(config: Config, tls: TlsSettings, log: Logger): Promise<ServedCertificate> {
-  const issuerHost = config.environmentUrl ? new URL(config.environmentUrl).hostname : defaultHostName(config.host);
+  const issuerHost = config.environmentUrl ? new URL(config.environmentUrl).hostname : defaultHostName(config.environmentHost ?? config.host);
   const served = await loadTlsCertificate(tls, certificateNames(issuerHost, tls.source === 'local-ca' ? tls.names : []));
   for (const change of served.changes) log.info({ caPath: served.caPath }, `TLS: ${change}`);
   for (const warning of served.warnings) log.warn(warning);

@@ -33,6 +33,9 @@ export async function start(env: Record<string, string | undefined>): Promise<vo
     throw explainStartupError(err, config);
   });
   closeOnStop(() => app.close());
+  if (config.emulationShortcuts === false && !config.smtpUrl) {
+    logger.warn('EMULATION_SHORTCUTS=off without SMTP_URL: sign-in codes and links are sent to no one (the outbox is off); set SMTP_URL for email sign-in');
+  }
   if (config.autoLogin) logger.warn('AUTO_LOGIN=1: authorizations sign a user in and grant consent without asking anyone; never in production');
   if (config.testControl) {
     const who = config.testControlToken ? 'whoever holds TEST_CONTROL_TOKEN' : `anyone who reaches ${config.host}`;
@@ -42,7 +45,7 @@ export async function start(env: Record<string, string | undefined>): Promise<vo
     await app.close();
     throw explainStartupError(err, config);
   });
-  if (config.logLevel !== 'silent') process.stdout.write(startupBanner(app, issuer) + '\n');
+  if (config.logLevel !== 'silent') process.stdout.write(startupBanner(app, issuer, config) + '\n');
   logger.info({ issuer, database: config.databasePath }, 'started');
 }
 

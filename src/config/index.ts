@@ -4,6 +4,10 @@ import { isIP } from 'node:net';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 
+/** The connection caps' defaults (server/http-limits.ts takes them too). */
+export const DEFAULT_MAX_CONNECTIONS = 900;
+export const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 256;
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 // Each key's description and default are also what `--help` prints and what the README's table shows
@@ -23,7 +27,11 @@ const envSchema = z.object({
     .max(65535, 'must be between 0 and 65535')
     .default(8080)
     .describe('TCP port to listen on (`0` picks a free one).'),
-  HOST: z.string().min(1).default('0.0.0.0').describe('Interface to listen on (`127.0.0.1`: this machine only).'),
+  HOST: z
+    .string()
+    .min(1)
+    .default('127.0.0.1')
+    .describe('Interface to listen on: this machine only by default; `0.0.0.0` for every interface (the Docker image sets it), best with `EMULATION_SHORTCUTS=off`.'),
   TLS: z
     .enum(['0', '1', 'true', 'false'], { error: 'must be 1 or 0' })
     .optional()
@@ -116,7 +124,53 @@ const envSchema = z.object({
     .max(36500, 'must be at most 36500')
     .default(7)
     .describe('Days issued-token and audit rows are kept, pruned in the background in small batches (`0` keeps everything).'),
+  MAX_CONNECTIONS: z.coerce
+    .number({ error: 'must be a number of connections' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(1_000_000, 'must be at most 1000000')
+    .default(DEFAULT_MAX_CONNECTIONS)
+    .describe('Connections open at once, HTTP/1.1 and HTTP/2 together; one more is closed as soon as it is accepted. Keep it under the process\'s file-descriptor limit.'),
+  MAX_CONNECTIONS_PER_ADDRESS: z.coerce
+    .number({ error: 'must be a number of connections' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(1_000_000, 'must be at most 1000000')
+    .default(DEFAULT_MAX_CONNECTIONS_PER_ADDRESS)
+    .describe('Connections open at once from one client address (an IPv6 client by its /64), HTTP/1.1 and HTTP/2 together, so that one client cannot take every slot. A proxy named in `TRUST_PROXY` is not capped.'),
+  TRUST_PROXY: z
+    .string()
+    .optional()
+    .transform((list, ctx) => trustedProxyList(list, ctx))
+    .describe(
+      'Comma-separated addresses or CIDR ranges (or `loopback`, `linklocal`, `uniquelocal`) of reverse proxies whose `X-Forwarded-For`, `X-Forwarded-Proto` and `X-Forwarded-Host` count: the attempt limits then key on the client address they forward, cookies are `Secure` when they say https, and connections from them are not capped per address.',
+    )
+    .meta({ shownDefault: 'unset (no proxy trusted)' }),
+  EMULATION_SHORTCUTS: z
+    .enum(['on', 'off'], { error: 'must be on or off' })
+    .default('on')
+    .describe(
+      '`off` turns every emulation shortcut off for a server other people reach: the simulated identity providers, the open outbox (`/outbox`), the static code `424242` for any `+sktest` email, and the fixture\'s hands-free sign-ins. `AUTO_LOGIN` and `TEST_CONTROL` are then refused (exit 2).',
+    ),
 });
+
+// What proxy-addr (Fastify's trustProxy) takes, checked here so that a typo fails the start.
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+function trustedProxyList(list: string | undefined, ctx: z.RefinementCtx): string[] {
+  const entries = (list ?? '').split(',').map((e) => e.trim()).filter(Boolean);
+  for (const entry of entries) {
+    if (PROXY_NAMES.includes(entry)) continue;
+    const [address = '', prefix, extra] = entry.split('/');
+    const version = isIP(address);
+    const bits = version === 4 ? 32 : 128;
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits);
+    if (version === 0 || !prefixOk || extra !== undefined) {
+      ctx.addIssue({ code: 'custom', message: `"${entry}" is not an address, a CIDR range or one of ${PROXY_NAMES.join(', ')}` });
+    }
+  }
+  return entries;
+}
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -130,6 +184,11 @@ export interface Config {
   environmentUrl?: string;
   port: number;
   host: string;
+  /**
+   * Host name of the default environment URL (SCALEKIT_ENVIRONMENT_URL unset); absent: named after `host`.
+   * `localhost` when HOST is unset: the default listener (127.0.0.1) keeps the issuer it always had.
+   */
+  environmentHost?: string;
   /** Credentials given by the operator; when absent the store generates them once. */
   environmentClient?: EnvironmentClientCredentials;
   /** SQLite file path, or ':memory:'. */
@@ -154,6 +213,14 @@ export interface Config {
   smtpUrl?: string;
   /** Serve HTTPS and gRPC over TLS on the port; absent: cleartext HTTP/1.1 and h2c. */
   tls?: TlsSettings;
+  /** Connections open at once (both protocols); absent: DEFAULT_MAX_CONNECTIONS. */
+  maxConnections?: number;
+  /** Connections open at once from one client address; absent: DEFAULT_MAX_CONNECTIONS_PER_ADDRESS. */
+  maxConnectionsPerAddress?: number;
+  /** Reverse proxies whose X-Forwarded-* headers count (addresses, CIDR ranges, proxy-addr names); absent: none. */
+  trustProxy?: string[];
+  /** Simulated identity providers, the open outbox, `+sktest` codes, hands-free tickets; absent: on. */
+  emulationShortcuts?: boolean;
 }
 
 export type TlsSettings =
@@ -222,6 +289,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     ...(e.SCALEKIT_ENVIRONMENT_URL ? { environmentUrl: e.SCALEKIT_ENVIRONMENT_URL } : {}),
     port: e.PORT,
     host: e.HOST,
+    ...(env.HOST === undefined || env.HOST.trim() === '' ? { environmentHost: 'localhost' } : {}),
     ...(e.SCALEKIT_CLIENT_ID && e.SCALEKIT_CLIENT_SECRET
       ? { environmentClient: { clientId: e.SCALEKIT_CLIENT_ID, clientSecret: e.SCALEKIT_CLIENT_SECRET } }
       : {}),
@@ -236,10 +304,15 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     loginMethod: e.LOGIN_METHOD,
     ...(e.ADMIN_PASSWORD ? { adminPassword: e.ADMIN_PASSWORD } : {}),
     ...(e.SMTP_URL ? { smtpUrl: e.SMTP_URL } : {}),
+    maxConnections: e.MAX_CONNECTIONS,
+    maxConnectionsPerAddress: e.MAX_CONNECTIONS_PER_ADDRESS,
+    ...(e.TRUST_PROXY.length > 0 ? { trustProxy: e.TRUST_PROXY } : {}),
+    emulationShortcuts: e.EMULATION_SHORTCUTS === 'on',
   };
   const tls = tlsSettings(e, dataDir, cwd);
   if (tls) config.tls = tls;
   checkTestControlExposure(config);
+  checkShortcutsOff(config);
   return config;
 }
 
@@ -278,7 +351,19 @@ function tlsSettings(e: z.infer<typeof envSchema>, dataDir: string, cwd: string)
 
 const HOST_NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 
-function isLoopback(host: string): boolean {
+/**
+ * EMULATION_SHORTCUTS=off promises that no shortcut is served: a start that also asks for one is a
+ * contradiction, refused rather than resolved one way or the other. Checked by loadConfig and buildApp.
+ */
+export function checkShortcutsOff(config: Pick<Config, 'emulationShortcuts' | 'autoLogin' | 'testControl'>): void {
+  if (config.emulationShortcuts !== false) return;
+  const asked = [...(config.autoLogin ? ['AUTO_LOGIN=1'] : []), ...(config.testControl ? ['TEST_CONTROL=1'] : [])];
+  if (asked.length > 0) {
+    throw new ConfigError([`EMULATION_SHORTCUTS=off contradicts ${asked.join(' and ')}: these are emulation shortcuts; unset ${asked.length > 1 ? 'them' : 'it'} or turn the shortcuts on`]);
+  }
+}
+
+export function isLoopback(host: string): boolean {
   const address = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
   if (address === 'localhost') return true;
   if (isIP(address) === 4) return address.startsWith('127.');

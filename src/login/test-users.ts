@@ -1,8 +1,15 @@
 // Scalekit's test users: an email with `+sktest` in its local part (e.g. `qa+sktest@example.com`) gets no
 // email at all; the static code 424242 signs it in, so end-to-end tests need no mailbox. On Scalekit the
-// emails are an allow-list of the environment; here every such email is a test user.
+// emails are an allow-list of the environment; here every such email is a test user, an emulation
+// shortcut that EMULATION_SHORTCUTS=off turns off (such an email then gets a real emailed code).
 export const TEST_USER_CODE = '424242';
 
-export function isTestUser(email: string): boolean {
-  return /^[^@]*\+sktest[^@]*@[^@]+$/i.test(email.trim());
+/** Which emails are test users, from the configuration; the one place that decides it. */
+export interface TestUserRules {
+  /** Any `+sktest` email (the emulation shortcut). */
+  anySktestEmail: boolean;
+}
+
+export function isTestUser(email: string, rules: TestUserRules): boolean {
+  return rules.anySktestEmail && /^[^@]*\+sktest[^@]*@[^@]+$/i.test(email.trim());
 }

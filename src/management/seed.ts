@@ -15,7 +15,9 @@ export interface SeedResult {
 /** The seed is the actor of its changes in the audit log, and owns the secrets it set. */
 export const SEED_CALLER: Caller = { actor: 'seed' };
 
-export function applySeed(service: ManagementService, seed: Seed, source = '(seed)'): SeedResult {
+/** `defaultPassword`: a user seeded without a password gets the documented one (default); else none. */
+export function applySeed(service: ManagementService, seed: Seed, source = '(seed)', options: { defaultPassword?: boolean } = {}): SeedResult {
+  const defaultPassword = options.defaultPassword ?? true;
   const entry = <T>(path: string, apply: () => T): T => {
     try {
       return apply();
@@ -88,8 +90,9 @@ export function applySeed(service: ManagementService, seed: Seed, source = '(see
             email: u.email,
             name: u.name,
             ...(u.organization_id ? { organizationId: u.organization_id } : {}),
-            // Seeded without a password: the documented default one, when the user is created.
-            ...(u.password !== undefined ? { password: u.password } : { initialPasswordHash: DEFAULT_USER_PASSWORD_HASH }),
+            // Seeded without a password: the documented default one, when the user is created (a shortcut:
+            // anyone who reads the README knows it; off, such a user signs in by email code).
+            ...(u.password !== undefined ? { password: u.password } : defaultPassword ? { initialPasswordHash: DEFAULT_USER_PASSWORD_HASH } : {}),
           }),
         ),
       ),

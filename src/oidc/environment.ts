@@ -3,6 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { AttemptLimits } from '../login/attempt-limits.js';
+import type { TestUserRules } from '../login/test-users.js';
 import type { Metrics } from '../metrics.js';
 import type { Store } from '../store/index.js';
 import type { Clock } from '../store/time.js';
@@ -22,6 +23,13 @@ export interface FlowSettings {
    * authorize() adds one and sends it as the HANDS_FREE_PARAM of its authorization request.
    */
   handsFreeTickets: Set<string>;
+  /**
+   * EMULATION_SHORTCUTS: the simulated identity providers, the open outbox and the hands-free tickets
+   * (AUTO_LOGIN and TEST_CONTROL cannot be on without it). Off on a server other people reach.
+   */
+  emulationShortcuts: boolean;
+  /** Which emails sign in with the static test-user code. */
+  testUsers: TestUserRules;
 }
 
 /** The authorization parameter that carries a hands-free ticket (unknown tickets change nothing). */

@@ -144,6 +144,9 @@ export function createProvider(input: ProviderInput): Provider {
   };
 
   const provider = new Provider(issuer, configuration);
+  // Its requests' X-Forwarded-* are decided by routes/forwarded.ts from what Fastify trusts (TRUST_PROXY,
+  // an https issuer): believed here, they make its cookies Secure and its URLs https when ours are.
+  provider.proxy = true;
   idTokensOnEmulatorClock(provider, env);
   // Secrets are stored hashed: the store checks them, the provider never holds one.
   provider.Client.prototype.compareClientSecret = async function compareClientSecret(this: { clientId: string }, actual: string) {

@@ -12,11 +12,13 @@ import { createEmailSignIn } from '../login/email-sign-in.js';
 import { createMailer } from '../login/mailer.js';
 import type { ManagementService } from '../management/service.js';
 import type { EnvironmentContext } from '../oidc/environment.js';
+import { overHttps } from '../routes/forwarded.js';
 import { dashboardRoutes } from './dashboard/index.js';
 import { errorPageModel, TooManyAttempts, type PageError } from './errors.js';
 import { signInContext } from './interaction-context.js';
 import { interactionRoutes } from './interaction.js';
 import { outboxRoutes } from './outbox.js';
+import { secureCookies } from './secure-cookies.js';
 import type { Views } from './views.js';
 
 export interface PageSettings {
@@ -44,13 +46,13 @@ export async function pages(app: FastifyInstance, options: PagesOptions): Promis
   await app.register(fastifyCsrf, { cookieOpts: csrfCookie });
   await app.register(fastifyView, { engine: { eta: views.eta }, root: views.dir, production: true });
 
-  // No page may be framed (clickjacking of consent and dashboard buttons), sniffed, or leak its URL
-  // (a sign-in link's token) to another site.
-  app.addHook('onSend', async (_request, reply) => {
-    reply.header('x-frame-options', 'DENY');
-    reply.header('content-security-policy', "frame-ancestors 'none'");
+  // No page may be sniffed, or leak its URL (a sign-in link's token) to another site; framing is refused
+  // for every response (routes/frame-guard.ts). Every cookie set here is Secure when the browser came over
+  // https (routes/forwarded.ts); this hook runs after @fastify/cookie's, which writes Set-Cookie.
+  app.addHook('onSend', async (request, reply) => {
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
+    if (overHttps(request, env.issuer)) secureCookies(reply);
   });
 
   app.setErrorHandler(async (err: PageError, request, reply) => {
@@ -72,12 +74,13 @@ export async function pages(app: FastifyInstance, options: PagesOptions): Promis
   const signIn = signInContext({
     env,
     management,
-    emailSignIn: createEmailSignIn({ codes: env.store.emailCodes, mailer, clock: env.clock }),
+    emailSignIn: createEmailSignIn({ codes: env.store.emailCodes, mailer, clock: env.clock, testUsers: env.settings.testUsers }),
     limits,
     loginMethod: settings.loginMethod,
   });
   interactionRoutes(app, signIn);
-  outboxRoutes(app, env);
+  // The outbox shows every code sent: an emulation shortcut, not served with EMULATION_SHORTCUTS=off.
+  if (env.settings.emulationShortcuts) outboxRoutes(app, env);
   await app.register(async (scope) =>
     dashboardRoutes(scope, { env, management, limits, ...(settings.adminPassword ? { adminPassword: settings.adminPassword } : {}) }),
   );

@@ -26,7 +26,7 @@ export function interactionRoutes(app: FastifyInstance, ctx: SignInContext): voi
       if (handsFree(env, interaction)) return reply.redirect(await finishHandsFree(env, current, request, reply), 303);
       if (SIGN_IN_PROMPTS.has(interaction.prompt.name)) {
         // provider=, connection_id=, organization_id= or domain_hint= go straight to that identity provider, as on Scalekit.
-        const idp = requestedProvider(interaction.params);
+        const idp = requestedProvider(interaction.params, env.settings);
         if (idp) return identityProviderPage(ctx, current, reply, idp);
         return emailPage(ctx, current, reply, { email: loginHint(interaction) });
       }
@@ -92,8 +92,9 @@ function serversOf(env: EnvironmentContext, { issuer, interaction }: Interaction
   return named.filter((r): r is Resource => r !== undefined && r !== ENVIRONMENT_AUDIENCE);
 }
 
-/** AUTO_LOGIN for every authorization, or a ticket for this one (the fixture's authorize()). */
+/** AUTO_LOGIN for every authorization, or a ticket for this one (the fixture's authorize()); both are emulation shortcuts. */
 function handsFree(env: EnvironmentContext, interaction: Interaction): boolean {
+  if (!env.settings.emulationShortcuts) return false;
   const ticket = interaction.params[HANDS_FREE_PARAM];
   return env.settings.autoLogin || (typeof ticket === 'string' && env.settings.handsFreeTickets.has(ticket));
 }

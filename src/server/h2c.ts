@@ -1,18 +1,19 @@
 // One port for HTTP/1.1 and cleartext HTTP/2 (h2c with prior knowledge), as the Scalekit Node SDK
 // needs: it talks gRPC over HTTP/2 to the same URL where it posts /oauth/token over HTTP/1.1.
 //
-// The HTTP/1.1 server (Fastify's) keeps listening and owning the port, so its limits (maxConnections,
-// headers and request timeouts, closing) stay in force. Each accepted socket is first read until its
-// bytes match or stop matching the 24-byte HTTP/2 preface; then it goes to an http2 server or to the
-// HTTP/1.1 parser, with the bytes read so far put back.
+// The HTTP/1.1 server (Fastify's) keeps listening and owning the port, so its limits (headers and
+// request timeouts, closing) stay in force, and the connection caps (connection-gate.ts) see every
+// socket first. Each accepted socket is then read until its bytes match or stop matching the 24-byte
+// HTTP/2 preface; then it goes to an http2 server, which has the same limits (http2-limits.ts), or to
+// the HTTP/1.1 parser, with the bytes read so far put back.
 import http2, { type Http2ServerRequest, type Http2ServerResponse, type Http2Session } from 'node:http2';
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
+import { http2ServerOptions, limitHttp2Sessions } from './http2-limits.js';
+import type { HttpLimits } from './http-limits.js';
 
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
-/** An idle HTTP/2 session is closed after this (the SDK reconnects on its next call). */
-const SESSION_IDLE_MS = 5 * 60_000;
 
 export interface H2cFront {
   /**
@@ -38,15 +39,15 @@ export interface H2cOptions {
 
 export type H2Handler = (req: Http2ServerRequest, res: Http2ServerResponse) => void;
 
-export function acceptH2c(server: Server, handler: H2Handler, log?: Logger, options: H2cOptions = {}): H2cFront {
+export function acceptH2c(server: Server, handler: H2Handler, limits: HttpLimits, log?: Logger, options: H2cOptions = {}): H2cFront {
   // Node's HTTP/1.1 parser is the 'connection' listener named connectionListener; any other listener
   // (connection caps, counters) keeps seeing every socket as it is accepted.
   const parsers = server.listeners('connection').filter((l) => l.name === 'connectionListener') as ((socket: Socket) => void)[];
   if (parsers.length === 0) throw new Error("node:http's connection listener not found: cannot share the port with HTTP/2");
   for (const parser of parsers) server.off('connection', parser);
 
-  const h2 = http2.createServer({ settings: { maxConcurrentStreams: 100 } }, handler);
-  h2.setTimeout(SESSION_IDLE_MS);
+  const h2 = http2.createServer(http2ServerOptions(limits), handler);
+  limitHttp2Sessions(h2, limits);
   const sessions = new Set<Http2Session>();
   h2.on('session', (session) => {
     sessions.add(session);
@@ -56,16 +57,20 @@ export function acceptH2c(server: Server, handler: H2Handler, log?: Logger, opti
 
   const sniffing = new Set<Socket>();
   const sniff = (socket: Socket) => {
+    if (socket.destroyed) return; // refused by a connection cap
     sniffing.add(socket);
     let seen: Buffer = Buffer.alloc(0);
     // A socket that never sends a byte would escape the HTTP/1.1 timeouts: give it the headers timeout.
     const timer = setTimeout(() => socket.destroy(), server.headersTimeout || 60_000);
-    const onError = () => socket.destroy();
+    // Also when the client ends its side before a protocol is known: the server allows half-open
+    // sockets, so one would otherwise hold its connection slot until the timer.
+    const drop = () => socket.destroy();
     const done = () => {
       sniffing.delete(socket);
       clearTimeout(timer);
       socket.off('data', onData);
-      socket.off('error', onError);
+      socket.off('error', drop);
+      socket.off('end', drop);
       socket.off('close', done);
     };
     const onData = (chunk: Buffer) => {
@@ -85,7 +90,8 @@ export function acceptH2c(server: Server, handler: H2Handler, log?: Logger, opti
       }
     };
     socket.on('data', onData);
-    socket.on('error', onError);
+    socket.on('error', drop);
+    socket.on('end', drop);
     socket.once('close', done);
   };
   if (!options.tls) server.on('connection', sniff);

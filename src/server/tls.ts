@@ -63,6 +63,7 @@ export function acceptTls(server: Server, h2c: H2cFront, credentials: TlsCredent
   });
 
   server.on('connection', (socket: Socket) => {
+    if (socket.destroyed) return; // refused by a connection cap (connection-gate.ts)
     const key = peer(socket);
     // One time for the first byte and the whole handshake, as the headers timeout is for a request.
     const timer = setTimeout(() => socket.destroy(), options.handshakeTimeoutMs);

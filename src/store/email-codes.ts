@@ -1,6 +1,7 @@
 // One-time sign-in codes and links sent by email for one authorization (an oidc-provider interaction).
-// Only digests are stored. Verifying looks at every code of the interaction and email, expired and
-// used ones too, so the answer can say which (a wrong code, an expired one, one already used).
+// Only digests are stored. Only the newest message of a sign-in works: sending a new code ends the
+// earlier ones (and their links), whichever email they went to. Verifying looks at every code of the
+// interaction and email, expired, used and replaced ones too, so the answer can say which.
 import { createHash } from 'node:crypto';
 import type { Db } from './database.js';
 
@@ -13,12 +14,14 @@ export interface EmailCodeInput {
   expiresAt: number;
 }
 
-export type CodeCheck = 'valid' | 'wrong' | 'expired' | 'used';
+/** `replaced`: a newer code was sent for the same sign-in. */
+export type CodeCheck = 'valid' | 'wrong' | 'expired' | 'used' | 'replaced';
 
 /** A link's state; `elsewhere`: it belongs to another sign-in than the one asking (left unused). */
 export type LinkCheck = { state: 'unknown' | 'elsewhere' } | { state: Exclude<CodeCheck, 'wrong'>; email: string };
 
 export interface EmailCodeRepository {
+  /** Stores a new code and link for the sign-in (ns, uid); its earlier ones stop working. */
   create(input: EmailCodeInput): void;
   /** Checks `code` against the codes sent for (ns, uid, email); a valid one is used up with all the others. */
   useCode(ns: string, uid: string, email: string, code: string): CodeCheck;
@@ -51,8 +54,13 @@ export function sqliteEmailCodes(db: Db, clock: () => number): EmailCodeReposito
   const ofInteraction = db.prepare<[string, string, string], Row>('SELECT * FROM email_codes WHERE ns = ? AND uid = ? AND email = ?');
   const byLink = db.prepare<[string], Row>('SELECT * FROM email_codes WHERE link_hash = ?');
   const useAll = db.prepare('UPDATE email_codes SET used_at = ? WHERE ns = ? AND uid = ? AND email = ? AND used_at IS NULL');
+  const newestOfSignIn = db.prepare<[string, string], number>('SELECT max(id) FROM email_codes WHERE ns = ? AND uid = ?').pluck();
 
-  const stateOf = (row: Row, now: number): Exclude<CodeCheck, 'wrong'> => (row.used_at !== null ? 'used' : row.expires_at <= now ? 'expired' : 'valid');
+  const stateOf = (row: Row, now: number): Exclude<CodeCheck, 'wrong'> => {
+    if (row.used_at !== null) return 'used';
+    if (row.id !== newestOfSignIn.get(row.ns, row.uid)) return 'replaced';
+    return row.expires_at <= now ? 'expired' : 'valid';
+  };
   const useUp = (row: Row, now: number) => useAll.run(now, row.ns, row.uid, row.email);
 
   return {
@@ -76,15 +84,18 @@ export function sqliteEmailCodes(db: Db, clock: () => number): EmailCodeReposito
       const now = clock();
       const lower = email.toLowerCase();
       const digest = codeDigest(ns, uid, lower, code);
-      // A valid match wins over an expired or used one with the same code.
-      const matches = ofInteraction.all(ns, uid, lower).filter((row) => row.code_hash === digest);
-      const valid = matches.find((row) => stateOf(row, now) === 'valid');
+      // A valid match wins over an expired, used or replaced one with the same code.
+      const states = ofInteraction
+        .all(ns, uid, lower)
+        .filter((row) => row.code_hash === digest)
+        .map((row) => ({ row, state: stateOf(row, now) }));
+      const valid = states.find((s) => s.state === 'valid');
       if (valid) {
-        useUp(valid, now);
+        useUp(valid.row, now);
         return 'valid';
       }
-      if (matches.some((row) => stateOf(row, now) === 'used')) return 'used';
-      return matches.length > 0 ? 'expired' : 'wrong';
+      for (const state of ['used', 'replaced', 'expired'] as const) if (states.some((s) => s.state === state)) return state;
+      return 'wrong';
     },
     useLink(linkToken, ns, uid) {
       const now = clock();

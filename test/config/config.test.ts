@@ -22,8 +22,9 @@ describe('loadConfig defaults', () => {
     expect(loadConfig({}, CWD).port).toBe(8080);
   });
 
-  it('listens on host 0.0.0.0', () => {
-    expect(loadConfig({}, CWD).host).toBe('0.0.0.0');
+  it('listens on host 127.0.0.1 (this machine only), still named localhost in the default environment URL', () => {
+    expect(loadConfig({}, CWD)).toMatchObject({ host: '127.0.0.1', environmentHost: 'localhost' });
+    expect(loadConfig({ HOST: '127.0.0.1' }, CWD).environmentHost).toBeUndefined();
   });
 
   it('puts the database at data/emulator.sqlite under the given cwd', () => {
@@ -182,9 +183,12 @@ describe('configDescriptions', () => {
         'AUDIT_RETENTION_DAYS',
         'AUTO_LOGIN',
         'DATA_DIR',
+        'EMULATION_SHORTCUTS',
         'HOST',
         'LOGIN_METHOD',
         'LOG_LEVEL',
+        'MAX_CONNECTIONS',
+        'MAX_CONNECTIONS_PER_ADDRESS',
         'PORT',
         'SCALEKIT_CLIENT_ID',
         'SCALEKIT_CLIENT_SECRET',
@@ -197,6 +201,7 @@ describe('configDescriptions', () => {
         'TLS_CERT',
         'TLS_KEY',
         'TLS_NAMES',
+        'TRUST_PROXY',
       ],
     );
     for (const text of Object.values(configDescriptions)) expect(text).toBeTruthy();
@@ -239,7 +244,7 @@ describe('TEST_CONTROL on a HOST other people can reach', () => {
       expect(problem).toContain(`TEST_CONTROL=1 with HOST=${HOST}`);
       expect(problem).toContain('set TEST_CONTROL_TOKEN');
     }
-    expect(problemsOf({ TEST_CONTROL: '1' })[0]).toContain('HOST=0.0.0.0'); // the default HOST
+    expect(loadConfig({ TEST_CONTROL: '1' }).testControl).toBe(true); // the default HOST is loopback
   });
 
   it('is accepted with TEST_CONTROL_TOKEN, which the config then carries', () => {
@@ -298,5 +303,46 @@ describe('TLS, TLS_CERT, TLS_KEY, TLS_NAMES', () => {
     expect(problem({ TLS: '1', SCALEKIT_ENVIRONMENT_URL: 'http://localhost:8080' })).toThrow('SCALEKIT_ENVIRONMENT_URL: must be an https:// URL when TLS is on');
     expect(problem({ TLS: '1', TLS_NAMES: 'under_score' })).toThrow('TLS_NAMES: under_score is not a host name or an IP address');
     expect(problem({ TLS: 'yes' })).toThrow('TLS: must be 1 or 0');
+  });
+});
+
+describe('TRUST_PROXY', () => {
+  it('trusts no proxy by default, and takes addresses, CIDR ranges and proxy-addr names', () => {
+    expect(loadConfig({}).trustProxy).toBeUndefined();
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.1, 172.16.0.0/12,::1,fd00::/8,loopback' }).trustProxy).toEqual(['10.0.0.1', '172.16.0.0/12', '::1', 'fd00::/8', 'loopback']);
+  });
+
+  it('refuses what is neither an address, a range nor a name, saying which entry', () => {
+    expect(problemsOf({ TRUST_PROXY: '10.0.0.1,proxy.internal' })).toEqual(['TRUST_PROXY: "proxy.internal" is not an address, a CIDR range or one of loopback, linklocal, uniquelocal']);
+    expect(problemsOf({ TRUST_PROXY: '10.0.0.0/33' })).toEqual(['TRUST_PROXY: "10.0.0.0/33" is not an address, a CIDR range or one of loopback, linklocal, uniquelocal']);
+    expect(problemsOf({ TRUST_PROXY: 'true' })).toEqual(['TRUST_PROXY: "true" is not an address, a CIDR range or one of loopback, linklocal, uniquelocal']);
+  });
+});
+
+describe('connection caps: MAX_CONNECTIONS, MAX_CONNECTIONS_PER_ADDRESS', () => {
+  it('default to 900 and 256, and take whole numbers from 1', () => {
+    expect(loadConfig({})).toMatchObject({ maxConnections: 900, maxConnectionsPerAddress: 256 });
+    expect(loadConfig({ MAX_CONNECTIONS: '2000', MAX_CONNECTIONS_PER_ADDRESS: '10' })).toMatchObject({ maxConnections: 2000, maxConnectionsPerAddress: 10 });
+    expect(problemsOf({ MAX_CONNECTIONS: '0' })).toEqual(['MAX_CONNECTIONS: must be at least 1']);
+    expect(problemsOf({ MAX_CONNECTIONS_PER_ADDRESS: '2.5' })).toEqual(['MAX_CONNECTIONS_PER_ADDRESS: must be a whole number']);
+    expect(problemsOf({ MAX_CONNECTIONS: 'many' })).toEqual(['MAX_CONNECTIONS: must be a number of connections']);
+  });
+});
+
+describe('EMULATION_SHORTCUTS', () => {
+  it('is on by default; off turns them off', () => {
+    expect(loadConfig({}).emulationShortcuts).toBe(true);
+    expect(loadConfig({ EMULATION_SHORTCUTS: 'off' }).emulationShortcuts).toBe(false);
+    expect(problemsOf({ EMULATION_SHORTCUTS: 'no' })).toEqual(['EMULATION_SHORTCUTS: must be on or off']);
+  });
+
+  it('off with AUTO_LOGIN or TEST_CONTROL on is a contradiction, refused naming both settings', () => {
+    expect(problemsOf({ EMULATION_SHORTCUTS: 'off', AUTO_LOGIN: '1' })).toEqual([
+      'EMULATION_SHORTCUTS=off contradicts AUTO_LOGIN=1: these are emulation shortcuts; unset it or turn the shortcuts on',
+    ]);
+    expect(problemsOf({ EMULATION_SHORTCUTS: 'off', AUTO_LOGIN: 'true', TEST_CONTROL: '1' })).toEqual([
+      'EMULATION_SHORTCUTS=off contradicts AUTO_LOGIN=1 and TEST_CONTROL=1: these are emulation shortcuts; unset them or turn the shortcuts on',
+    ]);
+    expect(loadConfig({ EMULATION_SHORTCUTS: 'off', AUTO_LOGIN: '0', TEST_CONTROL: 'false' }).emulationShortcuts).toBe(false);
   });
 });

@@ -1,13 +1,13 @@
 // The hosted login's methods over real HTTP, one answer at a time: email codes and sign-in links (expiry,
 // single use, the outbox), wrong-attempt limits (429 with when to retry), the simulated identity
 // providers, prompt=login and prompt=create, and the readable pages for what goes wrong.
-import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MiniBrowser, type PageSeen } from '../helpers/browser.js';
 import { latestMessage } from '../helpers/chromium-host.js';
 import { authorizationUrl, authorize, CALLBACK, exchange, pkce, registerClient, type TokenSet } from '../helpers/code-flow.js';
 import { alertOf, headingOf, FormSteps } from '../helpers/form-steps.js';
 import { ADA, decodeJwt, startTestServer, type TestServer } from '../helpers/server.js';
+import { startSmtpCatcher } from '../helpers/smtp-catcher.js';
 
 const RES = 'res_20000000000000001';
 let server: TestServer;
@@ -101,13 +101,19 @@ describe('email code and sign-in link (LOGIN_METHOD=email_code)', () => {
     expect(alertOf(await again.text())).toBe('This code was already used. Send a new code.');
   });
 
-  it('a new code replaces nothing: each code works once, and the newest one signs in', async () => {
+  it('a new code ends the earlier ones: the first code and its link are refused (400), the newest code signs in', async () => {
     const steps = await codePageFor('resend@example.com');
     const first = await latestMessage(server.url, 'resend@example.com');
     const resent = (await steps.submit('/identify', { method: 'email_code' })) as PageSeen;
     expect(headingOf(resent.html)).toBe('Check your email');
     const second = await latestMessage(server.url, 'resend@example.com');
     expect(second.id).not.toBe(first.id);
+    const old = await steps.post('/verify', { otp: first.code! });
+    expect(old.status).toBe(400);
+    expect(alertOf(await old.text())).toBe('A newer code was sent for this sign-in. Enter the code from the latest email.');
+    const oldLink = await steps.browser.fetch(first.link!);
+    expect(oldLink.status).toBe(400);
+    expect(headingOf(await oldLink.text())).toBe('This link was replaced');
     expect((await steps.post('/verify', { otp: second.code! })).status).toBe(303);
   });
 
@@ -340,56 +346,3 @@ describe('SMTP_URL', () => {
     }
   });
 });
-
-/** A tiny SMTP server on 127.0.0.1 that accepts every message and hands them out in order. */
-async function startSmtpCatcher(): Promise<{ port: number; next(): Promise<{ to: string[]; data: string }>; close(): Promise<void> }> {
-  const received: { to: string[]; data: string }[] = [];
-  const waiting: ((mail: { to: string[]; data: string }) => void)[] = [];
-  const deliver = (mail: { to: string[]; data: string }) => (waiting.length ? waiting.shift()!(mail) : received.push(mail));
-  const sockets = new Set<Socket>();
-  const smtp: Server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    let buffer = '';
-    let inData = false;
-    let mail = { to: [] as string[], data: '' };
-    socket.write('220 catcher ready\r\n');
-    socket.on('data', (chunk) => {
-      buffer += chunk.toString('utf8');
-      let end: number;
-      while ((end = buffer.indexOf('\r\n')) !== -1) {
-        const line = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        if (inData) {
-          if (line === '.') {
-            inData = false;
-            deliver(mail);
-            mail = { to: [], data: '' };
-            socket.write('250 queued\r\n');
-          } else mail.data += `${line.startsWith('..') ? line.slice(1) : line}\n`;
-          continue;
-        }
-        const verb = line.slice(0, 4).toUpperCase();
-        if (verb === 'EHLO' || verb === 'HELO') socket.write('250 catcher\r\n');
-        else if (verb === 'RCPT') {
-          mail.to.push(line.slice(line.indexOf(':') + 1).trim());
-          socket.write('250 ok\r\n');
-        } else if (verb === 'DATA') {
-          inData = true;
-          socket.write('354 go on\r\n');
-        } else if (verb === 'QUIT') socket.end('221 bye\r\n');
-        else socket.write('250 ok\r\n');
-      }
-    });
-  });
-  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (smtp.address() as { port: number }).port,
-    next: () => (received.length ? Promise.resolve(received.shift()!) : new Promise((resolve) => waiting.push(resolve))),
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        smtp.close(() => resolve());
-      }),
-  };
-}

@@ -46,6 +46,19 @@ describe('email_codes', () => {
     expect(store.emailCodes.useLink('second-link-token', 'res_1', 'uid-1')).toEqual({ state: 'used', email: 'ada@example.com' });
   });
 
+  it('a new code ends the earlier ones of the sign-in and their links, whichever email they went to', () => {
+    store.emailCodes.create(sent);
+    store.emailCodes.create({ ...sent, email: 'bob@example.com', code: '222222', linkToken: 'bob-link-token' });
+    store.emailCodes.create({ ...sent, code: '333333', linkToken: 'third-link-token' });
+    expect(store.emailCodes.useCode('res_1', 'uid-1', 'ada@example.com', '123456')).toBe('replaced');
+    expect(store.emailCodes.useCode('res_1', 'uid-1', 'bob@example.com', '222222')).toBe('replaced');
+    expect(store.emailCodes.useLink('link-token-0123456789', 'res_1', 'uid-1')).toEqual({ state: 'replaced', email: 'ada@example.com' });
+    // Another sign-in's codes are not touched.
+    store.emailCodes.create({ ...sent, uid: 'uid-2', code: '444444', linkToken: 'other-sign-in-link' });
+    expect(store.emailCodes.useCode('res_1', 'uid-1', 'ada@example.com', '333333')).toBe('valid');
+    expect(store.emailCodes.useCode('res_1', 'uid-2', 'ada@example.com', '444444')).toBe('valid');
+  });
+
   it('leaves a link of another sign-in unused, and knows no made-up link', () => {
     store.emailCodes.create(sent);
     expect(store.emailCodes.useLink('link-token-0123456789', 'res_1', 'uid-2')).toEqual({ state: 'elsewhere' });

@@ -29,7 +29,7 @@ const OPEN_PATHS = new Set(['/dashboard/sign-in']);
 
 export async function dashboardRoutes(app: FastifyInstance, options: DashboardOptions): Promise<void> {
   const { env, management } = options;
-  const sessions = dashboardSessions(env.clock, () => env.issuer.startsWith('https:'));
+  const sessions = dashboardSessions(env.clock);
   const ui = dashboard(env, management, sessions);
 
   app.addHook('onRequest', async (request, reply) => {

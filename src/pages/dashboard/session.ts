@@ -33,7 +33,7 @@ export interface DashboardSessions {
   end(request: FastifyRequest, reply: FastifyReply): void;
 }
 
-export function dashboardSessions(clock: () => number, secureCookies: () => boolean): DashboardSessions {
+export function dashboardSessions(clock: () => number): DashboardSessions {
   const sessions = new Map<string, DashboardSession>();
   const idOf = (request: FastifyRequest) => {
     const raw = request.cookies[SESSION_COOKIE];
@@ -50,8 +50,7 @@ export function dashboardSessions(clock: () => number, secureCookies: () => bool
       reply.setCookie(SESSION_COOKIE, id, {
         path: '/dashboard',
         httpOnly: true,
-        sameSite: 'lax',
-        secure: secureCookies(),
+        sameSite: 'lax', // Secure over https: pages/secure-cookies.ts
         signed: true,
         maxAge: SESSION_LIFETIME_MS / 1000,
       });

@@ -15,7 +15,12 @@ const CODE_PROBLEMS: Record<Exclude<CodeCheck, 'valid'>, { status: number; error
   wrong: { status: 401, error: 'That code is not correct. Check the latest email, or send a new code.' },
   expired: { status: 400, error: 'This code has expired. Send a new code and use it within 10 minutes.' },
   used: { status: 400, error: 'This code was already used. Send a new code.' },
+  replaced: { status: 400, error: 'A newer code was sent for this sign-in. Enter the code from the latest email.' },
 };
+
+// What the code page says about where the code is: the static one of a test user, or the outbox (an
+// emulation shortcut; off, the message went by SMTP).
+const codePageFlags = (ctx: SignInContext, email: string) => ({ email, testUser: isTestUser(email, ctx.env.settings.testUsers), outbox: ctx.env.settings.emulationShortcuts });
 
 /** Sends a code and a link for this sign-in to `email`, and shows the page that asks for the code. */
 export async function sendCode(ctx: SignInContext, current: InteractionInProgress, reply: FastifyReply, email: string, notice?: string): Promise<FastifyReply> {
@@ -27,7 +32,7 @@ export async function sendCode(ctx: SignInContext, current: InteractionInProgres
     clientName: page.clientName,
     linkFor: (token) => `${ctx.env.issuer}${current.base}/email-link?token=${encodeURIComponent(token)}`,
   });
-  return reply.view('login-code.eta', { ...page, email, testUser: isTestUser(email), ...(notice ? { notice } : {}) });
+  return reply.view('login-code.eta', { ...page, ...codePageFlags(ctx, email), ...(notice ? { notice } : {}) });
 }
 
 export function emailCodeRoutes(app: FastifyInstance, ctx: SignInContext): void {
@@ -41,7 +46,7 @@ export function emailCodeRoutes(app: FastifyInstance, ctx: SignInContext): void 
       if (result === 'wrong') ctx.limits.failed(keys);
       const problem = CODE_PROBLEMS[result];
       const page = await ctx.pageBase(current, reply, 'Check your email');
-      return reply.code(problem.status).view('login-code.eta', { ...page, email, testUser: isTestUser(email), error: problem.error });
+      return reply.code(problem.status).view('login-code.eta', { ...page, ...codePageFlags(ctx, email), error: problem.error });
     }
     ctx.limits.succeeded(keys);
     const { user } = ctx.management.users.signUp(SIGN_UP, { email });
@@ -58,6 +63,8 @@ export function emailCodeRoutes(app: FastifyInstance, ctx: SignInContext): void 
         throw new PageProblem(400, 'link_used', 'This link was already used', 'Each sign-in link works once.', 'Go back to the sign-in page and send a new code.');
       case 'expired':
         throw new PageProblem(400, 'link_expired', 'This link has expired', 'Sign-in links work for 10 minutes.', 'Go back to the sign-in page and send a new code.');
+      case 'replaced':
+        throw new PageProblem(400, 'link_replaced', 'This link was replaced', 'A newer email was sent for this sign-in, and only its link works.', 'Open the link in the latest email, or enter its code.');
       default:
         throw new PageProblem(400, 'invalid_link', 'This link does not work here', 'The link is not one we sent for this sign-in.', 'Open the link from the latest email, in the browser where you started signing in.');
     }

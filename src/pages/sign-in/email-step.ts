@@ -19,7 +19,10 @@ export async function emailPage(ctx: SignInContext, current: InteractionInProgre
     ...page,
     email: form.email,
     ...(form.error ? { error: form.error } : {}),
-    providers: Object.entries(SOCIAL_PROVIDERS).map(([key, name]) => ({ key, name, mark: PROVIDER_MARKS[key as keyof typeof SOCIAL_PROVIDERS] })),
+    // The simulated identity providers are an emulation shortcut: no buttons when they are off.
+    providers: ctx.env.settings.emulationShortcuts
+      ? Object.entries(SOCIAL_PROVIDERS).map(([key, name]) => ({ key, name, mark: PROVIDER_MARKS[key as keyof typeof SOCIAL_PROVIDERS] }))
+      : [],
   });
 }
 
@@ -28,7 +31,7 @@ export function emailStepRoutes(app: FastifyInstance, ctx: SignInContext): void 
   const methodFor = (current: InteractionInProgress, email: string, asked: unknown): Method => {
     if (current.interaction.prompt.name === 'create') return 'email_code';
     if (asked === 'password' || asked === 'email_code') return asked;
-    return isTestUser(email) ? 'email_code' : ctx.loginMethod;
+    return isTestUser(email, ctx.env.settings.testUsers) ? 'email_code' : ctx.loginMethod;
   };
 
   signInStep<{ email?: string; method?: string }>(app, ctx, 'POST', 'identify', async (current, request, reply) => {

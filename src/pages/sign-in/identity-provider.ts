@@ -5,6 +5,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { identityProviderOf, UnknownIdentityProvider, SOCIAL_PROVIDERS, type IdentityProvider, type IdentityProviderParams } from '../../login/identity-providers.js';
 import { exposeManagementError } from '../../management/errors.js';
+import type { FlowSettings } from '../../oidc/environment.js';
 import { abortInteraction } from '../../oidc/interactions.js';
 import { PageProblem } from '../errors.js';
 import { signInStep, type InteractionInProgress, type InteractionRequest, type SignInContext } from '../interaction-context.js';
@@ -19,11 +20,17 @@ interface IdentityForm extends IdentityProviderParams {
 const MARKS: Record<string, string> = { google: 'G', github: 'GH', microsoft: 'M', enterprise: '⌘' };
 const PICKABLE_USERS = 20;
 
-/** The provider a request names, or the readable page for one we do not simulate. */
-export function requestedProvider(params: IdentityProviderParams): IdentityProvider | undefined {
+/**
+ * The provider a request names, or the readable page for one we do not simulate, or (404) for any when
+ * the simulated providers are off (EMULATION_SHORTCUTS=off): they let anyone sign in as anyone.
+ */
+export function requestedProvider(params: IdentityProviderParams, settings: Pick<FlowSettings, 'emulationShortcuts'>): IdentityProvider | undefined {
   try {
-    return identityProviderOf(params);
+    const idp = identityProviderOf(params);
+    if (idp && !settings.emulationShortcuts) throw providersOff();
+    return idp;
   } catch (err) {
+    if (err instanceof UnknownIdentityProvider && !settings.emulationShortcuts) throw providersOff();
     if (!(err instanceof UnknownIdentityProvider)) throw err;
     throw new PageProblem(
       400,
@@ -34,6 +41,15 @@ export function requestedProvider(params: IdentityProviderParams): IdentityProvi
     );
   }
 }
+
+const providersOff = () =>
+  new PageProblem(
+    404,
+    'not_found',
+    'This sign-in option is not available',
+    'This server does not simulate identity providers (EMULATION_SHORTCUTS=off).',
+    'Go back to the application and sign in with your email.',
+  );
 
 export async function identityProviderPage(
   ctx: SignInContext,
@@ -83,12 +99,12 @@ export async function identityProviderPage(
 export function identityProviderRoutes(app: FastifyInstance, ctx: SignInContext): void {
   // From the login page's buttons. Showing the page changes nothing, so a link is enough.
   signInStep<unknown, IdentityProviderParams>(app, ctx, 'GET', 'sso', async (current, request, reply) =>
-    identityProviderPage(ctx, current, reply, requestedProvider(request.query) ?? requestedProvider({ enterprise: '1' })!),
+    identityProviderPage(ctx, current, reply, requestedProvider(request.query, ctx.env.settings) ?? requestedProvider({ enterprise: '1' }, ctx.env.settings)!),
   );
 
   signInStep<IdentityForm>(app, ctx, 'POST', 'sso', async (current, request, reply) => {
     const body = request.body;
-    const idp = requestedProvider(body) ?? requestedProvider({ enterprise: '1' })!;
+    const idp = requestedProvider(body, ctx.env.settings) ?? requestedProvider({ enterprise: '1' }, ctx.env.settings)!;
     if (body.decision === 'deny') {
       const url = await abortInteraction(current.issuer, request.raw, reply.raw, 'access_denied', `the identity provider (${idp.name}) refused the sign-in`);
       return reply.redirect(url, 303);
