@@ -1,7 +1,6 @@
 // M2M clients: organization clients (m2morg_…) and an MCP server's own clients, and their secrets.
 // Every write goes straight to the tables the token endpoint reads, so a change holds from the very
 // next token request. Plain secrets leave only in the response that created them.
-import { redirectUriProblem } from '../oidc/redirect-uri.js';
 import type { Client, CustomClaim } from '../store/clients.js';
 import type { Resource } from '../store/resources.js';
 import type { ClientSecret, CreatedSecret } from '../store/secrets.js';
@@ -9,7 +8,7 @@ import type { AuditLog, Caller } from './audit.js';
 import type { ServiceDeps } from './deps.js';
 import { FailedPrecondition, InvalidArgument, NotFound } from './errors.js';
 import { pageOf, type Page, type PageRequest } from './paging.js';
-import { organizationClientInput, resourceClientInput, validate } from './validation.js';
+import { environmentRedirectsInput, organizationClientInput, resourceClientInput, validate } from './validation.js';
 
 /** A client with its secrets (hashes never leave the store; these carry ids, suffixes and times). */
 export interface ClientView {
@@ -221,11 +220,8 @@ export function clientService({ store }: ServiceDeps, audit: AuditLog): ClientSe
       });
     },
 
-    putEnvironmentRedirects(caller, { redirectUris, postLogoutRedirectUris }) {
-      [...redirectUris, ...postLogoutRedirectUris].forEach((uri, i) => {
-        const problem = redirectUriProblem(uri);
-        if (problem) throw InvalidArgument.field(i < redirectUris.length ? `redirect_uris[${i}]` : `post_logout_redirect_uris[${i - redirectUris.length}]`, problem);
-      });
+    putEnvironmentRedirects(caller, redirects) {
+      const { redirectUris, postLogoutRedirectUris } = validate(environmentRedirectsInput, redirects);
       return audit.transaction(() => {
         let changed = false;
         for (const client of store.clients.listByKind('environment')) {

@@ -9,7 +9,7 @@ import { BlockList, isIP } from 'node:net';
 import { z } from 'zod';
 import type { Client, RegisteredMetadata } from '../store/clients.js';
 import type { EnvironmentContext } from './environment.js';
-import { redirectUriProblem } from './redirect-uri.js';
+import { REDIRECT_URI_LIMITS, redirectUriProblem } from './redirect-uri.js';
 
 export class ClientMetadataDocumentError extends Error {
   constructor(description: string) {
@@ -80,6 +80,9 @@ function validateDocument(url: string, body: unknown): { name: string; redirectU
   }
   if (doc.token_endpoint_auth_method !== undefined && doc.token_endpoint_auth_method !== 'none') {
     throw new ClientMetadataDocumentError(`token_endpoint_auth_method ${doc.token_endpoint_auth_method.slice(0, 64)} is not supported (none only)`);
+  }
+  if (doc.redirect_uris.length > REDIRECT_URI_LIMITS.count) {
+    throw new ClientMetadataDocumentError(`redirect_uris: must list at most ${REDIRECT_URI_LIMITS.count} redirect URIs`);
   }
   for (const uri of doc.redirect_uris) {
     const problem = redirectUriProblem(uri);

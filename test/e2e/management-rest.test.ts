@@ -169,6 +169,35 @@ describe('organization clients', () => {
     expect(labelled.status).toBe(201);
   });
 
+  // A seed is applied through the same service and the same rules (config/field-rules.ts): what a seed
+  // file refuses, the API refuses too, by the same words.
+  it('refuses what a seed refuses: an audience that is not a URL, a reserved custom claim, a twin Server URL', async () => {
+    const notUrl = await api('POST', `/organizations/${ORG}/clients`, { name: 'Aud', audience: [TODO, 'not a url'] });
+    expect(notUrl.status).toBe(400);
+    expect(notUrl.body.details).toEqual([
+      {
+        '@type': 'type.googleapis.com/scalekit.v1.errdetails.ErrorInfo',
+        error_code: 'INVALID_ARGUMENT',
+        validation_error_info: { field_violations: [{ field: 'client.audience[1]', description: 'must be an http:// or https:// URL, or an MCP server id (res_<digits>)' }] },
+      },
+    ]);
+    const reserved = await api('POST', `/organizations/${ORG}/clients`, { name: 'Claims', custom_claims: [{ key: 'sub', value: 'admin' }] });
+    expect(reserved.status).toBe(400);
+    expect(reserved.body.message).toMatch(/^client\.custom_claims\[0\]\.key: "sub" is a reserved claim; a custom claim may not set iss, sub, /);
+    const patched = await api('PATCH', `/organizations/${ORG}/clients/m2morg_20000000000000001`, { audience: ['todo-server'] });
+    expect(patched.status).toBe(400);
+    expect(patched.body.message).toBe('client.audience[0]: must be an http:// or https:// URL, or an MCP server id (res_<digits>)');
+    const twin = await api('POST', '/resources', { resource_type: 'MCP_SERVER', name: 'Todo again', resource_id: 'http://localhost:3002' });
+    expect(twin.status).toBe(409);
+    expect(twin.body).toEqual({ code: 6, message: 'resource res_20000000000000001 already has resource_id http://localhost:3002', details: errorDetail('ALREADY_EXISTS') });
+    // Nothing was written: the org's clients are the seeded two, the servers the seeded one.
+    expect(server.app.store.clients.listByOrganization(ORG).map((c) => c.name)).not.toContain('Aud');
+    expect(server.app.store.resources.list().filter((r) => r.name === 'Todo again')).toEqual([]);
+    // A resource client's default audience (Server URL and res_ id) still passes the rule.
+    const resourceClient = await api('POST', '/resources/res_20000000000000001/clients', { name: 'Default audience' });
+    expect((resourceClient.body.client as { audience: string[] }).audience).toEqual([TODO, 'res_20000000000000001']);
+  });
+
   it('answers unknown paths with 404 and a wrong method on a known path with 405', async () => {
     const unknown = await api('GET', '/no/such/thing');
     expect(unknown.status).toBe(404);

@@ -99,7 +99,7 @@ describe('RFC 7591 §3.2.2: errors name the field', () => {
     [{ redirect_uris: [] }, 'invalid_redirect_uri', 'redirect_uris: must list at least one redirect URI'],
     [{ redirect_uris: ['http://app.example/callback'] }, 'invalid_redirect_uri', 'redirect_uris: http://app.example/callback must use https (http is allowed for 127.0.0.1, [::1] and localhost only)'],
     [{ redirect_uris: ['https://app.example/cb#frag'] }, 'invalid_redirect_uri', 'redirect_uris: https://app.example/cb#frag must not have a fragment'],
-    [{ redirect_uris: ['javascript:alert(1)'] }, 'invalid_redirect_uri', 'redirect_uris: javascript:alert(1) must not use the javascript: scheme'],
+    [{ redirect_uris: ['javascript:alert(1)'] }, 'invalid_redirect_uri', "redirect_uris: javascript:alert(1) must use https, http on a loopback address, or an app's private-use scheme in reverse-domain form such as com.example.app:/callback (not javascript:)"],
     [{ redirect_uris: 'http://127.0.0.1/cb' }, 'invalid_redirect_uri', 'redirect_uris: must be an array of redirect URIs'],
     [{ token_endpoint_auth_method: 'private_key_jwt' }, 'invalid_client_metadata', 'token_endpoint_auth_method: must be none, client_secret_basic or client_secret_post'],
     [{ grant_types: ['client_credentials'] }, 'invalid_client_metadata', 'grant_types: only authorization_code and refresh_token are supported'],
