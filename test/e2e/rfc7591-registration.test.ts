@@ -110,6 +110,25 @@ describe('RFC 7591 §3.2.2: errors name the field', () => {
     expect(await errorOf(await register(server.url, RES, body))).toEqual({ status: 400, error, error_description: description });
   });
 
+  // Every field is bounded, so one registration stays a few kilobytes (RegisterClient over gRPC shares these).
+  it.each([
+    ['client_name', { client_name: 'n'.repeat(129) }, 'invalid_client_metadata', 'client_name: must be at most 128 characters'],
+    ['description', { description: 'd'.repeat(513) }, 'invalid_client_metadata', 'description: must be at most 512 characters'],
+    ['client_uri', { client_uri: `https://app.example/${'a'.repeat(2048)}` }, 'invalid_client_metadata', 'client_uri: must be at most 2048 characters'],
+    ['tos_uri', { tos_uri: `https://app.example/${'a'.repeat(2048)}` }, 'invalid_client_metadata', 'tos_uri: must be at most 2048 characters'],
+    ['contacts', { contacts: Array.from({ length: 11 }, (_, i) => `c${i}@example.com`) }, 'invalid_client_metadata', 'contacts: must list at most 10 contacts'],
+    ['contacts', { contacts: [`${'c'.repeat(321)}@example.com`] }, 'invalid_client_metadata', 'contacts: must be at most 320 characters'],
+    ['scope', { scope: 's '.repeat(1001) }, 'invalid_client_metadata', 'scope: must be at most 2000 characters'],
+    ['software_id', { software_id: 'x'.repeat(201) }, 'invalid_client_metadata', 'software_id: must be at most 200 characters'],
+    ['software_version', { software_version: 'x'.repeat(201) }, 'invalid_client_metadata', 'software_version: must be at most 200 characters'],
+    ['grant_types', { grant_types: Array.from({ length: 11 }, () => 'authorization_code') }, 'invalid_client_metadata', 'grant_types: must list at most 10 grant types'],
+    ['response_types', { response_types: Array.from({ length: 11 }, () => 'code') }, 'invalid_client_metadata', 'response_types: must list at most 10 response types'],
+    ['redirect_uris', { redirect_uris: Array.from({ length: 11 }, (_, i) => `http://127.0.0.1/cb${i}`) }, 'invalid_redirect_uri', 'redirect_uris: must list at most 10 redirect URIs'],
+    ['redirect_uris', { redirect_uris: [`https://app.example/${'a'.repeat(2048)}`] }, 'invalid_redirect_uri', `redirect_uris: https://app.example/${'a'.repeat(180)}… must be at most 2048 characters`],
+  ] as const)('a %s over its limit → 400', async (_field, body, error, description) => {
+    expect(await errorOf(await register(server.url, RES, body))).toEqual({ status: 400, error, error_description: description });
+  });
+
   it('a body that is not JSON → 400 invalid_client_metadata', async () => {
     const res = await fetch(`${server.url}/api/v1/resources/${RES}/clients:register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{nope' });
     expect(await errorOf(res)).toEqual({ status: 400, error: 'invalid_client_metadata', error_description: 'the request body is not valid JSON' });
