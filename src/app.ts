@@ -3,7 +3,7 @@
 import type { AddressInfo } from 'node:net';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { checkTestControlExposure, type Config } from './config/index.js';
+import { checkTestControlExposure, DEFAULT_REGISTRATION_RATE_LIMIT, type Config } from './config/index.js';
 import type { Seed } from './config/seed.js';
 import { managementAuth } from './management/auth.js';
 import { managementRestRoutes } from './management/rest.js';
@@ -39,6 +39,7 @@ import type { IdSource } from './store/ids.js';
 import { openStore, type Store } from './store/index.js';
 import { systemClock, type Clock } from './store/time.js';
 import { createAttemptLimits } from './login/attempt-limits.js';
+import { createRegistrationLimits } from './server/registration-limits.js';
 
 /** A room added by the caller (the fixture's test controls), registered before the core routes. */
 export type AppExtension = (fastify: FastifyInstance, context: EnvironmentContext, management: ManagementService) => void | Promise<void>;
@@ -104,6 +105,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
       issuer: config.environmentUrl ?? '',
       settings: { autoLogin: config.autoLogin, allowInsecureCimd: config.allowInsecureCimd, handsFreeTickets: new Set<string>() },
       attemptLimits: createAttemptLimits(clock),
+      registrationLimits: createRegistrationLimits(clock, config.registrationRateLimit ?? DEFAULT_REGISTRATION_RATE_LIMIT),
     } as EnvironmentContext;
     context.providers = createProviderRegistry(context, () => store.cookieKeys);
     const management = createManagementService({ store, clock, keys, log: options.logger, issuer: () => context.issuer });
@@ -138,7 +140,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
     await fastify.register(async (scope) => tokenRoutes(scope, context));
     await fastify.register(async (scope) => revocationRoutes(scope, context));
     await fastify.register(async (scope) => introspectionRoutes(scope, context));
-    await fastify.register(async (scope) => registrationRoutes(scope, management.registration));
+    await fastify.register(async (scope) => registrationRoutes(scope, management.registration, context));
     const pageSettings = { loginMethod: config.loginMethod ?? 'password', ...(config.adminPassword ? { adminPassword: config.adminPassword } : {}), ...(config.smtpUrl ? { smtpUrl: config.smtpUrl } : {}) } as const;
     await fastify.register(async (scope) => pages(scope, { env: context, views, cookieSecret: store.cookieKeys[0]!, management, settings: pageSettings }));
 

@@ -6,6 +6,11 @@ import { z } from 'zod';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
+/** Registrations per address per hour at the open registration endpoint (also for a Config without it). */
+export const DEFAULT_REGISTRATION_RATE_LIMIT = 20;
+/** Days an unused self-registered client is kept. */
+export const DEFAULT_UNUSED_DCR_CLIENT_DAYS = 7;
+
 // Each key's description and default are also what `--help` prints and what the README's table shows
 // (a test keeps the README in step). `shownDefault` is for keys whose default is not a value.
 const envSchema = z.object({
@@ -95,6 +100,19 @@ const envSchema = z.object({
     .max(36500, 'must be at most 36500')
     .default(7)
     .describe('Days issued-token and audit rows are kept, pruned in the background in small batches (`0` keeps everything).'),
+  REGISTRATION_RATE_LIMIT: z.coerce
+    .number({ error: 'must be a number of registrations' })
+    .int('must be a whole number')
+    .min(0, 'must be 0 or more')
+    .max(1_000_000, 'must be at most 1000000')
+    .default(DEFAULT_REGISTRATION_RATE_LIMIT)
+    .describe('Dynamic client registrations one address may make per hour at the open registration endpoint (an IPv6 address counts by its /64); more get `429` with `Retry-After` (`0`: no limit).'),
+  UNUSED_DCR_CLIENT_DAYS: z.coerce
+    .number({ error: 'must be a number of days' })
+    .min(0, 'must be 0 or more')
+    .max(36500, 'must be at most 36500')
+    .default(DEFAULT_UNUSED_DCR_CLIENT_DAYS)
+    .describe('Days a self-registered (DCR) client that was never used for a code or a token is kept, then pruned in the background (`0` keeps them).'),
 });
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -131,6 +149,10 @@ export interface Config {
   adminPassword?: string;
   /** Sign-in emails also go to this SMTP server. */
   smtpUrl?: string;
+  /** Registrations per address per hour at the open registration endpoint; 0: no limit. Absent: the default. */
+  registrationRateLimit?: number;
+  /** Days an unused DCR client is kept; 0: forever. Absent: the default. */
+  unusedDcrClientDays?: number;
 }
 
 export type LoginMethod = 'password' | 'email_code';
@@ -207,6 +229,8 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     loginMethod: e.LOGIN_METHOD,
     ...(e.ADMIN_PASSWORD ? { adminPassword: e.ADMIN_PASSWORD } : {}),
     ...(e.SMTP_URL ? { smtpUrl: e.SMTP_URL } : {}),
+    registrationRateLimit: e.REGISTRATION_RATE_LIMIT,
+    unusedDcrClientDays: e.UNUSED_DCR_CLIENT_DAYS,
   };
   checkTestControlExposure(config);
   return config;

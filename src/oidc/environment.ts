@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { AttemptLimits } from '../login/attempt-limits.js';
 import type { Metrics } from '../metrics.js';
+import type { RegistrationLimits } from '../server/registration-limits.js';
 import type { Store } from '../store/index.js';
 import type { Clock } from '../store/time.js';
 import type { ProviderRegistry } from './providers.js';
@@ -48,4 +49,6 @@ export interface EnvironmentContext {
   pages: ProviderPages;
   /** Wrong sign-in attempts counted per account and IP (login pages and dashboard), one count per app. */
   attemptLimits: AttemptLimits;
+  /** Registrations counted per address at the open registration endpoint, one count per app. */
+  registrationLimits: RegistrationLimits;
 }

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authorize, exchange, register, registerClient, type TokenSet } from '../helpers/code-flow.js';
 import { ADA, decodeJwt, startTestServer, type TestServer } from '../helpers/server.js';
+import { withEmulator } from '../../src/index.js';
 
 let server: TestServer;
 const RES = 'res_20000000000000001';
@@ -159,5 +160,63 @@ describe('RFC 7591 §3.2.2: errors name the field', () => {
     } finally {
       server.app.store.resources.upsert(resource);
     }
+  });
+});
+
+describe('a per-address limit on open registration (REGISTRATION_RATE_LIMIT)', () => {
+  it('answers 429 too_many_requests with Retry-After past the limit, writes nothing, and registers again once the hour has moved on', async () => {
+    const limited = await startTestServer({ env: { REGISTRATION_RATE_LIMIT: '3' } });
+    try {
+      for (let i = 0; i < 3; i++) expect((await register(limited.url, RES, { client_name: `Host ${i}` })).status).toBe(201);
+      limited.clock.advance(20 * 60_000);
+      const before = limited.app.store.clients.listByKind('dcr').length;
+      const refused = await register(limited.url, RES, { client_name: 'One too many' });
+      expect(refused.status).toBe(429);
+      // The oldest of the three leaves the hour 40 minutes from now (less the real time the test took).
+      const retryAfter = Number(refused.headers.get('retry-after'));
+      expect(retryAfter).toBeLessThanOrEqual(40 * 60);
+      expect(retryAfter).toBeGreaterThan(39 * 60);
+      expect(refused.headers.get('cache-control')).toBe('no-store');
+      expect(refused.headers.get('access-control-allow-origin')).toBe('*');
+      expect(await refused.json()).toEqual({ error: 'too_many_requests', error_description: `too many client registrations from this address: try again in ${retryAfter} s` });
+      expect(limited.app.store.clients.listByKind('dcr').length).toBe(before);
+      expect(limited.app.store.clients.listByKind('dcr').map((c) => c.name)).not.toContain('One too many');
+      // Another emulator in this process keeps its own count.
+      expect((await register(server.url, RES, {})).status).toBe(201);
+
+      limited.clock.advance(40 * 60_000);
+      for (let i = 0; i < 3; i++) expect((await register(limited.url, RES, { client_name: `After the hour ${i}` })).status).toBe(201);
+      expect((await register(limited.url, RES, { client_name: 'Over again' })).status).toBe(429);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('is on by default (20 an hour), and 0 turns it off', async () => {
+    const open = await startTestServer({ env: { REGISTRATION_RATE_LIMIT: '0' } });
+    const defaults = await startTestServer();
+    try {
+      const statuses = async (url: string, n: number) => {
+        const seen: number[] = [];
+        for (let i = 0; i < n; i++) seen.push((await register(url, RES, {})).status);
+        return seen;
+      };
+      expect(new Set(await statuses(open.url, 30))).toEqual(new Set([201]));
+      const counted = await statuses(defaults.url, 21);
+      expect(counted.filter((s) => s === 201)).toHaveLength(20);
+      expect(counted.at(-1)).toBe(429);
+    } finally {
+      await Promise.all([open.close(), defaults.close()]);
+    }
+  });
+
+  it('is cleared by the fixture’s reset(), with the test that reached it', async () => {
+    await withEmulator({}, async (em) => {
+      const demo = 'res_10000000000000001';
+      for (let i = 0; i < 20; i++) expect((await register(em.url, demo, {})).status).toBe(201);
+      expect((await register(em.url, demo, {})).status).toBe(429);
+      await em.reset();
+      expect((await register(em.url, demo, {})).status).toBe(201);
+    });
   });
 });
