@@ -3,7 +3,7 @@
 import type { AddressInfo } from 'node:net';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { checkTestControlExposure, DEFAULT_REGISTRATION_RATE_LIMIT, type Config } from './config/index.js';
+import { checkTestControlExposure, DEFAULT_REGISTRATION_RATE_LIMIT, DEFAULT_UNUSED_DCR_CLIENT_DAYS, type Config } from './config/index.js';
 import type { Seed } from './config/seed.js';
 import { managementAuth } from './management/auth.js';
 import { managementRestRoutes } from './management/rest.js';
@@ -166,7 +166,12 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
       startup,
       async listen() {
         await fastify.listen({ port: config.port, host: config.host });
-        app.retention = startRetention(store, clock, { retentionDays: config.auditRetentionDays }, options.logger);
+        app.retention = startRetention(
+          store,
+          clock,
+          { retentionDays: config.auditRetentionDays, unusedClientDays: config.unusedDcrClientDays ?? DEFAULT_UNUSED_DCR_CLIENT_DAYS },
+          options.logger,
+        );
         const { port } = fastify.server.address() as AddressInfo;
         context.issuer = config.environmentUrl ?? defaultEnvironmentUrl(config.host, port);
         return context.issuer;

@@ -14,13 +14,21 @@ export const REFRESH_GRACE_SECONDS = 30;
 /** A refresh token consumed at `consumed` (epoch s) is still usable at `now`. */
 export const withinRefreshGrace = (consumed: unknown, now: number) => now - Number(consumed) <= REFRESH_GRACE_SECONDS;
 
-export function sqliteAdapterFactory(repo: OidcPayloadRepository, ns: string, clock: () => number, findClient: ClientFinder): AdapterFactory {
+/** `codeIssued` hears of every authorization code stored, by its client (a used client is not pruned). */
+export function sqliteAdapterFactory(
+  repo: OidcPayloadRepository,
+  ns: string,
+  clock: () => number,
+  findClient: ClientFinder,
+  codeIssued: (clientId: string) => void = () => undefined,
+): AdapterFactory {
   const nowSeconds = () => Math.floor(clock() / 1000);
   return (model: string): Adapter => {
     if (model === 'Client') return clientAdapter(findClient);
     return {
       async upsert(id, payload, expiresIn) {
         repo.upsert(ns, model, id, payload as Record<string, unknown>, expiresIn ? nowSeconds() + expiresIn : null);
+        if (model === 'AuthorizationCode' && typeof payload.clientId === 'string') codeIssued(payload.clientId);
       },
       async find(id) {
         const payload = repo.find(ns, model, id, nowSeconds()) as AdapterPayload | undefined;

@@ -40,7 +40,7 @@ export function createProvider(input: ProviderInput): Provider {
   const pages = providerPageRenderers(env.pages);
 
   const configuration: Configuration = {
-    adapter: sqliteAdapterFactory(store.oidcPayloads, scope.ns, clock, providerClientFinder(env, scope)),
+    adapter: sqliteAdapterFactory(store.oidcPayloads, scope.ns, clock, providerClientFinder(env, scope), (clientId) => store.clients.markUsed(clientId, clock())),
     jwks: { keys: env.keys.all.map((k) => ({ ...k.privateJwk })) },
     routes: {
       ...ENVIRONMENT_PATHS,

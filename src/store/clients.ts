@@ -2,6 +2,8 @@ import type { Db } from './database.js';
 import { parseJsonArray, sameExcept } from './json.js';
 import { isoNow, type Clock } from './time.js';
 
+const DAY_MS = 86_400_000;
+
 export type ClientKind = 'environment' | 'organization' | 'resource' | 'dcr' | 'cimd';
 
 export interface CustomClaim {
@@ -62,6 +64,11 @@ export interface ClientRepository {
   /** Creates or updates the client; true when anything changed. */
   upsert(client: ClientInput): boolean;
   remove(clientId: string): boolean;
+  /**
+   * Notes that the client was given a code or a token at `at` (epoch ms): its last_used_time, kept to
+   * the day (written at most once a day per client), which spares a used DCR client from pruning.
+   */
+  markUsed(clientId: string, at: number): void;
 }
 
 interface Row {
@@ -120,6 +127,10 @@ export function sqliteClients(db: Db, clock: Clock): ClientRepository {
        metadata_expires_at = excluded.metadata_expires_at, update_time = excluded.update_time`,
   );
 
+  const markUsed = db.prepare(
+    'UPDATE clients SET last_used_time = @time WHERE client_id = @clientId AND (last_used_time IS NULL OR last_used_time < @dayBefore)',
+  );
+
   const find = (clientId: string) => {
     const row = get.get(clientId);
     return row && toClient(row);
@@ -153,5 +164,8 @@ export function sqliteClients(db: Db, clock: Clock): ClientRepository {
       return true;
     },
     remove: (clientId) => remove.run(clientId).changes > 0,
+    markUsed: (clientId, at) => {
+      markUsed.run({ clientId, time: new Date(at).toISOString(), dayBefore: new Date(at - DAY_MS).toISOString() });
+    },
   };
 }

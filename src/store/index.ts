@@ -72,14 +72,16 @@ export function openStore(path: string, clock: Clock = systemClock, options: Sto
     disk.lock?.release();
     throw err;
   }
-  const issuedTokens = sqliteIssuedTokens(db);
+  const clients = sqliteClients(db, clock);
+  // A token's commit also notes its client used (pruning of unused DCR clients reads it).
+  const issuedTokens = sqliteIssuedTokens(db, (token) => clients.markUsed(token.clientId, token.issuedAt * 1000));
   const ids = options.ids ?? randomIds;
   const secrets = sqliteSecrets(db, clock, disk.installKeys.secretHashKey, ids);
   return {
     db,
     organizations: sqliteOrganizations(db, clock),
     resources: sqliteResources(db, clock),
-    clients: sqliteClients(db, clock),
+    clients,
     secrets,
     users: sqliteUsers(db, clock),
     consents: sqliteConsents(db, clock, ids),

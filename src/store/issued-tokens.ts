@@ -58,7 +58,8 @@ interface Row {
 
 const FILTER_COLUMNS = { jti: 'jti', clientId: 'client_id', subject: 'subject', grantId: 'grant_id' } as const;
 
-export function sqliteIssuedTokens(db: Db): IssuedTokenRepository {
+/** `written` runs for each row inside its commit (the store marks the token's client used). */
+export function sqliteIssuedTokens(db: Db, written: (token: IssuedToken) => void = () => undefined): IssuedTokenRepository {
   const insert = db.prepare(
     `INSERT INTO issued_tokens (jti, grant_type, client_id, subject, scopes, audience, issued_at, expires_at, grant_id)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -81,6 +82,7 @@ export function sqliteIssuedTokens(db: Db): IssuedTokenRepository {
   const writeAll = db.transaction((rows: Queued[]) => {
     for (const { token: t } of rows) {
       insert.run(t.jti, t.grantType, t.clientId, t.subject, t.scopes.join(' '), JSON.stringify(t.audience), t.issuedAt, t.expiresAt, t.grantId ?? null);
+      written(t);
     }
   });
 

@@ -2,6 +2,7 @@
 // hosts send it, answered in RFC 7591 fields beside Scalekit's RegisterClientResponse fields.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authorize, exchange, register, registerClient, type TokenSet } from '../helpers/code-flow.js';
+import { environmentToken, restCaller } from '../helpers/management.js';
 import { ADA, decodeJwt, startTestServer, type TestServer } from '../helpers/server.js';
 import { withEmulator } from '../../src/index.js';
 
@@ -218,5 +219,41 @@ describe('a per-address limit on open registration (REGISTRATION_RATE_LIMIT)', (
       await em.reset();
       expect((await register(em.url, demo, {})).status).toBe(201);
     });
+  });
+});
+
+describe('self-registered clients never used are pruned (UNUSED_DCR_CLIENT_DAYS)', () => {
+  it('deletes, past the set days, the DCR clients never given a code or a token, with their secrets; keeps used, recent and static ones', async () => {
+    const pruned = await startTestServer({ env: { UNUSED_DCR_CLIENT_DAYS: '2' } });
+    try {
+      const api = restCaller(pruned.url, await environmentToken(pruned.url));
+      const issuer = `${pruned.url}/resources/${RES}`;
+      const unused = (await (await register(pruned.url, RES, { client_name: 'Never used', token_endpoint_auth_method: 'client_secret_basic' })).json()) as { client_id: string };
+      const tokened = await registerClient(pruned.url, RES, { client_name: 'Got a token' });
+      const coded = await registerClient(pruned.url, RES, { client_name: 'Got a code' });
+      expect((await exchange(issuer, tokened, await authorize(issuer, tokened, { email: ADA.email, password: ADA.password }))).status).toBe(200);
+      await authorize(issuer, coded, { email: ADA.email, password: ADA.password });
+      const staticClient = (await api('POST', `/resources/${RES}/clients`, { name: 'Static, never used' })).body.client as { client_id: string };
+      expect(pruned.app.store.secrets.list(unused.client_id)).toHaveLength(1);
+
+      // A new environment token each time: the clock moves by days.
+      const status = async (clientId: string) => (await restCaller(pruned.url, await environmentToken(pruned.url))('GET', `/resources/${RES}/clients/${clientId}`)).status;
+      pruned.clock.advance('1d');
+      await pruned.app.retention!.sweep();
+      expect(await status(unused.client_id)).toBe(200); // a day old: kept
+      pruned.clock.advance('1d');
+      const recent = await registerClient(pruned.url, RES, { client_name: 'Registered today' });
+      pruned.clock.advance('1h');
+      await pruned.app.retention!.sweep();
+
+      expect(await status(unused.client_id)).toBe(404);
+      expect(pruned.app.store.db.prepare('SELECT count(*) AS n FROM client_secrets WHERE client_id = ?').get(unused.client_id)).toEqual({ n: 0 });
+      for (const kept of [tokened, coded, recent, staticClient.client_id]) expect(await status(kept)).toBe(200);
+      // The used client goes on working.
+      const again = await authorize(issuer, tokened, { email: ADA.email, password: ADA.password });
+      expect((await exchange(issuer, tokened, again)).status).toBe(200);
+    } finally {
+      await pruned.close();
+    }
   });
 });

@@ -273,8 +273,24 @@ describe('clients', () => {
         metadata_expires_at: null,
         create_time: '2025-01-01T00:00:00.000Z',
         update_time: '2025-01-01T00:00:00.000Z',
+        last_used_time: null,
       },
     ]);
+  });
+
+  it('markUsed dates the client to the day: written again only a day later, and by the commit of a token issued to it', async () => {
+    store.clients.upsert(agent());
+    const lastUsed = () => rows('SELECT last_used_time FROM clients')[0];
+    const at = Date.parse('2025-01-02T10:00:00.000Z');
+    store.clients.markUsed('m2morg_1', at);
+    expect(lastUsed()).toEqual({ last_used_time: '2025-01-02T10:00:00.000Z' });
+    store.clients.markUsed('m2morg_1', at + 3_600_000);
+    expect(lastUsed()).toEqual({ last_used_time: '2025-01-02T10:00:00.000Z' });
+    const token = { jti: 'tkn_used', grantType: 'client_credentials', clientId: 'm2morg_1', subject: 'm2morg_1', scopes: [], audience: [] };
+    await store.issuedTokens.record({ ...token, issuedAt: (at + 86_400_000 + 1000) / 1000, expiresAt: (at + 90_000_000) / 1000 });
+    expect(lastUsed()).toEqual({ last_used_time: '2025-01-03T10:00:01.000Z' });
+    // A client row left untouched by upsert: the seed applied again changes nothing.
+    expect(store.clients.upsert(agent())).toBe(false);
   });
 
   it('get returns the client with its arrays parsed back', () => {
