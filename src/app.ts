@@ -12,6 +12,7 @@ import { applySeed, type SeedResult } from './management/seed.js';
 import { createManagementService, type ManagementService } from './management/service.js';
 import { createMetrics } from './metrics.js';
 import type { EnvironmentContext } from './oidc/environment.js';
+import { metadataDocumentFetches } from './oidc/metadata-document-fetches.js';
 import { createProviderRegistry } from './oidc/providers.js';
 import { pages } from './pages/index.js';
 import { providerPages } from './pages/provider-pages.js';
@@ -57,6 +58,8 @@ export interface AppOptions {
   allowTestKeys?: boolean;
   /** Where new ids and generated secrets come from; default random (a fixture may ask for a fixed sequence). */
   ids?: IdSource;
+  /** How long one fetch of a client ID metadata document may take in all; default 5 s. */
+  metadataDocumentDeadlineMs?: number;
 }
 
 export interface StartupReport {
@@ -106,6 +109,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
       settings: { autoLogin: config.autoLogin, allowInsecureCimd: config.allowInsecureCimd, handsFreeTickets: new Set<string>() },
       attemptLimits: createAttemptLimits(clock),
       registrationLimits: createRegistrationLimits(clock, config.registrationRateLimit ?? DEFAULT_REGISTRATION_RATE_LIMIT),
+      metadataDocuments: metadataDocumentFetches(options.metadataDocumentDeadlineMs),
     } as EnvironmentContext;
     context.providers = createProviderRegistry(context, () => store.cookieKeys);
     const management = createManagementService({ store, clock, keys, log: options.logger, issuer: () => context.issuer });

@@ -8,6 +8,7 @@ import type { RegistrationLimits } from '../server/registration-limits.js';
 import type { Store } from '../store/index.js';
 import type { Clock } from '../store/time.js';
 import type { ProviderRegistry } from './providers.js';
+import type { MetadataDocumentFetches } from './metadata-document-fetches.js';
 import type { KeySet } from './signing-keys.js';
 
 export type ProviderHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -51,4 +52,6 @@ export interface EnvironmentContext {
   attemptLimits: AttemptLimits;
   /** Registrations counted per address at the open registration endpoint, one count per app. */
   registrationLimits: RegistrationLimits;
+  /** Client ID metadata documents: the fetch deadline and the fetches under way. */
+  metadataDocuments: MetadataDocumentFetches;
 }
