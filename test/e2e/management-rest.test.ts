@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../src/index.js';
 import { clientToken, environmentToken, errorDetail, restCaller, type Rest } from '../helpers/management.js';
+import { registerClient } from '../helpers/code-flow.js';
 import { decodeJwt, ENV_CLIENT, startTestServer, type TestServer } from '../helpers/server.js';
 
 const ORG = 'org_20000000000000001';
@@ -247,6 +248,31 @@ describe('resources, their clients, organizations and users', () => {
     expect(bad.body.message).toBe("resource.token_issuer: must be 'env' or 'resource'");
     const listed = await api('GET', '/resources?page_size=30');
     expect((listed.body.resources as Record<string, unknown>[]).every((r) => r.token_issuer === 'env' || r.token_issuer === 'resource')).toBe(true);
+  });
+
+  it('pages an MCP server’s clients by page_size and page_token, oldest first, beside Scalekit’s totals', async () => {
+    const resource = (await api('POST', '/resources', { resource_type: 'MCP_SERVER', name: 'Paged', resource_id: 'http://localhost:4202/' })).body.resource as { id: string };
+    const ids: string[] = [];
+    for (let i = 0; i < 12; i++) ids.push(String(((await api('POST', `/resources/${resource.id}/clients`, { name: `Static ${i}` })).body.client as { client_id: string }).client_id));
+    for (let i = 0; i < 3; i++) ids.push(await registerClient(server.url, resource.id, { client_name: `Host ${i}` }));
+    const idsOf = (body: Record<string, unknown>) => (body.clients as { client_id: string }[]).map((c) => c.client_id);
+
+    const first = await api('GET', `/resources/${resource.id}/clients`);
+    expect(first.status).toBe(200);
+    expect(idsOf(first.body)).toEqual(ids.slice(0, 10));
+    expect(first.body).toMatchObject({ total_size: 15, total_static_clients: 12, total_dcr_clients: 3, next_page_token: expect.any(String) });
+    const second = await api('GET', `/resources/${resource.id}/clients?page_token=${encodeURIComponent(String(first.body.next_page_token))}`);
+    expect(idsOf(second.body)).toEqual(ids.slice(10));
+    expect(second.body.next_page_token).toBe('');
+    expect(idsOf((await api('GET', `/resources/${resource.id}/clients?page_size=100`)).body)).toEqual(ids);
+    expect(idsOf((await api('GET', `/resources/${resource.id}/clients?page_size=4`)).body)).toEqual(ids.slice(0, 4));
+
+    const foreign = await api('GET', `/resources/${resource.id}/clients?page_token=bm90LWEtdG9rZW4`);
+    expect(foreign.status).toBe(400);
+    expect(foreign.body.message).toBe('page_token: is not a page token of this list');
+    const negative = await api('GET', `/resources/${resource.id}/clients?page_size=-1`);
+    expect(negative.status).toBe(400);
+    expect(negative.body.message).toBe('page_size: must be a whole number');
   });
 
   it('serves resource clients under /resources/{id}/clients', async () => {
