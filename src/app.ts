@@ -88,7 +88,11 @@ export interface App {
 export async function buildApp(config: Config, options: AppOptions): Promise<App> {
   checkTestControlExposure(config);
   const clock = options.clock ?? systemClock;
-  const store = openStore(config.databasePath, clock, { exclusive: true, ...(options.ids ? { ids: options.ids } : {}) });
+  const store = openStore(config.databasePath, clock, {
+    exclusive: true,
+    ...(options.ids ? { ids: options.ids } : {}),
+    unwritten: (what, err) => options.logger.warn({ err, what }, 'a background write failed; it is kept and tried again'),
+  });
   try {
     for (const file of store.tightenedFiles) {
       options.logger.warn({ path: file.path, from: octal(file.from), to: octal(file.to) }, 'tightened permissions to owner-only: other local users could read this');

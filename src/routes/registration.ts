@@ -4,6 +4,7 @@ import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { BODY_LIMIT, BODY_TOO_LARGE } from './body-limit.js';
 import { OPEN_REGISTRATION, registrationResponse, RegistrationError, type RegistrationService } from '../management/registration.js';
 import type { EnvironmentContext } from '../oidc/environment.js';
+import { exposeOAuthError } from '../oidc/errors.js';
 import { allowCors } from './cors.js';
 
 /** The registration endpoint of an MCP server's issuer. */
@@ -25,7 +26,8 @@ export async function registrationRoutes(app: FastifyInstance, registration: Reg
     }
     if (err.statusCode !== undefined && err.statusCode < 500) return sendError(reply, 400, 'invalid_client_metadata', 'the request could not be read');
     request.log.error({ err }, 'client registration failed');
-    return sendError(reply, 500, 'server_error', 'the server could not complete the request');
+    const exposed = exposeOAuthError(err); // a full disk: 503 temporarily_unavailable with Retry-After
+    return sendError(reply.headers(exposed.headers), exposed.status, exposed.error, exposed.description);
   });
 
   // `::` is a literal colon in a Fastify path. Browser-based MCP clients register from a page: CORS.

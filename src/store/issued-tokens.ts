@@ -3,6 +3,7 @@
 // commit). record() resolves once that commit is done, and callers hand out the token only then: a
 // token that reached its client always has its row, even if the process is killed right after.
 import type { Db } from './database.js';
+import { storageFailure } from './storage-failure.js';
 
 export interface IssuedToken {
   jti: string;
@@ -101,7 +102,12 @@ export function sqliteIssuedTokens(db: Db, written: (token: IssuedToken) => void
     try {
       write(rows);
       for (const row of rows) row.resolve();
-    } catch {
+    } catch (err) {
+      // A full disk fails every row alike: each request is told so (and answers 503), none gets its token.
+      if (storageFailure(err)) {
+        for (const row of rows) row.reject(err);
+        return;
+      }
       for (const row of rows) {
         try {
           write([row]);

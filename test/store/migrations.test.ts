@@ -20,6 +20,7 @@ const TABLES = [
   'resources',
   'schema_migrations',
   'signing_keys',
+  'storage_probe',
   'user_consents',
   'users',
 ];

@@ -629,6 +629,19 @@ describe('issued tokens', () => {
     ]);
   });
 
+  it('a full database (max_page_count) rejects every queued row with SQLITE_FULL, writes none, and takes rows again once it may grow', async () => {
+    const pages = Number(store.db.pragma('page_count', { simple: true }));
+    store.db.pragma(`max_page_count = ${pages}`);
+    const many = Array.from({ length: 200 }, (_, i) => ({ ...token, jti: `tkn_full_${i}`, scopes: ['x'.repeat(200)] }));
+    const outcomes = await Promise.allSettled(many.map((t) => store.issuedTokens.record(t)));
+    expect(outcomes.every((o) => o.status === 'rejected' && (o.reason as { code?: string }).code === 'SQLITE_FULL')).toBe(true);
+    expect(() => store.ping()).not.toThrow(); // a write that needs no new page still lands
+    expect(scalar('SELECT count(*) FROM issued_tokens')).toBe(0);
+    store.db.pragma('max_page_count = 1073741823');
+    await store.issuedTokens.record(many[0]!);
+    expect(scalar('SELECT count(*) FROM issued_tokens')).toBe(1);
+  });
+
   it('recorded tokens are written by the next event-loop turn without an explicit flush', async () => {
     void store.issuedTokens.record(token);
     await new Promise((resolve) => setImmediate(resolve));
