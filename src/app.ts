@@ -3,7 +3,7 @@
 import type { AddressInfo } from 'node:net';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { checkShortcutsOff, checkTestControlExposure, type Config, type TlsSettings } from './config/index.js';
+import { checkShortcutsOff, checkTestControlExposure, DEFAULT_REGISTRATION_RATE_LIMIT, DEFAULT_UNUSED_DCR_CLIENT_DAYS, type Config, type TlsSettings } from './config/index.js';
 import type { Seed } from './config/seed.js';
 import { managementAuth } from './management/auth.js';
 import { managementRestRoutes } from './management/rest.js';
@@ -12,6 +12,7 @@ import { applySeed, type SeedResult } from './management/seed.js';
 import { createManagementService, type ManagementService } from './management/service.js';
 import { createMetrics } from './metrics.js';
 import type { EnvironmentContext } from './oidc/environment.js';
+import { metadataDocumentFetches } from './oidc/metadata-document-fetches.js';
 import { createProviderRegistry } from './oidc/providers.js';
 import { pages } from './pages/index.js';
 import { providerPages } from './pages/provider-pages.js';
@@ -46,6 +47,7 @@ import type { IdSource } from './store/ids.js';
 import { openStore, type Store } from './store/index.js';
 import { systemClock, type Clock } from './store/time.js';
 import { createAttemptLimits } from './login/attempt-limits.js';
+import { createRegistrationLimits } from './server/registration-limits.js';
 
 /** A room added by the caller (the fixture's test controls), registered before the core routes. */
 export type AppExtension = (fastify: FastifyInstance, context: EnvironmentContext, management: ManagementService) => void | Promise<void>;
@@ -63,6 +65,8 @@ export interface AppOptions {
   allowTestKeys?: boolean;
   /** Where new ids and generated secrets come from; default random (a fixture may ask for a fixed sequence). */
   ids?: IdSource;
+  /** How long one fetch of a client ID metadata document may take in all; default 5 s. */
+  metadataDocumentDeadlineMs?: number;
 }
 
 export interface StartupReport {
@@ -97,7 +101,11 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
   checkShortcutsOff(config);
   const shortcuts = config.emulationShortcuts ?? true;
   const clock = options.clock ?? systemClock;
-  const store = openStore(config.databasePath, clock, { exclusive: true, ...(options.ids ? { ids: options.ids } : {}) });
+  const store = openStore(config.databasePath, clock, {
+    exclusive: true,
+    ...(options.ids ? { ids: options.ids } : {}),
+    unwritten: (what, err) => options.logger.warn({ err, what }, 'a background write failed; it is kept and tried again'),
+  });
   try {
     warnTightened(options.logger, store.tightenedFiles);
     const keys = await loadOrCreateKeySet(store.signingKeys, {
@@ -121,6 +129,8 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
         testUsers: { anySktestEmail: shortcuts },
       },
       attemptLimits: createAttemptLimits(clock),
+      registrationLimits: createRegistrationLimits(clock, config.registrationRateLimit ?? DEFAULT_REGISTRATION_RATE_LIMIT),
+      metadataDocuments: metadataDocumentFetches(options.metadataDocumentDeadlineMs),
     } as EnvironmentContext;
     context.providers = createProviderRegistry(context, () => store.cookieKeys);
     const management = createManagementService({ store, clock, keys, log: options.logger, issuer: () => context.issuer });
@@ -162,7 +172,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
     await fastify.register(async (scope) => tokenRoutes(scope, context));
     await fastify.register(async (scope) => revocationRoutes(scope, context));
     await fastify.register(async (scope) => introspectionRoutes(scope, context));
-    await fastify.register(async (scope) => registrationRoutes(scope, management.registration));
+    await fastify.register(async (scope) => registrationRoutes(scope, management.registration, context));
     const pageSettings = { loginMethod: config.loginMethod ?? 'password', ...(config.adminPassword ? { adminPassword: config.adminPassword } : {}), ...(config.smtpUrl ? { smtpUrl: config.smtpUrl } : {}) } as const;
     await fastify.register(async (scope) => pages(scope, { env: context, views, cookieSecret: store.cookieKeys[0]!, management, settings: pageSettings }));
 
@@ -196,7 +206,12 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
       startup,
       async listen() {
         await fastify.listen({ port: config.port, host: config.host });
-        app.retention = startRetention(store, clock, { retentionDays: config.auditRetentionDays }, options.logger);
+        app.retention = startRetention(
+          store,
+          clock,
+          { retentionDays: config.auditRetentionDays, unusedClientDays: config.unusedDcrClientDays ?? DEFAULT_UNUSED_DCR_CLIENT_DAYS },
+          options.logger,
+        );
         const { port } = fastify.server.address() as AddressInfo;
         context.issuer = config.environmentUrl ?? `${config.tls ? 'https' : 'http'}://${defaultHostName(config.environmentHost ?? config.host)}:${port}`;
         return context.issuer;

@@ -58,9 +58,7 @@ export function clientsCommand(ctx: CliContext): Command {
   clients.addCommand(
     owned(apiCommand('list', 'list the clients of an organization or an MCP server')).action(async (opts: OwnerOptions) => {
       const { api, out } = connect(ctx, opts);
-      const list = opts.org
-        ? await allPages<Client>(api, clientsPath(opts), 'clients', 100)
-        : ((await api.call('GET', clientsPath(opts))).clients as Client[]);
+      const list = await allPages<Client>(api, clientsPath(opts), 'clients', 100);
       if (out.json) return printJson(out, { clients: list });
       printTable(
         out,

@@ -10,6 +10,11 @@ export const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 256;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
+/** Registrations per address per hour at the open registration endpoint (also for a Config without it). */
+export const DEFAULT_REGISTRATION_RATE_LIMIT = 20;
+/** Days an unused self-registered client is kept. */
+export const DEFAULT_UNUSED_DCR_CLIENT_DAYS = 7;
+
 // Each key's description and default are also what `--help` prints and what the README's table shows
 // (a test keeps the README in step). `shownDefault` is for keys whose default is not a value.
 const envSchema = z.object({
@@ -152,6 +157,19 @@ const envSchema = z.object({
     .describe(
       '`off` turns every emulation shortcut off for a server other people reach: the simulated identity providers, the open outbox (`/outbox`), the static code `424242` for any `+sktest` email, and the fixture\'s hands-free sign-ins. `AUTO_LOGIN` and `TEST_CONTROL` are then refused (exit 2).',
     ),
+  REGISTRATION_RATE_LIMIT: z.coerce
+    .number({ error: 'must be a number of registrations' })
+    .int('must be a whole number')
+    .min(0, 'must be 0 or more')
+    .max(1_000_000, 'must be at most 1000000')
+    .default(DEFAULT_REGISTRATION_RATE_LIMIT)
+    .describe('Dynamic client registrations one address may make per hour at the open registration endpoint (an IPv6 address counts by its /64); more get `429` with `Retry-After` (`0`: no limit).'),
+  UNUSED_DCR_CLIENT_DAYS: z.coerce
+    .number({ error: 'must be a number of days' })
+    .min(0, 'must be 0 or more')
+    .max(36500, 'must be at most 36500')
+    .default(DEFAULT_UNUSED_DCR_CLIENT_DAYS)
+    .describe('Days a self-registered (DCR) client that was never used for a code or a token is kept, then pruned in the background (`0` keeps them).'),
 });
 
 // What proxy-addr (Fastify's trustProxy) takes, checked here so that a typo fails the start.
@@ -221,6 +239,10 @@ export interface Config {
   trustProxy?: string[];
   /** Simulated identity providers, the open outbox, `+sktest` codes, hands-free tickets; absent: on. */
   emulationShortcuts?: boolean;
+  /** Registrations per address per hour at the open registration endpoint; 0: no limit. Absent: the default. */
+  registrationRateLimit?: number;
+  /** Days an unused DCR client is kept; 0: forever. Absent: the default. */
+  unusedDcrClientDays?: number;
 }
 
 export type TlsSettings =
@@ -308,6 +330,8 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     maxConnectionsPerAddress: e.MAX_CONNECTIONS_PER_ADDRESS,
     ...(e.TRUST_PROXY.length > 0 ? { trustProxy: e.TRUST_PROXY } : {}),
     emulationShortcuts: e.EMULATION_SHORTCUTS === 'on',
+    registrationRateLimit: e.REGISTRATION_RATE_LIMIT,
+    unusedDcrClientDays: e.UNUSED_DCR_CLIENT_DAYS,
   };
   const tls = tlsSettings(e, dataDir, cwd);
   if (tls) config.tls = tls;

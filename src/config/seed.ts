@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { RESERVED_CLAIMS } from './reserved-claims.js';
+import { audienceEntry, customClaimKey, scopeToken, serverUrlIdentity } from './field-rules.js';
 
 const id = (prefix: string) =>
   z.string().regex(new RegExp(`^${prefix}[0-9]+$`), `must look like ${prefix}<digits>`);
@@ -17,7 +17,7 @@ const organization = z.strictObject({
 });
 
 const scope = z.strictObject({
-  name: z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, 'must be a scope token (no spaces or quotes)'),
+  name: scopeToken,
   description: z.string().default(''),
 });
 
@@ -42,17 +42,12 @@ const client = z.strictObject({
   name: z.string().min(1),
   description: z.string().default(''),
   scopes: z.array(scope.shape.name).default([]),
-  audience: z.array(url).default([]),
+  audience: z.array(audienceEntry).default([]),
   expiry: seconds.default(3600),
   custom_claims: z
     .array(
       z.strictObject({
-        key: z
-          .string()
-          .min(1)
-          .refine((key) => !RESERVED_CLAIMS.has(key), {
-            error: (issue) => `${JSON.stringify(issue.input)} is a reserved claim; a custom claim may not set ${[...RESERVED_CLAIMS].join(', ')}`,
-          }),
+        key: customClaimKey,
         value: z.string(),
       }),
     )
@@ -69,10 +64,11 @@ const user = z.strictObject({
 });
 
 // The environment's own client also signs users in to web apps (Scalekit's SDK uses it for
-// getAuthorizationUrl / authenticateWithCode): its allowed callback and post-logout URLs.
+// getAuthorizationUrl / authenticateWithCode): its allowed callback and post-logout URLs. Checked by
+// the one redirect URI rule when the seed is applied (oidc/redirect-uri.ts, through the management service).
 const environment = z.strictObject({
-  redirect_uris: z.array(url).default([]),
-  post_logout_redirect_uris: z.array(url).default([]),
+  redirect_uris: z.array(z.string()).default([]),
+  post_logout_redirect_uris: z.array(z.string()).default([]),
 });
 
 export const seedSchema = z
@@ -98,7 +94,7 @@ export const seedSchema = z
     // One MCP server per Server URL (the token audience), with or without a trailing slash.
     const serverUrls = new Map<string, number>();
     seed.resources.forEach((r, i) => {
-      const url = r.resource_id.replace(/\/$/, '');
+      const url = serverUrlIdentity(r.resource_id);
       const first = serverUrls.get(url);
       if (first !== undefined) {
         ctx.addIssue({ code: 'custom', path: ['resources', i, 'resource_id'], message: `is the Server URL of resources.${first} (${seed.resources[first]!.id}) already` });

@@ -1,15 +1,25 @@
 // M2M clients: organization clients (m2morg_…) and an MCP server's own clients, and their secrets.
 // Every write goes straight to the tables the token endpoint reads, so a change holds from the very
 // next token request. Plain secrets leave only in the response that created them.
-import { redirectUriProblem } from '../oidc/redirect-uri.js';
-import type { Client, CustomClaim } from '../store/clients.js';
+import type { Client, ClientKind, CustomClaim } from '../store/clients.js';
 import type { Resource } from '../store/resources.js';
 import type { ClientSecret, CreatedSecret } from '../store/secrets.js';
 import type { AuditLog, Caller } from './audit.js';
 import type { ServiceDeps } from './deps.js';
 import { FailedPrecondition, InvalidArgument, NotFound } from './errors.js';
-import { pageOf, type Page, type PageRequest } from './paging.js';
-import { organizationClientInput, resourceClientInput, validate } from './validation.js';
+import { pageFrom, pageOf, type Page, type PageRequest } from './paging.js';
+import { environmentRedirectsInput, organizationClientInput, resourceClientInput, validate } from './validation.js';
+
+/** A page of an MCP server's clients, with the server's counts of each kind (ListResourceClientsResponse). */
+export interface ResourceClientPage extends Page<ClientView> {
+  totalDcrClients: number;
+  totalStaticClients: number;
+}
+
+/** Which of an MCP server's clients a list holds: all, its M2M clients, or those MCP hosts registered. */
+export type ResourceClientKinds = 'all' | 'static' | 'registered';
+
+const KINDS: Record<ResourceClientKinds, readonly ClientKind[]> = { all: ['resource', 'dcr', 'cimd'], static: ['resource'], registered: ['dcr', 'cimd'] };
 
 /** A client with its secrets (hashes never leave the store; these carry ids, suffixes and times). */
 export interface ClientView {
@@ -56,7 +66,8 @@ export interface ClientService {
   putEnvironmentRedirects(caller: Caller, redirects: { redirectUris: string[]; postLogoutRedirectUris: string[] }): boolean;
   createResourceClient(caller: Caller, resourceId: string, fields: ClientFields): CreatedClient;
   getResourceClient(resourceId: string, clientId: string): ClientView;
-  listResourceClients(resourceId: string): ClientView[];
+  /** One page of them (a page of `CLIENT_PAGE` sizes), or, without `page`, all of them (gRPC, whose message has no paging). */
+  listResourceClients(resourceId: string, page?: PageRequest, kinds?: ResourceClientKinds): ResourceClientPage;
   updateResourceClient(caller: Caller, resourceId: string, clientId: string, patch: ClientFields): ClientView;
   deleteResourceClient(caller: Caller, resourceId: string, clientId: string): void;
   /** A new secret for an MCP server's confidential client (shown once); the others keep working until removed. */
@@ -221,11 +232,8 @@ export function clientService({ store }: ServiceDeps, audit: AuditLog): ClientSe
       });
     },
 
-    putEnvironmentRedirects(caller, { redirectUris, postLogoutRedirectUris }) {
-      [...redirectUris, ...postLogoutRedirectUris].forEach((uri, i) => {
-        const problem = redirectUriProblem(uri);
-        if (problem) throw InvalidArgument.field(i < redirectUris.length ? `redirect_uris[${i}]` : `post_logout_redirect_uris[${i - redirectUris.length}]`, problem);
-      });
+    putEnvironmentRedirects(caller, redirects) {
+      const { redirectUris, postLogoutRedirectUris } = validate(environmentRedirectsInput, redirects);
       return audit.transaction(() => {
         let changed = false;
         for (const client of store.clients.listByKind('environment')) {
@@ -254,9 +262,18 @@ export function clientService({ store }: ServiceDeps, audit: AuditLog): ClientSe
       return { ...view(store.clients.get(clientId)!), plainSecret: created.plainSecret };
     },
     getResourceClient: (resourceId, clientId) => view(resourceClient(resourceId, clientId)),
-    listResourceClients(resourceId) {
+    listResourceClients(resourceId, page, kinds = 'all') {
       resource(resourceId);
-      return store.clients.listByResource(resourceId).map(view);
+      const counts = store.clients.countByResource(resourceId);
+      const totals = { totalDcrClients: (counts.dcr ?? 0) + (counts.cimd ?? 0), totalStaticClients: counts.resource ?? 0 };
+      const kindsListed = KINDS[kinds];
+      const totalSize = kindsListed.reduce((n, k) => n + (counts[k] ?? 0), 0);
+      const read = (after: readonly [string, string] | undefined, limit: number) =>
+        store.clients.pageByResource(resourceId, { kinds: kindsListed, ...(after ? { after } : {}), limit });
+      const { items, ...rest } = page
+        ? pageFrom(page, CLIENT_PAGE, totalSize, read, (c) => [c.createTime, c.clientId])
+        : { items: read(undefined, -1), nextPageToken: '', totalSize }; // SQLite: LIMIT -1 is no limit
+      return { items: items.map(view), ...rest, ...totals };
     },
     updateResourceClient(caller, resourceId, clientId, patch) {
       const client = resourceClient(resourceId, clientId);

@@ -1,6 +1,7 @@
 // The management API's errors as vocabulary: one class per gRPC status we answer with. Each transport
 // has one serialiser (gRPC status + ErrorInfo detail; Scalekit's REST error JSON); anything that is
-// not a ManagementError is an internal error, shown without its message.
+// not a ManagementError is an internal error, shown without its message (a full disk: UNAVAILABLE).
+import { storageFailure, storageProblem } from '../store/storage-failure.js';
 
 /** gRPC status codes we emit (google.rpc.Code), with the HTTP status grpc-gateway maps each to. */
 export const STATUS = {
@@ -11,6 +12,7 @@ export const STATUS = {
   UNIMPLEMENTED: { code: 12, http: 501 },
   INTERNAL: { code: 13, http: 500 },
   UNAUTHENTICATED: { code: 16, http: 401 },
+  UNAVAILABLE: { code: 14, http: 503 },
 } as const;
 
 export type StatusName = keyof typeof STATUS;
@@ -66,7 +68,16 @@ export class Unauthenticated extends ManagementError {
   }
 }
 
-/** The error to show a caller: management errors as they are, anything else as a bare internal error. */
+/** The database cannot take a write now (a full disk): nothing changed, try again later. */
+export class Unavailable extends ManagementError {
+  constructor(message: string) {
+    super('UNAVAILABLE', message);
+  }
+}
+
+/** The error to show a caller: management errors as they are, a storage failure as UNAVAILABLE, anything else as a bare internal error. */
 export function exposeManagementError(err: unknown): ManagementError {
-  return err instanceof ManagementError ? err : new ManagementError('INTERNAL', 'internal error');
+  if (err instanceof ManagementError) return err;
+  const storage = storageFailure(err);
+  return storage ? new Unavailable(storageProblem(storage)) : new ManagementError('INTERNAL', 'internal error');
 }

@@ -23,7 +23,7 @@ export interface PageRules {
   strictMax?: boolean;
 }
 
-type Position = [string, string];
+export type Position = [string, string];
 
 export function encodePageToken(position: unknown[]): string {
   return Buffer.from(JSON.stringify(position)).toString('base64url');
@@ -44,6 +44,26 @@ export function pageSize(request: PageRequest, rules: PageRules): number {
   if (!Number.isInteger(size) || size < 0) throw InvalidArgument.field('page_size', 'must be a whole number');
   if (rules.strictMax && size > rules.maxSize) throw InvalidArgument.field('page_size', `must be at most ${rules.maxSize}`);
   return size === 0 ? rules.defaultSize : Math.min(size, rules.maxSize);
+}
+
+/**
+ * One page read straight from the store, for lists too long to load whole: `read(after, limit)` gives
+ * the items after a position (create time, id), in order; `totalSize` is the whole list's length.
+ */
+export function pageFrom<T>(
+  request: PageRequest,
+  rules: PageRules,
+  totalSize: number,
+  read: (after: Position | undefined, limit: number) => T[],
+  position: (item: T) => Position,
+): Page<T> {
+  const size = pageSize(request, rules);
+  const after = request.pageToken ? decodePageToken(request.pageToken, 2) : undefined;
+  if (after && !after.every((p) => typeof p === 'string')) throw InvalidArgument.field('page_token', 'is not a page token of this list');
+  const rows = read(after as Position | undefined, size + 1);
+  const items = rows.slice(0, size);
+  const last = items[items.length - 1];
+  return { items, nextPageToken: rows.length > size && last !== undefined ? encodePageToken(position(last)) : '', totalSize };
 }
 
 /** One page of `items` (already ordered by create time, then id). */

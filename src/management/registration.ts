@@ -5,11 +5,11 @@
 // <env>/api/v1/resources/<res_id>/clients:register (routes/registration.ts) and as the authenticated
 // RegisterClient RPC; both write through here, so both leave the same audit event.
 import { z } from 'zod';
-import { redirectUriProblem } from '../oidc/redirect-uri.js';
 import type { Client, RegisteredMetadata } from '../store/clients.js';
 import type { ClientSecret } from '../store/secrets.js';
 import type { AuditLog, Caller } from './audit.js';
 import type { ServiceDeps } from './deps.js';
+import { clientDescription, clientName, redirectUriList } from './validation.js';
 
 export class RegistrationError extends Error {
   constructor(
@@ -22,34 +22,33 @@ export class RegistrationError extends Error {
   }
 }
 
-const redirectUri = z.string().superRefine((value, ctx) => {
-  const problem = redirectUriProblem(value);
-  if (problem) ctx.addIssue({ code: 'custom', message: `${value} ${problem}` });
-});
+const webUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048, 'must be at most 2048 characters');
+const shortText = z.string().max(200, 'must be at most 200 characters');
 
-const webUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
-
+// Every field has a bound, so one registration stays a few kilobytes (the open endpoint is also
+// rate-limited per address). RegisterClient over gRPC sends the same body through here.
 const metadataSchema = z.object({
-  redirect_uris: z.array(redirectUri, { error: 'must be an array of redirect URIs' }).min(1, 'must list at least one redirect URI'),
+  redirect_uris: redirectUriList.min(1, 'must list at least one redirect URI'),
   token_endpoint_auth_method: z
     .enum(['none', 'client_secret_basic', 'client_secret_post'], { error: 'must be none, client_secret_basic or client_secret_post' })
     .default('none'),
   grant_types: z
     .array(z.enum(['authorization_code', 'refresh_token'], { error: 'only authorization_code and refresh_token are supported' }))
+    .max(10, 'must list at most 10 grant types')
     .refine((g) => g.includes('authorization_code'), 'must include authorization_code')
     .default(['authorization_code', 'refresh_token']),
-  response_types: z.array(z.literal('code', { error: 'only code is supported' })).default(['code']),
+  response_types: z.array(z.literal('code', { error: 'only code is supported' })).max(10, 'must list at most 10 response types').default(['code']),
   application_type: z.enum(['web', 'native'], { error: 'must be web or native' }).optional(),
-  client_name: z.string().max(200, 'must be at most 200 characters').optional(),
-  description: z.string().max(1000, 'must be at most 1000 characters').optional(),
+  client_name: clientName.optional(),
+  description: clientDescription.optional(),
   client_uri: webUrl.optional(),
   logo_uri: webUrl.optional(),
   tos_uri: webUrl.optional(),
   policy_uri: webUrl.optional(),
-  contacts: z.array(z.string().max(320)).max(20).optional(),
-  scope: z.string().max(2000).optional(),
-  software_id: z.string().max(200).optional(),
-  software_version: z.string().max(200).optional(),
+  contacts: z.array(z.string().max(320, 'must be at most 320 characters')).max(10, 'must list at most 10 contacts').optional(),
+  scope: z.string().max(2000, 'must be at most 2000 characters').optional(),
+  software_id: shortText.optional(),
+  software_version: shortText.optional(),
 });
 // RFC 7591 §2: metadata the server does not understand is ignored, not refused (z.object strips it).
 
@@ -82,11 +81,7 @@ export function registrationService({ store }: ServiceDeps, audit: AuditLog): Re
         throw new RegistrationError(400, 'invalid_client_metadata', 'the request body must be a JSON object of client metadata');
       }
       const parsed = metadataSchema.safeParse(body);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0]!;
-        const field = String(issue.path[0] ?? 'body');
-        throw new RegistrationError(400, field === 'redirect_uris' ? 'invalid_redirect_uri' : 'invalid_client_metadata', `${field}: ${issue.message}`);
-      }
+      if (!parsed.success) throw refusal(parsed.error.issues[0]!, body as Record<string, unknown>);
       // What the client registered beyond our columns is kept under its RFC 7591 names.
       const { redirect_uris: redirectUris, client_name: clientName, description, ...metadata } = parsed.data;
       const clientId = store.ids.newId('dcrClient');
@@ -113,6 +108,17 @@ export function registrationService({ store }: ServiceDeps, audit: AuditLog): Re
       });
     },
   };
+}
+
+// RFC 7591 §3.2.2: the error names the field; a refused redirect URI is quoted (cut short), as the
+// client may have sent several.
+function refusal(issue: z.core.$ZodIssue, body: Record<string, unknown>): RegistrationError {
+  const field = String(issue.path[0] ?? 'body');
+  if (field !== 'redirect_uris') return new RegistrationError(400, 'invalid_client_metadata', `${field}: ${issue.message}`);
+  const index = issue.path[1];
+  const value = typeof index === 'number' ? (body.redirect_uris as unknown[])[index] : undefined;
+  const quoted = typeof value === 'string' ? `${value.length > 200 ? `${value.slice(0, 200)}…` : value} ` : '';
+  return new RegistrationError(400, 'invalid_redirect_uri', `${field}: ${quoted}${issue.message}`);
 }
 
 const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);

@@ -1,5 +1,6 @@
 // Resources (MCP servers): create, get, list, update, delete; `put` (an explicit id) is for the seed.
 // Deleting a resource deletes its own clients with it (foreign keys), so their tokens stop at once.
+import { serverUrlIdentity } from '../config/field-rules.js';
 import type { Resource, ResourceScope, TokenIssuer } from '../store/resources.js';
 import type { AuditLog, Caller } from './audit.js';
 import type { ServiceDeps } from './deps.js';
@@ -67,8 +68,9 @@ export function resourceService({ store }: ServiceDeps, audit: AuditLog): Resour
       },
       'resource',
     );
-    // The Server URL is the audience that names this server in tokens: two servers cannot share one.
-    const twin = store.resources.list().find((r) => r.id !== id && r.serverUrl === checked.serverUrl);
+    // The Server URL is the audience that names this server in tokens: two servers cannot share one,
+    // with or without a trailing slash.
+    const twin = store.resources.list().find((r) => r.id !== id && serverUrlIdentity(r.serverUrl) === serverUrlIdentity(checked.serverUrl));
     if (twin) throw new AlreadyExists(`resource ${twin.id} already has resource_id ${checked.serverUrl}`);
     const changed = store.resources.upsert({ id, resourceType: 'MCP_SERVER', ...checked });
     if (changed) {

@@ -12,6 +12,7 @@ import type { TokenIssuer } from '../store/resources.js';
 import type { Caller } from './audit.js';
 import { InvalidArgument } from './errors.js';
 import { messageSchema, schemaSerializer, type JsonSchema } from './json-schema.js';
+import type { PageRequest } from './paging.js';
 import type { ManagementRpcs, RpcContext } from './rpc.js';
 import type { ManagementService } from './service.js';
 import { wireName } from './validation.js';
@@ -25,6 +26,8 @@ interface Route {
   body?: string;
   /** The fields of `body` that carry a resource (for `token_issuer`). */
   resource?: 'one' | 'list';
+  /** A list whose message has no paging fields: REST pages it by `page_size` / `page_token` all the same. */
+  paged?: true;
 }
 
 const ORG = '/organizations/:organization_id';
@@ -53,7 +56,7 @@ const ROUTES: Route[] = [
   { method: 'PATCH', url: RES, rpc: C.updateResource, body: 'resource', resource: 'one' },
   { method: 'DELETE', url: RES, rpc: C.deleteResource },
   { method: 'POST', url: `${RES}/clients`, rpc: C.createResourceClient, body: 'client' },
-  { method: 'GET', url: `${RES}/clients`, rpc: C.listResourceClients },
+  { method: 'GET', url: `${RES}/clients`, rpc: C.listResourceClients, paged: true },
   { method: 'GET', url: `${RES}/clients/:client_id`, rpc: C.getResourceClient },
   { method: 'PATCH', url: `${RES}/clients/:client_id`, rpc: C.updateResourceClient, body: 'client' },
   { method: 'DELETE', url: `${RES}/clients/:client_id`, rpc: C.deleteResourceClient },
@@ -65,7 +68,7 @@ const TOKEN_ISSUER: JsonSchema = { type: 'string', enum: ['env', 'resource'] };
 
 // Derived once from the descriptors (constants), not per app: it is the costly part of the table.
 const RESPONSE_SCHEMAS: ReadonlyMap<Route, JsonSchema> = new Map(
-  ROUTES.map((route) => [route, responseSchema(route.rpc.output, route.resource, route.resource ? { token_issuer: TOKEN_ISSUER } : {})]),
+  ROUTES.map((route) => [route, responseSchema(route.rpc.output, route.resource, route.resource ? { token_issuer: TOKEN_ISSUER } : {}, route.paged)]),
 );
 const JSON_OPTIONS = { useProtoFieldName: true, alwaysEmitImplicit: true } as const;
 
@@ -107,6 +110,7 @@ function rpcRoute(route: Route, rpc: (req: unknown, ctx: RpcContext) => unknown,
       const response = create(route.rpc.output, (await rpc(requestMessage(route, request, params), ctx)) as Record<string, unknown>);
       const json = toJson(route.rpc.output, response, JSON_OPTIONS) as Record<string, unknown>;
       if (route.resource) addTokenIssuer(json, service);
+      if (ctx.pageResult) Object.assign(json, { next_page_token: ctx.pageResult.nextPageToken, total_size: ctx.pageResult.totalSize });
       return json;
     },
   };
@@ -147,6 +151,7 @@ function requestMessage(route: Route, request: FastifyRequest, params: Record<st
 
 function rpcContext(request: FastifyRequest, route: Route, caller: Caller): RpcContext {
   const ctx: RpcContext = { caller };
+  if (route.paged) ctx.page = pageRequest(request.query as Record<string, string | undefined>);
   if (!route.body || typeof request.body !== 'object' || request.body === null) return ctx;
   const body = request.body as Record<string, unknown>;
   // A PATCH changes the fields its body names, as grpc-gateway's implied update mask does.
@@ -155,8 +160,17 @@ function rpcContext(request: FastifyRequest, route: Route, caller: Caller): RpcC
   return ctx;
 }
 
-function responseSchema(output: DescMessage, resource: Route['resource'], extra: Record<string, JsonSchema>): JsonSchema {
+/** `page_size` and `page_token` from a query string (absent or empty: the list's default, the first page). */
+function pageRequest(q: Record<string, string | undefined>): PageRequest {
+  return {
+    pageSize: q.page_size === undefined || q.page_size === '' ? 0 : Number(q.page_size),
+    ...(q.page_token ? { pageToken: q.page_token } : {}),
+  };
+}
+
+function responseSchema(output: DescMessage, resource: Route['resource'], extra: Record<string, JsonSchema>, paged?: true): JsonSchema {
   const schema = messageSchema(output) as { properties: Record<string, JsonSchema> };
+  if (paged) Object.assign(schema.properties, { next_page_token: { type: 'string' }, total_size: { type: 'integer' } });
   if (!resource) return schema;
   // `token_issuer` sits beside the proto fields of each resource (REST only: the proto has no field).
   const field = resource === 'one' ? 'resource' : 'resources';
@@ -219,8 +233,7 @@ function auditRoutes(service: ManagementService): TableRoute[] {
         const since = time('start_time');
         const until = time('end_time');
         const { events, nextPageToken } = service.audit.list({
-          pageSize: q.page_size === undefined || q.page_size === '' ? 0 : Number(q.page_size),
-          ...(q.page_token ? { pageToken: q.page_token } : {}),
+          ...pageRequest(q),
           ...(q.client_id ? { clientId: q.client_id } : {}),
           ...(q.type ? { type: q.type } : {}),
           ...(since !== undefined ? { since } : {}),

@@ -12,6 +12,7 @@ import type { Caller } from './audit.js';
 import type { ManagementAuth } from './auth.js';
 import { exposeManagementError, InvalidArgument, ManagementError, NotFound, STATUS } from './errors.js';
 import type { ManagementTransports } from './transports.js';
+import { STORAGE_RETRY_AFTER_SECONDS } from '../store/storage-failure.js';
 
 export interface RestDeps {
   transports: () => Promise<ManagementTransports>;
@@ -80,6 +81,7 @@ function fromFastifyError(err: FastifyError, request: FastifyRequest, log: Logge
 /** Scalekit's REST error: the gRPC code and message, and an ErrorInfo detail naming the code. */
 function sendError(reply: FastifyReply, err: ManagementError, httpStatus?: number): FastifyReply {
   const { code, http } = STATUS[err.status];
+  if (err.status === 'UNAVAILABLE') reply.header('retry-after', String(STORAGE_RETRY_AFTER_SECONDS));
   return reply
     .code(httpStatus ?? http)
     .header('cache-control', 'no-store')

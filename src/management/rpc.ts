@@ -27,6 +27,7 @@ import {
   userMessage,
 } from './proto.js';
 import { RegistrationError } from './registration.js';
+import type { PageRequest } from './paging.js';
 import type { ResourceFields } from './resources.js';
 import type { Caller, ManagementService } from './service.js';
 import { wireName } from './validation.js';
@@ -37,6 +38,10 @@ export interface RpcContext {
   present?: ReadonlySet<string>;
   /** REST: `token_issuer`, the one resource setting with no proto field. */
   tokenIssuer?: TokenIssuer;
+  /** REST: `page_size` / `page_token` of a list whose message has no paging fields (ListResourceClients)... */
+  page?: PageRequest;
+  /** ...and what the RPC answers about the page, beside the message. */
+  pageResult?: { nextPageToken: string; totalSize: number };
 }
 
 type Rpc<M> =
@@ -144,10 +149,11 @@ function clientRpcs(svc: ManagementService): Rpcs<typeof ClientService> {
       client: clientMessage(svc.clients.getResourceClient(req.resourceId, req.clientId)),
       consentedUsers: svc.consents.consentsOfClient(req.resourceId, req.clientId).map(consentedUserMessage),
     }),
-    listResourceClients(req) {
-      const clients = svc.clients.listResourceClients(req.resourceId);
-      const dynamic = clients.filter((v) => v.client.kind === 'dcr' || v.client.kind === 'cimd').length;
-      return { clients: clients.map(clientMessage), totalDcrClients: dynamic, totalStaticClients: clients.length - dynamic };
+    // Scalekit's message has no paging fields: over gRPC the whole list; REST pages it (ctx.page).
+    listResourceClients(req, ctx) {
+      const { items, nextPageToken, totalSize, totalDcrClients, totalStaticClients } = svc.clients.listResourceClients(req.resourceId, ctx.page);
+      if (ctx.page) ctx.pageResult = { nextPageToken, totalSize };
+      return { clients: items.map(clientMessage), totalDcrClients, totalStaticClients };
     },
     updateResourceClient(req, ctx) {
       const patch = clientFields(req.client, updated(req.updateMask, ctx.present, 'client', req.client && clientDefaults(req.client)));

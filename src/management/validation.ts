@@ -2,11 +2,12 @@
 // one zod schema per shape, failures reported as INVALID_ARGUMENT naming the field in Scalekit's
 // REST/proto names (snake_case; the Server URL is `resource_id`).
 import { z } from 'zod';
+import { audienceEntry, customClaimKey, scopeToken } from '../config/field-rules.js';
+import { REDIRECT_URI_LIMITS, redirectUriProblem } from '../oidc/redirect-uri.js';
 import { InvalidArgument } from './errors.js';
 
 const MAX_SECONDS = 10 * 365 * 86400; // ten years: a lifetime beyond it is a typo
 
-export const scopeName = z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, 'must be a scope token (no spaces or quotes)').max(256);
 const seconds = z.number().int('must be a whole number of seconds').positive('must be positive').max(MAX_SECONDS, 'is too long');
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).max(2048);
 const uniqueNames = <T>(name: (item: T) => string) => (list: T[], ctx: z.RefinementCtx) => {
@@ -22,28 +23,39 @@ export const organizationInput = z.object({
 });
 
 const customClaim = z.object({
-  key: z.string().min(1, 'is required').max(128, 'must be at most 128 characters'),
+  key: customClaimKey,
   value: z.string().max(2048, 'must be at most 2048 characters'),
 });
 
+/** The name and description every client may have, however it was made (API, dashboard, DCR, RegisterClient). */
+export const clientName = z.string().max(128, 'must be at most 128 characters');
+export const clientDescription = z.string().max(512, 'must be at most 512 characters');
+
+/** One redirect URI, by the one rule of oidc/redirect-uri.ts; and a client's list of them. */
+export const redirectUri = z.string().superRefine((value, ctx) => {
+  const problem = redirectUriProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+export const redirectUriList = z
+  .array(redirectUri, { error: 'must be an array of redirect URIs' })
+  .max(REDIRECT_URI_LIMITS.count, `must list at most ${REDIRECT_URI_LIMITS.count} redirect URIs`);
+
 // Shared by organization and MCP-server clients (OrganizationClient / ResourceClient fields 1-6).
 const clientFields = {
-  name: z.string().max(128, 'must be at most 128 characters'),
-  description: z.string().max(512, 'must be at most 512 characters'),
-  scopes: z.array(scopeName).max(100).superRefine(uniqueNames((s: string) => s)),
-  audience: z.array(z.string().min(1, 'must not be empty').max(2048)).max(20),
+  name: clientName,
+  description: clientDescription,
+  scopes: z.array(scopeToken).max(100).superRefine(uniqueNames((s: string) => s)),
+  audience: z.array(audienceEntry).max(20),
   customClaims: z.array(customClaim).max(50).superRefine(uniqueNames((c: { key: string }) => c.key)),
   expiry: seconds,
 };
 
 export const organizationClientInput = z.object(clientFields);
 
-const redirectUri = z
-  .string()
-  .max(2048)
-  .refine((u) => URL.canParse(u) && !new URL(u).hash, 'must be an absolute URI without a fragment');
+export const resourceClientInput = z.object({ ...clientFields, redirectUris: redirectUriList });
 
-export const resourceClientInput = z.object({ ...clientFields, redirectUris: z.array(redirectUri).max(20) });
+/** The environment client's callback and post-logout URLs (web apps signing people in). */
+export const environmentRedirectsInput = z.object({ redirectUris: redirectUriList, postLogoutRedirectUris: redirectUriList });
 
 export const resourceInput = z.object({
   name: z.string().trim().min(1, 'is required').max(128, 'must be at most 128 characters'),
@@ -55,7 +67,7 @@ export const resourceInput = z.object({
   enableCimd: z.boolean(),
   tokenIssuer: z.enum(['env', 'resource'], { error: "must be 'env' or 'resource'" }),
   scopes: z
-    .array(z.object({ name: scopeName, description: z.string().max(512), enabled: z.boolean() }))
+    .array(z.object({ name: scopeToken, description: z.string().max(512), enabled: z.boolean() }))
     .max(100)
     .superRefine(uniqueNames((s: { name: string }) => s.name)),
 });

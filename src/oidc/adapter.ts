@@ -14,10 +14,12 @@ export interface AdapterInput {
   findClient: ClientFinder;
   /** The refresh token the request being served has just rotated out, if any (from the provider's request context). */
   rotatedRefreshToken: () => string | undefined;
+  /** Hears of every authorization code stored, by its client (a used client is not pruned). */
+  codeIssued?: (clientId: string) => void;
 }
 
 export function sqliteAdapterFactory(input: AdapterInput): AdapterFactory {
-  const { store, ns, clock, findClient, rotatedRefreshToken } = input;
+  const { store, ns, clock, findClient, rotatedRefreshToken, codeIssued = () => undefined } = input;
   const repo = store.oidcPayloads;
   const nowSeconds = () => Math.floor(clock() / 1000);
   return (model: string): Adapter => {
@@ -29,6 +31,7 @@ export function sqliteAdapterFactory(input: AdapterInput): AdapterFactory {
         // A rotation's new refresh token is linked to the one it replaced (refresh-rotation.ts).
         if (replaced !== undefined && replaced !== id) repo.upsertSuccessor(ns, model, replaced, id, payload as Record<string, unknown>, expiresAt);
         else repo.upsert(ns, model, id, payload as Record<string, unknown>, expiresAt);
+        if (model === 'AuthorizationCode' && typeof payload.clientId === 'string') codeIssued(payload.clientId);
       },
       async find(id) {
         return repo.find(ns, model, id, nowSeconds()) as AdapterPayload | undefined;

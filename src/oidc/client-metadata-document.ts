@@ -1,7 +1,10 @@
 // Client ID metadata documents (draft-ietf-oauth-client-id-metadata-document, MCP 2025-11-25): a client
-// whose client_id is an https URL is described by the JSON document at that URL. It is fetched with a
-// timeout and a size limit, JSON only, never from a private, loopback or link-local address (unless
-// ALLOW_INSECURE_CIMD=1, for local tests), and kept as a `cimd` client until its HTTP cache lifetime ends.
+// whose client_id is an https URL is described by the JSON document at that URL. It is fetched within
+// one total deadline (connect, headers and body: a document dripped a byte at a time cannot hold an
+// authorization), once per URL at a time (concurrent authorizations share the fetch), with a size limit,
+// JSON only, never from a private, loopback or link-local address (unless ALLOW_INSECURE_CIMD=1, for
+// local tests), and kept as a `cimd` client until its HTTP cache lifetime ends (then retention prunes
+// the row unless a consent holds it).
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -9,7 +12,7 @@ import { BlockList, isIP } from 'node:net';
 import { z } from 'zod';
 import type { Client, RegisteredMetadata } from '../store/clients.js';
 import type { EnvironmentContext } from './environment.js';
-import { redirectUriProblem } from './redirect-uri.js';
+import { REDIRECT_URI_LIMITS, redirectUriProblem } from './redirect-uri.js';
 
 export class ClientMetadataDocumentError extends Error {
   constructor(description: string) {
@@ -18,7 +21,6 @@ export class ClientMetadataDocumentError extends Error {
   }
 }
 
-const TIMEOUT_MS = 5000;
 const MAX_BYTES = 5120;
 const CACHE_SECONDS = { default: 300, min: 30, max: 86_400 };
 
@@ -31,10 +33,20 @@ export function isClientIdUrl(clientId: string, insecure: boolean): boolean {
 
 /** The client the document at `url` describes: from the store while fresh, else fetched again. */
 export async function metadataDocumentClient(env: EnvironmentContext, url: string): Promise<Client> {
-  const nowSeconds = Math.floor(env.clock() / 1000);
   const known = env.store.clients.get(url);
-  if (known?.kind === 'cimd' && (known.metadataExpiresAt ?? 0) > nowSeconds) return known;
-  const { document, maxAge } = await fetchDocument(url, env.settings.allowInsecureCimd);
+  if (known?.kind === 'cimd' && (known.metadataExpiresAt ?? 0) > Math.floor(env.clock() / 1000)) return known;
+  const { pending } = env.metadataDocuments;
+  let fetching = pending.get(url);
+  if (!fetching) {
+    fetching = refresh(env, url).finally(() => pending.delete(url));
+    pending.set(url, fetching);
+  }
+  return fetching;
+}
+
+async function refresh(env: EnvironmentContext, url: string): Promise<Client> {
+  const { document, maxAge } = await fetchDocument(url, env.settings.allowInsecureCimd, env.metadataDocuments.deadlineMs);
+  const nowSeconds = Math.floor(env.clock() / 1000);
   const metadata = validateDocument(url, document);
   env.store.clients.upsert({
     clientId: url,
@@ -80,6 +92,9 @@ function validateDocument(url: string, body: unknown): { name: string; redirectU
   }
   if (doc.token_endpoint_auth_method !== undefined && doc.token_endpoint_auth_method !== 'none') {
     throw new ClientMetadataDocumentError(`token_endpoint_auth_method ${doc.token_endpoint_auth_method.slice(0, 64)} is not supported (none only)`);
+  }
+  if (doc.redirect_uris.length > REDIRECT_URI_LIMITS.count) {
+    throw new ClientMetadataDocumentError(`redirect_uris: must list at most ${REDIRECT_URI_LIMITS.count} redirect URIs`);
   }
   for (const uri of doc.redirect_uris) {
     const problem = redirectUriProblem(uri);
@@ -150,7 +165,21 @@ function guardedLookup(hostname: string, options: object, callback: LookupCallba
   });
 }
 
-async function fetchDocument(url: string, insecure: boolean): Promise<{ document: unknown; maxAge: number }> {
+async function fetchDocument(url: string, insecure: boolean, deadlineMs: number): Promise<{ document: unknown; maxAge: number }> {
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(), deadlineMs);
+  try {
+    return await fetchUntil(url, insecure, deadline.signal);
+  } catch (err) {
+    if (deadline.signal.aborted) throw new ClientMetadataDocumentError(`the client metadata document did not arrive within ${deadlineMs / 1000} s`);
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+// Lookup, connection, headers and body all end when `signal` aborts.
+async function fetchUntil(url: string, insecure: boolean, signal: AbortSignal): Promise<{ document: unknown; maxAge: number }> {
   const target = new URL(url);
   const host = target.hostname.replace(/^\[|\]$/g, '');
   if (!insecure && isIP(host) && isPrivateAddress(host)) {
@@ -160,24 +189,23 @@ async function fetchDocument(url: string, insecure: boolean): Promise<{ document
     const options = {
       method: 'GET',
       headers: { accept: 'application/json' },
-      timeout: TIMEOUT_MS,
+      signal,
       ...(insecure ? { rejectUnauthorized: false } : { lookup: guardedLookup }),
     };
     const req = (target.protocol === 'https:' ? httpsRequest : httpRequest)(target, options, resolve);
-    req.on('timeout', () => req.destroy(new ClientMetadataDocumentError(`the client metadata document did not answer within ${TIMEOUT_MS / 1000} s`)));
     req.on('error', (err: NodeJS.ErrnoException) =>
       reject(
-        err instanceof ClientMetadataDocumentError
-          ? err
-          : new ClientMetadataDocumentError(
-              err.code === 'EPRIVATE'
-                ? 'the client metadata document is at a private, loopback or link-local address'
-                : `the client metadata document could not be fetched (${err.code ?? 'error'})`,
-            ),
+        new ClientMetadataDocumentError(
+          err.code === 'EPRIVATE'
+            ? 'the client metadata document is at a private, loopback or link-local address'
+            : `the client metadata document could not be fetched (${err.code ?? 'error'})`,
+        ),
       ),
     );
     req.end();
   });
+  const stop = () => response.destroy(new Error('deadline'));
+  signal.addEventListener('abort', stop, { once: true });
   try {
     if (response.statusCode !== 200) throw new ClientMetadataDocumentError(`the client metadata document answered HTTP ${response.statusCode}`);
     if (!/^application\/([\w.+-]+\+)?json\b/i.test(response.headers['content-type'] ?? '')) {
@@ -198,6 +226,7 @@ async function fetchDocument(url: string, insecure: boolean): Promise<{ document
     }
     return { document, maxAge: cacheLifetime(response.headers['cache-control']) };
   } finally {
+    signal.removeEventListener('abort', stop);
     response.destroy();
   }
 }

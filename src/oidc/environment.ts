@@ -5,9 +5,11 @@ import type { Logger } from 'pino';
 import type { AttemptLimits } from '../login/attempt-limits.js';
 import type { TestUserRules } from '../login/test-users.js';
 import type { Metrics } from '../metrics.js';
+import type { RegistrationLimits } from '../server/registration-limits.js';
 import type { Store } from '../store/index.js';
 import type { Clock } from '../store/time.js';
 import type { ProviderRegistry } from './providers.js';
+import type { MetadataDocumentFetches } from './metadata-document-fetches.js';
 import type { KeySet } from './signing-keys.js';
 
 export type ProviderHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -56,4 +58,8 @@ export interface EnvironmentContext {
   pages: ProviderPages;
   /** Wrong sign-in attempts counted per account and IP (login pages and dashboard), one count per app. */
   attemptLimits: AttemptLimits;
+  /** Registrations counted per address at the open registration endpoint, one count per app. */
+  registrationLimits: RegistrationLimits;
+  /** Client ID metadata documents: the fetch deadline and the fetches under way. */
+  metadataDocuments: MetadataDocumentFetches;
 }

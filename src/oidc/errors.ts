@@ -1,5 +1,6 @@
 // OAuth errors as vocabulary (RFC 6749 §5.2, RFC 8707 §2): one class per code we emit. Only these
 // reach a client as they are; anything else becomes a plain server_error.
+import { STORAGE_RETRY_AFTER_SECONDS, storageFailure, storageProblem } from '../store/storage-failure.js';
 export class OAuthError extends Error {
   constructor(
     readonly status: number,
@@ -66,7 +67,16 @@ export class ServerError extends OAuthError {
   }
 }
 
-/** The error to show a client: OAuth errors as they are, anything else as a bare server_error. */
+/** The database cannot take a write now (a full disk): try again later (RFC 6749 §4.1.2.1's code). */
+export class TemporarilyUnavailable extends OAuthError {
+  constructor(description: string) {
+    super(503, 'temporarily_unavailable', description, { 'retry-after': String(STORAGE_RETRY_AFTER_SECONDS) });
+  }
+}
+
+/** The error to show a client: OAuth errors as they are, a storage failure as temporarily_unavailable, anything else as a bare server_error. */
 export function exposeOAuthError(err: unknown): OAuthError {
-  return err instanceof OAuthError ? err : new ServerError();
+  if (err instanceof OAuthError) return err;
+  const storage = storageFailure(err);
+  return storage ? new TemporarilyUnavailable(storageProblem(storage)) : new ServerError();
 }

@@ -14,6 +14,7 @@ import { enabledScopes } from './issuers.js';
 import { ENVIRONMENT_PATHS } from './paths.js';
 import { idTokensOnEmulatorClock } from './id-token-clock.js';
 import { providerClientFinder } from './provider-clients.js';
+import { asProviderError, retryAfterWhenUnavailable, unavailableWhenStorageFails } from './provider-storage.js';
 import { redirectUriAllowed } from './redirect-uri.js';
 import { rotatesRefreshToken } from './refresh-rotation.js';
 import { boundResourceOf, mayTarget, resourceForIndicator, ENVIRONMENT_AUDIENCE } from './resource-indicators.js';
@@ -40,13 +41,16 @@ export function createProvider(input: ProviderInput): Provider {
   const pages = providerPageRenderers(env.pages);
 
   const configuration: Configuration = {
-    adapter: sqliteAdapterFactory({
-      store,
-      ns: scope.ns,
-      clock,
-      findClient: providerClientFinder(env, scope),
-      rotatedRefreshToken: () => Provider.ctx?.oidc?.entities.RotatedRefreshToken?.jti,
-    }),
+    adapter: unavailableWhenStorageFails(
+      sqliteAdapterFactory({
+        store,
+        ns: scope.ns,
+        clock,
+        findClient: providerClientFinder(env, scope),
+        rotatedRefreshToken: () => Provider.ctx?.oidc?.entities.RotatedRefreshToken?.jti,
+        codeIssued: (clientId) => store.clients.markUsed(clientId, clock()),
+      }),
+    ),
     jwks: { keys: env.keys.all.map((k) => ({ ...k.privateJwk })) },
     routes: {
       ...ENVIRONMENT_PATHS,
@@ -132,7 +136,15 @@ export function createProvider(input: ProviderInput): Provider {
     },
     renderError: pages.renderError,
     extraParams: ['domain_hint', 'domain', 'connection_id', 'organization_id', 'provider', HANDS_FREE_PARAM],
-    formats: { customizers: { jwt: (ctx, token, jwt) => customizeAccessToken(env, scope, ctx, token, jwt) } },
+    // A token whose audit row cannot be written is never answered: the provider answers 503 instead.
+    formats: {
+      customizers: {
+        jwt: (ctx, token, jwt) =>
+          customizeAccessToken(env, scope, ctx, token, jwt).catch((err: unknown) => {
+            throw asProviderError(err);
+          }),
+      },
+    },
     async findAccount(_ctx, sub) {
       const user = store.users.get(sub);
       if (!user) return undefined;
@@ -147,6 +159,7 @@ export function createProvider(input: ProviderInput): Provider {
   // Its requests' X-Forwarded-* are decided by routes/forwarded.ts from what Fastify trusts (TRUST_PROXY,
   // an https issuer): believed here, they make its cookies Secure and its URLs https when ours are.
   provider.proxy = true;
+  provider.use(retryAfterWhenUnavailable);
   idTokensOnEmulatorClock(provider, env);
   // Secrets are stored hashed: the store checks them, the provider never holds one.
   provider.Client.prototype.compareClientSecret = async function compareClientSecret(this: { clientId: string }, actual: string) {

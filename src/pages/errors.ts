@@ -1,6 +1,7 @@
 // What a person sees when a page cannot go on: what happened and what to do next, never a stack trace.
 // oidc-provider's errors are known by name: importing the package here would load it at start, which
 // it is kept out of (a third of cold start).
+import { STORAGE_RETRY_AFTER_SECONDS, storageFailure } from '../store/storage-failure.js';
 
 export interface PageError {
   statusCode?: number;
@@ -41,6 +42,8 @@ export class TooManyAttempts extends PageProblem {
 
 export interface ErrorPageModel {
   status: number;
+  /** Seconds to wait before trying again (Retry-After), when the page says so. */
+  retryAfter?: number;
   title: string;
   heading: string;
   message: string;
@@ -63,6 +66,20 @@ export function errorPageModel(err: PageError, environmentUrl: string): ErrorPag
     environmentHost,
   });
   if (err instanceof PageProblem) return page(err.statusCode, err.code, err.heading, err.message, err.next);
+  const storage = storageFailure(err);
+  if (storage) {
+    const full = storage === 'SQLITE_FULL';
+    return {
+      ...page(
+        503,
+        'temporarily_unavailable',
+        'The emulator cannot save anything right now',
+        `Its disk ${full ? 'is full' : 'failed a read or a write'} (${storage}), so nothing was changed.`,
+        full ? 'Try again in a minute, once there is room on the disk.' : 'Try again in a minute.',
+      ),
+      retryAfter: STORAGE_RETRY_AFTER_SECONDS,
+    };
+  }
   if (err.name === 'SessionNotFound') {
     return page(400, 'session_not_found', 'This sign-in has expired', 'The sign-in was started too long ago, finished already, or was opened in another browser.', START_AGAIN);
   }

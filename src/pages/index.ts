@@ -59,6 +59,7 @@ export async function pages(app: FastifyInstance, options: PagesOptions): Promis
     const model = errorPageModel(err, env.issuer);
     if (model.status >= 500) request.log.error({ err }, 'page failed');
     if (err instanceof TooManyAttempts) reply.header('retry-after', String(err.retryAfterSeconds));
+    if (model.retryAfter !== undefined) reply.header('retry-after', String(model.retryAfter));
     return reply.code(model.status).header('cache-control', 'no-store').view('error.eta', model);
   });
 

@@ -1,5 +1,6 @@
-// Background pruning: issued-token and audit rows older than the retention, and oidc-provider payloads
-// that have expired. Work is cut into small batches (a delete costs ~30 µs a row: 100 rows hold the
+// Background pruning: issued-token and audit rows older than the retention, oidc-provider payloads
+// that have expired, self-registered clients never used since they registered (UNUSED_DCR_CLIENT_DAYS),
+// and client-ID-metadata-document rows whose cache ran out and that hold no consent. Work is cut into small batches (a delete costs ~30 µs a row: 100 rows hold the
 // event loop a few ms), each followed by a pause sized so that pruning takes a small share of the
 // event loop: a quarter when the server is idle, a fiftieth while it is busy (the loop was more than
 // half used during the last pause), so a backlog never costs the token endpoint its throughput.
@@ -10,6 +11,8 @@ import type { Clock } from '../store/time.js';
 export interface RetentionOptions {
   /** Days an issued-token or audit row is kept; 0 keeps them for good (expired payloads still go). */
   retentionDays: number;
+  /** Days a DCR client never given a code or token is kept; 0 (or absent) keeps them. */
+  unusedClientDays?: number;
   /** Between two sweeps. Default one minute. */
   intervalMs?: number;
   /** Rows per delete. Default 100. */
@@ -30,7 +33,7 @@ const BUSY_SHARE = 0.02; // and while it is busy
 const BUSY = 0.5; // event-loop utilisation above which the server counts as busy
 
 export function startRetention(store: Store, clock: Clock, options: RetentionOptions, log?: Logger): Retention {
-  const { retentionDays, intervalMs = 60_000, batchSize = 100, pauseMs = 10 } = options;
+  const { retentionDays, unusedClientDays = 0, intervalMs = 60_000, batchSize = 100, pauseMs = 10 } = options;
   let stopped = false;
   let running: Promise<number> | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -58,6 +61,8 @@ export function startRetention(store: Store, clock: Clock, options: RetentionOpt
   async function run(): Promise<number> {
     const now = clock();
     let total = await drain(() => store.retention.pruneExpiredPayloads(Math.floor(now / 1000), batchSize));
+    total += await drain(() => store.retention.pruneExpiredMetadataDocuments(Math.floor(now / 1000), batchSize));
+    if (unusedClientDays > 0) total += await drain(() => store.retention.pruneUnusedDcrClients(now - unusedClientDays * DAY_MS, batchSize));
     if (retentionDays > 0) {
       const cutoff = now - retentionDays * DAY_MS;
       total += await drain(() => store.retention.pruneIssuedTokens(Math.floor(cutoff / 1000), batchSize));

@@ -2,6 +2,8 @@ import type { Db } from './database.js';
 import { parseJsonArray, sameExcept } from './json.js';
 import { isoNow, type Clock } from './time.js';
 
+const DAY_MS = 86_400_000;
+
 export type ClientKind = 'environment' | 'organization' | 'resource' | 'dcr' | 'cimd';
 
 export interface CustomClaim {
@@ -59,9 +61,18 @@ export interface ClientRepository {
   listByOrganization(organizationId: string): Client[];
   /** The clients registered under an MCP server, oldest first. */
   listByResource(resourceId: string): Client[];
+  /** Up to `limit` of an MCP server's clients of these kinds, oldest first, after `after` ([create_time, client_id]). */
+  pageByResource(resourceId: string, page: { kinds: readonly ClientKind[]; after?: readonly [string, string]; limit: number }): Client[];
+  /** How many clients an MCP server has, by kind. */
+  countByResource(resourceId: string): Partial<Record<ClientKind, number>>;
   /** Creates or updates the client; true when anything changed. */
   upsert(client: ClientInput): boolean;
   remove(clientId: string): boolean;
+  /**
+   * Notes that the client was given a code or a token at `at` (epoch ms): its last_used_time, kept to
+   * the day (written at most once a day per client), which spares a used DCR client from pruning.
+   */
+  markUsed(clientId: string, at: number): void;
 }
 
 interface Row {
@@ -107,6 +118,13 @@ export function sqliteClients(db: Db, clock: Clock): ClientRepository {
     "SELECT * FROM clients WHERE organization_id = ? AND kind = 'organization' ORDER BY create_time, client_id",
   );
   const byResource = db.prepare<[string], Row>('SELECT * FROM clients WHERE resource_id = ? ORDER BY create_time, client_id');
+  // Keyset pages through the (resource_id, create_time, client_id) index: no offset, no full scan.
+  const pageByResource = db.prepare<[{ resourceId: string; kinds: string; time: string; id: string; limit: number }], Row>(
+    `SELECT * FROM clients WHERE resource_id = @resourceId AND kind IN (SELECT value FROM json_each(@kinds))
+       AND (create_time > @time OR (create_time = @time AND client_id > @id))
+     ORDER BY create_time, client_id LIMIT @limit`,
+  );
+  const countByResource = db.prepare<[string], { kind: ClientKind; n: number }>('SELECT kind, count(*) AS n FROM clients WHERE resource_id = ? GROUP BY kind');
   const remove = db.prepare('DELETE FROM clients WHERE client_id = ?');
   const upsert = db.prepare(
     `INSERT INTO clients (client_id, kind, organization_id, resource_id, name, description, scopes, audience,
@@ -120,6 +138,10 @@ export function sqliteClients(db: Db, clock: Clock): ClientRepository {
        metadata_expires_at = excluded.metadata_expires_at, update_time = excluded.update_time`,
   );
 
+  const markUsed = db.prepare(
+    'UPDATE clients SET last_used_time = @time WHERE client_id = @clientId AND (last_used_time IS NULL OR last_used_time < @dayBefore)',
+  );
+
   const find = (clientId: string) => {
     const row = get.get(clientId);
     return row && toClient(row);
@@ -130,6 +152,9 @@ export function sqliteClients(db: Db, clock: Clock): ClientRepository {
     listByKind: (kind) => byKind.all(kind).map(toClient),
     listByOrganization: (organizationId) => byOrganization.all(organizationId).map(toClient),
     listByResource: (resourceId) => byResource.all(resourceId).map(toClient),
+    pageByResource: (resourceId, { kinds, after = ['', ''], limit }) =>
+      pageByResource.all({ resourceId, kinds: JSON.stringify(kinds), time: after[0], id: after[1], limit }).map(toClient),
+    countByResource: (resourceId) => Object.fromEntries(countByResource.all(resourceId).map((r) => [r.kind, r.n])),
     upsert: (given) => {
       const input = { ...given, metadata: given.metadata ?? {} };
       const existing = find(input.clientId);
@@ -153,5 +178,8 @@ export function sqliteClients(db: Db, clock: Clock): ClientRepository {
       return true;
     },
     remove: (clientId) => remove.run(clientId).changes > 0,
+    markUsed: (clientId, at) => {
+      markUsed.run({ clientId, time: new Date(at).toISOString(), dayBefore: new Date(at - DAY_MS).toISOString() });
+    },
   };
 }

@@ -42,6 +42,11 @@ export interface Store {
   /** Files this open found readable by others and tightened to owner-only, for a warning at start. */
   tightenedFiles: TightenedFile[];
   /**
+   * Writes one row (storage_probe): throws when the database cannot take a write now, e.g. SQLITE_FULL
+   * on a full disk (`storageFailure` names it). For /health.
+   */
+  ping(): void;
+  /**
    * Runs `fn` in one transaction: all of it lands, or none. It takes the write lock first (BEGIN
    * IMMEDIATE), so what `fn` reads cannot change under it before it writes, even from another process.
    */
@@ -55,6 +60,8 @@ export interface StoreOptions {
   exclusive?: boolean;
   /** Default: random ids. */
   ids?: IdSource;
+  /** Hears of a background write that failed (it is kept and tried again): client secrets' last-used times. */
+  unwritten?: (what: string, err: unknown) => void;
 }
 
 // The files beside a database `<name>.sqlite`.
@@ -72,14 +79,17 @@ export function openStore(path: string, clock: Clock = systemClock, options: Sto
     disk.lock?.release();
     throw err;
   }
-  const issuedTokens = sqliteIssuedTokens(db);
+  const clients = sqliteClients(db, clock);
+  // A token's commit also notes its client used (pruning of unused DCR clients reads it).
+  const issuedTokens = sqliteIssuedTokens(db, (token) => clients.markUsed(token.clientId, token.issuedAt * 1000));
   const ids = options.ids ?? randomIds;
-  const secrets = sqliteSecrets(db, clock, disk.installKeys.secretHashKey, ids);
+  const secrets = sqliteSecrets(db, clock, disk.installKeys.secretHashKey, ids, (err) => options.unwritten?.('client secret last-used times', err));
+  const probe = db.prepare('INSERT INTO storage_probe (id, time) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET time = excluded.time');
   return {
     db,
     organizations: sqliteOrganizations(db, clock),
     resources: sqliteResources(db, clock),
-    clients: sqliteClients(db, clock),
+    clients,
     secrets,
     users: sqliteUsers(db, clock),
     consents: sqliteConsents(db, clock, ids),
@@ -93,6 +103,7 @@ export function openStore(path: string, clock: Clock = systemClock, options: Sto
     ids,
     cookieKeys: disk.installKeys.cookieKeys,
     tightenedFiles: disk.tightened,
+    ping: () => void probe.run(clock()),
     transaction: (fn) => db.transaction(fn).immediate(),
     isOpen: () => db.open,
     close: () => {

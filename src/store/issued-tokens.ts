@@ -3,6 +3,7 @@
 // commit). record() resolves once that commit is done, and callers hand out the token only then: a
 // token that reached its client always has its row, even if the process is killed right after.
 import type { Db } from './database.js';
+import { storageFailure } from './storage-failure.js';
 
 export interface IssuedToken {
   jti: string;
@@ -58,7 +59,8 @@ interface Row {
 
 const FILTER_COLUMNS = { jti: 'jti', clientId: 'client_id', subject: 'subject', grantId: 'grant_id' } as const;
 
-export function sqliteIssuedTokens(db: Db): IssuedTokenRepository {
+/** `written` runs for each row inside its commit (the store marks the token's client used). */
+export function sqliteIssuedTokens(db: Db, written: (token: IssuedToken) => void = () => undefined): IssuedTokenRepository {
   const insert = db.prepare(
     `INSERT INTO issued_tokens (jti, grant_type, client_id, subject, scopes, audience, issued_at, expires_at, grant_id)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -81,6 +83,7 @@ export function sqliteIssuedTokens(db: Db): IssuedTokenRepository {
   const writeAll = db.transaction((rows: Queued[]) => {
     for (const { token: t } of rows) {
       insert.run(t.jti, t.grantType, t.clientId, t.subject, t.scopes.join(' '), JSON.stringify(t.audience), t.issuedAt, t.expiresAt, t.grantId ?? null);
+      written(t);
     }
   });
 
@@ -99,7 +102,12 @@ export function sqliteIssuedTokens(db: Db): IssuedTokenRepository {
     try {
       write(rows);
       for (const row of rows) row.resolve();
-    } catch {
+    } catch (err) {
+      // A full disk fails every row alike: each request is told so (and answers 503), none gets its token.
+      if (storageFailure(err)) {
+        for (const row of rows) row.reject(err);
+        return;
+      }
       for (const row of rows) {
         try {
           write([row]);

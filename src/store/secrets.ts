@@ -42,7 +42,7 @@ export interface SecretRepository {
   remove(clientId: string, secretId: string): boolean;
   /** Deletes the client's secrets made by `createdBy` except `keepId`; returns their ids. */
   removeCreatedBy(clientId: string, createdBy: string, keepId?: string): string[];
-  /** Writes the noted uses now; called before reads and on close. */
+  /** Writes the noted uses now; called before reads and on close. Never throws: what it cannot write it keeps. */
   flush(): void;
   /** Leaves the operator-chosen `plain` as the client's only secret. */
   replaceAll(clientId: string, plain: string): CreatedSecret | undefined;
@@ -81,13 +81,15 @@ const toSecret = (r: Row): ClientSecret => ({
 });
 
 const LAST_USED_FLUSH_MS = 1000;
+const LAST_USED_RETRY_MS = 10_000;
 
 interface Digests {
   sha256: string;
   keyed: string;
 }
 
-export function sqliteSecrets(db: Db, clock: Clock, hashKey: Buffer, ids: IdSource): SecretRepository {
+/** `unwritten` hears of a flush that could not be written (its uses are kept for the next try). */
+export function sqliteSecrets(db: Db, clock: Clock, hashKey: Buffer, ids: IdSource, unwritten: (err: unknown) => void = () => undefined): SecretRepository {
   const sha256 = (plain: string) => createHash('sha256').update(plain, 'utf8').digest('hex');
   const keyed = (plain: string) => createHmac('sha256', hashKey).update(plain, 'utf8').digest('hex');
   const digests = (plain: string): Digests => ({ sha256: sha256(plain), keyed: keyed(plain) });
@@ -140,13 +142,21 @@ export function sqliteSecrets(db: Db, clock: Clock, hashKey: Buffer, ids: IdSour
   const writeUses = db.transaction((rows: ({ clientId: string; time: string } & Digests)[]) => {
     for (const u of rows) touch.run(u);
   });
+  // Runs from a timer too: it never throws. When the write fails (a full disk), the uses are kept,
+  // behind any newer one of the same secret, and tried again a little later.
   const flush = () => {
     if (timer) clearTimeout(timer);
     timer = undefined;
     if (uses.size === 0 || !db.open) return;
-    const rows = [...uses.values()];
+    const written = uses;
     uses = new Map();
-    writeUses(rows);
+    try {
+      writeUses([...written.values()]);
+    } catch (err) {
+      uses = new Map([...written, ...uses]);
+      timer = setTimeout(flush, LAST_USED_RETRY_MS).unref();
+      unwritten(err);
+    }
   };
 
   return {

@@ -190,6 +190,7 @@ describe('configDescriptions', () => {
         'MAX_CONNECTIONS',
         'MAX_CONNECTIONS_PER_ADDRESS',
         'PORT',
+        'REGISTRATION_RATE_LIMIT',
         'SCALEKIT_CLIENT_ID',
         'SCALEKIT_CLIENT_SECRET',
         'SCALEKIT_ENVIRONMENT_URL',
@@ -202,6 +203,7 @@ describe('configDescriptions', () => {
         'TLS_KEY',
         'TLS_NAMES',
         'TRUST_PROXY',
+        'UNUSED_DCR_CLIENT_DAYS',
       ],
     );
     for (const text of Object.values(configDescriptions)) expect(text).toBeTruthy();
@@ -218,6 +220,20 @@ describe('AUDIT_RETENTION_DAYS', () => {
   it('names the variable for a negative or non-numeric value', () => {
     expect(() => loadConfig({ AUDIT_RETENTION_DAYS: '-1' })).toThrow(/AUDIT_RETENTION_DAYS: must be 0 or more/);
     expect(() => loadConfig({ AUDIT_RETENTION_DAYS: 'week' })).toThrow(/AUDIT_RETENTION_DAYS: must be a number of days/);
+  });
+});
+
+describe('REGISTRATION_RATE_LIMIT and UNUSED_DCR_CLIENT_DAYS', () => {
+  it('default to 20 registrations an hour and 7 days, and take 0 (off)', () => {
+    expect(loadConfig({})).toMatchObject({ registrationRateLimit: 20, unusedDcrClientDays: 7 });
+    expect(loadConfig({ REGISTRATION_RATE_LIMIT: '0', UNUSED_DCR_CLIENT_DAYS: '0' })).toMatchObject({ registrationRateLimit: 0, unusedDcrClientDays: 0 });
+    expect(loadConfig({ UNUSED_DCR_CLIENT_DAYS: '0.5' }).unusedDcrClientDays).toBe(0.5);
+  });
+
+  it('names the variable for a bad value', () => {
+    expect(() => loadConfig({ REGISTRATION_RATE_LIMIT: '2.5' })).toThrow(/REGISTRATION_RATE_LIMIT: must be a whole number/);
+    expect(() => loadConfig({ REGISTRATION_RATE_LIMIT: 'lots' })).toThrow(/REGISTRATION_RATE_LIMIT: must be a number of registrations/);
+    expect(() => loadConfig({ UNUSED_DCR_CLIENT_DAYS: '-1' })).toThrow(/UNUSED_DCR_CLIENT_DAYS: must be 0 or more/);
   });
 });
 

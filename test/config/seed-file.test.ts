@@ -198,7 +198,7 @@ describe('loadSeedFile rejects, with a SeedError that names the path', () => {
 
   it('an audience entry that is not a URL', () => {
     const error = errorOf(write('seed.json', { organizations: [ORG], clients: [{ ...CLIENT, audience: ['http://localhost:3002/', 'todo-server'] }] }));
-    expect(error.problems).toEqual(['clients.0.audience.1: must be an http:// or https:// URL']);
+    expect(error.problems).toEqual(['clients.0.audience.1: must be an http:// or https:// URL, or an MCP server id (res_<digits>)']);
   });
 
   it('two resources with one Server URL, also when only a trailing slash differs', () => {

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { failingStart, startCli } from '../helpers/cli.js';
+import { failingStart, isRunning, startCli } from '../helpers/cli.js';
 import { decodeJwt, TEST_SEED, tokenRequest } from '../helpers/server.js';
 
 let dir: string;
@@ -240,15 +240,6 @@ describe('start-up failures a user can cause name their cause and exit 2', () =>
 });
 
 describe('npm start', () => {
-  const isRunning = (pid: number) => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-
   it('SIGTERM to the npm process stops the server too', async () => {
     // --ignore-scripts skips prestart (the build, done already); start itself still runs.
     const npm = spawn('npm', ['start', '--ignore-scripts'], {

@@ -201,6 +201,27 @@ describe('clients and secrets', () => {
     const client = (await steps.open(`${server.url}/dashboard/mcp-servers/res_20000000000000001/clients/${registered}`)) as PageSeen;
     expect(client.html).toContain('A public client (PKCE, no secret): nothing to rotate.');
   });
+
+  it('pages the clients MCP hosts registered, ten at a time, oldest first', async () => {
+    const server2 = await startTestServer({ env: { REGISTRATION_RATE_LIMIT: '0' } });
+    try {
+      const ids: string[] = [];
+      for (let i = 0; i < 13; i++) ids.push(await registerClient(server2.url, 'res_20000000000000001', { client_name: `Host ${i}` }));
+      const steps = new FormSteps();
+      await steps.open(`${server2.url}/dashboard/sign-in`);
+      await steps.submit('/dashboard/sign-in', { client_id: ENV_CLIENT.id, client_secret: ENV_CLIENT.secret });
+      const listed = (html: string) => ids.filter((id) => html.includes(`<div class="id">${id}</div>`));
+      const first = (await steps.open(`${server2.url}/dashboard/mcp-servers/res_20000000000000001/clients`)) as PageSeen;
+      expect(listed(first.html)).toEqual(ids.slice(0, 10));
+      const next = /<a href="([^"]*registered_page=[^"]*)">Next page →<\/a>/.exec(first.html)?.[1]?.replaceAll('&amp;', '&');
+      expect(next).toMatch(/^\?registered_page=/);
+      const second = (await steps.open(`${server2.url}/dashboard/mcp-servers/res_20000000000000001/clients${next}`)) as PageSeen;
+      expect(listed(second.html)).toEqual(ids.slice(10));
+      expect(second.html).not.toContain('registered_page=');
+    } finally {
+      await server2.close();
+    }
+  });
 });
 
 describe('users made in the dashboard', () => {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../src/index.js';
 import { clientToken, environmentToken, errorDetail, restCaller, type Rest } from '../helpers/management.js';
+import { registerClient } from '../helpers/code-flow.js';
 import { decodeJwt, ENV_CLIENT, startTestServer, type TestServer } from '../helpers/server.js';
 
 const ORG = 'org_20000000000000001';
@@ -169,6 +170,35 @@ describe('organization clients', () => {
     expect(labelled.status).toBe(201);
   });
 
+  // A seed is applied through the same service and the same rules (config/field-rules.ts): what a seed
+  // file refuses, the API refuses too, by the same words.
+  it('refuses what a seed refuses: an audience that is not a URL, a reserved custom claim, a twin Server URL', async () => {
+    const notUrl = await api('POST', `/organizations/${ORG}/clients`, { name: 'Aud', audience: [TODO, 'not a url'] });
+    expect(notUrl.status).toBe(400);
+    expect(notUrl.body.details).toEqual([
+      {
+        '@type': 'type.googleapis.com/scalekit.v1.errdetails.ErrorInfo',
+        error_code: 'INVALID_ARGUMENT',
+        validation_error_info: { field_violations: [{ field: 'client.audience[1]', description: 'must be an http:// or https:// URL, or an MCP server id (res_<digits>)' }] },
+      },
+    ]);
+    const reserved = await api('POST', `/organizations/${ORG}/clients`, { name: 'Claims', custom_claims: [{ key: 'sub', value: 'admin' }] });
+    expect(reserved.status).toBe(400);
+    expect(reserved.body.message).toMatch(/^client\.custom_claims\[0\]\.key: "sub" is a reserved claim; a custom claim may not set iss, sub, /);
+    const patched = await api('PATCH', `/organizations/${ORG}/clients/m2morg_20000000000000001`, { audience: ['todo-server'] });
+    expect(patched.status).toBe(400);
+    expect(patched.body.message).toBe('client.audience[0]: must be an http:// or https:// URL, or an MCP server id (res_<digits>)');
+    const twin = await api('POST', '/resources', { resource_type: 'MCP_SERVER', name: 'Todo again', resource_id: 'http://localhost:3002' });
+    expect(twin.status).toBe(409);
+    expect(twin.body).toEqual({ code: 6, message: 'resource res_20000000000000001 already has resource_id http://localhost:3002', details: errorDetail('ALREADY_EXISTS') });
+    // Nothing was written: the org's clients are the seeded two, the servers the seeded one.
+    expect(server.app.store.clients.listByOrganization(ORG).map((c) => c.name)).not.toContain('Aud');
+    expect(server.app.store.resources.list().filter((r) => r.name === 'Todo again')).toEqual([]);
+    // A resource client's default audience (Server URL and res_ id) still passes the rule.
+    const resourceClient = await api('POST', '/resources/res_20000000000000001/clients', { name: 'Default audience' });
+    expect((resourceClient.body.client as { audience: string[] }).audience).toEqual([TODO, 'res_20000000000000001']);
+  });
+
   it('answers unknown paths with 404 and a wrong method on a known path with 405', async () => {
     const unknown = await api('GET', '/no/such/thing');
     expect(unknown.status).toBe(404);
@@ -218,6 +248,31 @@ describe('resources, their clients, organizations and users', () => {
     expect(bad.body.message).toBe("resource.token_issuer: must be 'env' or 'resource'");
     const listed = await api('GET', '/resources?page_size=30');
     expect((listed.body.resources as Record<string, unknown>[]).every((r) => r.token_issuer === 'env' || r.token_issuer === 'resource')).toBe(true);
+  });
+
+  it('pages an MCP server’s clients by page_size and page_token, oldest first, beside Scalekit’s totals', async () => {
+    const resource = (await api('POST', '/resources', { resource_type: 'MCP_SERVER', name: 'Paged', resource_id: 'http://localhost:4202/' })).body.resource as { id: string };
+    const ids: string[] = [];
+    for (let i = 0; i < 12; i++) ids.push(String(((await api('POST', `/resources/${resource.id}/clients`, { name: `Static ${i}` })).body.client as { client_id: string }).client_id));
+    for (let i = 0; i < 3; i++) ids.push(await registerClient(server.url, resource.id, { client_name: `Host ${i}` }));
+    const idsOf = (body: Record<string, unknown>) => (body.clients as { client_id: string }[]).map((c) => c.client_id);
+
+    const first = await api('GET', `/resources/${resource.id}/clients`);
+    expect(first.status).toBe(200);
+    expect(idsOf(first.body)).toEqual(ids.slice(0, 10));
+    expect(first.body).toMatchObject({ total_size: 15, total_static_clients: 12, total_dcr_clients: 3, next_page_token: expect.any(String) });
+    const second = await api('GET', `/resources/${resource.id}/clients?page_token=${encodeURIComponent(String(first.body.next_page_token))}`);
+    expect(idsOf(second.body)).toEqual(ids.slice(10));
+    expect(second.body.next_page_token).toBe('');
+    expect(idsOf((await api('GET', `/resources/${resource.id}/clients?page_size=100`)).body)).toEqual(ids);
+    expect(idsOf((await api('GET', `/resources/${resource.id}/clients?page_size=4`)).body)).toEqual(ids.slice(0, 4));
+
+    const foreign = await api('GET', `/resources/${resource.id}/clients?page_token=bm90LWEtdG9rZW4`);
+    expect(foreign.status).toBe(400);
+    expect(foreign.body.message).toBe('page_token: is not a page token of this list');
+    const negative = await api('GET', `/resources/${resource.id}/clients?page_size=-1`);
+    expect(negative.status).toBe(400);
+    expect(negative.body.message).toBe('page_size: must be a whole number');
   });
 
   it('serves resource clients under /resources/{id}/clients', async () => {

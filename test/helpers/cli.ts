@@ -96,3 +96,13 @@ export function runNode(args: string[], env?: Record<string, string>): Promise<{
 export function runCli(args: string[], env: Record<string, string>) {
   return runNode([MAIN, ...args], { PATH: process.env.PATH ?? '', ...env });
 }
+
+/** Whether a process with this id is still running. */
+export function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

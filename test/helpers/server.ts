@@ -65,7 +65,9 @@ export interface TestServer {
   close: () => Promise<void>;
 }
 
-export async function startTestServer(options: { seed?: SeedInput; env?: Record<string, string>; httpLimits?: Partial<HttpLimits> } = {}): Promise<TestServer> {
+export async function startTestServer(
+  options: { seed?: SeedInput; env?: Record<string, string>; httpLimits?: Partial<HttpLimits>; metadataDocumentDeadlineMs?: number } = {},
+): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'emulator-test-'));
   const config = loadConfig({
     PORT: '0',
@@ -93,6 +95,7 @@ export async function startTestServer(options: { seed?: SeedInput; env?: Record<
       ? { extensions: [testControlsRoom(clock, { http: true, ...(config.testControlToken ? { token: config.testControlToken } : {}) }).extension] }
       : {}),
     ...(options.httpLimits ? { httpLimits: options.httpLimits } : {}),
+    ...(options.metadataDocumentDeadlineMs ? { metadataDocumentDeadlineMs: options.metadataDocumentDeadlineMs } : {}),
   });
   const url = await app.listen();
   return {

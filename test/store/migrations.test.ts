@@ -20,6 +20,7 @@ const TABLES = [
   'resources',
   'schema_migrations',
   'signing_keys',
+  'storage_probe',
   'user_consents',
   'users',
 ];
@@ -141,6 +142,36 @@ describe('upgrading a database with rows to 004_management.sql', () => {
       { kid: 'snk_1', activate_time: null, retire_time: null },
     ]);
     expect(tableNames(db)).toContain('audit_events');
+    db.close();
+  });
+});
+
+describe('upgrading a database with DCR clients to 010_clients_last_used.sql', () => {
+  it('dates the clients that were used (a token row, a consent or a secret use) and leaves the never-used ones NULL', () => {
+    const upTo009 = join(dir, 'to-009');
+    mkdirSync(upTo009);
+    for (const f of MIGRATION_FILES.filter((f) => f < '010')) copyFileSync(join(migrationsDir(), f), join(upTo009, f));
+    const db = new Database(file);
+    migrate(db, upTo009);
+    const t = '2025-01-01T00:00:00.000Z';
+    db.prepare(
+      `INSERT INTO resources (id, name, resource_type, resource_id, access_token_expiry, refresh_token_expiry, create_time, update_time)
+       VALUES ('res_1', 'Todo', 'MCP_SERVER', 'http://localhost:3002/', 3600, 86400, ?, ?)`,
+    ).run(t, t);
+    for (const id of ['m2m_token', 'm2m_consent', 'm2m_secret', 'm2m_never']) {
+      db.prepare("INSERT INTO clients (client_id, kind, resource_id, expiry, create_time, update_time) VALUES (?, 'dcr', 'res_1', 3600, ?, ?)").run(id, t, t);
+    }
+    db.prepare("INSERT INTO issued_tokens (jti, grant_type, client_id, subject, scopes, audience, issued_at, expires_at) VALUES ('tkn_1', 'authorization_code', 'm2m_token', 'usr_1', '', '[]', 1740787200, 1740790800)").run();
+    db.prepare("INSERT INTO users (id, email, create_time, update_time) VALUES ('usr_1', 'a@example.com', ?, ?)").run(t, t);
+    db.prepare("INSERT INTO user_consents (id, client_id, user_id, ns, grant_id, create_time, update_time) VALUES ('cns_1', 'm2m_consent', 'usr_1', 'res_1', 'g', ?, '2025-02-01T00:00:00.000Z')").run(t);
+    db.prepare("INSERT INTO client_secrets (id, client_id, secret_hash, secret_suffix, create_time, update_time, last_used_time) VALUES ('sks_1', 'm2m_secret', 'h', 'abcd', ?, ?, '2025-03-01T00:00:00.000Z')").run(t, t);
+    migrate(db);
+    expect(db.prepare('SELECT client_id, last_used_time FROM clients ORDER BY client_id').all()).toEqual([
+      { client_id: 'm2m_consent', last_used_time: '2025-02-01T00:00:00.000Z' },
+      { client_id: 'm2m_never', last_used_time: null },
+      { client_id: 'm2m_secret', last_used_time: '2025-03-01T00:00:00.000Z' },
+      { client_id: 'm2m_token', last_used_time: '2025-03-01T00:00:00.000Z' },
+    ]);
     db.close();
   });
 });

@@ -273,8 +273,24 @@ describe('clients', () => {
         metadata_expires_at: null,
         create_time: '2025-01-01T00:00:00.000Z',
         update_time: '2025-01-01T00:00:00.000Z',
+        last_used_time: null,
       },
     ]);
+  });
+
+  it('markUsed dates the client to the day: written again only a day later, and by the commit of a token issued to it', async () => {
+    store.clients.upsert(agent());
+    const lastUsed = () => rows('SELECT last_used_time FROM clients')[0];
+    const at = Date.parse('2025-01-02T10:00:00.000Z');
+    store.clients.markUsed('m2morg_1', at);
+    expect(lastUsed()).toEqual({ last_used_time: '2025-01-02T10:00:00.000Z' });
+    store.clients.markUsed('m2morg_1', at + 3_600_000);
+    expect(lastUsed()).toEqual({ last_used_time: '2025-01-02T10:00:00.000Z' });
+    const token = { jti: 'tkn_used', grantType: 'client_credentials', clientId: 'm2morg_1', subject: 'm2morg_1', scopes: [], audience: [] };
+    await store.issuedTokens.record({ ...token, issuedAt: (at + 86_400_000 + 1000) / 1000, expiresAt: (at + 90_000_000) / 1000 });
+    expect(lastUsed()).toEqual({ last_used_time: '2025-01-03T10:00:01.000Z' });
+    // A client row left untouched by upsert: the seed applied again changes nothing.
+    expect(store.clients.upsert(agent())).toBe(false);
   });
 
   it('get returns the client with its arrays parsed back', () => {
@@ -611,6 +627,19 @@ describe('issued tokens', () => {
         grant_id: null,
       },
     ]);
+  });
+
+  it('a full database (max_page_count) rejects every queued row with SQLITE_FULL, writes none, and takes rows again once it may grow', async () => {
+    const pages = Number(store.db.pragma('page_count', { simple: true }));
+    store.db.pragma(`max_page_count = ${pages}`);
+    const many = Array.from({ length: 200 }, (_, i) => ({ ...token, jti: `tkn_full_${i}`, scopes: ['x'.repeat(200)] }));
+    const outcomes = await Promise.allSettled(many.map((t) => store.issuedTokens.record(t)));
+    expect(outcomes.every((o) => o.status === 'rejected' && (o.reason as { code?: string }).code === 'SQLITE_FULL')).toBe(true);
+    expect(() => store.ping()).not.toThrow(); // a write that needs no new page still lands
+    expect(scalar('SELECT count(*) FROM issued_tokens')).toBe(0);
+    store.db.pragma('max_page_count = 1073741823');
+    await store.issuedTokens.record(many[0]!);
+    expect(scalar('SELECT count(*) FROM issued_tokens')).toBe(1);
   });
 
   it('recorded tokens are written by the next event-loop turn without an explicit flush', async () => {

@@ -47,6 +47,7 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardOp
     }
     const model = errorPageModel(err, env.issuer);
     if (model.status >= 500) request.log.error({ err }, 'dashboard failed');
+    if (model.retryAfter !== undefined) reply.header('retry-after', String(model.retryAfter));
     return reply.code(model.status).header('cache-control', 'no-store').view('error.eta', { ...model, next: model.code === 'invalid_csrf_token' ? 'Go back, reload the page and try again.' : 'Go back to the dashboard and try again.' });
   });
 

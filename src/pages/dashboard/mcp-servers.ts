@@ -98,7 +98,7 @@ export function mcpServerRoutes(app: FastifyInstance, ui: Dashboard): void {
     const page = management.resources.list({ pageSize: 30, pageToken: request.query.page_token ?? '' });
     return ui.render(request, reply, 'mcp-servers', 'mcp-servers', {
       title: 'MCP servers',
-      servers: page.items.map((r) => ({ ...r, clientCount: management.clients.listResourceClients(r.id).length })),
+      servers: page.items.map((r) => ({ ...r, clientCount: management.clients.listResourceClients(r.id, { pageSize: 1 }).totalSize })),
       nextPageToken: page.nextPageToken,
     });
   });

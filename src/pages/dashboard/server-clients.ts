@@ -30,13 +30,19 @@ export function serverClientRoutes(app: FastifyInstance, ui: Dashboard): void {
   };
 
   const clientsPage = (request: FastifyRequest, reply: FastifyReply, server: Resource, form: { name?: string; description?: string; scopes?: string[]; expiry?: string } = {}, problem?: Problem) => {
-    const clients = management.clients.listResourceClients(server.id);
+    // Each list pages on its own (MCP hosts may have registered many): ?m2m_page=… and ?registered_page=….
+    const query = request.query as Record<string, string | undefined>;
+    const m2m = management.clients.listResourceClients(server.id, { ...(query.m2m_page ? { pageToken: query.m2m_page } : {}) }, 'static');
+    const registered = management.clients.listResourceClients(server.id, { ...(query.registered_page ? { pageToken: query.registered_page } : {}) }, 'registered');
+    const next = (param: string, token: string) => (token ? `?${new URLSearchParams({ ...pagePositions(query), [param]: token }).toString()}` : '');
     return ui.render(request, reply, 'mcp-servers', 'server-clients', {
       title: `${server.name} · Clients`,
       server,
       tab: 'clients',
-      m2m: clients.filter((c) => c.client.kind === 'resource'),
-      registered: clients.filter((c) => c.client.kind === 'dcr' || c.client.kind === 'cimd'),
+      m2m: m2m.items,
+      m2mNext: next('m2m_page', m2m.nextPageToken),
+      registered: registered.items,
+      registeredNext: next('registered_page', registered.nextPageToken),
       form: { name: form.name ?? '', description: form.description ?? '', scopes: form.scopes ?? server.scopes.map((s) => s.name), expiry: form.expiry ?? '3600' },
       ...(problem ? { problem } : {}),
     });
@@ -65,3 +71,7 @@ export function serverClientRoutes(app: FastifyInstance, ui: Dashboard): void {
 
   clientRoutes(app, ui, '/dashboard/mcp-servers/:id', ownerOf);
 }
+
+// Where each list is: kept when the other one moves to its next page.
+const pagePositions = (query: Record<string, string | undefined>) =>
+  Object.fromEntries(Object.entries(query).filter((e): e is [string, string] => e[1] !== undefined && (e[0] === 'm2m_page' || e[0] === 'registered_page')));
