@@ -8,7 +8,6 @@ import { ClientService } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/clien
 import { OrganizationService } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/organizations/organizations_pb.js';
 import { UserService } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/users/users_pb.js';
 import type { FastifyRequest } from 'fastify';
-import type { TokenIssuer } from '../store/resources.js';
 import type { Caller } from './audit.js';
 import { InvalidArgument } from './errors.js';
 import { messageSchema, schemaSerializer, type JsonSchema } from './json-schema.js';
@@ -23,7 +22,7 @@ interface Route {
   rpc: DescMethod;
   /** The request field the JSON body fills (grpc-gateway's `body`). */
   body?: string;
-  /** The fields of `body` that carry a resource (for `token_issuer`). */
+  /** The fields of `body` that carry a resource (for the settings in RESOURCE_SETTINGS). */
   resource?: 'one' | 'list';
 }
 
@@ -61,11 +60,17 @@ const ROUTES: Route[] = [
   { method: 'DELETE', url: '/clients/:client_id/consents/:consent_id', rpc: C.revokeUserConsent },
 ];
 
-const TOKEN_ISSUER: JsonSchema = { type: 'string', enum: ['env', 'resource'] };
+// The emulator's resource settings that have no proto field: REST only, beside the proto fields of each
+// resource (in a request body and in every resource answered), by their wire name.
+const RESOURCE_SETTINGS = {
+  token_issuer: { key: 'tokenIssuer', schema: { type: 'string', enum: ['env', 'resource'] } },
+  token_profile: { key: 'tokenProfile', schema: { type: 'string', enum: ['scalekit', 'rfc9068'] } },
+} as const satisfies Record<string, { key: keyof NonNullable<RpcContext['resourceSettings']>; schema: JsonSchema }>;
+const SETTING_SCHEMAS: Record<string, JsonSchema> = Object.fromEntries(Object.entries(RESOURCE_SETTINGS).map(([name, s]) => [name, s.schema]));
 
 // Derived once from the descriptors (constants), not per app: it is the costly part of the table.
 const RESPONSE_SCHEMAS: ReadonlyMap<Route, JsonSchema> = new Map(
-  ROUTES.map((route) => [route, responseSchema(route.rpc.output, route.resource, route.resource ? { token_issuer: TOKEN_ISSUER } : {})]),
+  ROUTES.map((route) => [route, responseSchema(route.rpc.output, route.resource, route.resource ? SETTING_SCHEMAS : {})]),
 );
 const JSON_OPTIONS = { useProtoFieldName: true, alwaysEmitImplicit: true } as const;
 
@@ -106,7 +111,7 @@ function rpcRoute(route: Route, rpc: (req: unknown, ctx: RpcContext) => unknown,
       const ctx = rpcContext(request, route, caller);
       const response = create(route.rpc.output, (await rpc(requestMessage(route, request, params), ctx)) as Record<string, unknown>);
       const json = toJson(route.rpc.output, response, JSON_OPTIONS) as Record<string, unknown>;
-      if (route.resource) addTokenIssuer(json, service);
+      if (route.resource) addResourceSettings(json, service);
       return json;
     },
   };
@@ -125,7 +130,8 @@ function requestMessage(route: Route, request: FastifyRequest, params: Record<st
   if (route.body) {
     const body = request.body ?? {};
     if (typeof body !== 'object' || Array.isArray(body)) throw InvalidArgument.field(route.body, 'must be a JSON object');
-    const { token_issuer: _tokenIssuer, ...fields } = body as Record<string, JsonValue>;
+    const fields = { ...(body as Record<string, JsonValue>) };
+    if (route.resource) for (const name of Object.keys(RESOURCE_SETTINGS)) delete fields[name];
     json[route.body] = fields;
   }
   if (route.method === 'GET') {
@@ -151,14 +157,18 @@ function rpcContext(request: FastifyRequest, route: Route, caller: Caller): RpcC
   const body = request.body as Record<string, unknown>;
   // A PATCH changes the fields its body names, as grpc-gateway's implied update mask does.
   if (route.method === 'PATCH') ctx.present = new Set(Object.keys(body).map(wireName));
-  if (route.resource && body.token_issuer !== undefined) ctx.tokenIssuer = body.token_issuer as TokenIssuer;
+  if (route.resource) {
+    const settings: Record<string, unknown> = {};
+    for (const [name, { key }] of Object.entries(RESOURCE_SETTINGS)) if (body[name] !== undefined) settings[key] = body[name];
+    ctx.resourceSettings = settings; // checked by the service's validation, which names the field
+  }
   return ctx;
 }
 
 function responseSchema(output: DescMessage, resource: Route['resource'], extra: Record<string, JsonSchema>): JsonSchema {
   const schema = messageSchema(output) as { properties: Record<string, JsonSchema> };
   if (!resource) return schema;
-  // `token_issuer` sits beside the proto fields of each resource (REST only: the proto has no field).
+  // The settings sit beside the proto fields of each resource (REST only: the proto has no field).
   const field = resource === 'one' ? 'resource' : 'resources';
   const resourceMessage = output.fields.find((f) => f.name === field)!;
   const inner = messageSchema(resourceMessage.message!, extra);
@@ -166,11 +176,12 @@ function responseSchema(output: DescMessage, resource: Route['resource'], extra:
   return schema;
 }
 
-function addTokenIssuer(json: Record<string, unknown>, service: ManagementService): void {
+function addResourceSettings(json: Record<string, unknown>, service: ManagementService): void {
   const resources = (json.resources as Record<string, unknown>[] | undefined) ?? (json.resource ? [json.resource as Record<string, unknown>] : []);
   for (const r of resources) {
     try {
-      r.token_issuer = service.resources.get(String(r.id)).tokenIssuer;
+      const stored = service.resources.get(String(r.id));
+      for (const [name, { key }] of Object.entries(RESOURCE_SETTINGS)) r[name] = stored[key];
     } catch {
       // deleted meanwhile: nothing to add
     }

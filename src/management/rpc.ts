@@ -12,7 +12,6 @@ import {
 } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/clients/clients_pb.js';
 import type { OrganizationService } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/organizations/organizations_pb.js';
 import type { UserService } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/users/users_pb.js';
-import type { TokenIssuer } from '../store/resources.js';
 import type { ClientFields } from './clients.js';
 import { InvalidArgument, ManagementError, NotFound } from './errors.js';
 import {
@@ -35,8 +34,8 @@ export interface RpcContext {
   caller: Caller;
   /** REST: the fields present in the JSON body, which is the update mask grpc-gateway infers for a PATCH. */
   present?: ReadonlySet<string>;
-  /** REST: `token_issuer`, the one resource setting with no proto field. */
-  tokenIssuer?: TokenIssuer;
+  /** REST: the resource settings with no proto field (`token_issuer`, `token_profile`). */
+  resourceSettings?: Pick<ResourceFields, 'tokenIssuer' | 'tokenProfile'>;
 }
 
 type Rpc<M> =
@@ -98,7 +97,7 @@ function clientRpcs(svc: ManagementService): Rpcs<typeof ClientService> {
         disableDynamicClientRegistration: r?.disableDynamicClientRegistration ?? false,
         enableCimd: r?.enableCimd ?? false,
         scopes: (r?.scopes ?? []).map((name) => ({ name })),
-        ...(ctx.tokenIssuer ? { tokenIssuer: ctx.tokenIssuer } : {}),
+        ...ctx.resourceSettings,
       };
       return { resource: resource(svc.resources.create(ctx.caller, fields)) };
     },
@@ -127,7 +126,7 @@ function clientRpcs(svc: ManagementService): Rpcs<typeof ClientService> {
           : {}),
         ...(isSet('enable_cimd') ? { enableCimd: r?.enableCimd ?? false } : {}),
         ...(isSet('scopes') ? { scopes: (r?.scopes ?? []).map((name) => ({ name })) } : {}),
-        ...(ctx.tokenIssuer ? { tokenIssuer: ctx.tokenIssuer } : {}),
+        ...ctx.resourceSettings,
       };
       return { resource: resource(svc.resources.update(ctx.caller, req.resourceId, patch)) };
     },

@@ -54,10 +54,14 @@ export const resourceInput = z.object({
   disableDynamicClientRegistration: z.boolean(),
   enableCimd: z.boolean(),
   tokenIssuer: z.enum(['env', 'resource'], { error: "must be 'env' or 'resource'" }),
+  tokenProfile: z.enum(['scalekit', 'rfc9068'], { error: "must be 'scalekit' or 'rfc9068'" }),
   scopes: z
     .array(z.object({ name: scopeName, description: z.string().max(512), enabled: z.boolean() }))
     .max(100)
     .superRefine(uniqueNames((s: { name: string }) => s.name)),
+}).refine((r) => r.tokenProfile !== 'rfc9068' || r.tokenIssuer === 'resource', {
+  path: ['tokenIssuer'],
+  error: "must be 'resource' when token_profile is 'rfc9068' (RFC 9068 tokens name the server's own issuer)",
 });
 
 export const userInput = z.object({

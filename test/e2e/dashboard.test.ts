@@ -156,6 +156,23 @@ describe('management errors as readable messages', () => {
     expect(problemOf(await res.text())).toBe('Some fields need another look: Access token lifetime must be a whole number of seconds');
   });
 
+  it('token profile RFC 9068: saved with the server issuer, refused with the environment issuer (400 naming both)', async () => {
+    const steps = await signedIn();
+    await steps.open(`${server.url}/dashboard/mcp-servers/new`);
+    const form = { name: 'Strict', server_url: 'http://localhost:4500/', 'scope.0.name': 's:read', token_profile: 'rfc9068' };
+    const refused = await steps.post('/dashboard/mcp-servers', { ...form, token_issuer: 'env' });
+    expect(refused.status).toBe(400);
+    const html = await refused.text();
+    expect(problemOf(html)?.replaceAll('&#39;', "'")).toBe("Some fields need another look: Issuer of user tokens must be 'resource' when token_profile is 'rfc9068' (RFC 9068 tokens name the server's own issuer)");
+    expect(html).toContain('name="token_profile" value="rfc9068" checked');
+    expect(server.app.store.resources.list().some((r) => r.name === 'Strict')).toBe(false);
+
+    const saved = (await steps.submit('/dashboard/mcp-servers', { ...form, token_issuer: 'resource' })) as PageSeen;
+    expect(saved.status).toBe(200);
+    expect(server.app.store.resources.list().find((r) => r.name === 'Strict')).toMatchObject({ tokenProfile: 'rfc9068', tokenIssuer: 'resource' });
+    expect(saved.html).toContain('name="token_profile" value="rfc9068" checked');
+  });
+
   it('an MCP server that does not exist: 404 in the dashboard frame', async () => {
     const steps = await signedIn();
     const page = (await steps.open(`${server.url}/dashboard/mcp-servers/res_99999999999999999`)) as PageSeen;

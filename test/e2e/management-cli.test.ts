@@ -91,6 +91,16 @@ describe('orgs, resources and configuration', () => {
     expect(shown.stdout).toContain(`"authorization_servers":["${server.url}/resources/${resource.id}"]`);
   });
 
+  it('resources create --token-profile rfc9068: RFC 9068 tokens with the server issuer', async () => {
+    const created = await json('resources', 'create', '--name', 'CLI strict', '--server-url', 'http://localhost:4301/', '--token-profile', 'rfc9068', '--json');
+    expect(created.resource).toMatchObject({ token_profile: 'rfc9068', token_issuer: 'resource' });
+    const shown = await cli('resources', 'get', (created.resource as { id: string }).id);
+    expect(shown.stdout).toMatch(/^token_profile\s+rfc9068$/m);
+    const refused = await cli('resources', 'create', '--name', 'CLI strict 2', '--server-url', 'http://localhost:4302/', '--token-profile', 'rfc9068', '--token-issuer', 'env');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("resource.token_issuer: must be 'resource' when token_profile is 'rfc9068'");
+  });
+
   it('resources consents lists what Ada approved; revoke-consent takes the refresh token away', async () => {
     const res = 'res_20000000000000001';
     const issuer = `${server.url}/resources/${res}`;

@@ -143,6 +143,14 @@ describe('upgrading a database with rows to 004_management.sql', () => {
     expect(tableNames(db)).toContain('audit_events');
     db.close();
   });
+
+  it('gives resources token_profile scalekit (016) and refuses any other value', () => {
+    const db = databaseAt001();
+    migrate(db);
+    expect(db.prepare('SELECT id, token_issuer, token_profile FROM resources').all()).toEqual([{ id: 'res_1', token_issuer: 'env', token_profile: 'scalekit' }]);
+    expect(() => db.prepare("UPDATE resources SET token_profile = 'strict'").run()).toThrow('CHECK constraint failed');
+    db.close();
+  });
 });
 
 describe('upgrading a database written by the previous version (001 only)', () => {

@@ -117,6 +117,7 @@ describe('resources', () => {
         disable_dynamic_client_registration: 0,
         enable_cimd: 1,
         token_issuer: 'env',
+        token_profile: 'scalekit',
         create_time: '2025-01-01T00:00:00.000Z',
         update_time: '2025-01-01T00:00:00.000Z',
       },
@@ -128,6 +129,7 @@ describe('resources', () => {
     expect(store.resources.get('res_1')).toEqual({
       ...todo(),
       tokenIssuer: 'env',
+      tokenProfile: 'scalekit',
       createTime: '2025-01-01T00:00:00.000Z',
       updateTime: '2025-01-01T00:00:00.000Z',
     });

@@ -88,6 +88,8 @@ const FIELD_LABELS: Record<string, string> = {
   display_name: 'Name',
   access_token_expiry: 'Access token lifetime',
   refresh_token_expiry: 'Refresh token lifetime',
+  token_issuer: 'Issuer of user tokens',
+  token_profile: 'Token profile',
   expiry: 'Token lifetime',
   email: 'Email',
   password: 'Password',
