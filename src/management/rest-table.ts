@@ -16,7 +16,7 @@ import type { ManagementService } from './service.js';
 import { wireName } from './validation.js';
 
 interface Route {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Fastify path below /api/v1; `:name` params are request fields by their proto names. */
   url: string;
   rpc: DescMethod;
@@ -58,6 +58,23 @@ const ROUTES: Route[] = [
   { method: 'DELETE', url: `${RES}/clients/:client_id`, rpc: C.deleteResourceClient },
   { method: 'GET', url: '/user_consents', rpc: C.listResourceUserConsents },
   { method: 'DELETE', url: '/clients/:client_id/consents/:consent_id', rpc: C.revokeUserConsent },
+  { method: 'GET', url: '/oauth/consent/details', rpc: C.getConsentDetails },
+  // The environment's own API clients; POST /clients (CreateClient) is not served.
+  { method: 'GET', url: '/clients', rpc: C.listClient },
+  { method: 'GET', url: '/clients/:client_id', rpc: C.getClient },
+  { method: 'PATCH', url: '/clients/:client_id', rpc: C.updateClient, body: 'client' },
+  { method: 'DELETE', url: '/clients/:client_id', rpc: C.deleteClient },
+  { method: 'POST', url: '/clients/:client_id/secrets', rpc: C.createClientSecret },
+  { method: 'PUT', url: '/clients/:client_id/secrets/:secret_id', rpc: C.updateClientSecret, body: 'secret' },
+  { method: 'PATCH', url: '/clients/:client_id/secrets/:secret_id', rpc: C.updateClientSecret, body: 'secret' },
+  { method: 'DELETE', url: '/clients/:client_id/secrets/:secret_id', rpc: C.deleteClientSecret },
+  // Scalekit's deprecated environment-level scopes, at both of its paths.
+  { method: 'POST', url: '/scopes', rpc: C.createScope, body: 'scope' },
+  { method: 'POST', url: '/environments/:env_id/scopes', rpc: C.createScope, body: 'scope' },
+  { method: 'GET', url: '/scopes', rpc: C.listScopes },
+  { method: 'GET', url: '/environments/:env_id/scopes', rpc: C.listScopes },
+  { method: 'PATCH', url: '/scopes/:id', rpc: C.updateScope, body: 'scope' },
+  { method: 'DELETE', url: '/scopes/:id', rpc: C.deleteScope },
 ];
 
 // The emulator's resource settings that have no proto field: REST only, beside the proto fields of each
@@ -153,6 +170,8 @@ function requestMessage(route: Route, request: FastifyRequest, params: Record<st
 
 function rpcContext(request: FastifyRequest, route: Route, caller: Caller): RpcContext {
   const ctx: RpcContext = { caller };
+  const { interaction_id: interactionId } = request.query as Record<string, unknown>;
+  if (route.rpc === C.getConsentDetails && typeof interactionId === 'string') ctx.interactionId = interactionId;
   if (!route.body || typeof request.body !== 'object' || request.body === null) return ctx;
   const body = request.body as Record<string, unknown>;
   // A PATCH changes the fields its body names, as grpc-gateway's implied update mask does.

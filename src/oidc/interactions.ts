@@ -3,9 +3,11 @@
 // call it, so a CI run goes through the same grants and consents as a person at a browser.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { InteractionResults } from 'oidc-provider';
+import type { Resource } from '../store/resources.js';
 import type { User } from '../store/users.js';
 import type { EnvironmentContext } from './environment.js';
 import type { IssuerProvider } from './providers.js';
+import { isOidcScope, OIDC_SCOPE_DESCRIPTIONS } from './scopes.js';
 
 type Interaction = Awaited<ReturnType<IssuerProvider['provider']['interactionDetails']>>;
 
@@ -13,6 +15,16 @@ export interface ConsentDetails {
   missingOIDCScope?: string[];
   missingOIDCClaims?: string[];
   missingResourceScopes?: Record<string, string[]>;
+}
+
+/** The scopes a consent prompt asks for, in order, each with what the consent screen says of it. */
+export function askedScopes(details: ConsentDetails, resource: Resource | undefined): { name: string; description: string }[] {
+  const described = new Map(resource?.scopes.map((s) => [s.name, s.description]) ?? []);
+  const asked = [...new Set([...(details.missingOIDCScope ?? []), ...Object.values(details.missingResourceScopes ?? {}).flat()])];
+  return asked.map((name) => ({
+    name,
+    description: described.get(name) || (isOidcScope(name) ? OIDC_SCOPE_DESCRIPTIONS[name as keyof typeof OIDC_SCOPE_DESCRIPTIONS] : ''),
+  }));
 }
 
 /** How a person proved who they are (RFC 8176 `amr` values): password, one-time code or link, federated. */

@@ -4,8 +4,7 @@
 // Models are built here and in sign-in/; views/ renders them.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HANDS_FREE_PARAM, type EnvironmentContext } from '../oidc/environment.js';
-import { abortInteraction, finishConsent, finishLogin, SIGN_IN_PROMPTS, type ConsentDetails } from '../oidc/interactions.js';
-import { OIDC_SCOPE_DESCRIPTIONS, isOidcScope } from '../oidc/scopes.js';
+import { abortInteraction, askedScopes, finishConsent, finishLogin, SIGN_IN_PROMPTS, type ConsentDetails } from '../oidc/interactions.js';
 import type { User } from '../store/users.js';
 import { PageProblem } from './errors.js';
 import { forEachIssuer, hostOf, type Interaction, type InteractionInProgress, type InteractionRequest, type SignInContext } from './interaction-context.js';
@@ -56,9 +55,6 @@ async function consentModel(ctx: SignInContext, current: InteractionInProgress, 
   const { issuer, interaction } = current;
   const user = env.store.users.get(interaction.session?.accountId ?? '');
   const resource = issuer.scope.kind === 'resource' ? env.store.resources.get(issuer.scope.resourceId) : undefined;
-  const described = new Map(resource?.scopes.map((s) => [s.name, s.description]) ?? []);
-  const details = interaction.prompt.details as ConsentDetails;
-  const asked = [...new Set([...(details.missingOIDCScope ?? []), ...Object.values(details.missingResourceScopes ?? {}).flat()])];
   const page = await ctx.pageBase(current, reply, '');
   const name = page.clientName;
   const serverName = resource?.name ?? 'your account';
@@ -69,10 +65,7 @@ async function consentModel(ctx: SignInContext, current: InteractionInProgress, 
     serverName,
     serverInitial: serverName.slice(0, 1),
     userEmail: user?.email ?? '',
-    scopes: asked.map((s) => ({
-      name: s,
-      description: described.get(s) || (isOidcScope(s) ? OIDC_SCOPE_DESCRIPTIONS[s as keyof typeof OIDC_SCOPE_DESCRIPTIONS] : ''),
-    })),
+    scopes: askedScopes(interaction.prompt.details as ConsentDetails, resource),
     // CIMD (and plain prudence): show where the browser goes next, and who published a document client.
     redirectHost: hostOf(String(interaction.params.redirect_uri ?? '')),
     ...(env.store.clients.get(String(interaction.params.client_id))?.kind === 'cimd' ? { clientDocumentHost: hostOf(String(interaction.params.client_id)) } : {}),
