@@ -109,6 +109,23 @@ export function resourcesCommand(ctx: CliContext): Command {
         out.write(`revoked ${consentId}\n`);
       }),
   );
+  resources.addCommand(
+    apiCommand('consent-details', 'show the consent screen of an authorization in progress (its <issuer>/interaction/<uid> page)')
+      .argument('<interaction_id>')
+      .action(async (uid: string, opts: JsonOption) => {
+        const { api, out } = connect(ctx, opts);
+        const response = await api.call('GET', `/oauth/consent/details?interaction_id=${encodeURIComponent(uid)}`);
+        if (out.json) return printJson(out, response);
+        const { resource, user, client, scopes, organization } = response as Record<string, Resource | undefined>;
+        printFields(out, [
+          ['mcp_server', resource ? `${String(resource.id)} (${String(resource.name)})` : '-'],
+          ['user', user?.email],
+          ['client', `${String(client?.client_id)} (${String(client?.name)})`],
+          ['organization', organization?.organization_name],
+          ['scopes', ((scopes ?? []) as unknown as { name: string }[]).map((s) => s.name)],
+        ]);
+      }),
+  );
   return resources;
 }
 
