@@ -3,7 +3,7 @@
 // secrets shown once and never logged, rotation, users who can then sign in.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PageSeen } from '../helpers/browser.js';
-import { authorize, registerClient } from '../helpers/code-flow.js';
+import { authorizationUrl, authorize, CALLBACK, pkce, registerClient } from '../helpers/code-flow.js';
 import { FormSteps, headingOf } from '../helpers/form-steps.js';
 import { ENV_CLIENT, startTestServer, tokenRequest, type TestServer } from '../helpers/server.js';
 
@@ -238,5 +238,67 @@ describe('users made in the dashboard', () => {
     const res = await steps.post('/dashboard/users', { email: 'ADA@example.com' });
     expect(res.status).toBe(409);
     expect(problemOf(await res.text())).toBe('A user with email ada@example.com already exists.');
+  });
+});
+
+describe('the environment: its API client, secrets and scopes; consent screens', () => {
+  const envClient = () => server.app.store.clients.get(ENV_CLIENT.id)!;
+
+  it('creates a scope, gives it to the API client, refuses one the environment lacks (400 naming the field)', async () => {
+    const steps = await signedIn();
+    const page = (await steps.open(`${server.url}/dashboard/environment`)) as PageSeen;
+    expect(headingOf(page.html)).toBe('Environment');
+    expect(page.html).toContain(ENV_CLIENT.id);
+    await steps.submit('/dashboard/environment/scopes', { name: 'dash:read', description: 'Dashboard reads' });
+    const scope = server.app.store.environmentScopes.findByName('dash:read')!;
+    expect(scope).toMatchObject({ description: 'Dashboard reads', enabled: true });
+
+    const form = { name: 'Platform', redirect_uris: 'http://127.0.0.1:4010/callback', post_logout_redirect_uris: 'http://127.0.0.1:4010/', access_token_expiry: '86399' };
+    const refused = await steps.post('/dashboard/environment/client', { ...form, scopes: 'openid todo:read' });
+    expect(refused.status).toBe(400);
+    expect(problemOf(await refused.text())).toBe('Some fields need another look: Scope 2 is not an enabled scope of the environment (todo:read)');
+    expect(envClient().scopes).toEqual(['openid']);
+    await steps.submit('/dashboard/environment/client', { ...form, scopes: 'openid dash:read' });
+    expect(envClient()).toMatchObject({ name: 'Platform', scopes: ['openid', 'dash:read'] });
+
+    await steps.submit(`/dashboard/environment/scopes/${scope.id}`); // no "enabled": turned off
+    expect(server.app.store.environmentScopes.get(scope.id)?.enabled).toBe(false);
+    const held = await steps.post(`/dashboard/environment/scopes/${scope.id}/delete`);
+    expect(held.status).toBe(400);
+    expect(problemOf(await held.text())).toBe(`Scope dash:read is held by client ${ENV_CLIENT.id}: remove it from the client first.`);
+  });
+
+  it('adds a secret shown once that works, turns it off (refused at /oauth/token), deletes it', async () => {
+    const steps = await signedIn();
+    await steps.open(`${server.url}/dashboard/environment`);
+    const shown = (await steps.submit('/dashboard/environment/secrets')) as PageSeen;
+    const secret = /<code class="secret" id="client-secret">([^<]+)<\/code>/.exec(shown.html)![1]!;
+    const token = () => tokenRequest(server.url, { grant_type: 'client_credentials', client_id: ENV_CLIENT.id, client_secret: secret });
+    expect((await token()).status).toBe(200);
+    const reloaded = (await steps.open(`${server.url}/dashboard/environment`)) as PageSeen;
+    expect(reloaded.html).not.toContain(secret);
+    const id = server.app.store.secrets.list(ENV_CLIENT.id).find((s) => s.secretSuffix === secret.slice(-4))!.id;
+    await steps.submit(`/dashboard/environment/secrets/${id}/status`, { status: 'INACTIVE' });
+    expect((await token()).status).toBe(401);
+    await steps.submit(`/dashboard/environment/secrets/${id}/delete`);
+    expect(server.app.store.secrets.list(ENV_CLIENT.id).map((s) => s.id)).not.toContain(id);
+  });
+
+  it('looks up the consent screen of an authorization in progress; an unknown id is a 404 said on the page', async () => {
+    const steps = await signedIn();
+    const unknown = (await steps.open(`${server.url}/dashboard/consents/screen?interaction_id=nope`)) as PageSeen;
+    expect(unknown.status).toBe(404);
+    expect(problemOf(unknown.html)).toBe('Authorization in progress nope not found.');
+
+    const issuer = `${server.url}/resources/res_20000000000000001`;
+    const clientId = await registerClient(server.url, 'res_20000000000000001', { client_name: 'Dashboard host' });
+    const { browser } = await authorize(issuer, clientId, { email: 'ada@example.com', password: 'correct-horse-battery' }, { scope: 'todo:read' });
+    await browser.authorize(authorizationUrl(issuer, { client_id: clientId, code_challenge: pkce().challenge, scope: 'todo:read todo:write' }), CALLBACK, 2).catch(() => undefined);
+    const uid = /\/interaction\/([^/?]+)$/.exec(browser.lastPage!.url)![1]!;
+    const page = (await steps.open(`${server.url}/dashboard/consents/screen?interaction_id=${uid}`)) as PageSeen;
+    expect(page.status).toBe(200);
+    expect(page.html).toContain('Dashboard host');
+    expect(page.html).toContain('<code>todo:write</code> Write todos');
+    expect(page.html).not.toContain('<code>todo:read</code>');
   });
 });
