@@ -5,7 +5,7 @@ import { Code } from '@connectrpc/connect';
 import { ErrorInfoSchema } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/errdetails/errdetails_pb.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MiniBrowser } from '../helpers/browser.js';
-import { authorizationUrl, authorize, CALLBACK, pkce, registerClient } from '../helpers/code-flow.js';
+import { authorizationUrl, CALLBACK, consentPageInProgress, pkce, registerClient } from '../helpers/code-flow.js';
 import { connectError, environmentToken, errorDetail, grpcClients, restCaller, type GrpcClients, type Rest } from '../helpers/management.js';
 import { ADA, startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -24,20 +24,17 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-/** Runs `browser` to the first page of a new authorization and stops there; the page and its interaction id. */
-async function stopAtFirstPage(browser: MiniBrowser, clientId: string, scope: string): Promise<{ uid: string; html: string }> {
-  const url = authorizationUrl(issuer, { client_id: clientId, code_challenge: pkce().challenge, scope });
-  const seen = browser.pages.length;
-  await browser.authorize(url, CALLBACK, 2).catch(() => undefined); // two steps: the redirect, then the page
-  const page = browser.pages[seen]!;
-  return { uid: /\/interaction\/([^/?]+)$/.exec(page.url)![1]!, html: page.html };
+/** A new authorization in a fresh browser, stopped on its first page (signing in): its interaction id. */
+async function signingInInteraction(clientId: string): Promise<string> {
+  const browser = new MiniBrowser();
+  await browser.authorize(authorizationUrl(issuer, { client_id: clientId, code_challenge: pkce().challenge, scope: 'todo:read' }), CALLBACK, 2).catch(() => undefined);
+  return /\/interaction\/([^/?]+)$/.exec(browser.lastPage!.url)![1]!;
 }
 
 /** Ada, signed in once and consented to todo:read, now asked for todo:write too: the consent page in progress. */
 async function consentInProgress(): Promise<{ clientId: string; uid: string; html: string }> {
   const clientId = await registerClient(server.url, RES, { client_name: 'Consent host', tos_uri: 'https://host.example/tos', logo_uri: 'https://host.example/logo.png' });
-  const { browser } = await authorize(issuer, clientId, { email: ADA.email, password: ADA.password }, { scope: 'todo:read' });
-  return { clientId, ...(await stopAtFirstPage(browser, clientId, 'todo:read todo:write')) };
+  return { clientId, ...(await consentPageInProgress(issuer, clientId, { email: ADA.email, password: ADA.password }, 'todo:read', 'todo:read todo:write')) };
 }
 
 describe('GetConsentDetails over gRPC', () => {
@@ -63,7 +60,7 @@ describe('GetConsentDetails over gRPC', () => {
     expect(unknown.rawMessage).toBe('authorization in progress no-such-interaction not found');
 
     const clientId = await registerClient(server.url, RES);
-    const { uid } = await stopAtFirstPage(new MiniBrowser(), clientId, 'todo:read');
+    const uid = await signingInInteraction(clientId);
     const signingIn = await connectError(grpc.clients.getConsentDetails({}, { headers: { 'x-interaction-id': uid } }));
     expect(signingIn.code).toBe(Code.FailedPrecondition);
     expect(signingIn.rawMessage).toBe(`authorization ${uid} is not asking for consent: the person has not signed in yet`);

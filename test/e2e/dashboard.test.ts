@@ -3,7 +3,7 @@
 // secrets shown once and never logged, rotation, users who can then sign in.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PageSeen } from '../helpers/browser.js';
-import { authorizationUrl, authorize, CALLBACK, pkce, registerClient } from '../helpers/code-flow.js';
+import { authorize, consentPageInProgress, registerClient } from '../helpers/code-flow.js';
 import { FormSteps, headingOf } from '../helpers/form-steps.js';
 import { ENV_CLIENT, startTestServer, tokenRequest, type TestServer } from '../helpers/server.js';
 
@@ -292,9 +292,7 @@ describe('the environment: its API client, secrets and scopes; consent screens',
 
     const issuer = `${server.url}/resources/res_20000000000000001`;
     const clientId = await registerClient(server.url, 'res_20000000000000001', { client_name: 'Dashboard host' });
-    const { browser } = await authorize(issuer, clientId, { email: 'ada@example.com', password: 'correct-horse-battery' }, { scope: 'todo:read' });
-    await browser.authorize(authorizationUrl(issuer, { client_id: clientId, code_challenge: pkce().challenge, scope: 'todo:read todo:write' }), CALLBACK, 2).catch(() => undefined);
-    const uid = /\/interaction\/([^/?]+)$/.exec(browser.lastPage!.url)![1]!;
+    const { uid } = await consentPageInProgress(issuer, clientId, { email: 'ada@example.com', password: 'correct-horse-battery' }, 'todo:read', 'todo:read todo:write');
     const page = (await steps.open(`${server.url}/dashboard/consents/screen?interaction_id=${uid}`)) as PageSeen;
     expect(page.status).toBe(200);
     expect(page.html).toContain('Dashboard host');

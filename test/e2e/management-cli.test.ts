@@ -3,7 +3,7 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { authorizationUrl, authorize, CALLBACK, exchange, pkce, registerClient, tokenCall } from '../helpers/code-flow.js';
+import { authorize, consentPageInProgress, exchange, registerClient, tokenCall } from '../helpers/code-flow.js';
 import { clientToken } from '../helpers/management.js';
 import { ADA, decodeJwt, ENV_CLIENT, startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -205,10 +205,7 @@ describe('the environment client, its scopes and consent screens', () => {
     const res = 'res_20000000000000001';
     const issuer = `${server.url}/resources/${res}`;
     const clientId = await registerClient(server.url, res, { client_name: 'CLI consent host' });
-    const { browser } = await authorize(issuer, clientId, { email: ADA.email, password: ADA.password }, { scope: 'todo:read' });
-    // Asked for a new scope, the signed-in browser is shown the consent page: stop there.
-    await browser.authorize(authorizationUrl(issuer, { client_id: clientId, code_challenge: pkce().challenge, scope: 'todo:read todo:write' }), CALLBACK, 2).catch(() => undefined);
-    const uid = /\/interaction\/([^/?]+)$/.exec(browser.lastPage!.url)![1]!;
+    const { uid } = await consentPageInProgress(issuer, clientId, { email: ADA.email, password: ADA.password }, 'todo:read', 'todo:read todo:write');
     const shown = await cli('resources', 'consent-details', uid);
     expect(shown.code).toBe(0);
     expect(shown.stdout).toMatch(new RegExp(`^mcp_server\\s+${res} \\(Todo\\)$`, 'm'));
