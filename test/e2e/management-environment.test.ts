@@ -2,6 +2,9 @@
 // DeleteClient and its secrets) and the environment-level scopes (CreateScope / ListScopes /
 // UpdateScope / DeleteScope), over gRPC (Scalekit's descriptors, as the SDK's transport) and REST. The
 // SDK wraps none of these calls. Environment scopes govern which scopes the environment's client may hold.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Code, type ConnectError } from '@connectrpc/connect';
 import { ClientSecretStatus } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/clients/clients_pb.js';
 import { ErrorInfoSchema } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/errdetails/errdetails_pb.js';
@@ -79,6 +82,26 @@ describe('environment app clients over gRPC', () => {
     expect(err.rawMessage).toBe(`client ${ENV_CLIENT.id} is the environment's default client: it cannot be deleted`);
     expect((await connectError(grpc.clients.deleteClient({ clientId: 'skc_1' }))).code).toBe(Code.NotFound);
   });
+});
+
+it('keeps what UpdateClient set across a restart (name, scopes, lifetime)', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'env-client-restart-'));
+  try {
+    const first = await startTestServer({ env: { DATA_DIR: dataDir } });
+    const clients = grpcClients(first.url, await environmentToken(first.url)).clients;
+    await clients.createScope({ scope: { name: 'kept:read' } });
+    await clients.updateClient({ clientId: ENV_CLIENT.id, client: { name: 'Kept', scopes: ['openid', 'kept:read'], accessTokenExpiry: 7200n } });
+    await first.close();
+    const second = await startTestServer({ env: { DATA_DIR: dataDir } });
+    try {
+      expect(second.app.store.clients.get(ENV_CLIENT.id)).toMatchObject({ name: 'Kept', scopes: ['openid', 'kept:read'], expiry: 7200 });
+      expect(((await (await clientToken(second.url, ENV_CLIENT.id, ENV_CLIENT.secret)).json()) as { expires_in: number }).expires_in).toBe(7200);
+    } finally {
+      await second.close();
+    }
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 });
 
 describe('environment scopes govern what the environment client may hold', () => {
