@@ -12,6 +12,7 @@ const TABLES = [
   'client_secrets',
   'clients',
   'email_codes',
+  'environment_scopes',
   'issued_tokens',
   'oidc_payloads',
   'organizations',
