@@ -50,6 +50,23 @@ describe('environment app clients over gRPC', () => {
     expect((await connectError(grpc.clients.getClient({ clientId: '' }))).code).toBe(Code.InvalidArgument);
   });
 
+  it('answers every one of these calls UNAUTHENTICATED (16) without the environment token, changing nothing', async () => {
+    const anonymous = grpcClients(server.url).clients;
+    for (const call of [
+      anonymous.listClient({}),
+      anonymous.updateClient({ clientId: ENV_CLIENT.id, client: { name: 'Taken over' } }),
+      anonymous.createClientSecret({ clientId: ENV_CLIENT.id }),
+      anonymous.createScope({ scope: { name: 'sneaky:read' } }),
+      anonymous.listScopes({}),
+    ]) {
+      const err = await connectError(call);
+      expect(err.code).toBe(Code.Unauthenticated);
+      expect(err.findDetails(ErrorInfoSchema).map((d) => d.errorCode)).toEqual(['UNAUTHENTICATED']);
+    }
+    expect(server.app.store.clients.get(ENV_CLIENT.id)?.name).not.toBe('Taken over');
+    expect(server.app.store.environmentScopes.findByName('sneaky:read')).toBeUndefined();
+  });
+
   it('adds a secret that works at /oauth/token, turns it off and on, deletes it; never the last working one', async () => {
     const created = await grpc.clients.createClientSecret({ clientId: ENV_CLIENT.id });
     expect(created.plainSecret).toMatch(/^[A-Za-z0-9_-]{43}$/);
