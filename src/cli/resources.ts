@@ -16,6 +16,7 @@ interface CreateOptions extends JsonOption {
   disableDcr?: boolean;
   enableCimd?: boolean;
   tokenIssuer?: string;
+  tokenProfile?: string;
 }
 
 export function resourcesCommand(ctx: CliContext): Command {
@@ -52,6 +53,7 @@ export function resourcesCommand(ctx: CliContext): Command {
       .option('--disable-dcr', 'turn dynamic client registration off')
       .option('--enable-cimd', 'accept client ID metadata documents')
       .addOption(new Option('--token-issuer <mode>', 'iss of user tokens').choices(['env', 'resource']))
+      .addOption(new Option('--token-profile <profile>', "its tokens' shape: Scalekit's, or RFC 9068's (typ at+jwt, the server's issuer)").choices(['scalekit', 'rfc9068']))
       .action(async (opts: CreateOptions) => {
         const { api, out } = connect(ctx, opts);
         const resource = {
@@ -65,6 +67,7 @@ export function resourcesCommand(ctx: CliContext): Command {
           ...(opts.disableDcr ? { disable_dynamic_client_registration: true } : {}),
           ...(opts.enableCimd ? { enable_cimd: true } : {}),
           ...(opts.tokenIssuer ? { token_issuer: opts.tokenIssuer } : {}),
+          ...(opts.tokenProfile ? { token_profile: opts.tokenProfile } : {}),
         };
         show(out, await api.call('POST', '/resources', resource));
       }),
@@ -106,6 +109,23 @@ export function resourcesCommand(ctx: CliContext): Command {
         out.write(`revoked ${consentId}\n`);
       }),
   );
+  resources.addCommand(
+    apiCommand('consent-details', 'show the consent screen of an authorization in progress (its <issuer>/interaction/<uid> page)')
+      .argument('<interaction_id>')
+      .action(async (uid: string, opts: JsonOption) => {
+        const { api, out } = connect(ctx, opts);
+        const response = await api.call('GET', `/oauth/consent/details?interaction_id=${encodeURIComponent(uid)}`);
+        if (out.json) return printJson(out, response);
+        const { resource, user, client, scopes, organization } = response as Record<string, Resource | undefined>;
+        printFields(out, [
+          ['mcp_server', resource ? `${String(resource.id)} (${String(resource.name)})` : '-'],
+          ['user', user?.email],
+          ['client', `${String(client?.client_id)} (${String(client?.name)})`],
+          ['organization', organization?.organization_name],
+          ['scopes', ((scopes ?? []) as unknown as { name: string }[]).map((s) => s.name)],
+        ]);
+      }),
+  );
   return resources;
 }
 
@@ -123,6 +143,7 @@ function show(out: Output, response: Record<string, unknown>): void {
     ['dcr', r.disable_dynamic_client_registration ? 'off' : 'on'],
     ['cimd', r.enable_cimd ? 'on' : 'off'],
     ['token_issuer', r.token_issuer],
+    ['token_profile', r.token_profile],
     ['metadata_json', r.protected_metadata],
   ]);
 }

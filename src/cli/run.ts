@@ -1,5 +1,5 @@
-// The commands: `start` (the default) runs the server; `orgs`, `resources`, `clients`, `token` and
-// `keys` talk to a running one through its REST API with SCALEKIT_ENVIRONMENT_URL,
+// The commands: `start` (the default) runs the server; `orgs`, `resources`, `clients`, `env-clients`,
+// `scopes`, `token` and `keys` talk to a running one through its REST API with SCALEKIT_ENVIRONMENT_URL,
 // SCALEKIT_CLIENT_ID and SCALEKIT_CLIENT_SECRET. Usage and configuration errors, and start-up failures
 // the user can fix, exit 2 with a message naming what is wrong; an API error exits 1 with its Scalekit
 // error code.
@@ -9,9 +9,11 @@ import { SeedError } from '../config/seed.js';
 import { ApiError } from './api.js';
 import { clientsCommand } from './clients.js';
 import { UsageError, type CliContext } from './context.js';
+import { envClientsCommand } from './env-clients.js';
 import { keysCommand } from './keys.js';
 import { orgsCommand } from './orgs.js';
 import { resourcesCommand } from './resources.js';
+import { scopesCommand } from './scopes.js';
 import { start } from './start.js';
 import { StartupError } from './startup-errors.js';
 import { tokenCommand } from './token.js';
@@ -28,7 +30,7 @@ ${configReference
 `;
 
 const API_HELP = `
-The API commands (orgs, resources, clients, token, keys) call a running emulator at
+The API commands (orgs, resources, clients, env-clients, scopes, token, keys) call a running emulator at
 SCALEKIT_ENVIRONMENT_URL as SCALEKIT_CLIENT_ID / SCALEKIT_CLIENT_SECRET (its environment client).
 `;
 
@@ -44,7 +46,7 @@ export function program(ctx: CliContext): Command {
     .description('run the server (the default command)')
     .addHelpText('after', START_HELP)
     .action(() => start(ctx.env));
-  for (const command of [orgsCommand(ctx), resourcesCommand(ctx), clientsCommand(ctx), tokenCommand(ctx), keysCommand(ctx)]) {
+  for (const command of [orgsCommand(ctx), resourcesCommand(ctx), clientsCommand(ctx), envClientsCommand(ctx), scopesCommand(ctx), tokenCommand(ctx), keysCommand(ctx)]) {
     cli.addCommand(command.exitOverride());
     for (const sub of command.commands) sub.exitOverride();
   }

@@ -32,8 +32,10 @@ const resource = z.strictObject({
   refresh_token_expiry: seconds.default(86400),
   disable_dynamic_client_registration: z.boolean().default(false),
   enable_cimd: z.boolean().default(false),
-  /** `iss` of the tokens for this server: the environment URL, or the server's own issuer. */
-  token_issuer: z.enum(['env', 'resource']).default('env'),
+  /** `iss` of the tokens for this server: the environment URL, or the server's own issuer (default: env; resource for rfc9068). */
+  token_issuer: z.enum(['env', 'resource']).optional(),
+  /** The shape of its access tokens: Scalekit's (`typ: JWT`), or RFC 9068's (`typ: at+jwt`, the server's issuer). */
+  token_profile: z.enum(['scalekit', 'rfc9068']).default('scalekit'),
 });
 
 const client = z.strictObject({

@@ -1,4 +1,5 @@
-// M2M clients: organization clients (m2morg_…) and an MCP server's own clients, and their secrets.
+// M2M clients: organization clients (m2morg_…), an MCP server's own clients and the environment's own
+// API client (skc_…, Scalekit's "environment app clients"), and their secrets.
 // Every write goes straight to the tables the token endpoint reads, so a change holds from the very
 // next token request. Plain secrets leave only in the response that created them.
 import type { Client, ClientKind, CustomClaim } from '../store/clients.js';
@@ -6,9 +7,10 @@ import type { Resource } from '../store/resources.js';
 import type { ClientSecret, CreatedSecret } from '../store/secrets.js';
 import type { AuditLog, Caller } from './audit.js';
 import type { ServiceDeps } from './deps.js';
+import type { EnvironmentScopeService } from './environment-scopes.js';
 import { FailedPrecondition, InvalidArgument, NotFound } from './errors.js';
 import { pageFrom, pageOf, type Page, type PageRequest } from './paging.js';
-import { environmentRedirectsInput, organizationClientInput, resourceClientInput, validate } from './validation.js';
+import { environmentRedirectsInput, organizationClientInput, redirectUriList, resourceClientInput, validate } from './validation.js';
 
 /** A page of an MCP server's clients, with the server's counts of each kind (ListResourceClientsResponse). */
 export interface ResourceClientPage extends Page<ClientView> {
@@ -44,6 +46,16 @@ export interface ClientFields {
   redirectUris?: string[];
 }
 
+/** What UpdateClient changes on an environment client: Scalekit's post_login_uris are its redirect URIs. */
+export interface EnvironmentClientFields {
+  name?: string;
+  scopes?: string[];
+  customClaims?: CustomClaim[];
+  expiry?: number;
+  redirectUris?: string[];
+  postLogoutRedirectUris?: string[];
+}
+
 export interface ClientService {
   createOrganizationClient(caller: Caller, organizationId: string, fields: ClientFields): CreatedClient;
   getOrganizationClient(organizationId: string, clientId: string): ClientView;
@@ -73,12 +85,25 @@ export interface ClientService {
   /** A new secret for an MCP server's confidential client (shown once); the others keep working until removed. */
   addResourceClientSecret(caller: Caller, resourceId: string, clientId: string): CreatedSecret;
   removeResourceClientSecret(caller: Caller, resourceId: string, clientId: string, secretId: string): void;
+
+  /** The environment's own API clients (one: skc_…, from configuration). */
+  listEnvironmentClients(page: PageRequest): Page<ClientView>;
+  getEnvironmentClient(clientId: string): ClientView;
+  updateEnvironmentClient(caller: Caller, clientId: string, patch: EnvironmentClientFields): ClientView;
+  /** Refused: the environment's default client cannot be deleted (as on Scalekit). */
+  deleteEnvironmentClient(caller: Caller, clientId: string): void;
+  addEnvironmentClientSecret(caller: Caller, clientId: string): CreatedSecret;
+  /** INACTIVE: the secret stops working at once, and works again when made ACTIVE. */
+  setEnvironmentClientSecretStatus(caller: Caller, clientId: string, secretId: string, status: ClientSecret['status']): ClientSecret;
+  removeEnvironmentClientSecret(caller: Caller, clientId: string, secretId: string): void;
 }
 
 export const CLIENT_PAGE = { defaultSize: 10, maxSize: 100 };
+// ListClientsRequest.page_size: "Defaults to 10, maximum 30".
+export const ENVIRONMENT_CLIENT_PAGE = { defaultSize: 10, maxSize: 30 };
 const DEFAULT_EXPIRY = 3600;
 
-export function clientService({ store }: ServiceDeps, audit: AuditLog): ClientService {
+export function clientService({ store }: ServiceDeps, audit: AuditLog, scopes: EnvironmentScopeService): ClientService {
   const view = (client: Client): ClientView => ({ client, secrets: store.secrets.list(client.clientId) });
 
   const organization = (organizationId: string) => {
@@ -90,6 +115,19 @@ export function clientService({ store }: ServiceDeps, audit: AuditLog): ClientSe
     const found = store.resources.get(resourceId);
     if (!found) throw new NotFound('resource', resourceId);
     return found;
+  };
+  const environmentClient = (clientId: string): Client => {
+    if (!clientId) throw InvalidArgument.field('client_id', 'is required');
+    const client = store.clients.get(clientId);
+    if (!client || client.kind !== 'environment') throw new NotFound('client', clientId);
+    return client;
+  };
+  // The management API's own credentials: taking the last working secret away would lock every caller out.
+  const keepsAnActiveSecret = (client: Client, secretId: string) => {
+    const others = store.secrets.list(client.clientId).filter((s) => s.id !== secretId && s.status === 'ACTIVE');
+    if (others.length === 0 && store.secrets.list(client.clientId).some((s) => s.id === secretId)) {
+      throw new FailedPrecondition(`secret ${secretId} is the last active secret of ${client.clientId}: create another first`);
+    }
   };
   const organizationClient = (organizationId: string, clientId: string): Client => {
     organization(organizationId);
@@ -145,6 +183,7 @@ export function clientService({ store }: ServiceDeps, audit: AuditLog): ClientSe
 
   const removeSecret = (caller: Caller, client: Client, secretId: string) =>
     audit.transaction(() => {
+      if (client.kind === 'environment') keepsAnActiveSecret(client, secretId);
       if (!store.secrets.remove(client.clientId, secretId)) throw new NotFound('secret', secretId);
       audit.record(caller, { type: 'client_secret.removed', clientId: client.clientId, ...owner(client), targetId: secretId });
     });
@@ -292,7 +331,54 @@ export function clientService({ store }: ServiceDeps, audit: AuditLog): ClientSe
       return audit.transaction(() => createSecret(caller, client));
     },
     removeResourceClientSecret: (caller, resourceId, clientId, secretId) => removeSecret(caller, resourceClient(resourceId, clientId), secretId),
+
+    listEnvironmentClients(page) {
+      const { items, ...rest } = pageOf(store.clients.listByKind('environment'), page, ENVIRONMENT_CLIENT_PAGE, (c) => [c.createTime, c.clientId]);
+      return { items: items.map(view), ...rest };
+    },
+    getEnvironmentClient: (clientId) => view(environmentClient(clientId)),
+    updateEnvironmentClient(caller, clientId, patch) {
+      const client = environmentClient(clientId);
+      const { redirectUris, postLogoutRedirectUris, ...fields } = patch;
+      checkRedirects({ 'client.post_login_uris': redirectUris ?? [], 'client.post_logout_redirect_uris': postLogoutRedirectUris ?? [] });
+      if (fields.scopes) scopes.checkAssignable(fields.scopes, 'client.scopes');
+      const { redirectUris: _none, ...base } = merged(client, fields);
+      const checked = validate(organizationClientInput, base, 'client');
+      return update(caller, client, 'environment_client.updated', patch, () =>
+        store.clients.upsert({
+          ...client,
+          ...checked,
+          redirectUris: redirectUris ?? client.redirectUris,
+          metadata: postLogoutRedirectUris ? { ...client.metadata, post_logout_redirect_uris: postLogoutRedirectUris } : client.metadata,
+        }),
+      );
+    },
+    deleteEnvironmentClient(_caller, clientId) {
+      environmentClient(clientId);
+      throw new FailedPrecondition(`client ${clientId} is the environment's default client: it cannot be deleted`);
+    },
+    addEnvironmentClientSecret: (caller, clientId) => audit.transaction(() => createSecret(caller, environmentClient(clientId))),
+    setEnvironmentClientSecretStatus(caller, clientId, secretId, status) {
+      const client = environmentClient(clientId);
+      if (!secretId) throw InvalidArgument.field('secret_id', 'is required');
+      return audit.transaction(() => {
+        if (status === 'INACTIVE') keepsAnActiveSecret(client, secretId);
+        const before = store.secrets.list(clientId).find((s) => s.id === secretId);
+        if (!before) throw new NotFound('secret', secretId);
+        const after = store.secrets.setStatus(clientId, secretId, status)!;
+        if (before.status !== status) {
+          audit.record(caller, { type: 'client_secret.updated', clientId, targetId: secretId, details: { status } });
+        }
+        return after;
+      });
+    },
+    removeEnvironmentClientSecret: (caller, clientId, secretId) => removeSecret(caller, environmentClient(clientId), secretId),
   };
+}
+
+/** Each list of redirect URIs by its field name, by the one rule (redirectUriList), or INVALID_ARGUMENT naming it. */
+function checkRedirects(lists: Record<string, string[]>): void {
+  for (const [field, uris] of Object.entries(lists)) validate(redirectUriList, uris, field);
 }
 
 const owner = (client: Client) => ({

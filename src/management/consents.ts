@@ -1,12 +1,17 @@
 // Consents people gave MCP hosts on the consent page, as Scalekit's ListResourceUserConsents and
-// RevokeUserConsent. Revoking one ends the oidc-provider grant behind it (oidc/grants.ts), at once: the
+// RevokeUserConsent, and the consent screen of an authorization in progress (GetConsentDetails). Revoking one ends the oidc-provider grant behind it (oidc/grants.ts), at once: the
 // host cannot refresh, and its next authorization asks the person again. Access tokens already issued
 // pass an offline check until they expire (as on Scalekit); introspection reports them inactive.
 import { endGrant } from '../oidc/grants.js';
+import { askedScopes, consentServers, type ConsentDetails } from '../oidc/interactions.js';
+import type { Client } from '../store/clients.js';
 import type { UserConsent } from '../store/consents.js';
+import type { Organization } from '../store/organizations.js';
+import type { Resource } from '../store/resources.js';
+import type { User } from '../store/users.js';
 import type { AuditLog, Caller } from './audit.js';
 import type { ServiceDeps } from './deps.js';
-import { InvalidArgument, NotFound } from './errors.js';
+import { FailedPrecondition, InvalidArgument, NotFound } from './errors.js';
 import { pageOf, type Page, type PageRequest } from './paging.js';
 
 /** A consent with who gave it (the user's id is Scalekit's external_user_id here) and to which client. */
@@ -16,17 +21,33 @@ export interface ConsentView {
   clientName: string;
 }
 
+/** What the consent screen of an authorization shows: who asks, for which MCP server, on whose behalf, which scopes. */
+export interface ConsentScreen {
+  /** The MCP server; none when the environment's own issuer asks (a web app signing in). */
+  resource?: Resource;
+  user: User;
+  /** The client asking; `clientId` alone when it is not (or no longer) stored. */
+  client: Pick<Client, 'clientId'> & Partial<Client>;
+  scopes: { name: string; description: string }[];
+  organization?: Organization;
+}
+
 export interface ConsentService {
   /** The consents given to the clients of one MCP server; `search` matches user id or email, client id or name. */
   listResourceUserConsents(resourceId: string, search: string, page: PageRequest): Page<ConsentView>;
   /** The consents given to one client of an MCP server. */
   consentsOfClient(resourceId: string, clientId: string): UserConsent[];
   revoke(caller: Caller, clientId: string, consentId: string): void;
+  /**
+   * The consent screen of the authorization in progress with this interaction id (the `<uid>` of its
+   * `<issuer>/interaction/<uid>` page); FAILED_PRECONDITION while the person has not signed in yet.
+   */
+  consentScreen(interactionId: string): ConsentScreen;
 }
 
 export const CONSENT_PAGE = { defaultSize: 10, maxSize: 100 };
 
-export function consentService({ store, clock }: ServiceDeps, audit: AuditLog): ConsentService {
+export function consentService({ store, clock, issuer = () => '' }: ServiceDeps, audit: AuditLog): ConsentService {
   const view = (consent: UserConsent): ConsentView => ({
     consent,
     userEmail: store.users.get(consent.userId)?.email ?? '',
@@ -45,6 +66,27 @@ export function consentService({ store, clock }: ServiceDeps, audit: AuditLog): 
     },
 
     consentsOfClient: (resourceId, clientId) => store.consents.list({ resourceId, clientId }),
+
+    consentScreen(interactionId) {
+      if (!interactionId) throw InvalidArgument.field('interaction_id', 'is required: the <uid> of the consent page <issuer>/interaction/<uid>');
+      const found = store.oidcPayloads.findInAnyIssuer('Interaction', interactionId, Math.floor(clock() / 1000));
+      if (!found) throw new NotFound('authorization in progress', interactionId);
+      const { ns, payload } = found;
+      const prompt = payload.prompt as { name?: string; details?: ConsentDetails } | undefined;
+      const accountId = (payload.session as { accountId?: string } | undefined)?.accountId;
+      const user = accountId ? store.users.get(accountId) : undefined;
+      if (prompt?.name !== 'consent' || !user) throw new FailedPrecondition(`authorization ${interactionId} is not asking for consent: the person has not signed in yet`);
+      const resource = ns === 'env' ? undefined : store.resources.get(ns);
+      const clientId = String((payload.params as Record<string, unknown> | undefined)?.client_id ?? '');
+      const organization = user.organizationId ? store.organizations.get(user.organizationId) : undefined;
+      return {
+        ...(resource ? { resource } : {}),
+        user,
+        client: store.clients.get(clientId) ?? { clientId },
+        scopes: askedScopes(prompt.details ?? {}, consentServers(store, resource ? { kind: 'resource', ns, resourceId: resource.id } : { kind: 'environment', ns: 'env' }, (payload.params as Record<string, unknown> | undefined)?.resource, issuer())),
+        ...(organization ? { organization } : {}),
+      };
+    },
 
     revoke(caller, clientId, consentId) {
       if (!clientId) throw InvalidArgument.field('client_id', 'is required');

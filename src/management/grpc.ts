@@ -23,6 +23,8 @@ type NodeServerResponse = Parameters<GrpcHandler>[1];
 
 const callerKey = createContextKey<Caller | undefined>(undefined, { description: 'management caller' });
 const MAX_MESSAGE_BYTES = 64 * 1024;
+/** GetConsentDetails takes Empty: the authorization it is about comes as metadata (see RpcContext). */
+const INTERACTION_HEADER = 'x-interaction-id';
 
 export function grpcHandler(deps: { rpcs: ManagementRpcs; auth: ManagementAuth; log?: Logger }): GrpcHandler {
   const authenticate: Interceptor = (next) => async (req) => {
@@ -57,7 +59,8 @@ function serve<S extends DescService>(rpcs: Rpcs<S>, log: Logger | undefined): R
   for (const [name, rpc] of Object.entries(rpcs) as [string, (req: unknown, ctx: RpcContext) => unknown][]) {
     impl[name] = async (req: unknown, context: HandlerContext) => {
       try {
-        return await rpc(req, { caller: context.values.get(callerKey)! });
+        const interactionId = context.requestHeader.get(INTERACTION_HEADER);
+        return await rpc(req, { caller: context.values.get(callerKey)!, ...(interactionId ? { interactionId } : {}) });
       } catch (err) {
         throw toConnectError(err, log);
       }

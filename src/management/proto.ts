@@ -4,6 +4,11 @@
 import { create, type JsonObject } from '@bufbuild/protobuf';
 import { timestampFromDate, type Timestamp } from '@bufbuild/protobuf/wkt';
 import {
+  ClientSchema,
+  ConsentClientSchema,
+  ConsentOrganizationSchema,
+  GetConsentDetailsResponseSchema,
+  UserSchema as ConsentUserSchema,
   ClientSecretSchema,
   ClientSecretStatus,
   ConsentedUserSchema,
@@ -14,7 +19,10 @@ import {
   ResourceType,
   ResourceUserConsentSchema,
   ScopeSchema,
+  type Client as ClientMessage,
   type ConsentedUser,
+  type GetConsentDetailsResponse,
+  type Scope as ScopeMessage,
   type ClientSecret as ClientSecretMessage,
   type M2MClient,
   type RegisterClientResponse,
@@ -31,7 +39,8 @@ import type { ClientSecret } from '../store/secrets.js';
 import type { User } from '../store/users.js';
 import type { UserConsent } from '../store/consents.js';
 import type { ClientView } from './clients.js';
-import type { ConsentView } from './consents.js';
+import type { ConsentScreen, ConsentView } from './consents.js';
+import type { ScopeView } from './environment-scopes.js';
 import type { RegisteredClient } from './registration.js';
 import { InvalidArgument } from './errors.js';
 
@@ -70,6 +79,49 @@ export function clientMessage({ client: c, secrets }: ClientView): M2MClient {
     isDcr: c.kind === 'dcr',
     isCimd: c.kind === 'cimd',
     metadataUri: c.kind === 'cimd' ? c.clientId : '',
+  });
+}
+
+/** Client: the environment's own API client (Scalekit's client_type ENV). Its redirect URIs are post_login_uris. */
+export function environmentClientMessage({ client: c, secrets }: ClientView): ClientMessage {
+  return create(ClientSchema, {
+    id: c.clientId,
+    createTime: timestamp(c.createTime),
+    updateTime: timestamp(c.updateTime),
+    secrets: secrets.map((s) => secretMessage(s)),
+    postLogoutRedirectUris: c.metadata.post_logout_redirect_uris ?? [],
+    postLoginUris: c.redirectUris,
+    name: c.name,
+    accessTokenExpiry: BigInt(c.expiry),
+    scopes: c.scopes,
+    customClaims: c.customClaims.map((cc) => create(CustomClaimSchema, cc)),
+    grantTypes: ['client_credentials', ...(c.redirectUris.length > 0 ? ['authorization_code', 'refresh_token'] : [])],
+    clientType: 'ENV',
+    enforcePkce: true,
+  });
+}
+
+export function scopeMessage(s: ScopeView): ScopeMessage {
+  return create(ScopeSchema, { id: s.id, name: s.name, description: s.description, enabled: s.enabled });
+}
+
+/** The consent screen: the MCP server, who signs in, the client asking, the scopes, the user's organization. */
+export function consentDetailsMessage(screen: ConsentScreen, environmentUrl: string): GetConsentDetailsResponse {
+  const { client } = screen;
+  return create(GetConsentDetailsResponseSchema, {
+    ...(screen.resource ? { resource: resourceMessage(screen.resource, environmentUrl) } : {}),
+    user: create(ConsentUserSchema, { email: screen.user.email }),
+    client: create(ConsentClientSchema, {
+      clientId: client.clientId,
+      name: client.name || client.metadata?.client_uri || client.clientId,
+      privacyUri: client.metadata?.policy_uri ?? '',
+      tosUri: client.metadata?.tos_uri ?? '',
+      logoUri: client.metadata?.logo_uri ?? '',
+      metadataUri: client.kind === 'cimd' ? client.clientId : '',
+    }),
+    scopes: screen.scopes,
+    // Scalekit: the name "omitted when not available", the environment's word for an organization "always present".
+    organization: create(ConsentOrganizationSchema, { organizationName: screen.organization?.displayName ?? '', organizationMetaName: 'Organization' }),
   });
 }
 

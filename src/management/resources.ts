@@ -1,7 +1,7 @@
 // Resources (MCP servers): create, get, list, update, delete; `put` (an explicit id) is for the seed.
 // Deleting a resource deletes its own clients with it (foreign keys), so their tokens stop at once.
 import { serverUrlIdentity } from '../config/field-rules.js';
-import type { Resource, ResourceScope, TokenIssuer } from '../store/resources.js';
+import type { Resource, ResourceScope, TokenIssuer, TokenProfile } from '../store/resources.js';
 import type { AuditLog, Caller } from './audit.js';
 import type { ServiceDeps } from './deps.js';
 import { AlreadyExists, InvalidArgument, NotFound } from './errors.js';
@@ -19,6 +19,8 @@ export interface ResourceFields {
   disableDynamicClientRegistration?: boolean;
   enableCimd?: boolean;
   tokenIssuer?: TokenIssuer;
+  /** 'rfc9068': RFC 9068 access tokens (`typ: at+jwt`), whose `iss` is the server's issuer (token_issuer 'resource'). */
+  tokenProfile?: TokenProfile;
   /** A scope given without a description keeps the one it had. */
   scopes?: { name: string; description?: string; enabled?: boolean }[];
 }
@@ -37,6 +39,17 @@ export interface ResourceService {
 export const RESOURCE_PAGE = { defaultSize: 10, maxSize: 30, strictMax: true };
 
 const DEFAULTS = { accessTokenExpiry: 3600, refreshTokenExpiry: 86400 };
+
+// An RFC 9068 token names the issuer its clients discovered: the server's own. Choosing the profile
+// brings token_issuer 'resource' along; asking for both 'rfc9068' and 'env' is refused by validation.
+function tokenShape(fields: ResourceFields, base: Resource | undefined): { tokenIssuer: TokenIssuer; tokenProfile: TokenProfile } {
+  const tokenProfile = fields.tokenProfile ?? base?.tokenProfile ?? 'scalekit';
+  const fallback = tokenProfile === 'rfc9068' || !base ? defaultTokenIssuer(tokenProfile) : base.tokenIssuer;
+  return { tokenProfile, tokenIssuer: fields.tokenIssuer ?? fallback };
+}
+
+/** The token issuer of a server that names none. */
+export const defaultTokenIssuer = (profile: TokenProfile): TokenIssuer => (profile === 'rfc9068' ? 'resource' : 'env');
 
 export function resourceService({ store }: ServiceDeps, audit: AuditLog): ResourceService {
   const get = (id: string) => {
@@ -63,7 +76,7 @@ export function resourceService({ store }: ServiceDeps, audit: AuditLog): Resour
         refreshTokenExpiry: fields.refreshTokenExpiry ?? base?.refreshTokenExpiry ?? DEFAULTS.refreshTokenExpiry,
         disableDynamicClientRegistration: fields.disableDynamicClientRegistration ?? base?.disableDynamicClientRegistration ?? false,
         enableCimd: fields.enableCimd ?? base?.enableCimd ?? false,
-        tokenIssuer: fields.tokenIssuer ?? base?.tokenIssuer ?? 'env',
+        ...tokenShape(fields, base),
         scopes: scopes ?? base?.scopes ?? [],
       },
       'resource',

@@ -8,7 +8,6 @@ import { ClientService } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/clien
 import { OrganizationService } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/organizations/organizations_pb.js';
 import { UserService } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/users/users_pb.js';
 import type { FastifyRequest } from 'fastify';
-import type { TokenIssuer } from '../store/resources.js';
 import type { Caller } from './audit.js';
 import { InvalidArgument } from './errors.js';
 import { messageSchema, schemaSerializer, type JsonSchema } from './json-schema.js';
@@ -18,13 +17,13 @@ import type { ManagementService } from './service.js';
 import { wireName } from './validation.js';
 
 interface Route {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Fastify path below /api/v1; `:name` params are request fields by their proto names. */
   url: string;
   rpc: DescMethod;
   /** The request field the JSON body fills (grpc-gateway's `body`). */
   body?: string;
-  /** The fields of `body` that carry a resource (for `token_issuer`). */
+  /** The fields of `body` that carry a resource (for the settings in RESOURCE_SETTINGS). */
   resource?: 'one' | 'list';
   /** A list whose message has no paging fields: REST pages it by `page_size` / `page_token` all the same. */
   paged?: true;
@@ -62,13 +61,36 @@ const ROUTES: Route[] = [
   { method: 'DELETE', url: `${RES}/clients/:client_id`, rpc: C.deleteResourceClient },
   { method: 'GET', url: '/user_consents', rpc: C.listResourceUserConsents },
   { method: 'DELETE', url: '/clients/:client_id/consents/:consent_id', rpc: C.revokeUserConsent },
+  { method: 'GET', url: '/oauth/consent/details', rpc: C.getConsentDetails },
+  // The environment's own API clients; POST /clients (CreateClient) is not served.
+  { method: 'GET', url: '/clients', rpc: C.listClient },
+  { method: 'GET', url: '/clients/:client_id', rpc: C.getClient },
+  { method: 'PATCH', url: '/clients/:client_id', rpc: C.updateClient, body: 'client' },
+  { method: 'DELETE', url: '/clients/:client_id', rpc: C.deleteClient },
+  { method: 'POST', url: '/clients/:client_id/secrets', rpc: C.createClientSecret },
+  { method: 'PUT', url: '/clients/:client_id/secrets/:secret_id', rpc: C.updateClientSecret, body: 'secret' },
+  { method: 'PATCH', url: '/clients/:client_id/secrets/:secret_id', rpc: C.updateClientSecret, body: 'secret' },
+  { method: 'DELETE', url: '/clients/:client_id/secrets/:secret_id', rpc: C.deleteClientSecret },
+  // Scalekit's deprecated environment-level scopes, at both of its paths.
+  { method: 'POST', url: '/scopes', rpc: C.createScope, body: 'scope' },
+  { method: 'POST', url: '/environments/:env_id/scopes', rpc: C.createScope, body: 'scope' },
+  { method: 'GET', url: '/scopes', rpc: C.listScopes },
+  { method: 'GET', url: '/environments/:env_id/scopes', rpc: C.listScopes },
+  { method: 'PATCH', url: '/scopes/:id', rpc: C.updateScope, body: 'scope' },
+  { method: 'DELETE', url: '/scopes/:id', rpc: C.deleteScope },
 ];
 
-const TOKEN_ISSUER: JsonSchema = { type: 'string', enum: ['env', 'resource'] };
+// The emulator's resource settings that have no proto field: REST only, beside the proto fields of each
+// resource (in a request body and in every resource answered), by their wire name.
+const RESOURCE_SETTINGS = {
+  token_issuer: { key: 'tokenIssuer', schema: { type: 'string', enum: ['env', 'resource'] } },
+  token_profile: { key: 'tokenProfile', schema: { type: 'string', enum: ['scalekit', 'rfc9068'] } },
+} as const satisfies Record<string, { key: keyof NonNullable<RpcContext['resourceSettings']>; schema: JsonSchema }>;
+const SETTING_SCHEMAS: Record<string, JsonSchema> = Object.fromEntries(Object.entries(RESOURCE_SETTINGS).map(([name, s]) => [name, s.schema]));
 
 // Derived once from the descriptors (constants), not per app: it is the costly part of the table.
 const RESPONSE_SCHEMAS: ReadonlyMap<Route, JsonSchema> = new Map(
-  ROUTES.map((route) => [route, responseSchema(route.rpc.output, route.resource, route.resource ? { token_issuer: TOKEN_ISSUER } : {}, route.paged)]),
+  ROUTES.map((route) => [route, responseSchema(route.rpc.output, route.resource, route.resource ? SETTING_SCHEMAS : {}, route.paged)]),
 );
 const JSON_OPTIONS = { useProtoFieldName: true, alwaysEmitImplicit: true } as const;
 
@@ -109,7 +131,7 @@ function rpcRoute(route: Route, rpc: (req: unknown, ctx: RpcContext) => unknown,
       const ctx = rpcContext(request, route, caller);
       const response = create(route.rpc.output, (await rpc(requestMessage(route, request, params), ctx)) as Record<string, unknown>);
       const json = toJson(route.rpc.output, response, JSON_OPTIONS) as Record<string, unknown>;
-      if (route.resource) addTokenIssuer(json, service);
+      if (route.resource) addResourceSettings(json, service);
       if (ctx.pageResult) Object.assign(json, { next_page_token: ctx.pageResult.nextPageToken, total_size: ctx.pageResult.totalSize });
       return json;
     },
@@ -129,7 +151,8 @@ function requestMessage(route: Route, request: FastifyRequest, params: Record<st
   if (route.body) {
     const body = request.body ?? {};
     if (typeof body !== 'object' || Array.isArray(body)) throw InvalidArgument.field(route.body, 'must be a JSON object');
-    const { token_issuer: _tokenIssuer, ...fields } = body as Record<string, JsonValue>;
+    const fields = { ...(body as Record<string, JsonValue>) };
+    if (route.resource) for (const name of Object.keys(RESOURCE_SETTINGS)) delete fields[name];
     json[route.body] = fields;
   }
   if (route.method === 'GET') {
@@ -152,11 +175,17 @@ function requestMessage(route: Route, request: FastifyRequest, params: Record<st
 function rpcContext(request: FastifyRequest, route: Route, caller: Caller): RpcContext {
   const ctx: RpcContext = { caller };
   if (route.paged) ctx.page = pageRequest(request.query as Record<string, string | undefined>);
+  const { interaction_id: interactionId } = request.query as Record<string, unknown>;
+  if (route.rpc === C.getConsentDetails && typeof interactionId === 'string') ctx.interactionId = interactionId;
   if (!route.body || typeof request.body !== 'object' || request.body === null) return ctx;
   const body = request.body as Record<string, unknown>;
   // A PATCH changes the fields its body names, as grpc-gateway's implied update mask does.
   if (route.method === 'PATCH') ctx.present = new Set(Object.keys(body).map(wireName));
-  if (route.resource && body.token_issuer !== undefined) ctx.tokenIssuer = body.token_issuer as TokenIssuer;
+  if (route.resource) {
+    const settings: Record<string, unknown> = {};
+    for (const [name, { key }] of Object.entries(RESOURCE_SETTINGS)) if (body[name] !== undefined) settings[key] = body[name];
+    ctx.resourceSettings = settings; // checked by the service's validation, which names the field
+  }
   return ctx;
 }
 
@@ -172,7 +201,7 @@ function responseSchema(output: DescMessage, resource: Route['resource'], extra:
   const schema = messageSchema(output) as { properties: Record<string, JsonSchema> };
   if (paged) Object.assign(schema.properties, { next_page_token: { type: 'string' }, total_size: { type: 'integer' } });
   if (!resource) return schema;
-  // `token_issuer` sits beside the proto fields of each resource (REST only: the proto has no field).
+  // The settings sit beside the proto fields of each resource (REST only: the proto has no field).
   const field = resource === 'one' ? 'resource' : 'resources';
   const resourceMessage = output.fields.find((f) => f.name === field)!;
   const inner = messageSchema(resourceMessage.message!, extra);
@@ -180,11 +209,12 @@ function responseSchema(output: DescMessage, resource: Route['resource'], extra:
   return schema;
 }
 
-function addTokenIssuer(json: Record<string, unknown>, service: ManagementService): void {
+function addResourceSettings(json: Record<string, unknown>, service: ManagementService): void {
   const resources = (json.resources as Record<string, unknown>[] | undefined) ?? (json.resource ? [json.resource as Record<string, unknown>] : []);
   for (const r of resources) {
     try {
-      r.token_issuer = service.resources.get(String(r.id)).tokenIssuer;
+      const stored = service.resources.get(String(r.id));
+      for (const [name, { key }] of Object.entries(RESOURCE_SETTINGS)) r[name] = stored[key];
     } catch {
       // deleted meanwhile: nothing to add
     }

@@ -4,21 +4,25 @@
 import type { DescMethodUnary, DescService, MessageInitShape, MessageShape } from '@bufbuild/protobuf';
 import type { FieldMask } from '@bufbuild/protobuf/wkt';
 import {
+  ClientSecretStatus,
   ResourceType,
   type ClientService,
+  type UpdateClient,
   type OrganizationClient,
   type ResourceClient,
   type UpdateResource,
 } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/clients/clients_pb.js';
 import type { OrganizationService } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/organizations/organizations_pb.js';
 import type { UserService } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/users/users_pb.js';
-import type { TokenIssuer } from '../store/resources.js';
 import type { ClientFields } from './clients.js';
 import { InvalidArgument, ManagementError, NotFound } from './errors.js';
 import {
   clientMessage,
+  consentDetailsMessage,
   consentedUserMessage,
   consentMessage,
+  environmentClientMessage,
+  scopeMessage,
   organizationMessage,
   registeredClientMessage,
   resourceMessage,
@@ -36,12 +40,17 @@ export interface RpcContext {
   caller: Caller;
   /** REST: the fields present in the JSON body, which is the update mask grpc-gateway infers for a PATCH. */
   present?: ReadonlySet<string>;
-  /** REST: `token_issuer`, the one resource setting with no proto field. */
-  tokenIssuer?: TokenIssuer;
   /** REST: `page_size` / `page_token` of a list whose message has no paging fields (ListResourceClients)... */
   page?: PageRequest;
   /** ...and what the RPC answers about the page, beside the message. */
   pageResult?: { nextPageToken: string; totalSize: number };
+  /**
+   * GetConsentDetails: the authorization in progress whose consent screen is asked for (its interaction
+   * id), from the REST query `interaction_id` or the gRPC metadata `x-interaction-id`: its request is Empty.
+   */
+  interactionId?: string;
+  /** REST: the resource settings with no proto field (`token_issuer`, `token_profile`). */
+  resourceSettings?: Pick<ResourceFields, 'tokenIssuer' | 'tokenProfile'>;
 }
 
 type Rpc<M> =
@@ -103,7 +112,7 @@ function clientRpcs(svc: ManagementService): Rpcs<typeof ClientService> {
         disableDynamicClientRegistration: r?.disableDynamicClientRegistration ?? false,
         enableCimd: r?.enableCimd ?? false,
         scopes: (r?.scopes ?? []).map((name) => ({ name })),
-        ...(ctx.tokenIssuer ? { tokenIssuer: ctx.tokenIssuer } : {}),
+        ...ctx.resourceSettings,
       };
       return { resource: resource(svc.resources.create(ctx.caller, fields)) };
     },
@@ -132,7 +141,7 @@ function clientRpcs(svc: ManagementService): Rpcs<typeof ClientService> {
           : {}),
         ...(isSet('enable_cimd') ? { enableCimd: r?.enableCimd ?? false } : {}),
         ...(isSet('scopes') ? { scopes: (r?.scopes ?? []).map((name) => ({ name })) } : {}),
-        ...(ctx.tokenIssuer ? { tokenIssuer: ctx.tokenIssuer } : {}),
+        ...ctx.resourceSettings,
       };
       return { resource: resource(svc.resources.update(ctx.caller, req.resourceId, patch)) };
     },
@@ -190,6 +199,66 @@ function clientRpcs(svc: ManagementService): Rpcs<typeof ClientService> {
     },
     revokeUserConsent(req, { caller }) {
       svc.consents.revoke(caller, req.clientId, req.consentId);
+      return {};
+    },
+    getConsentDetails: (_req, ctx) => consentDetailsMessage(svc.consents.consentScreen(ctx.interactionId ?? ''), svc.issuer()),
+
+    // The environment's own API clients (Scalekit's "environment app clients"). CreateClient (web, SPA
+    // and native app clients) is not served: the environment has its one client, from configuration.
+    listClient(req) {
+      const types = req.filter?.clientType ?? [];
+      const page = svc.clients.listEnvironmentClients(req);
+      const env = types.length === 0 || types.some((t) => t === 'ENV' || t === 'ALL');
+      return { clients: env ? page.items.map(environmentClientMessage) : [], nextPageToken: env ? page.nextPageToken : '', totalSize: env ? page.totalSize : 0, prevPageToken: '' };
+    },
+    getClient: (req) => ({ client: environmentClientMessage(svc.clients.getEnvironmentClient(req.clientId)) }),
+    updateClient(req, ctx) {
+      const c = req.client;
+      const isSet = updated(req.mask, ctx.present, 'client', c && environmentClientDefaults(c));
+      return {
+        client: environmentClientMessage(
+          svc.clients.updateEnvironmentClient(ctx.caller, req.clientId, {
+            ...(isSet('name') ? { name: c?.name ?? '' } : {}),
+            ...(isSet('scopes') ? { scopes: c?.scopes ?? [] } : {}),
+            ...(isSet('custom_claims') ? { customClaims: (c?.customClaims ?? []).map(({ key, value }) => ({ key, value })) } : {}),
+            ...(isSet('access_token_expiry') ? { expiry: c && seconds(c.accessTokenExpiry, 'client.access_token_expiry') } : {}),
+            ...(isSet('post_login_uris') ? { redirectUris: c?.postLoginUris ?? [] } : {}),
+            ...(isSet('post_logout_redirect_uris') ? { postLogoutRedirectUris: c?.postLogoutRedirectUris ?? [] } : {}),
+          }),
+        ),
+      };
+    },
+    deleteClient(req, { caller }) {
+      svc.clients.deleteEnvironmentClient(caller, req.clientId);
+      return {};
+    },
+    createClientSecret(req, { caller }) {
+      const created = svc.clients.addEnvironmentClientSecret(caller, req.clientId);
+      return { plainSecret: created.plainSecret, secret: secretMessage(created.secret) };
+    },
+    updateClientSecret(req, { caller }) {
+      const status = req.secret?.status === ClientSecretStatus.INACTIVE ? 'INACTIVE' : 'ACTIVE';
+      return { secret: secretMessage(svc.clients.setEnvironmentClientSecretStatus(caller, req.clientId, req.secretId, status)) };
+    },
+    deleteClientSecret(req, { caller }) {
+      svc.clients.removeEnvironmentClientSecret(caller, req.clientId, req.secretId);
+      return {};
+    },
+
+    // Scalekit's deprecated environment-level scopes (environment-scopes.ts says what they govern here).
+    // The emulator is one environment: env_id is not checked.
+    createScope: (req, { caller }) => ({ scope: scopeMessage(svc.scopes.create(caller, { name: req.scope?.name ?? '', description: req.scope?.description ?? '' })) }),
+    listScopes: () => ({ scopes: svc.scopes.list().map(scopeMessage) }),
+    updateScope(req, ctx) {
+      const isSet = updated(undefined, ctx.present, 'scope', { description: req.scope?.description !== '', enabled: req.scope?.enabled !== undefined });
+      const patch = {
+        ...(isSet('description') ? { description: req.scope?.description ?? '' } : {}),
+        ...(isSet('enabled') && req.scope?.enabled !== undefined ? { enabled: req.scope.enabled } : {}),
+      };
+      return { scope: scopeMessage(svc.scopes.update(ctx.caller, req.id, patch)) };
+    },
+    deleteScope(req, { caller }) {
+      svc.scopes.delete(caller, req.id);
       return {};
     },
   };
@@ -265,6 +334,22 @@ const clientDefaults = (c: OrganizationClient | ResourceClient): Record<string, 
   custom_claims: c.customClaims.length > 0,
   expiry: c.expiry !== 0n,
   ...('redirectUris' in c ? { redirect_uris: c.redirectUris.length > 0 } : {}),
+});
+
+// UpdateClient's fields the emulator applies; the others are accepted and ignored (it has no back-channel
+// logout, initiate-login URI, API-access switch, grant-type or PKCE setting to apply them to).
+const environmentClientDefaults = (c: UpdateClient): Record<string, boolean> => ({
+  name: c.name !== '',
+  scopes: c.scopes.length > 0,
+  custom_claims: c.customClaims.length > 0,
+  access_token_expiry: c.accessTokenExpiry !== 0n,
+  post_login_uris: c.postLoginUris.length > 0,
+  post_logout_redirect_uris: c.postLogoutRedirectUris.length > 0,
+  back_channel_logout_uris: false,
+  initiate_login_uri: false,
+  disallow_scalekit_api_access: false,
+  grant_types: false,
+  enforce_pkce: false,
 });
 
 const resourceDefaults = (r: UpdateResource): Record<string, boolean> => ({

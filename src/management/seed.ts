@@ -4,6 +4,7 @@
 // returned so the caller can show them once.
 import { DEFAULT_USER_PASSWORD_HASH, SeedError, type Seed } from '../config/seed.js';
 import { ManagementError } from './errors.js';
+import { defaultTokenIssuer } from './resources.js';
 import type { Caller, ManagementService } from './service.js';
 
 export interface SeedResult {
@@ -51,7 +52,9 @@ export function applySeed(service: ManagementService, seed: Seed, source = '(see
             refreshTokenExpiry: r.refresh_token_expiry,
             disableDynamicClientRegistration: r.disable_dynamic_client_registration,
             enableCimd: r.enable_cimd,
-            tokenIssuer: r.token_issuer,
+            // A seed says the whole server: a setting it leaves out takes its default.
+            tokenIssuer: r.token_issuer ?? defaultTokenIssuer(r.token_profile),
+            tokenProfile: r.token_profile,
             scopes: r.scopes.map((s) => ({ name: s.name, description: s.description, enabled: true })),
           }),
         ),

@@ -1,11 +1,13 @@
-// The management service, written once: organizations, clients and their secrets, resources (MCP
-// servers), registered clients, the consents people gave, users, signing keys and the audit log, over
+// The management service, written once: organizations, clients and their secrets (the environment's own
+// too), resources (MCP servers), registered clients, the consents people gave and the consent screen of
+// an authorization in progress, the environment's scopes, users, signing keys and the audit log, over
 // the store's repositories. It knows no transport: gRPC (grpc.ts), REST (rest.ts), the seed loader (seed.ts) and the CLI (through REST)
 // are its clients, so they all validate alike and all leave the same audit trail.
 import { createAuditLog, type AuditLog } from './audit.js';
 import { clientService, type ClientService } from './clients.js';
 import { consentService, type ConsentService } from './consents.js';
 import type { ServiceDeps } from './deps.js';
+import { environmentScopeService, type EnvironmentScopeService } from './environment-scopes.js';
 import { keyService, type KeyService } from './keys.js';
 import { organizationService, type OrganizationService } from './organizations.js';
 import { registrationService, type RegistrationService } from './registration.js';
@@ -18,6 +20,8 @@ export interface ManagementService {
   /** Dynamic client registration (RFC 7591) of MCP servers' clients. */
   registration: RegistrationService;
   consents: ConsentService;
+  /** Scalekit's environment-level scopes: what the environment's own clients may hold. */
+  scopes: EnvironmentScopeService;
   resources: ResourceService;
   users: UserService;
   keys: KeyService;
@@ -30,9 +34,11 @@ export interface ManagementService {
 
 export function createManagementService(deps: ServiceDeps): ManagementService {
   const audit = createAuditLog(deps.store, deps.clock, deps.log);
+  const scopes = environmentScopeService(deps, audit);
   return {
     organizations: organizationService(deps, audit),
-    clients: clientService(deps, audit),
+    clients: clientService(deps, audit, scopes),
+    scopes,
     registration: registrationService(deps, audit),
     consents: consentService(deps, audit),
     resources: resourceService(deps, audit),

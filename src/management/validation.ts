@@ -66,10 +66,14 @@ export const resourceInput = z.object({
   disableDynamicClientRegistration: z.boolean(),
   enableCimd: z.boolean(),
   tokenIssuer: z.enum(['env', 'resource'], { error: "must be 'env' or 'resource'" }),
+  tokenProfile: z.enum(['scalekit', 'rfc9068'], { error: "must be 'scalekit' or 'rfc9068'" }),
   scopes: z
     .array(z.object({ name: scopeToken, description: z.string().max(512), enabled: z.boolean() }))
     .max(100)
     .superRefine(uniqueNames((s: { name: string }) => s.name)),
+}).refine((r) => r.tokenProfile !== 'rfc9068' || r.tokenIssuer === 'resource', {
+  path: ['tokenIssuer'],
+  error: "must be 'resource' when token_profile is 'rfc9068' (RFC 9068 tokens name the server's own issuer)",
 });
 
 export const userInput = z.object({
@@ -96,7 +100,7 @@ export function validate<T>(schema: z.ZodType<T>, input: unknown, prefix = ''): 
   throw new InvalidArgument(
     result.error.issues.map((i) => {
       const path = fieldPath(i.path);
-      return { field: prefix && path ? `${prefix}.${path}` : prefix || path || '(request)', description: i.message };
+      return { field: prefix && path ? `${prefix}${path.startsWith('[') ? '' : '.'}${path}` : prefix || path || '(request)', description: i.message };
     }),
   );
 }

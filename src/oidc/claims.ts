@@ -1,16 +1,25 @@
 // The one module that builds access-token claims in Scalekit's shape, whatever grant issued the token:
 // `scope` (string) and `scopes` (array) both, `jti` tkn_<digits>, `nbf` = `iat`, `aud` the MCP server's URL
-// and id when the token is for one, custom claims at the top level. Its header comes from ACCESS_TOKEN_TYP.
-// `iss` is the environment URL, or the MCP server's own issuer when the token is for a server whose
-// token_issuer is 'resource' (Scalekit's coming "issuer-bound access tokens"), whatever the grant.
+// and id when the token is for one, custom claims at the top level. Its header's `typ` comes from
+// accessTokenTyp(). `iss` is the environment URL, or the MCP server's own issuer when the token is for a
+// server whose token_issuer is 'resource' (Scalekit's coming "issuer-bound access tokens") or whose
+// token_profile is 'rfc9068' (RFC 9068: `typ: at+jwt`, and the issuer its clients discovered), whatever
+// the grant.
 import { RESERVED_CLAIMS } from '../config/reserved-claims.js';
 import type { Client } from '../store/clients.js';
 import type { IdSource } from '../store/ids.js';
-import type { Resource } from '../store/resources.js';
+import type { Resource, TokenProfile } from '../store/resources.js';
 import { resourceIssuer } from './issuers.js';
 
-/** Scalekit's access tokens say `typ: JWT` (not RFC 9068's `at+jwt`). */
-export const ACCESS_TOKEN_TYP = 'JWT';
+/** Scalekit's access tokens say `typ: JWT`; RFC 9068 §2.1's say `at+jwt`. */
+export const ACCESS_TOKEN_TYP: Readonly<Record<TokenProfile, string>> = { scalekit: 'JWT', rfc9068: 'at+jwt' };
+
+/** The `typ` of a token for this MCP server (none: a token for no one server, Scalekit's). */
+export const accessTokenTyp = (resource?: Resource): string => ACCESS_TOKEN_TYP[resource?.tokenProfile ?? 'scalekit'];
+
+/** RFC 9068 tokens, and those of servers with issuer-bound tokens, name the server's own issuer. */
+const ownIssuer = (resource: Resource | undefined): resource is Resource =>
+  resource !== undefined && (resource.tokenIssuer === 'resource' || resource.tokenProfile === 'rfc9068');
 
 export interface AccessTokenClaims {
   iss: string;
@@ -26,6 +35,10 @@ export interface AccessTokenClaims {
   iat: number;
   nbf: number;
   exp: number;
+  /** RFC 9068 §2.2.1, user tokens of an rfc9068 server: when and how the person signed in. */
+  auth_time?: number;
+  acr?: string;
+  amr?: string[];
   [custom: string]: unknown;
 }
 
@@ -40,6 +53,8 @@ export interface AccessTokenInput {
   resource?: Resource;
   /** The user's session (ses_…), for tokens issued to a signed-in user. */
   sessionId?: string;
+  /** How the user signed in (RFC 9068 §2.2.1): carried only by the tokens of an rfc9068 server. */
+  authentication?: { authTime?: number; acr?: string; amr?: string[] };
   scopes: string[];
   now: number; // epoch seconds
   lifetime: number; // seconds
@@ -54,7 +69,7 @@ export const resourceAudience = (resource: Resource) => [resource.serverUrl, res
 export function accessTokenClaims(input: AccessTokenInput): AccessTokenClaims {
   const audience = input.resource ? resourceAudience(input.resource) : input.audience;
   const claims: AccessTokenClaims = {
-    iss: input.resource?.tokenIssuer === 'resource' ? resourceIssuer(input.issuer, input.resource.id) : input.issuer,
+    iss: ownIssuer(input.resource) ? resourceIssuer(input.issuer, input.resource.id) : input.issuer,
     sub: input.subject,
     client_id: input.clientId,
     ...(audience.length > 0 ? { aud: [...audience] } : {}),
@@ -67,11 +82,20 @@ export function accessTokenClaims(input: AccessTokenInput): AccessTokenClaims {
     iat: input.now,
     nbf: input.now,
     exp: input.now + input.lifetime,
+    ...(input.resource?.tokenProfile === 'rfc9068' ? authenticationClaims(input.authentication) : {}),
   };
   for (const { key, value } of input.customClaims ?? []) {
     if (!RESERVED_CLAIMS.has(key)) claims[key] = value; // custom claims add, never rewrite
   }
   return claims;
+}
+
+function authenticationClaims(a: AccessTokenInput['authentication']): Pick<AccessTokenClaims, 'auth_time' | 'acr' | 'amr'> {
+  return {
+    ...(a?.authTime !== undefined ? { auth_time: a.authTime } : {}),
+    ...(a?.acr ? { acr: a.acr } : {}),
+    ...(a?.amr?.length ? { amr: [...a.amr] } : {}),
+  };
 }
 
 /**

@@ -5,7 +5,7 @@ import type { Metrics } from '../metrics.js';
 import type { Client } from '../store/clients.js';
 import type { Resource } from '../store/resources.js';
 import type { Store } from '../store/index.js';
-import { clientCredentialsClaims } from './claims.js';
+import { accessTokenTyp, clientCredentialsClaims } from './claims.js';
 import { authenticateClient, presentedCredentials } from './client-auth.js';
 import { InvalidScope, InvalidTarget, UnauthorizedClient } from './errors.js';
 import type { FormParams } from './form.js';
@@ -52,7 +52,7 @@ export async function clientCredentialsGrant(
   const scopes = grantedScopes(client, params.get('scope'));
   const target = tokenTarget(ctx.store, client, resource, params.getAll('resource'));
   const claims = clientCredentialsClaims({ issuer: ctx.issuer, client, ...target, scopes, now: Math.floor(ctx.clock() / 1000), ids: ctx.store.ids });
-  const accessToken = await signAccessToken(ctx.keys.current, claims);
+  const accessToken = await signAccessToken(ctx.keys.current, claims, accessTokenTyp(target.resource));
   await recordIssuedToken(ctx, claims, { grantType: 'client_credentials', clientKind: client.kind });
   return { access_token: accessToken, token_type: 'Bearer', expires_in: client.expiry, scope: claims.scope };
 }

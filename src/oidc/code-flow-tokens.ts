@@ -2,8 +2,9 @@
 // issue one and for which resource; its JWT is then rebuilt here from claims.ts, the same claims the
 // client-credentials path signs, with the same `typ` and the same audit row.
 import type { AccessToken, ClientCredentials, JWTStructured, KoaContextWithOIDC } from 'oidc-provider';
-import { accessTokenClaims, ACCESS_TOKEN_TYP } from './claims.js';
+import { accessTokenClaims, accessTokenTyp, type AccessTokenInput } from './claims.js';
 import type { EnvironmentContext } from './environment.js';
+import { emulatorClockOffset } from './id-token-clock.js';
 import type { IssuerScope } from './provider.js';
 import { resourceForIndicator, ENVIRONMENT_AUDIENCE } from './resource-indicators.js';
 import { isOidcScope } from './scopes.js';
@@ -30,13 +31,14 @@ export async function customizeAccessToken(
     ...(resource === ENVIRONMENT_AUDIENCE ? {} : { resource }),
     ...(user?.organizationId ? { organizationId: user.organizationId } : {}),
     ...(token.sessionUid ? { sessionId: env.store.ids.derivedId('session', token.sessionUid) } : {}),
+    authentication: authentication(ctx, env.clock),
     scopes: grantedScopes(ctx, token),
     // The emulator's clock (a fixture may have moved it), with the provider's lifetime.
     now: Math.floor(env.clock() / 1000),
     lifetime: payload.exp - payload.iat,
     ids: env.store.ids,
   });
-  jwt.header = { typ: ACCESS_TOKEN_TYP };
+  jwt.header = { typ: accessTokenTyp(resource === ENVIRONMENT_AUDIENCE ? undefined : resource) };
   jwt.payload = claims;
   // The token is answered only once its audit row is committed.
   await recordIssuedToken(env, claims, {
@@ -44,6 +46,18 @@ export async function customizeAccessToken(
     clientKind: env.store.clients.get(token.clientId!)?.kind ?? 'dcr',
     grantId: token.grantId,
   });
+}
+
+// When and how the person signed in, from the code or refresh token being exchanged (the provider's
+// real-time auth_time, moved onto the emulator's clock as its ID tokens are).
+function authentication(ctx: KoaContextWithOIDC, clock: () => number): AccessTokenInput['authentication'] {
+  const source = ctx.oidc.entities.AuthorizationCode ?? ctx.oidc.entities.RefreshToken;
+  if (!source) return undefined;
+  return {
+    ...(typeof source.authTime === 'number' ? { authTime: source.authTime + emulatorClockOffset(clock) } : {}),
+    ...(source.acr ? { acr: source.acr } : {}),
+    ...(source.amr ? { amr: source.amr } : {}),
+  };
 }
 
 // The provider gives an access token only the resource's scopes; Scalekit's tokens also list the

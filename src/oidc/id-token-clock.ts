@@ -8,10 +8,13 @@ import { signJwt } from './token-signer.js';
 
 const TIMES = ['iat', 'exp', 'auth_time', 'nbf'] as const;
 
+/** Seconds the emulator's clock is ahead of the real one (by which oidc-provider stamps its times). */
+export const emulatorClockOffset = (clock: () => number) => Math.floor(clock() / 1000) - Math.floor(Date.now() / 1000);
+
 export function idTokensOnEmulatorClock(provider: Provider, env: Pick<EnvironmentContext, 'clock' | 'keys'>): void {
   provider.use(async (ctx, next) => {
     await next();
-    const offset = Math.floor(env.clock() / 1000) - Math.floor(Date.now() / 1000);
+    const offset = emulatorClockOffset(env.clock);
     const body = ctx.body as { id_token?: unknown } | undefined;
     if (offset === 0 || ctx.oidc?.route !== 'token' || typeof body?.id_token !== 'string') return;
     ctx.body = { ...body, id_token: await restamp(body.id_token, offset, env.keys.all) };

@@ -3,9 +3,14 @@
 // call it, so a CI run goes through the same grants and consents as a person at a browser.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { InteractionResults } from 'oidc-provider';
+import type { Store } from '../store/index.js';
+import type { Resource } from '../store/resources.js';
 import type { User } from '../store/users.js';
 import type { EnvironmentContext } from './environment.js';
+import type { IssuerScope } from './provider.js';
 import type { IssuerProvider } from './providers.js';
+import { ENVIRONMENT_AUDIENCE, resourceForIndicator } from './resource-indicators.js';
+import { isOidcScope, OIDC_SCOPE_DESCRIPTIONS } from './scopes.js';
 
 type Interaction = Awaited<ReturnType<IssuerProvider['provider']['interactionDetails']>>;
 
@@ -13,6 +18,26 @@ export interface ConsentDetails {
   missingOIDCScope?: string[];
   missingOIDCClaims?: string[];
   missingResourceScopes?: Record<string, string[]>;
+}
+
+/**
+ * The MCP servers a consent is for: an MCP server's issuer serves only its own; at the environment's the
+ * `resource` values name them (none, or the environment's own URL: a token for the app itself).
+ */
+export function consentServers(store: Store, scope: IssuerScope, resourceParam: unknown, environmentUrl: string): Resource[] {
+  if (scope.kind === 'resource') return [store.resources.get(scope.resourceId)].filter((r) => r !== undefined);
+  const named = ([] as unknown[]).concat(resourceParam ?? []).map((value) => resourceForIndicator(store, scope, String(value), environmentUrl));
+  return named.filter((r): r is Resource => r !== undefined && r !== ENVIRONMENT_AUDIENCE);
+}
+
+/** The scopes a consent prompt asks for, in order, each with what the consent screen says of it. */
+export function askedScopes(details: ConsentDetails, servers: Resource[]): { name: string; description: string }[] {
+  const described = new Map(servers.flatMap((r) => r.scopes.map((s) => [s.name, s.description] as const)));
+  const asked = [...new Set([...(details.missingOIDCScope ?? []), ...Object.values(details.missingResourceScopes ?? {}).flat()])];
+  return asked.map((name) => ({
+    name,
+    description: described.get(name) || (isOidcScope(name) ? OIDC_SCOPE_DESCRIPTIONS[name as keyof typeof OIDC_SCOPE_DESCRIPTIONS] : ''),
+  }));
 }
 
 /** How a person proved who they are (RFC 8176 `amr` values): password, one-time code or link, federated. */

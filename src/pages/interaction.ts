@@ -4,10 +4,7 @@
 // Models are built here and in sign-in/; views/ renders them.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HANDS_FREE_PARAM, type EnvironmentContext } from '../oidc/environment.js';
-import { abortInteraction, finishConsent, finishLogin, SIGN_IN_PROMPTS, type ConsentDetails } from '../oidc/interactions.js';
-import { resourceForIndicator, ENVIRONMENT_AUDIENCE } from '../oidc/resource-indicators.js';
-import { OIDC_SCOPE_DESCRIPTIONS, isOidcScope } from '../oidc/scopes.js';
-import type { Resource } from '../store/resources.js';
+import { abortInteraction, askedScopes, consentServers, finishConsent, finishLogin, SIGN_IN_PROMPTS, type ConsentDetails } from '../oidc/interactions.js';
 import type { User } from '../store/users.js';
 import { PageProblem } from './errors.js';
 import { forEachIssuer, hostOf, type Interaction, type InteractionInProgress, type InteractionRequest, type SignInContext } from './interaction-context.js';
@@ -57,10 +54,7 @@ async function consentModel(ctx: SignInContext, current: InteractionInProgress, 
   const { env } = ctx;
   const { interaction } = current;
   const user = env.store.users.get(interaction.session?.accountId ?? '');
-  const servers = serversOf(env, current);
-  const described = new Map(servers.flatMap((r) => r.scopes.map((s) => [s.name, s.description] as const)));
-  const details = interaction.prompt.details as ConsentDetails;
-  const asked = [...new Set([...(details.missingOIDCScope ?? []), ...Object.values(details.missingResourceScopes ?? {}).flat()])];
+  const servers = consentServers(env.store, current.issuer.scope, interaction.params.resource, env.issuer);
   const page = await ctx.pageBase(current, reply, '');
   const name = page.clientName;
   const serverName = servers.length > 0 ? servers.map((r) => r.name).join(' and ') : 'your account';
@@ -71,25 +65,12 @@ async function consentModel(ctx: SignInContext, current: InteractionInProgress, 
     serverName,
     serverInitial: serverName.slice(0, 1),
     userEmail: user?.email ?? '',
-    scopes: asked.map((s) => ({
-      name: s,
-      description: described.get(s) || (isOidcScope(s) ? OIDC_SCOPE_DESCRIPTIONS[s as keyof typeof OIDC_SCOPE_DESCRIPTIONS] : ''),
-    })),
+    scopes: askedScopes(interaction.prompt.details as ConsentDetails, servers),
     // CIMD (and plain prudence): show where the browser goes next, and who published a document client.
     redirectHost: hostOf(String(interaction.params.redirect_uri ?? '')),
     ...(env.store.clients.get(String(interaction.params.client_id))?.kind === 'cimd' ? { clientDocumentHost: hostOf(String(interaction.params.client_id)) } : {}),
     action: `${current.base}/consent`,
   };
-}
-
-/**
- * The MCP servers the token will be for: an MCP server's issuer serves only its own; at the environment's
- * the `resource` values name them (none, or the environment's own URL: a token for the app itself).
- */
-function serversOf(env: EnvironmentContext, { issuer, interaction }: InteractionInProgress): Resource[] {
-  if (issuer.scope.kind === 'resource') return [env.store.resources.get(issuer.scope.resourceId)].filter((r) => r !== undefined);
-  const named = ([] as unknown[]).concat(interaction.params.resource ?? []).map((value) => resourceForIndicator(env.store, issuer.scope, String(value), env.issuer));
-  return named.filter((r): r is Resource => r !== undefined && r !== ENVIRONMENT_AUDIENCE);
 }
 
 /** AUTO_LOGIN for every authorization, or a ticket for this one (the fixture's authorize()); both are emulation shortcuts. */

@@ -19,16 +19,17 @@ export function ensureEnvironmentClient(
     const existing = store.clients.listByKind('environment');
     const clientId = configured?.clientId ?? existing[0]?.clientId ?? store.ids.newId('environmentClient');
     for (const other of existing) if (other.clientId !== clientId) store.clients.remove(other.clientId);
-    const kept = store.clients.get(clientId); // its redirect URIs come from the seed and stay
+    // What the seed (redirect URIs) or the management API (UpdateClient) set stays.
+    const kept = store.clients.get(clientId);
     store.clients.upsert({
       clientId,
       kind: 'environment',
-      name: 'Environment API client',
+      name: kept?.name ?? 'Environment API client',
       description: '',
-      scopes: ENVIRONMENT_CLIENT.scopes,
+      scopes: kept?.scopes ?? ENVIRONMENT_CLIENT.scopes,
       audience: [],
-      customClaims: [],
-      expiry: ENVIRONMENT_CLIENT.expiry,
+      customClaims: kept?.customClaims ?? [],
+      expiry: kept?.expiry ?? ENVIRONMENT_CLIENT.expiry,
       redirectUris: kept?.redirectUris ?? [],
       metadata: kept?.metadata ?? {},
     });

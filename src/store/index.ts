@@ -7,6 +7,7 @@ import { ensurePrivateFile, ensurePrivateFolder, tightenPrivateFile, type Tighte
 import { sqliteClients, type ClientRepository } from './clients.js';
 import { sqliteConsents, type ConsentRepository } from './consents.js';
 import { sqliteEmailCodes, type EmailCodeRepository } from './email-codes.js';
+import { sqliteEnvironmentScopes, type EnvironmentScopeRepository } from './environment-scopes.js';
 import { loadOrCreateInstallKeys, newInstallKeys, type InstallKeys } from './install-keys.js';
 import { randomIds, type IdSource } from './ids.js';
 import { sqliteIssuedTokens, type IssuedTokenRepository } from './issued-tokens.js';
@@ -34,6 +35,8 @@ export interface Store {
   auditEvents: AuditEventRepository;
   emailCodes: EmailCodeRepository;
   outbox: OutboxRepository;
+  /** Scalekit's environment-level scopes: what the environment's own clients may hold. */
+  environmentScopes: EnvironmentScopeRepository;
   retention: RetentionRepository;
   /** Where this store's new ids and generated secrets come from (random, or a fixture's fixed sequence). */
   ids: IdSource;
@@ -99,6 +102,7 @@ export function openStore(path: string, clock: Clock = systemClock, options: Sto
     auditEvents: sqliteAuditEvents(db),
     emailCodes: sqliteEmailCodes(db, clock),
     outbox: sqliteOutbox(db, clock, ids),
+    environmentScopes: sqliteEnvironmentScopes(db, clock),
     retention: sqliteRetention(db),
     ids,
     cookieKeys: disk.installKeys.cookieKeys,

@@ -11,6 +11,9 @@ export interface ResourceScope {
 /** Who is the `iss` of user tokens for this MCP server: the environment, or the server's own issuer. */
 export type TokenIssuer = 'env' | 'resource';
 
+/** The shape of this MCP server's access tokens: Scalekit's (`typ: JWT`), or RFC 9068's (`typ: at+jwt`). */
+export type TokenProfile = 'scalekit' | 'rfc9068';
+
 /** An MCP server registered in the environment. `serverUrl` is Scalekit's `resource_id`: the audience. */
 export interface Resource {
   id: string;
@@ -24,12 +27,16 @@ export interface Resource {
   enableCimd: boolean;
   scopes: ResourceScope[];
   tokenIssuer: TokenIssuer;
+  tokenProfile: TokenProfile;
   createTime: string;
   updateTime: string;
 }
 
-/** `tokenIssuer` defaults to 'env'. */
-export type ResourceInput = Omit<Resource, 'createTime' | 'updateTime' | 'tokenIssuer'> & { tokenIssuer?: TokenIssuer };
+/** `tokenIssuer` defaults to 'env', `tokenProfile` to 'scalekit'. */
+export type ResourceInput = Omit<Resource, 'createTime' | 'updateTime' | 'tokenIssuer' | 'tokenProfile'> & {
+  tokenIssuer?: TokenIssuer;
+  tokenProfile?: TokenProfile;
+};
 
 export interface ResourceRepository {
   get(id: string): Resource | undefined;
@@ -53,6 +60,7 @@ interface Row {
   disable_dynamic_client_registration: number;
   enable_cimd: number;
   token_issuer: TokenIssuer;
+  token_profile: TokenProfile;
   create_time: string;
   update_time: string;
 }
@@ -71,15 +79,15 @@ export function sqliteResources(db: Db, clock: Clock): ResourceRepository {
   );
   const insert = db.prepare(
     `INSERT INTO resources (id, name, description, resource_type, resource_id, access_token_expiry,
-       refresh_token_expiry, disable_dynamic_client_registration, enable_cimd, token_issuer, create_time, update_time)
+       refresh_token_expiry, disable_dynamic_client_registration, enable_cimd, token_issuer, token_profile, create_time, update_time)
      VALUES (@id, @name, @description, @resourceType, @serverUrl, @accessTokenExpiry, @refreshTokenExpiry,
-       @disableDcr, @enableCimd, @tokenIssuer, @now, @now)`,
+       @disableDcr, @enableCimd, @tokenIssuer, @tokenProfile, @now, @now)`,
   );
   const update = db.prepare(
     `UPDATE resources SET name = @name, description = @description, resource_type = @resourceType,
        resource_id = @serverUrl, access_token_expiry = @accessTokenExpiry, refresh_token_expiry = @refreshTokenExpiry,
        disable_dynamic_client_registration = @disableDcr, enable_cimd = @enableCimd, token_issuer = @tokenIssuer,
-       update_time = @now
+       token_profile = @tokenProfile, update_time = @now
      WHERE id = @id`,
   );
   const remove = db.prepare('DELETE FROM resources WHERE id = ?');
@@ -101,6 +109,7 @@ export function sqliteResources(db: Db, clock: Clock): ResourceRepository {
     enableCimd: r.enable_cimd === 1,
     scopes: scopes.all(r.id).map((s) => ({ name: s.name, description: s.description, enabled: s.enabled === 1 })),
     tokenIssuer: r.token_issuer,
+    tokenProfile: r.token_profile,
     createTime: r.create_time,
     updateTime: r.update_time,
   });
@@ -121,7 +130,7 @@ export function sqliteResources(db: Db, clock: Clock): ResourceRepository {
   };
 
   const write = db.transaction((given: ResourceInput): boolean => {
-    const input = { ...given, tokenIssuer: given.tokenIssuer ?? 'env' };
+    const input = { ...given, tokenIssuer: given.tokenIssuer ?? 'env', tokenProfile: given.tokenProfile ?? 'scalekit' };
     const existing = get.get(input.id);
     if (existing && sameExcept(toResource(existing), input, ['createTime', 'updateTime'])) return false;
     const { scopes: _scopes, ...fields } = input;

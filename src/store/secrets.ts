@@ -40,6 +40,8 @@ export interface SecretRepository {
   list(clientId: string): ClientSecret[];
   /** Deletes one secret of the client: it stops working at once. True when a row was removed. */
   remove(clientId: string, secretId: string): boolean;
+  /** Turns one secret of the client on or off (an INACTIVE secret stops working at once); the secret, or undefined if none. */
+  setStatus(clientId: string, secretId: string, status: ClientSecret['status']): ClientSecret | undefined;
   /** Deletes the client's secrets made by `createdBy` except `keepId`; returns their ids. */
   removeCreatedBy(clientId: string, createdBy: string, keepId?: string): string[];
   /** Writes the noted uses now; called before reads and on close. Never throws: what it cannot write it keeps. */
@@ -110,6 +112,8 @@ export function sqliteSecrets(db: Db, clock: Clock, hashKey: Buffer, ids: IdSour
   const list = db.prepare<[string], Row>('SELECT * FROM client_secrets WHERE client_id = ? ORDER BY create_time, id');
   const removeOthers = db.prepare('DELETE FROM client_secrets WHERE client_id = ? AND id <> ?');
   const removeOne = db.prepare('DELETE FROM client_secrets WHERE client_id = ? AND id = ?');
+  const setStatus = db.prepare('UPDATE client_secrets SET status = ?, update_time = ? WHERE client_id = ? AND id = ? AND status <> ?');
+  const byClientAndId = db.prepare<[string, string], Row>('SELECT * FROM client_secrets WHERE client_id = ? AND id = ?');
   const createdByOthers = db.prepare<[string, string, string], { id: string }>(
     'SELECT id FROM client_secrets WHERE client_id = ? AND created_by = ? AND id <> ?',
   );
@@ -173,6 +177,11 @@ export function sqliteSecrets(db: Db, clock: Clock, hashKey: Buffer, ids: IdSour
       return list.all(clientId).map(toSecret);
     },
     remove: (clientId, secretId) => removeOne.run(clientId, secretId).changes > 0,
+    setStatus: (clientId, secretId, status) => {
+      setStatus.run(status, isoNow(clock), clientId, secretId, status);
+      const row = byClientAndId.get(clientId, secretId);
+      return row && toSecret(row);
+    },
     removeCreatedBy: (clientId, by, keepId = '') => {
       const ids = createdByOthers.all(clientId, by, keepId).map((r) => r.id);
       for (const id of ids) removeOne.run(clientId, id);

@@ -49,7 +49,7 @@ const EXPECTED: Seed = {
       refresh_token_expiry: 86400,
       disable_dynamic_client_registration: false,
       enable_cimd: false,
-      token_issuer: 'env',
+      token_profile: 'scalekit',
     },
   ],
   clients: [

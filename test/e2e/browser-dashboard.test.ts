@@ -115,6 +115,21 @@ describe('the dashboard, in Chromium without JavaScript', { timeout: 60_000 }, (
     await screenshot(page, 'dashboard-keys');
   });
 
+  it('creates an environment scope and gives it to the API client on the Environment page', async () => {
+    await page.getByRole('link', { name: 'Environment' }).click();
+    expect(await heading()).toBe('Environment');
+    await page.locator('input[name="name"][placeholder="reports:read"]').fill('reports:read');
+    await page.locator('input[name="description"]').fill('Read reports');
+    await page.getByRole('button', { name: 'Create scope' }).click();
+    expect(await notice()).toBe('Scope reports:read created.');
+    await page.locator('input#scopes').fill('openid reports:read');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    expect(await notice()).toBe('Saved.');
+    const token = (await (await fetch(`${server.url}/oauth/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials', client_id: ENV_CLIENT.id, client_secret: ENV_CLIENT.secret }) })).json()) as { scope: string };
+    expect(token.scope).toBe('openid reports:read');
+    await screenshot(page, 'dashboard-environment');
+  });
+
   it('lists what was done in the audit log, filtered by type', async () => {
     await page.goto(`${server.url}/dashboard/audit?type=resource.created`);
     const rows = page.locator('tbody tr');

@@ -3,7 +3,7 @@
 // secrets shown once and never logged, rotation, users who can then sign in.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PageSeen } from '../helpers/browser.js';
-import { authorize, registerClient } from '../helpers/code-flow.js';
+import { authorize, consentPageInProgress, registerClient } from '../helpers/code-flow.js';
 import { FormSteps, headingOf } from '../helpers/form-steps.js';
 import { ENV_CLIENT, startTestServer, tokenRequest, type TestServer } from '../helpers/server.js';
 
@@ -156,6 +156,23 @@ describe('management errors as readable messages', () => {
     expect(problemOf(await res.text())).toBe('Some fields need another look: Access token lifetime must be a whole number of seconds');
   });
 
+  it('token profile RFC 9068: saved with the server issuer, refused with the environment issuer (400 naming both)', async () => {
+    const steps = await signedIn();
+    await steps.open(`${server.url}/dashboard/mcp-servers/new`);
+    const form = { name: 'Strict', server_url: 'http://localhost:4500/', 'scope.0.name': 's:read', token_profile: 'rfc9068' };
+    const refused = await steps.post('/dashboard/mcp-servers', { ...form, token_issuer: 'env' });
+    expect(refused.status).toBe(400);
+    const html = await refused.text();
+    expect(problemOf(html)?.replaceAll('&#39;', "'")).toBe("Some fields need another look: Issuer of user tokens must be 'resource' when token_profile is 'rfc9068' (RFC 9068 tokens name the server's own issuer)");
+    expect(html).toContain('name="token_profile" value="rfc9068" checked');
+    expect(server.app.store.resources.list().some((r) => r.name === 'Strict')).toBe(false);
+
+    const saved = (await steps.submit('/dashboard/mcp-servers', { ...form, token_issuer: 'resource' })) as PageSeen;
+    expect(saved.status).toBe(200);
+    expect(server.app.store.resources.list().find((r) => r.name === 'Strict')).toMatchObject({ tokenProfile: 'rfc9068', tokenIssuer: 'resource' });
+    expect(saved.html).toContain('name="token_profile" value="rfc9068" checked');
+  });
+
   it('an MCP server that does not exist: 404 in the dashboard frame', async () => {
     const steps = await signedIn();
     const page = (await steps.open(`${server.url}/dashboard/mcp-servers/res_99999999999999999`)) as PageSeen;
@@ -242,5 +259,65 @@ describe('users made in the dashboard', () => {
     const res = await steps.post('/dashboard/users', { email: 'ADA@example.com' });
     expect(res.status).toBe(409);
     expect(problemOf(await res.text())).toBe('A user with email ada@example.com already exists.');
+  });
+});
+
+describe('the environment: its API client, secrets and scopes; consent screens', () => {
+  const envClient = () => server.app.store.clients.get(ENV_CLIENT.id)!;
+
+  it('creates a scope, gives it to the API client, refuses one the environment lacks (400 naming the field)', async () => {
+    const steps = await signedIn();
+    const page = (await steps.open(`${server.url}/dashboard/environment`)) as PageSeen;
+    expect(headingOf(page.html)).toBe('Environment');
+    expect(page.html).toContain(ENV_CLIENT.id);
+    await steps.submit('/dashboard/environment/scopes', { name: 'dash:read', description: 'Dashboard reads' });
+    const scope = server.app.store.environmentScopes.findByName('dash:read')!;
+    expect(scope).toMatchObject({ description: 'Dashboard reads', enabled: true });
+
+    const form = { name: 'Platform', redirect_uris: 'http://127.0.0.1:4010/callback', post_logout_redirect_uris: 'http://127.0.0.1:4010/', access_token_expiry: '86399' };
+    const refused = await steps.post('/dashboard/environment/client', { ...form, scopes: 'openid todo:read' });
+    expect(refused.status).toBe(400);
+    expect(problemOf(await refused.text())).toBe('Some fields need another look: Scope 2 is not an enabled scope of the environment (todo:read)');
+    expect(envClient().scopes).toEqual(['openid']);
+    await steps.submit('/dashboard/environment/client', { ...form, scopes: 'openid dash:read' });
+    expect(envClient()).toMatchObject({ name: 'Platform', scopes: ['openid', 'dash:read'] });
+
+    await steps.submit(`/dashboard/environment/scopes/${scope.id}`); // no "enabled": turned off
+    expect(server.app.store.environmentScopes.get(scope.id)?.enabled).toBe(false);
+    const held = await steps.post(`/dashboard/environment/scopes/${scope.id}/delete`);
+    expect(held.status).toBe(400);
+    expect(problemOf(await held.text())).toBe(`Scope dash:read is held by client ${ENV_CLIENT.id}: remove it from the client first.`);
+  });
+
+  it('adds a secret shown once that works, turns it off (refused at /oauth/token), deletes it', async () => {
+    const steps = await signedIn();
+    await steps.open(`${server.url}/dashboard/environment`);
+    const shown = (await steps.submit('/dashboard/environment/secrets')) as PageSeen;
+    const secret = /<code class="secret" id="client-secret">([^<]+)<\/code>/.exec(shown.html)![1]!;
+    const token = () => tokenRequest(server.url, { grant_type: 'client_credentials', client_id: ENV_CLIENT.id, client_secret: secret });
+    expect((await token()).status).toBe(200);
+    const reloaded = (await steps.open(`${server.url}/dashboard/environment`)) as PageSeen;
+    expect(reloaded.html).not.toContain(secret);
+    const id = server.app.store.secrets.list(ENV_CLIENT.id).find((s) => s.secretSuffix === secret.slice(-4))!.id;
+    await steps.submit(`/dashboard/environment/secrets/${id}/status`, { status: 'INACTIVE' });
+    expect((await token()).status).toBe(401);
+    await steps.submit(`/dashboard/environment/secrets/${id}/delete`);
+    expect(server.app.store.secrets.list(ENV_CLIENT.id).map((s) => s.id)).not.toContain(id);
+  });
+
+  it('looks up the consent screen of an authorization in progress; an unknown id is a 404 said on the page', async () => {
+    const steps = await signedIn();
+    const unknown = (await steps.open(`${server.url}/dashboard/consents/screen?interaction_id=nope`)) as PageSeen;
+    expect(unknown.status).toBe(404);
+    expect(problemOf(unknown.html)).toBe('Authorization in progress nope not found.');
+
+    const issuer = `${server.url}/resources/res_20000000000000001`;
+    const clientId = await registerClient(server.url, 'res_20000000000000001', { client_name: 'Dashboard host' });
+    const { uid } = await consentPageInProgress(issuer, clientId, { email: 'ada@example.com', password: 'correct-horse-battery' }, 'todo:read', 'todo:read todo:write');
+    const page = (await steps.open(`${server.url}/dashboard/consents/screen?interaction_id=${uid}`)) as PageSeen;
+    expect(page.status).toBe(200);
+    expect(page.html).toContain('Dashboard host');
+    expect(page.html).toContain('<code>todo:write</code> Write todos');
+    expect(page.html).not.toContain('<code>todo:read</code>');
   });
 });

@@ -3,7 +3,7 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { authorize, exchange, registerClient, tokenCall } from '../helpers/code-flow.js';
+import { authorize, consentPageInProgress, exchange, registerClient, tokenCall } from '../helpers/code-flow.js';
 import { clientToken } from '../helpers/management.js';
 import { ADA, decodeJwt, ENV_CLIENT, startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -91,6 +91,16 @@ describe('orgs, resources and configuration', () => {
     expect(shown.stdout).toContain(`"authorization_servers":["${server.url}/resources/${resource.id}"]`);
   });
 
+  it('resources create --token-profile rfc9068: RFC 9068 tokens with the server issuer', async () => {
+    const created = await json('resources', 'create', '--name', 'CLI strict', '--server-url', 'http://localhost:4301/', '--token-profile', 'rfc9068', '--json');
+    expect(created.resource).toMatchObject({ token_profile: 'rfc9068', token_issuer: 'resource' });
+    const shown = await cli('resources', 'get', (created.resource as { id: string }).id);
+    expect(shown.stdout).toMatch(/^token_profile\s+rfc9068$/m);
+    const refused = await cli('resources', 'create', '--name', 'CLI strict 2', '--server-url', 'http://localhost:4302/', '--token-profile', 'rfc9068', '--token-issuer', 'env');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("resource.token_issuer: must be 'resource' when token_profile is 'rfc9068'");
+  });
+
   it('resources consents lists what Ada approved; revoke-consent takes the refresh token away', async () => {
     const res = 'res_20000000000000001';
     const issuer = `${server.url}/resources/${res}`;
@@ -151,5 +161,57 @@ describe('keys rotate', () => {
     } finally {
       await own.close();
     }
+  });
+});
+
+describe('the environment client, its scopes and consent screens', () => {
+  it('scopes create / list / update / delete, and env-clients update gives the client one (its token carries it)', async () => {
+    const created = await json('scopes', 'create', 'cli:read', '--description', 'CLI reads', '--json');
+    const scope = created.scope as { id: string; name: string };
+    expect(scope.name).toBe('cli:read');
+    const listed = await cli('scopes', 'list');
+    expect(listed.stdout).toMatch(new RegExp(`^${scope.id}\\s+cli:read\\s+yes\\s+CLI reads$`, 'm'));
+    expect(listed.stdout).toMatch(/^scope_\d+\s+openid\s+yes\s/m);
+
+    const updated = await cli('env-clients', 'update', ENV_CLIENT.id, '--scope', 'openid,cli:read');
+    expect(updated.code).toBe(0);
+    expect(updated.stdout).toMatch(/^scopes\s+openid cli:read$/m);
+    const token = (await (await clientToken(server.url, ENV_CLIENT.id, ENV_CLIENT.secret)).json()) as { scope: string };
+    expect(token.scope).toBe('openid cli:read');
+
+    const held = await cli('scopes', 'delete', scope.id);
+    expect(held.code).toBe(1);
+    expect(held.stderr).toBe(`error: FAILED_PRECONDITION (HTTP 400): scope cli:read is held by client ${ENV_CLIENT.id}: remove it from the client first\n`);
+    await json('env-clients', 'update', ENV_CLIENT.id, '--scope', 'openid', '--json');
+    expect((await cli('scopes', 'update', scope.id, '--enabled', 'no')).stdout).toMatch(/^enabled\s+no$/m);
+    expect(await cli('scopes', 'delete', scope.id)).toMatchObject({ code: 0, stdout: `deleted ${scope.id}\n` });
+  });
+
+  it('env-clients list / get / add-secret (shown once, works) / secret-status / remove-secret', async () => {
+    expect((await cli('env-clients', 'list')).stdout).toMatch(new RegExp(`^${ENV_CLIENT.id}\\s`, 'm'));
+    const added = await cli('env-clients', 'add-secret', ENV_CLIENT.id);
+    const secretId = /^secret_id\s+(sks_\d+)$/m.exec(added.stdout)![1]!;
+    const secret = /^client_secret\s+(\S+)$/m.exec(added.stdout)![1]!;
+    expect((await clientToken(server.url, ENV_CLIENT.id, secret)).status).toBe(200);
+    expect((await cli('env-clients', 'get', ENV_CLIENT.id)).stdout).toContain(`${secretId} (…${secret.slice(-4)}, ACTIVE)`);
+    expect((await cli('env-clients', 'secret-status', ENV_CLIENT.id, secretId, '--status', 'INACTIVE')).stdout).toBe(`${secretId} INACTIVE\n`);
+    expect((await clientToken(server.url, ENV_CLIENT.id, secret)).status).toBe(401);
+    expect(await cli('env-clients', 'remove-secret', ENV_CLIENT.id, secretId)).toMatchObject({ code: 0, stdout: `removed ${secretId}\n` });
+    const missing = await cli('env-clients', 'get', 'skc_1');
+    expect(missing).toMatchObject({ code: 1, stderr: 'error: NOT_FOUND (HTTP 404): client skc_1 not found\n' });
+  });
+
+  it('resources consent-details shows the consent screen of an authorization in progress', async () => {
+    const res = 'res_20000000000000001';
+    const issuer = `${server.url}/resources/${res}`;
+    const clientId = await registerClient(server.url, res, { client_name: 'CLI consent host' });
+    const { uid } = await consentPageInProgress(issuer, clientId, { email: ADA.email, password: ADA.password }, 'todo:read', 'todo:read todo:write');
+    const shown = await cli('resources', 'consent-details', uid);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(new RegExp(`^mcp_server\\s+${res} \\(Todo\\)$`, 'm'));
+    expect(shown.stdout).toMatch(/^user\s+ada@example\.com$/m);
+    expect(shown.stdout).toMatch(new RegExp(`^client\\s+${clientId} \\(CLI consent host\\)$`, 'm'));
+    expect(shown.stdout).toMatch(/^scopes\s+todo:write$/m);
+    expect(await cli('resources', 'consent-details', 'nope')).toMatchObject({ code: 1, stderr: 'error: NOT_FOUND (HTTP 404): authorization in progress nope not found\n' });
   });
 });

@@ -343,7 +343,9 @@ describe('resources (MCP servers) and their clients over gRPC', () => {
     expect((await connectError(grpcClients(server.url).clients.revokeUserConsent({ clientId: 'm2m_1', consentId: 'cns_1' }))).code).toBe(Code.Unauthenticated);
   });
 
-  it('answers a method it does not serve (GetConsentDetails) with UNIMPLEMENTED (12), after authentication', async () => {
-    expect((await connectError(grpc.clients.getConsentDetails({}))).code).toBe(Code.Unimplemented);
+  it('answers a method it does not serve (CreateClient: web, SPA and native app clients) with UNIMPLEMENTED (12), after authentication', async () => {
+    expect((await connectError(grpc.clients.createClient({ client: { name: 'Web app', clientType: 'WEB_APP' } }))).code).toBe(Code.Unimplemented);
+    expect((await connectError(grpcClients(server.url).clients.createClient({}))).code).toBe(Code.Unauthenticated);
+    expect(server.app.store.clients.listByKind('environment').map((c) => c.clientId)).toEqual([ENV_CLIENT.id]);
   });
 });

@@ -10,6 +10,9 @@ const RES = 'res_20000000000000001';
 // An MCP server whose tokens carry its own issuer, and an agent allowed to call it.
 const BOUND = 'res_20000000000000002';
 const BOUND_AGENT = { id: 'm2morg_20000000000000009', secret: 'bound-agent-secret-0123456789' };
+// An MCP server whose tokens follow RFC 9068 (token_profile rfc9068), and an agent allowed to call it.
+const STRICT = 'res_20000000000000003';
+const STRICT_AGENT = { id: 'm2morg_20000000000000008', secret: 'strict-agent-secret-0123456789' };
 beforeAll(async () => {
   server = await startTestServer({
     seed: {
@@ -17,10 +20,12 @@ beforeAll(async () => {
       resources: [
         ...TEST_SEED.resources!,
         { id: BOUND, name: 'Notes', resource_id: 'http://localhost:3003/', scopes: [{ name: 'notes:read' }], token_issuer: 'resource' },
+        { id: STRICT, name: 'Strict', resource_id: 'http://localhost:3004/', scopes: [{ name: 'strict:read' }], token_profile: 'rfc9068' },
       ],
       clients: [
         ...TEST_SEED.clients!,
         { client_id: BOUND_AGENT.id, organization_id: 'org_20000000000000001', name: 'Notes agent', scopes: ['notes:read'], audience: ['http://localhost:3003/'], plain_secret: BOUND_AGENT.secret },
+        { client_id: STRICT_AGENT.id, organization_id: 'org_20000000000000001', name: 'Strict agent', scopes: ['strict:read'], audience: ['http://localhost:3004/'], plain_secret: STRICT_AGENT.secret, custom_claims: [{ key: 'team', value: 'platform' }] },
       ],
     },
   });
@@ -90,4 +95,26 @@ it('gives every token for an MCP server with token_issuer resource that server\'
   expect(decodeJwt(todo.access_token).payload.iss).toBe(server.url);
   // A resource server of this environment (here /userinfo) accepts the server's issuer as ours.
   expect((await fetch(`${server.url}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } })).status).toBe(200);
+});
+
+it('gives the client-credentials and code-flow tokens of an rfc9068 MCP server the same header and claims, from every grant', async () => {
+  const issuer = `${server.url}/resources/${STRICT}`;
+  const agent = { grant_type: 'client_credentials', client_id: STRICT_AGENT.id, client_secret: STRICT_AGENT.secret };
+  const machine = decodeJwt(((await (await tokenCall(issuer, agent)).json()) as TokenSet).access_token);
+  const clientId = await registerClient(server.url, STRICT);
+  const grant = await authorize(issuer, clientId, { email: ADA.email, password: ADA.password }, { scope: 'strict:read offline_access' });
+  const tokens = (await (await exchange(issuer, clientId, grant)).json()) as TokenSet;
+  const user = decodeJwt(tokens.access_token);
+  const refreshed = decodeJwt(((await (await tokenCall(issuer, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: clientId })).json()) as TokenSet).access_token);
+
+  expect(machine.header).toEqual({ alg: 'RS256', kid: expect.stringMatching(/^snk_/), typ: 'at+jwt' });
+  for (const token of [user, refreshed]) expect(token.header).toEqual(machine.header);
+  const registered = ['iss', 'sub', 'client_id', 'aud', 'oid', 'resid', 'scope', 'scopes', 'jti', 'iat', 'nbf', 'exp'];
+  expect(Object.keys(machine.payload).sort()).toEqual([...registered, 'team'].sort());
+  // A user's token adds the session and how the person signed in (RFC 9068 §2.2.1), whichever grant.
+  for (const token of [user, refreshed]) expect(Object.keys(token.payload).sort()).toEqual([...registered, 'sid', 'auth_time', 'amr'].sort());
+  for (const claim of ['iss', 'aud', 'resid'] as const) expect(user.payload[claim]).toEqual(machine.payload[claim]);
+  expect(machine.payload).toMatchObject({ iss: issuer, aud: ['http://localhost:3004/', STRICT] });
+  server.app.store.issuedTokens.flush();
+  expect(server.app.store.issuedTokens.get(String(refreshed.payload.jti))).toMatchObject({ grantType: 'refresh_token', clientId, subject: ADA.id });
 });

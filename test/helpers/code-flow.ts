@@ -94,3 +94,23 @@ export async function confidentialClientTokens(
   if (res.status !== 200) throw new Error(`code exchange failed: ${res.status} ${await res.text()}`);
   return { ...((await res.json()) as TokenSet), clientId: reg.client_id, clientSecret: reg.client_secret };
 }
+
+/**
+ * A consent page in progress: `person` signs in and consents to `granted`, then the same browser asks for
+ * `asked` and stops on the consent page it is shown. Its interaction id (the page's `<uid>`) and HTML.
+ */
+export async function consentPageInProgress(
+  issuer: string,
+  clientId: string,
+  person: PersonAnswers,
+  granted: string,
+  asked: string,
+): Promise<{ uid: string; html: string }> {
+  const { browser } = await authorize(issuer, clientId, person, { scope: granted });
+  // Signed in already, the browser goes straight to the consent page: the redirect, then the page.
+  await browser.authorize(authorizationUrl(issuer, { client_id: clientId, code_challenge: pkce().challenge, scope: asked }), CALLBACK, 2).catch(() => undefined);
+  const page = browser.lastPage!;
+  const uid = /\/interaction\/([^/?]+)$/.exec(page.url)?.[1];
+  if (!uid || !page.html.includes('/consent"')) throw new Error(`not a consent page: ${page.url}`);
+  return { uid, html: page.html };
+}

@@ -12,6 +12,7 @@ const TABLES = [
   'client_secrets',
   'clients',
   'email_codes',
+  'environment_scopes',
   'issued_tokens',
   'oidc_payloads',
   'organizations',
@@ -142,6 +143,14 @@ describe('upgrading a database with rows to 004_management.sql', () => {
       { kid: 'snk_1', activate_time: null, retire_time: null },
     ]);
     expect(tableNames(db)).toContain('audit_events');
+    db.close();
+  });
+
+  it('gives resources token_profile scalekit (016) and refuses any other value', () => {
+    const db = databaseAt001();
+    migrate(db);
+    expect(db.prepare('SELECT id, token_issuer, token_profile FROM resources').all()).toEqual([{ id: 'res_1', token_issuer: 'env', token_profile: 'scalekit' }]);
+    expect(() => db.prepare("UPDATE resources SET token_profile = 'strict'").run()).toThrow('CHECK constraint failed');
     db.close();
   });
 });

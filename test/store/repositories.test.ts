@@ -117,6 +117,7 @@ describe('resources', () => {
         disable_dynamic_client_registration: 0,
         enable_cimd: 1,
         token_issuer: 'env',
+        token_profile: 'scalekit',
         create_time: '2025-01-01T00:00:00.000Z',
         update_time: '2025-01-01T00:00:00.000Z',
       },
@@ -128,6 +129,7 @@ describe('resources', () => {
     expect(store.resources.get('res_1')).toEqual({
       ...todo(),
       tokenIssuer: 'env',
+      tokenProfile: 'scalekit',
       createTime: '2025-01-01T00:00:00.000Z',
       updateTime: '2025-01-01T00:00:00.000Z',
     });
@@ -380,6 +382,18 @@ describe('secrets', () => {
   };
   const sha256 = (plain: string) => createHash('sha256').update(plain, 'utf8').digest('hex');
 
+  it('setStatus INACTIVE stops a secret verifying, ACTIVE brings it back; the row says so', () => {
+    const { plainSecret, secret } = store.secrets.create('skc_1');
+    now = T1;
+    expect(store.secrets.setStatus('skc_1', secret.id, 'INACTIVE')).toMatchObject({ id: secret.id, status: 'INACTIVE', updateTime: '2025-01-02T00:00:00.000Z' });
+    expect(rows('SELECT status FROM client_secrets WHERE id = ?', secret.id)).toEqual([{ status: 'INACTIVE' }]);
+    expect(store.secrets.verify('skc_1', plainSecret)).toBe(false);
+    expect(store.secrets.setStatus('skc_1', secret.id, 'ACTIVE')?.status).toBe('ACTIVE');
+    expect(store.secrets.verify('skc_1', plainSecret)).toBe(true);
+    expect(store.secrets.setStatus('skc_1', 'sks_1', 'INACTIVE')).toBeUndefined();
+    expect(store.secrets.setStatus('other', secret.id, 'INACTIVE')).toBeUndefined();
+  });
+
   it('stores a generated secret as the SHA-256 hex digest, scheme sha256', () => {
     const { plainSecret } = store.secrets.create('skc_1');
     expect(rows('SELECT secret_hash, hash_scheme FROM client_secrets')).toEqual([{ secret_hash: sha256(plainSecret), hash_scheme: 'sha256' }]);
@@ -493,6 +507,23 @@ describe('secrets', () => {
     expect(JSON.stringify(listed)).not.toContain(PLAIN);
     expect(JSON.stringify(listed)).not.toContain(keyed(PLAIN));
     expect(store.secrets.list('skc_2')).toEqual([]);
+  });
+});
+
+describe('environment scopes', () => {
+  it('upsert stores a row (names unique), changes only description and flag, and says when it changed', () => {
+    expect(store.environmentScopes.upsert({ id: 'scope_1', name: 'reports:read', description: 'Read', enabled: true })).toBe(true);
+    expect(rows('SELECT * FROM environment_scopes')).toEqual([
+      { id: 'scope_1', name: 'reports:read', description: 'Read', enabled: 1, create_time: '2025-01-01T00:00:00.000Z', update_time: '2025-01-01T00:00:00.000Z' },
+    ]);
+    expect(store.environmentScopes.upsert({ id: 'scope_1', name: 'reports:read', description: 'Read', enabled: true })).toBe(false);
+    now = T1;
+    expect(store.environmentScopes.upsert({ id: 'scope_1', name: 'reports:read', description: 'Read', enabled: false })).toBe(true);
+    expect(store.environmentScopes.findByName('reports:read')).toMatchObject({ id: 'scope_1', enabled: false, updateTime: '2025-01-02T00:00:00.000Z' });
+    expect(() => store.environmentScopes.upsert({ id: 'scope_2', name: 'reports:read', description: '', enabled: true })).toThrow('UNIQUE constraint failed');
+    expect(store.environmentScopes.remove('scope_1')).toBe(true);
+    expect(store.environmentScopes.remove('scope_1')).toBe(false);
+    expect(store.environmentScopes.list()).toEqual([]);
   });
 });
 

@@ -8,13 +8,14 @@ import type { EnvironmentContext } from '../../oidc/environment.js';
 import { hostOf } from '../interaction-context.js';
 import type { DashboardSession, DashboardSessions } from './session.js';
 
-export type Section = 'mcp-servers' | 'organizations' | 'users' | 'consents' | 'keys' | 'audit';
+export type Section = 'mcp-servers' | 'organizations' | 'users' | 'consents' | 'environment' | 'keys' | 'audit';
 
 export const SECTIONS: { key: Section; label: string; href: string }[] = [
   { key: 'mcp-servers', label: 'MCP servers', href: '/dashboard/mcp-servers' },
   { key: 'organizations', label: 'Organizations', href: '/dashboard/organizations' },
   { key: 'users', label: 'Users', href: '/dashboard/users' },
   { key: 'consents', label: 'Consents', href: '/dashboard/consents' },
+  { key: 'environment', label: 'Environment', href: '/dashboard/environment' },
   { key: 'keys', label: 'Signing keys', href: '/dashboard/keys' },
   { key: 'audit', label: 'Audit log', href: '/dashboard/audit' },
 ];
@@ -88,6 +89,8 @@ const FIELD_LABELS: Record<string, string> = {
   display_name: 'Name',
   access_token_expiry: 'Access token lifetime',
   refresh_token_expiry: 'Refresh token lifetime',
+  token_issuer: 'Issuer of user tokens',
+  token_profile: 'Token profile',
   expiry: 'Token lifetime',
   email: 'Email',
   password: 'Password',

@@ -9,7 +9,9 @@ import type { EnvironmentContext } from '../../oidc/environment.js';
 import { errorPageModel, type PageError } from '../errors.js';
 import { auditRoutes } from './audit.js';
 import { consentRoutes } from './consents.js';
+import { consentScreenRoutes } from './consent-screen.js';
 import { dashboard, problemOf } from './context.js';
+import { environmentRoutes } from './environment.js';
 import { keyRoutes } from './keys.js';
 import { mcpServerRoutes } from './mcp-servers.js';
 import { organizationRoutes } from './organizations.js';
@@ -58,6 +60,8 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardOp
   organizationRoutes(app, ui);
   userRoutes(app, ui);
   consentRoutes(app, ui);
+  consentScreenRoutes(app, ui);
+  environmentRoutes(app, ui);
   keyRoutes(app, ui);
   auditRoutes(app, ui);
 }

@@ -20,6 +20,7 @@ interface ServerForm {
   dcr: boolean;
   cimd: boolean;
   tokenIssuer: string;
+  tokenProfile: string;
   scopes: { name: string; description: string; enabled: boolean }[];
 }
 
@@ -34,6 +35,7 @@ const formOf = (r?: Resource): ServerForm => ({
   dcr: !(r?.disableDynamicClientRegistration ?? false),
   cimd: r?.enableCimd ?? false,
   tokenIssuer: r?.tokenIssuer ?? 'env',
+  tokenProfile: r?.tokenProfile ?? 'scalekit',
   scopes: r?.scopes ?? [],
 });
 
@@ -46,6 +48,7 @@ const typedForm = (body: FormBody): ServerForm => ({
   dcr: checked(body, 'dcr'),
   cimd: checked(body, 'cimd'),
   tokenIssuer: text(body, 'token_issuer'),
+  tokenProfile: text(body, 'token_profile'),
   scopes: typedScopes(body),
 });
 
@@ -58,6 +61,7 @@ function typedScopes(body: FormBody): ServerForm['scopes'] {
 
 function fieldsOf(body: FormBody): ResourceFields {
   const issuer = text(body, 'token_issuer');
+  const profile = text(body, 'token_profile');
   return {
     name: text(body, 'name'),
     serverUrl: text(body, 'server_url'),
@@ -67,6 +71,7 @@ function fieldsOf(body: FormBody): ResourceFields {
     disableDynamicClientRegistration: !checked(body, 'dcr'),
     enableCimd: checked(body, 'cimd'),
     ...(issuer === 'env' || issuer === 'resource' ? { tokenIssuer: issuer } : {}),
+    ...(profile === 'scalekit' || profile === 'rfc9068' ? { tokenProfile: profile } : {}),
     scopes: typedScopes(body),
   };
 }

@@ -1,0 +1,76 @@
+// Dashboard › Environment: the environment's own API client (skc_…, Scalekit's environment app client):
+// its name, scopes, redirect URIs and token lifetime, its secrets (add, turn off or on, delete); and the
+// environment's scopes, which are what that client may hold.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ClientView } from '../../management/clients.js';
+import { attempt, type Dashboard, type Problem } from './context.js';
+import { checked, lines, seconds, text, type FormBody } from './forms.js';
+
+type Params = { Params: { id: string } };
+
+export function environmentRoutes(app: FastifyInstance, ui: Dashboard): void {
+  const { management } = ui;
+  const client = (): ClientView => management.clients.listEnvironmentClients({ pageSize: 30 }).items[0]!;
+
+  const page = (request: FastifyRequest, reply: FastifyReply, extra: { problem?: Problem; revealed?: string } = {}) => {
+    const { client: c, secrets } = client();
+    return ui.render(request, reply, 'environment', 'environment', {
+      title: 'Environment',
+      client: c,
+      form: { name: c.name, scopes: c.scopes.join(' '), redirectUris: c.redirectUris.join('\n'), postLogoutRedirectUris: (c.metadata.post_logout_redirect_uris ?? []).join('\n'), expiry: String(c.expiry) },
+      secrets,
+      scopes: management.scopes.list(),
+      ...extra,
+    });
+  };
+  const act = async (request: FastifyRequest, reply: FastifyReply, action: () => unknown, notice: string) => {
+    const result = await attempt(action);
+    if (result.problem) return page(request, reply.code(result.problem.status), { problem: result.problem });
+    return ui.done(request, reply, '/dashboard/environment', notice);
+  };
+
+  app.get('/dashboard/environment', async (request, reply) => page(request, reply));
+
+  app.post<{ Body: FormBody }>('/dashboard/environment/client', { preHandler: app.csrfProtection }, async (request, reply) => {
+    const body = request.body;
+    return act(
+      request,
+      reply,
+      () =>
+        management.clients.updateEnvironmentClient(ui.caller(request), client().client.clientId, {
+          name: text(body, 'name'),
+          scopes: text(body, 'scopes').split(/\s+/).filter(Boolean),
+          redirectUris: lines(body, 'redirect_uris'),
+          postLogoutRedirectUris: lines(body, 'post_logout_redirect_uris'),
+          ...(seconds(body, 'access_token_expiry') !== undefined ? { expiry: seconds(body, 'access_token_expiry')! } : {}),
+        }),
+      'Saved.',
+    );
+  });
+
+  app.post('/dashboard/environment/secrets', { preHandler: app.csrfProtection }, async (request, reply) => {
+    const result = await attempt(() => management.clients.addEnvironmentClientSecret(ui.caller(request), client().client.clientId));
+    if (result.problem) return page(request, reply.code(result.problem.status), { problem: result.problem });
+    return page(request, reply, { revealed: result.ok.plainSecret });
+  });
+  app.post<Params & { Body: FormBody }>('/dashboard/environment/secrets/:id/status', { preHandler: app.csrfProtection }, async (request, reply) => {
+    const status = text(request.body, 'status') === 'INACTIVE' ? 'INACTIVE' : 'ACTIVE';
+    const id = request.params.id;
+    return act(request, reply, () => management.clients.setEnvironmentClientSecretStatus(ui.caller(request), client().client.clientId, id, status), `Secret ${id} is ${status === 'ACTIVE' ? 'on' : 'off'}.`);
+  });
+  app.post<Params>('/dashboard/environment/secrets/:id/delete', { preHandler: app.csrfProtection }, async (request, reply) =>
+    act(request, reply, () => management.clients.removeEnvironmentClientSecret(ui.caller(request), client().client.clientId, request.params.id), `Secret ${request.params.id} deleted.`),
+  );
+
+  app.post<{ Body: FormBody }>('/dashboard/environment/scopes', { preHandler: app.csrfProtection }, async (request, reply) => {
+    const name = text(request.body, 'name');
+    return act(request, reply, () => management.scopes.create(ui.caller(request), { name, description: text(request.body, 'description') }), `Scope ${name} created.`);
+  });
+  app.post<Params & { Body: FormBody }>('/dashboard/environment/scopes/:id', { preHandler: app.csrfProtection }, async (request, reply) => {
+    const enabled = checked(request.body, 'enabled');
+    return act(request, reply, () => management.scopes.update(ui.caller(request), request.params.id, { enabled }), `Scope ${enabled ? 'on' : 'off'}.`);
+  });
+  app.post<Params>('/dashboard/environment/scopes/:id/delete', { preHandler: app.csrfProtection }, async (request, reply) =>
+    act(request, reply, () => management.scopes.delete(ui.caller(request), request.params.id), 'Scope deleted.'),
+  );
+}
