@@ -13,8 +13,8 @@ import { createMailer } from '../login/mailer.js';
 import type { ManagementService } from '../management/service.js';
 import type { EnvironmentContext } from '../oidc/environment.js';
 import { dashboardRoutes } from './dashboard/index.js';
-import { errorPageModel, TooManyAttempts, type PageError } from './errors.js';
-import { signInContext } from './interaction-context.js';
+import { errorPageModel, PageNotFound, TooManyAttempts, type PageError } from './errors.js';
+import { ISSUER_PREFIXES, signInContext } from './interaction-context.js';
 import { interactionRoutes } from './interaction.js';
 import { outboxRoutes } from './outbox.js';
 import type { Views } from './views.js';
@@ -63,6 +63,10 @@ export async function pages(app: FastifyInstance, options: PagesOptions): Promis
   app.get('/assets/dashboard.js', async (_request, reply) =>
     reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(views.script),
   );
+  // Browsers also ask for /favicon.ico on pages that name no icon (JSON documents, /keys).
+  for (const path of ['/assets/favicon.svg', '/favicon.ico']) {
+    app.get(path, async (_request, reply) => reply.type('image/svg+xml').header('cache-control', 'public, max-age=86400').send(views.favicon));
+  }
 
   const mailer = createMailer({ outbox: env.store.outbox, log: env.log, environmentUrl: () => env.issuer, ...(settings.smtpUrl ? { smtpUrl: settings.smtpUrl } : {}) });
   const limits = env.attemptLimits;
@@ -75,6 +79,13 @@ export async function pages(app: FastifyInstance, options: PagesOptions): Promis
   });
   interactionRoutes(app, signIn);
   outboxRoutes(app, env);
+  // Unknown addresses under these pages answer the 404 page in their look (the API's stay JSON); the
+  // dashboard has its own, in its frame. Real routes win over these wildcards.
+  for (const path of ['/assets/*', '/outbox/*', '/oidc/logout/*', ...ISSUER_PREFIXES.map((prefix) => `${prefix}/interaction/*`)]) {
+    app.all(path, async () => {
+      throw new PageNotFound();
+    });
+  }
   await app.register(async (scope) =>
     dashboardRoutes(scope, { env, management, limits, ...(settings.adminPassword ? { adminPassword: settings.adminPassword } : {}) }),
   );

@@ -59,6 +59,8 @@ describe('the dashboard, in Chromium without JavaScript', { timeout: 60_000 }, (
       resource_documentation: 'http://localhost:4005/docs',
       scopes_supported: ['calendar:read'],
     });
+    // The whole JSON shows in its box: no part of it hidden past the right edge.
+    expect(await page.evaluate<boolean>(`(() => { const pre = document.getElementById('metadata-json'); return pre.scrollWidth <= pre.clientWidth; })()`)).toBe(true);
     await screenshot(page, 'dashboard-mcp-server');
   });
 

@@ -5,6 +5,7 @@ import type { Caller } from '../../management/audit.js';
 import { ManagementError, STATUS, type FieldViolation } from '../../management/errors.js';
 import type { ManagementService } from '../../management/service.js';
 import type { EnvironmentContext } from '../../oidc/environment.js';
+import { breakable, scopeList } from '../breakable.js';
 import { hostOf } from '../interaction-context.js';
 import type { DashboardSession, DashboardSessions } from './session.js';
 
@@ -33,7 +34,7 @@ export interface Dashboard {
   session(request: FastifyRequest): DashboardSession;
   caller(request: FastifyRequest): Caller;
   /** Renders views/dashboard/<view>.eta inside the dashboard's frame. */
-  render(request: FastifyRequest, reply: FastifyReply, section: Section, view: string, model: Record<string, unknown>): Promise<FastifyReply>;
+  render(request: FastifyRequest, reply: FastifyReply, section: Section | undefined, view: string, model: Record<string, unknown>): Promise<FastifyReply>;
   /** After an action: a notice for the next page, and 303 to it. */
   done(request: FastifyRequest, reply: FastifyReply, to: string, notice: string): FastifyReply;
 }
@@ -59,6 +60,8 @@ export function dashboard(env: EnvironmentContext, management: ManagementService
         signedInAs: current.signedInAs,
         sections: SECTIONS.map((s) => ({ ...s, active: s.key === section })),
         csrf: reply.generateCsrf(),
+        breakable,
+        scopeList,
         ...(notice ? { notice } : {}),
         ...model,
       });
@@ -95,6 +98,7 @@ const FIELD_LABELS: Record<string, string> = {
   scopes: 'Scopes',
   switch_after_seconds: 'Sign with it',
   start_time: 'From',
+  end_time: 'Until',
 };
 
 function labelled(violation: FieldViolation): FieldViolation {
