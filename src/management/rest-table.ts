@@ -1,7 +1,8 @@
 // The REST table: Scalekit's HTTP rules (google.api.http in its protos) over the RPCs of rpc.ts, and the
 // emulator's own routes (audit events, signing keys). Each route turns path, query and JSON body into
 // the RPC's request message, calls the same function gRPC calls, and renders the response with proto
-// field names and its response schema. Loaded with the RPCs on the first management call (rest.ts).
+// field names and its response schema. The emulator's own routes (no Scalekit proto has them) answer in
+// the same JSON style and errors. Loaded with the RPCs on the first management call (rest.ts).
 import { create, fromJson, toJson, type DescMessage, type DescMethod, type JsonValue } from '@bufbuild/protobuf';
 import { isFieldError } from '@bufbuild/protobuf/reflect';
 import { ClientService } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/clients/clients_pb.js';
@@ -87,7 +88,12 @@ export interface CompiledRoute extends TableRoute {
 
 /** Every REST route of the management API, ready to match. */
 export function restTable(service: ManagementService, rpcs: ManagementRpcs): CompiledRoute[] {
-  return [...ROUTES.map((route) => rpcRoute(route, rpcOf(rpcs, route.rpc), service)), ...auditRoutes(service), ...signingKeyRoutes(service)].map(compileRoute);
+  return [
+    ...ROUTES.map((route) => rpcRoute(route, rpcOf(rpcs, route.rpc), service)),
+    ...auditRoutes(service),
+    ...signingKeyRoutes(service),
+    ...testUserRoutes(service),
+  ].map(compileRoute);
 }
 
 function compileRoute(route: TableRoute): CompiledRoute {
@@ -291,6 +297,35 @@ function signingKeyRoutes(service: ManagementService): TableRoute[] {
         if (typeof delay !== 'number') throw InvalidArgument.field('switch_after_seconds', 'must be a number of seconds');
         const rotated = await service.keys.rotate(caller, { switchAfterSeconds: delay });
         return { kid: rotated.kid, activate_time: rotated.activateTime, previous_keys_retire_time: rotated.retireTime };
+      },
+    },
+  ];
+}
+
+const TEST_USERS: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { enabled: { type: 'boolean' }, emails: { type: 'array', items: { type: 'string' } }, static_code: { type: 'string' } },
+};
+
+// GET and PATCH /api/v1/environment/test-users: Scalekit's test-users allow-list (Dashboard > Environment
+// settings > Test users), which no Scalekit API or proto exposes; an emulator extension. A PATCH changes
+// the fields its body names.
+function testUserRoutes(service: ManagementService): TableRoute[] {
+  const json = (list: ReturnType<ManagementService['testUsers']['get']>) => ({ enabled: list.enabled, emails: list.emails, static_code: list.staticCode });
+  return [
+    { method: 'GET', path: '/environment/test-users', status: 200, schema: TEST_USERS, handle: () => json(service.testUsers.get()) },
+    {
+      method: 'PATCH',
+      path: '/environment/test-users',
+      status: 200,
+      schema: TEST_USERS,
+      handle(request, _params, caller) {
+        const body = request.body ?? {};
+        if (typeof body !== 'object' || Array.isArray(body)) throw InvalidArgument.field('test_users', 'must be a JSON object');
+        const { enabled, emails, static_code: staticCode } = body as Record<string, unknown>;
+        const patch = Object.fromEntries(Object.entries({ enabled, emails, staticCode }).filter(([, v]) => v !== undefined));
+        return json(service.testUsers.update(caller, patch));
       },
     },
   ];

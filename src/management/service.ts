@@ -10,6 +10,7 @@ import { keyService, type KeyService } from './keys.js';
 import { organizationService, type OrganizationService } from './organizations.js';
 import { registrationService, type RegistrationService } from './registration.js';
 import { resourceService, type ResourceService } from './resources.js';
+import { testUserService, type TestUserService } from './test-users.js';
 import { userService, type UserService } from './users.js';
 
 export interface ManagementService {
@@ -20,6 +21,8 @@ export interface ManagementService {
   consents: ConsentService;
   resources: ResourceService;
   users: UserService;
+  /** The environment's allow-list of test users (static code, no email). */
+  testUsers: TestUserService;
   keys: KeyService;
   audit: AuditLog;
   /** The environment URL, for the protected-resource metadata JSON ('' before the server listens). */
@@ -37,6 +40,7 @@ export function createManagementService(deps: ServiceDeps): ManagementService {
     consents: consentService(deps, audit),
     resources: resourceService(deps, audit),
     users: userService(deps, audit),
+    testUsers: testUserService(deps, audit),
     keys: keyService(deps, audit),
     audit,
     issuer: () => deps.issuer?.() ?? '',

@@ -73,7 +73,7 @@ export async function pages(app: FastifyInstance, options: PagesOptions): Promis
   const signIn = signInContext({
     env,
     management,
-    emailSignIn: createEmailSignIn({ codes: env.store.emailCodes, mailer, clock: env.clock }),
+    emailSignIn: createEmailSignIn({ codes: env.store.emailCodes, mailer, clock: env.clock, testUsers: env.store.testUsers }),
     limits,
     loginMethod: settings.loginMethod,
   });

@@ -17,6 +17,7 @@ import { sqliteResources, type ResourceRepository } from './resources.js';
 import { sqliteRetention, type RetentionRepository } from './retention.js';
 import { sqliteSecrets, type SecretRepository } from './secrets.js';
 import { sqliteSigningKeys, type SigningKeyRepository } from './signing-keys.js';
+import { sqliteTestUsers, type TestUserRepository } from './test-users.js';
 import { systemClock, type Clock } from './time.js';
 import { sqliteUsers, type UserRepository } from './users.js';
 
@@ -34,6 +35,8 @@ export interface Store {
   auditEvents: AuditEventRepository;
   emailCodes: EmailCodeRepository;
   outbox: OutboxRepository;
+  /** The environment's allow-list of test users (static code, no email). */
+  testUsers: TestUserRepository;
   retention: RetentionRepository;
   /** Where this store's new ids and generated secrets come from (random, or a fixture's fixed sequence). */
   ids: IdSource;
@@ -89,6 +92,7 @@ export function openStore(path: string, clock: Clock = systemClock, options: Sto
     auditEvents: sqliteAuditEvents(db),
     emailCodes: sqliteEmailCodes(db, clock),
     outbox: sqliteOutbox(db, clock, ids),
+    testUsers: sqliteTestUsers(db, clock),
     retention: sqliteRetention(db),
     ids,
     cookieKeys: disk.installKeys.cookieKeys,

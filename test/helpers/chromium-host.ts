@@ -34,3 +34,19 @@ export async function latestMessage(envUrl: string, to: string): Promise<{ id: s
   if (!messages[0]) throw new Error(`no message to ${to} in the outbox`);
   return messages[0];
 }
+
+/** The login page's first step, with Scalekit's published selectors: the email, then "Continue". */
+export async function enterEmail(page: Page, email: string): Promise<void> {
+  await page.locator('input[type="email"]').fill(email);
+  await page.getByRole('button', { name: 'Continue', exact: true }).click();
+}
+
+/** Email, "Continue", then the code from the outbox in `input[name="otp"]` and "Verify" (the default method). */
+export async function signInWithEmailCode(page: Page, envUrl: string, email: string): Promise<void> {
+  await enterEmail(page, email);
+  await page.locator('input[name="otp"]').waitFor();
+  const { code } = await latestMessage(envUrl, email);
+  await page.locator('input[name="otp"]').fill(code!);
+  await page.getByRole('button', { name: 'Verify' }).click();
+}
+

@@ -20,6 +20,7 @@ const TABLES = [
   'resources',
   'schema_migrations',
   'signing_keys',
+  'test_users',
   'user_consents',
   'users',
 ];

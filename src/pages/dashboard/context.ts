@@ -9,12 +9,13 @@ import { breakable, scopeList } from '../breakable.js';
 import { hostOf } from '../interaction-context.js';
 import type { DashboardSession, DashboardSessions } from './session.js';
 
-export type Section = 'mcp-servers' | 'organizations' | 'users' | 'consents' | 'keys' | 'audit';
+export type Section = 'mcp-servers' | 'organizations' | 'users' | 'test-users' | 'consents' | 'keys' | 'audit';
 
 export const SECTIONS: { key: Section; label: string; href: string }[] = [
   { key: 'mcp-servers', label: 'MCP servers', href: '/dashboard/mcp-servers' },
   { key: 'organizations', label: 'Organizations', href: '/dashboard/organizations' },
   { key: 'users', label: 'Users', href: '/dashboard/users' },
+  { key: 'test-users', label: 'Test users', href: '/dashboard/test-users' },
   { key: 'consents', label: 'Consents', href: '/dashboard/consents' },
   { key: 'keys', label: 'Signing keys', href: '/dashboard/keys' },
   { key: 'audit', label: 'Audit log', href: '/dashboard/audit' },
@@ -98,13 +99,16 @@ const FIELD_LABELS: Record<string, string> = {
   scopes: 'Scopes',
   switch_after_seconds: 'Sign with it',
   start_time: 'From',
+  static_code: 'Static confirmation code',
   end_time: 'Until',
 };
 
 function labelled(violation: FieldViolation): FieldViolation {
-  const path = violation.field.replace(/^(resource|client|user|organization)\./, '');
+  const path = violation.field.replace(/^(resource|client|user|organization|test_users)\./, '');
   const scope = /^scopes\[(\d+)\]/.exec(path);
   if (scope) return { field: `Scope ${Number(scope[1]) + 1}`, description: violation.description };
+  const email = /^emails\[(\d+)\]/.exec(path);
+  if (email) return { field: `Email ${Number(email[1]) + 1}`, description: violation.description };
   const [name, ...rest] = path.split(/(?=[.[])/);
   return { field: (FIELD_LABELS[name!] ?? name!) + rest.join(''), description: violation.description };
 }

@@ -16,6 +16,7 @@ import { organizationRoutes } from './organizations.js';
 import { serverClientRoutes } from './server-clients.js';
 import { dashboardSessions } from './session.js';
 import { signInRoutes } from './sign-in.js';
+import { testUserRoutes } from './test-users.js';
 import { userRoutes } from './users.js';
 
 export interface DashboardOptions {
@@ -59,6 +60,7 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardOp
   serverClientRoutes(app, ui);
   organizationRoutes(app, ui);
   userRoutes(app, ui);
+  testUserRoutes(app, ui);
   consentRoutes(app, ui);
   keyRoutes(app, ui);
   auditRoutes(app, ui);

@@ -27,7 +27,7 @@ export async function sendCode(ctx: SignInContext, current: InteractionInProgres
     clientName: page.clientName,
     linkFor: (token) => `${ctx.env.issuer}${current.base}/email-link?token=${encodeURIComponent(token)}`,
   });
-  return reply.view('login-code.eta', { ...page, email, testUser: isTestUser(email), ...(notice ? { notice } : {}) });
+  return reply.view('login-code.eta', { ...page, email, testUser: isTestUser(email), allowListed: ctx.emailSignIn.isAllowListed(email), ...(notice ? { notice } : {}) });
 }
 
 export function emailCodeRoutes(app: FastifyInstance, ctx: SignInContext): void {
@@ -41,7 +41,7 @@ export function emailCodeRoutes(app: FastifyInstance, ctx: SignInContext): void 
       if (result === 'wrong') ctx.limits.failed(keys);
       const problem = CODE_PROBLEMS[result];
       const page = await ctx.pageBase(current, reply, 'Check your email');
-      return reply.code(problem.status).view('login-code.eta', { ...page, email, testUser: isTestUser(email), error: problem.error });
+      return reply.code(problem.status).view('login-code.eta', { ...page, email, testUser: isTestUser(email), allowListed: ctx.emailSignIn.isAllowListed(email), error: problem.error });
     }
     ctx.limits.succeeded(keys);
     const { user } = ctx.management.users.signUp(SIGN_UP, { email });
