@@ -8,6 +8,7 @@ import { isFieldError } from '@bufbuild/protobuf/reflect';
 import { ClientService } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/clients/clients_pb.js';
 import { OrganizationService } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/organizations/organizations_pb.js';
 import { UserService } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/users/users_pb.js';
+import { WebAuthnService } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/auth/webauthn_pb.js';
 import type { FastifyRequest } from 'fastify';
 import type { TokenIssuer } from '../store/resources.js';
 import type { Caller } from './audit.js';
@@ -22,7 +23,7 @@ interface Route {
   /** Fastify path below /api/v1; `:name` params are request fields by their proto names. */
   url: string;
   rpc: DescMethod;
-  /** The request field the JSON body fills (grpc-gateway's `body`). */
+  /** The request field the JSON body fills (grpc-gateway's `body`); `*`: the body is the request itself. */
   body?: string;
   /** The fields of `body` that carry a resource (for `token_issuer`). */
   resource?: 'one' | 'list';
@@ -60,6 +61,10 @@ const ROUTES: Route[] = [
   { method: 'DELETE', url: `${RES}/clients/:client_id`, rpc: C.deleteResourceClient },
   { method: 'GET', url: '/user_consents', rpc: C.listResourceUserConsents },
   { method: 'DELETE', url: '/clients/:client_id/consents/:consent_id', rpc: C.revokeUserConsent },
+  // Passkeys, at the paths Scalekit's docs give (authenticate/auth-methods/passkeys): its proto carries no HTTP rules for them.
+  { method: 'GET', url: '/webauthn/credentials', rpc: WebAuthnService.method.listCredentials },
+  { method: 'PATCH', url: '/webauthn/credentials/:credential_id', rpc: WebAuthnService.method.updateCredential, body: '*' },
+  { method: 'DELETE', url: '/webauthn/credentials/:credential_id', rpc: WebAuthnService.method.deleteCredential },
 ];
 
 const TOKEN_ISSUER: JsonSchema = { type: 'string', enum: ['env', 'resource'] };
@@ -119,7 +124,14 @@ function rpcRoute(route: Route, rpc: (req: unknown, ctx: RpcContext) => unknown,
 }
 
 function rpcOf(rpcs: ManagementRpcs, method: DescMethod): (req: unknown, ctx: RpcContext) => unknown {
-  const group = method.parent === ClientService ? rpcs.clients : method.parent === OrganizationService ? rpcs.organizations : rpcs.users;
+  const group =
+    method.parent === ClientService
+      ? rpcs.clients
+      : method.parent === OrganizationService
+        ? rpcs.organizations
+        : method.parent === WebAuthnService
+          ? rpcs.webauthn
+          : rpcs.users;
   const rpc = (group as Record<string, ((req: unknown, ctx: RpcContext) => unknown) | undefined>)[method.localName];
   if (!rpc) throw new Error(`no implementation of ${method.parent.typeName}/${method.name}`);
   return rpc;
@@ -132,7 +144,8 @@ function requestMessage(route: Route, request: FastifyRequest, params: Record<st
     const body = request.body ?? {};
     if (typeof body !== 'object' || Array.isArray(body)) throw InvalidArgument.field(route.body, 'must be a JSON object');
     const { token_issuer: _tokenIssuer, ...fields } = body as Record<string, JsonValue>;
-    json[route.body] = fields;
+    if (route.body === '*') Object.assign(json, fields, params);
+    else json[route.body] = fields;
   }
   if (route.method === 'GET') {
     for (const [key, value] of Object.entries(request.query as Record<string, unknown>)) {

@@ -9,6 +9,7 @@ import type { ServiceDeps } from './deps.js';
 import { keyService, type KeyService } from './keys.js';
 import { organizationService, type OrganizationService } from './organizations.js';
 import { registrationService, type RegistrationService } from './registration.js';
+import { passkeyService, type PasskeyService } from './passkeys.js';
 import { resourceService, type ResourceService } from './resources.js';
 import { testUserService, type TestUserService } from './test-users.js';
 import { userService, type UserService } from './users.js';
@@ -23,6 +24,8 @@ export interface ManagementService {
   users: UserService;
   /** The environment's allow-list of test users (static code, no email). */
   testUsers: TestUserService;
+  /** People's passkeys (Scalekit's WebAuthnService). */
+  passkeys: PasskeyService;
   keys: KeyService;
   audit: AuditLog;
   /** The environment URL, for the protected-resource metadata JSON ('' before the server listens). */
@@ -41,6 +44,7 @@ export function createManagementService(deps: ServiceDeps): ManagementService {
     resources: resourceService(deps, audit),
     users: userService(deps, audit),
     testUsers: testUserService(deps, audit),
+    passkeys: passkeyService(deps, audit),
     keys: keyService(deps, audit),
     audit,
     issuer: () => deps.issuer?.() ?? '',

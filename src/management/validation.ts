@@ -83,6 +83,8 @@ export const testUsersInput = z.object({
   staticCode: z.string().regex(/^\d{6}$/, 'must be exactly 6 digits'),
 });
 
+export const passkeyNameInput = z.string().trim().min(1, 'is required').max(64, 'must be at most 64 characters');
+
 export const passwordInput = z.string().min(8, 'must be at least 8 characters').max(256, 'must be at most 256 characters');
 
 /** The wire name of a domain field: snake_case, and the Server URL is Scalekit's `resource_id`. */

@@ -10,6 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import type { LoginMethod } from '../config/index.js';
 import { createEmailSignIn } from '../login/email-sign-in.js';
 import { createMailer } from '../login/mailer.js';
+import { createPasskeyCeremonies } from '../login/passkeys.js';
 import type { ManagementService } from '../management/service.js';
 import type { EnvironmentContext } from '../oidc/environment.js';
 import { dashboardRoutes } from './dashboard/index.js';
@@ -63,6 +64,9 @@ export async function pages(app: FastifyInstance, options: PagesOptions): Promis
   app.get('/assets/dashboard.js', async (_request, reply) =>
     reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(views.script),
   );
+  app.get('/assets/passkeys.js', async (_request, reply) =>
+    reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(views.passkeyScript),
+  );
   // Browsers also ask for /favicon.ico on pages that name no icon (JSON documents, /keys).
   for (const path of ['/assets/favicon.svg', '/favicon.ico']) {
     app.get(path, async (_request, reply) => reply.type('image/svg+xml').header('cache-control', 'public, max-age=86400').send(views.favicon));
@@ -74,6 +78,7 @@ export async function pages(app: FastifyInstance, options: PagesOptions): Promis
     env,
     management,
     emailSignIn: createEmailSignIn({ codes: env.store.emailCodes, mailer, clock: env.clock, testUsers: env.store.testUsers }),
+    passkeys: createPasskeyCeremonies({ passkeys: env.store.passkeys, clock: env.clock }),
     limits,
     loginMethod: settings.loginMethod,
   });

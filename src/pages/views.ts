@@ -1,5 +1,5 @@
 // The templates of views/ (Eta: `<%= %>` escapes, `<%~ %>` is for HTML we built ourselves), the one
-// stylesheet, the dashboard's small script and the favicon, loaded once per app.
+// stylesheet, the dashboard's and the login pages' small scripts and the favicon, loaded once per app.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Eta } from 'eta';
@@ -13,6 +13,8 @@ export interface Views {
   script: string;
   /** The tab icon of every page (SVG). */
   favicon: string;
+  /** The login pages' passkey script (they work without it). */
+  passkeyScript: string;
   render(view: string, model: object): string;
 }
 
@@ -25,6 +27,7 @@ export function createViews(): Views {
     stylesheet: readFileSync(join(dir, 'assets', 'styles.css'), 'utf8'),
     script: readFileSync(join(dir, 'assets', 'dashboard.js'), 'utf8'),
     favicon: readFileSync(join(dir, 'assets', 'favicon.svg'), 'utf8'),
+    passkeyScript: readFileSync(join(dir, 'assets', 'passkeys.js'), 'utf8'),
     render: (view, model) => eta.render(`./${view}`, model),
   };
 }

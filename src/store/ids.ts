@@ -14,6 +14,7 @@ export const ID_PREFIXES = {
   secret: 'sks_',
   consent: 'cns_',
   outboxMessage: 'msg_',
+  passkey: 'pkc_',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

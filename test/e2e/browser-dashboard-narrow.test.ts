@@ -70,6 +70,7 @@ const PAGES: Record<string, string> = {
   'organization-client': '/dashboard/organizations/org_20000000000000001/clients/m2morg_20000000000000001',
   'users': '/dashboard/users',
   'test-users': '/dashboard/test-users',
+  'user': `/dashboard/users/${ADA.id}`,
   'consents': `/dashboard/consents?server=${TODO}`,
   'keys': '/dashboard/keys',
   'audit': '/dashboard/audit',

@@ -16,6 +16,8 @@ const TABLES = [
   'oidc_payloads',
   'organizations',
   'outbox_messages',
+  'passkey_challenges',
+  'passkeys',
   'resource_scopes',
   'resources',
   'schema_migrations',

@@ -7,6 +7,7 @@ import type { CodeCheck } from '../../store/email-codes.js';
 import { PageProblem } from '../errors.js';
 import { signInStep, type InteractionInProgress, type SignInContext } from '../interaction-context.js';
 import { attemptKeys, ensureMayTry } from './attempts.js';
+import { finishOrOfferPasskey } from './passkey.js';
 
 /** The caller named in the audit when a sign-in creates a user. */
 const SIGN_UP = { actor: 'sign-in' };
@@ -45,7 +46,7 @@ export function emailCodeRoutes(app: FastifyInstance, ctx: SignInContext): void 
     }
     ctx.limits.succeeded(keys);
     const { user } = ctx.management.users.signUp(SIGN_UP, { email });
-    return ctx.finish(current, request, reply, user, 'otp');
+    return finishOrOfferPasskey(ctx, current, request, reply, user, 'otp');
   });
 
   // The link in the email. It works in the browser the sign-in started in (the interaction's cookie).
