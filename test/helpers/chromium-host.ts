@@ -41,12 +41,3 @@ export async function enterEmail(page: Page, email: string): Promise<void> {
   await page.getByRole('button', { name: 'Continue', exact: true }).click();
 }
 
-/** Email, "Continue", then the code from the outbox in `input[name="otp"]` and "Verify" (the default method). */
-export async function signInWithEmailCode(page: Page, envUrl: string, email: string): Promise<void> {
-  await enterEmail(page, email);
-  await page.locator('input[name="otp"]').waitFor();
-  const { code } = await latestMessage(envUrl, email);
-  await page.locator('input[name="otp"]').fill(code!);
-  await page.getByRole('button', { name: 'Verify' }).click();
-}
-
