@@ -173,7 +173,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
     await fastify.register(async (scope) => revocationRoutes(scope, context));
     await fastify.register(async (scope) => introspectionRoutes(scope, context));
     await fastify.register(async (scope) => registrationRoutes(scope, management.registration, context));
-    const pageSettings = { loginMethod: config.loginMethod ?? 'password', ...(config.adminPassword ? { adminPassword: config.adminPassword } : {}), ...(config.smtpUrl ? { smtpUrl: config.smtpUrl } : {}) } as const;
+    const pageSettings = { loginMethod: config.loginMethod ?? 'email_code', ...(config.adminPassword ? { adminPassword: config.adminPassword } : {}), ...(config.smtpUrl ? { smtpUrl: config.smtpUrl } : {}) } as const;
     await fastify.register(async (scope) => pages(scope, { env: context, views, cookieSecret: store.cookieKeys[0]!, management, settings: pageSettings }));
 
     // Management: REST at /api/v1; gRPC over h2c on the same port, Connect and gRPC-Web over HTTP/1.1.

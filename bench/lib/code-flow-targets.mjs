@@ -52,7 +52,8 @@ const ours = {
   /** opts.profileDir turns on --cpu-prof. */
   async spawn(port, { dataDir, password, handsFree, profileDir }) {
     await writeFile(join(dataDir, 'seed.json'), JSON.stringify(seedFor(password), null, 2));
-    return oursServer.spawn(port, { dataDir, profileDir, env: handsFree ? { AUTO_LOGIN: '1' } : {} });
+    // The pages scenario signs in with a password, as the baseline does (an email code is the default).
+    return oursServer.spawn(port, { dataDir, profileDir, env: handsFree ? { AUTO_LOGIN: '1' } : { LOGIN_METHOD: 'password' } });
   },
   ready: oursServer.ready,
   urls(port) {

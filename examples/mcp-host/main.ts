@@ -5,7 +5,7 @@ import { connectHost } from './host.js';
 const host = await connectHost({
   mcpServerUrl: process.env.MCP_SERVER_URL ?? 'http://localhost:3002/mcp',
   openBrowser: async (url) => {
-    console.log(`Open this URL in your browser to sign in (demo@example.com / emulator-password with the demo seed):\n\n  ${url.href}\n`);
+    console.log(`Open this URL in your browser to sign in (with the demo seed: demo@example.com, then the code from ${url.origin}/outbox, or "Use a password instead" and emulator-password):\n\n  ${url.href}\n`);
   },
 });
 try {

@@ -105,8 +105,8 @@ const envSchema = z.object({
     .describe('`1`: client ID metadata documents may also be fetched over `http://`, from private, loopback and link-local addresses, and with any TLS certificate. Local tests only.'),
   LOGIN_METHOD: z
     .enum(['password', 'email_code'], { error: 'must be password or email_code' })
-    .default('password')
-    .describe('What the login page asks for after the email: `password`, or `email_code` (a one-time code and a sign-in link sent to the outbox). The other stays one click away; `+sktest` emails always get the code page.'),
+    .default('email_code')
+    .describe('What the login page asks for after the email: `email_code` (a one-time code and a sign-in link sent to the outbox, as Scalekit\'s hosted login does), or `password`. The other stays one click away; test users always get the code page.'),
   ADMIN_PASSWORD: z
     .string()
     .min(12, 'must be at least 12 characters')
@@ -223,7 +223,7 @@ export interface Config {
   testControlToken?: string;
   /** Days issued-token and audit rows are kept; 0: forever. */
   auditRetentionDays: number;
-  /** What the login page asks for after the email; absent: password. */
+  /** What the login page asks for after the email; absent: an email code. */
   loginMethod?: LoginMethod;
   /** Signs in to the dashboard, besides the environment client's credentials. */
   adminPassword?: string;

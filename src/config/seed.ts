@@ -1,4 +1,4 @@
-// The seed file: organizations, MCP servers (resources), M2M clients and users, in Scalekit's REST
+// The seed file: organizations, MCP servers (resources), M2M clients, users and test users, in Scalekit's REST
 // field names (snake_case). Checked strictly: an unknown field or a wrong type rejects the whole file.
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
@@ -73,6 +73,14 @@ const environment = z.strictObject({
   post_logout_redirect_uris: z.array(z.string()).default([]),
 });
 
+// Scalekit's test users: the allow-list of up to 5 `+sktest` emails that sign in with the static code
+// (the management service checks the emails and the code, as for REST and the dashboard).
+const testUsers = z.strictObject({
+  enabled: z.boolean().default(true),
+  emails: z.array(z.string()).default([]),
+  static_code: z.string().default('424242'),
+});
+
 export const seedSchema = z
   .strictObject({
     environment: environment.optional(),
@@ -80,6 +88,7 @@ export const seedSchema = z
     resources: z.array(resource).default([]),
     clients: z.array(client).default([]),
     users: z.array(user).default([]),
+    test_users: testUsers.optional(),
   })
   .superRefine((seed, ctx) => {
     const orgs = new Set(seed.organizations.map((o) => o.id));

@@ -9,6 +9,7 @@ import { ErrorInfoSchema } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/err
 import { ClientService } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/clients/clients_pb.js';
 import { OrganizationService } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/organizations/organizations_pb.js';
 import { UserService } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/users/users_pb.js';
+import { WebAuthnService } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/auth/webauthn_pb.js';
 import type { Logger } from 'pino';
 import type { Caller } from './audit.js';
 import type { ManagementAuth } from './auth.js';
@@ -44,6 +45,7 @@ export function grpcHandler(deps: { rpcs: ManagementRpcs; auth: ManagementAuth; 
         router.service(ClientService, serve(deps.rpcs.clients, deps.log));
         router.service(OrganizationService, serve(deps.rpcs.organizations, deps.log));
         router.service(UserService, serve(deps.rpcs.users, deps.log));
+        router.service(WebAuthnService, serve(deps.rpcs.webauthn, deps.log));
       },
       interceptors: [authenticate],
       readMaxBytes: MAX_MESSAGE_BYTES,

@@ -29,11 +29,13 @@ import {
   type Resource as ResourceMessage,
   type ResourceUserConsent,
 } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/clients/clients_pb.js';
+import { WebAuthnCredentialSchema, type WebAuthnCredential } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/auth/webauthn_pb.js';
 import { MembershipStatus, OrganizationMembershipSchema, UserProfileSchema } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/commons/commons_pb.js';
 import { OrganizationSchema, type Organization as OrganizationMessage } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/organizations/organizations_pb.js';
 import { UserSchema, type User as UserMessage } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/users/users_pb.js';
 import { protectedResourceMetadata, protectedResourceMetadataUri } from '../oidc/issuers.js';
 import type { Organization } from '../store/organizations.js';
+import type { Passkey } from '../store/passkeys.js';
 import type { Resource } from '../store/resources.js';
 import type { ClientSecret } from '../store/secrets.js';
 import type { User } from '../store/users.js';
@@ -208,4 +210,20 @@ export function seconds(value: bigint, field: string): number | undefined {
   if (value === 0n) return undefined;
   if (value < 0n || value > BigInt(Number.MAX_SAFE_INTEGER)) throw InvalidArgument.field(field, 'must be a positive number of seconds');
   return Number(value);
+}
+
+/** A passkey as Scalekit's WebAuthnCredential: its ids, authenticator, transports and flags (no key). */
+export function passkeyMessage(p: Passkey): WebAuthnCredential {
+  return create(WebAuthnCredentialSchema, {
+    id: p.id,
+    userId: p.userId,
+    credentialId: Buffer.from(p.credentialId, 'base64url'),
+    attestationType: 'none',
+    authenticator: { aaguid: p.aaguid, attachment: p.transports.includes('internal') ? 'platform' : 'cross-platform' },
+    transports: p.transports,
+    authenticatorFlags: { userPresent: true, userVerified: p.userVerified, backupEligible: p.backupEligible, backupState: p.backedUp },
+    createdAt: timestamp(p.createTime),
+    updatedAt: timestamp(p.updateTime),
+    displayName: p.displayName,
+  });
 }

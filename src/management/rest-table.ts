@@ -1,12 +1,14 @@
 // The REST table: Scalekit's HTTP rules (google.api.http in its protos) over the RPCs of rpc.ts, and the
 // emulator's own routes (audit events, signing keys). Each route turns path, query and JSON body into
 // the RPC's request message, calls the same function gRPC calls, and renders the response with proto
-// field names and its response schema. Loaded with the RPCs on the first management call (rest.ts).
+// field names and its response schema. The emulator's own routes (no Scalekit proto has them) answer in
+// the same JSON style and errors. Loaded with the RPCs on the first management call (rest.ts).
 import { create, fromJson, toJson, type DescMessage, type DescMethod, type JsonValue } from '@bufbuild/protobuf';
 import { isFieldError } from '@bufbuild/protobuf/reflect';
 import { ClientService } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/clients/clients_pb.js';
 import { OrganizationService } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/organizations/organizations_pb.js';
 import { UserService } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/users/users_pb.js';
+import { WebAuthnService } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/auth/webauthn_pb.js';
 import type { FastifyRequest } from 'fastify';
 import type { Caller } from './audit.js';
 import { InvalidArgument } from './errors.js';
@@ -21,7 +23,7 @@ interface Route {
   /** Fastify path below /api/v1; `:name` params are request fields by their proto names. */
   url: string;
   rpc: DescMethod;
-  /** The request field the JSON body fills (grpc-gateway's `body`). */
+  /** The request field the JSON body fills (grpc-gateway's `body`); `*`: the body is the request itself. */
   body?: string;
   /** The fields of `body` that carry a resource (for the settings in RESOURCE_SETTINGS). */
   resource?: 'one' | 'list';
@@ -78,6 +80,10 @@ const ROUTES: Route[] = [
   { method: 'GET', url: '/environments/:env_id/scopes', rpc: C.listScopes },
   { method: 'PATCH', url: '/scopes/:id', rpc: C.updateScope, body: 'scope' },
   { method: 'DELETE', url: '/scopes/:id', rpc: C.deleteScope },
+  // Passkeys, at the paths Scalekit's docs give (authenticate/auth-methods/passkeys): its proto carries no HTTP rules for them.
+  { method: 'GET', url: '/webauthn/credentials', rpc: WebAuthnService.method.listCredentials },
+  { method: 'PATCH', url: '/webauthn/credentials/:credential_id', rpc: WebAuthnService.method.updateCredential, body: '*' },
+  { method: 'DELETE', url: '/webauthn/credentials/:credential_id', rpc: WebAuthnService.method.deleteCredential },
 ];
 
 // The emulator's resource settings that have no proto field: REST only, beside the proto fields of each
@@ -112,7 +118,12 @@ export interface CompiledRoute extends TableRoute {
 
 /** Every REST route of the management API, ready to match. */
 export function restTable(service: ManagementService, rpcs: ManagementRpcs): CompiledRoute[] {
-  return [...ROUTES.map((route) => rpcRoute(route, rpcOf(rpcs, route.rpc), service)), ...auditRoutes(service), ...signingKeyRoutes(service)].map(compileRoute);
+  return [
+    ...ROUTES.map((route) => rpcRoute(route, rpcOf(rpcs, route.rpc), service)),
+    ...auditRoutes(service),
+    ...signingKeyRoutes(service),
+    ...testUserRoutes(service),
+  ].map(compileRoute);
 }
 
 function compileRoute(route: TableRoute): CompiledRoute {
@@ -139,7 +150,14 @@ function rpcRoute(route: Route, rpc: (req: unknown, ctx: RpcContext) => unknown,
 }
 
 function rpcOf(rpcs: ManagementRpcs, method: DescMethod): (req: unknown, ctx: RpcContext) => unknown {
-  const group = method.parent === ClientService ? rpcs.clients : method.parent === OrganizationService ? rpcs.organizations : rpcs.users;
+  const group =
+    method.parent === ClientService
+      ? rpcs.clients
+      : method.parent === OrganizationService
+        ? rpcs.organizations
+        : method.parent === WebAuthnService
+          ? rpcs.webauthn
+          : rpcs.users;
   const rpc = (group as Record<string, ((req: unknown, ctx: RpcContext) => unknown) | undefined>)[method.localName];
   if (!rpc) throw new Error(`no implementation of ${method.parent.typeName}/${method.name}`);
   return rpc;
@@ -153,7 +171,8 @@ function requestMessage(route: Route, request: FastifyRequest, params: Record<st
     if (typeof body !== 'object' || Array.isArray(body)) throw InvalidArgument.field(route.body, 'must be a JSON object');
     const fields = { ...(body as Record<string, JsonValue>) };
     if (route.resource) for (const name of Object.keys(RESOURCE_SETTINGS)) delete fields[name];
-    json[route.body] = fields;
+    if (route.body === '*') Object.assign(json, fields, params);
+    else json[route.body] = fields;
   }
   if (route.method === 'GET') {
     for (const [key, value] of Object.entries(request.query as Record<string, unknown>)) {
@@ -334,6 +353,35 @@ function signingKeyRoutes(service: ManagementService): TableRoute[] {
         if (typeof delay !== 'number') throw InvalidArgument.field('switch_after_seconds', 'must be a number of seconds');
         const rotated = await service.keys.rotate(caller, { switchAfterSeconds: delay });
         return { kid: rotated.kid, activate_time: rotated.activateTime, previous_keys_retire_time: rotated.retireTime };
+      },
+    },
+  ];
+}
+
+const TEST_USERS: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { enabled: { type: 'boolean' }, emails: { type: 'array', items: { type: 'string' } }, static_code: { type: 'string' } },
+};
+
+// GET and PATCH /api/v1/environment/test-users: Scalekit's test-users allow-list (Dashboard > Environment
+// settings > Test users), which no Scalekit API or proto exposes; an emulator extension. A PATCH changes
+// the fields its body names.
+function testUserRoutes(service: ManagementService): TableRoute[] {
+  const json = (list: ReturnType<ManagementService['testUsers']['get']>) => ({ enabled: list.enabled, emails: list.emails, static_code: list.staticCode });
+  return [
+    { method: 'GET', path: '/environment/test-users', status: 200, schema: TEST_USERS, handle: () => json(service.testUsers.get()) },
+    {
+      method: 'PATCH',
+      path: '/environment/test-users',
+      status: 200,
+      schema: TEST_USERS,
+      handle(request, _params, caller) {
+        const body = request.body ?? {};
+        if (typeof body !== 'object' || Array.isArray(body)) throw InvalidArgument.field('test_users', 'must be a JSON object');
+        const { enabled, emails, static_code: staticCode } = body as Record<string, unknown>;
+        const patch = Object.fromEntries(Object.entries({ enabled, emails, staticCode }).filter(([, v]) => v !== undefined));
+        return json(service.testUsers.update(caller, patch));
       },
     },
   ];

@@ -14,6 +14,7 @@ import {
 } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/clients/clients_pb.js';
 import type { OrganizationService } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/organizations/organizations_pb.js';
 import type { UserService } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/users/users_pb.js';
+import type { WebAuthnService } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/auth/webauthn_pb.js';
 import type { ClientFields } from './clients.js';
 import { InvalidArgument, ManagementError, NotFound } from './errors.js';
 import {
@@ -24,6 +25,7 @@ import {
   environmentClientMessage,
   scopeMessage,
   organizationMessage,
+  passkeyMessage,
   registeredClientMessage,
   resourceMessage,
   seconds,
@@ -63,10 +65,11 @@ export interface ManagementRpcs {
   clients: Rpcs<typeof ClientService>;
   organizations: Rpcs<typeof OrganizationService>;
   users: Rpcs<typeof UserService>;
+  webauthn: Rpcs<typeof WebAuthnService>;
 }
 
 export function managementRpcs(svc: ManagementService): ManagementRpcs {
-  return { clients: clientRpcs(svc), organizations: organizationRpcs(svc), users: userRpcs(svc) };
+  return { clients: clientRpcs(svc), organizations: organizationRpcs(svc), users: userRpcs(svc), webauthn: webauthnRpcs(svc) };
 }
 
 function clientRpcs(svc: ManagementService): Rpcs<typeof ClientService> {
@@ -298,6 +301,27 @@ function userRpcs(svc: ManagementService): Rpcs<typeof UserService> {
     listOrganizationUsers(req) {
       const page = svc.users.list(req, req.organizationId);
       return { users: page.items.map(userMessage), nextPageToken: page.nextPageToken, totalSize: page.totalSize, prevPageToken: '' };
+    },
+  };
+}
+
+// A person's passkeys. The ceremonies (Begin/Finish Registration and Authentication) are the login
+// pages' own, so they answer UNIMPLEMENTED here.
+function webauthnRpcs(svc: ManagementService): Rpcs<typeof WebAuthnService> {
+  const rpId = () => URL.parse(svc.issuer())?.hostname ?? '';
+  return {
+    listCredentials(req) {
+      const passkeys = svc.passkeys.list(req.userId);
+      return {
+        credentials: passkeys.map(passkeyMessage),
+        allAcceptedCredentialsOptions: { rpId: rpId(), userId: req.userId, allAcceptedCredentialIds: passkeys.map((p) => p.credentialId) },
+      };
+    },
+    updateCredential: (req, { caller }) => ({ credential: passkeyMessage(svc.passkeys.rename(caller, req.credentialId, req.displayName)) }),
+    deleteCredential(req, { caller }) {
+      const removed = svc.passkeys.remove(caller, req.credentialId);
+      // What a page hands PublicKeyCredential.signalUnknownCredential(), so the authenticator forgets it too.
+      return { success: true, unknownCredentialOptions: { rpId: removed.rpId, credentialId: removed.credentialId } };
     },
   };
 }

@@ -100,6 +100,12 @@ export function applySeed(service: ManagementService, seed: Seed, source = '(see
         ),
       ),
     );
+    if (seed.test_users) {
+      const { enabled, emails, static_code: staticCode } = seed.test_users;
+      const before = service.testUsers.get();
+      const after = entry('test_users', () => service.testUsers.update(SEED_CALLER, { enabled, emails, staticCode }));
+      count(JSON.stringify(before) !== JSON.stringify(after));
+    }
     return result;
   });
 }

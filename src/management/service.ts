@@ -11,7 +11,9 @@ import { environmentScopeService, type EnvironmentScopeService } from './environ
 import { keyService, type KeyService } from './keys.js';
 import { organizationService, type OrganizationService } from './organizations.js';
 import { registrationService, type RegistrationService } from './registration.js';
+import { passkeyService, type PasskeyService } from './passkeys.js';
 import { resourceService, type ResourceService } from './resources.js';
+import { testUserService, type TestUserService } from './test-users.js';
 import { userService, type UserService } from './users.js';
 
 export interface ManagementService {
@@ -24,6 +26,10 @@ export interface ManagementService {
   scopes: EnvironmentScopeService;
   resources: ResourceService;
   users: UserService;
+  /** The environment's allow-list of test users (static code, no email). */
+  testUsers: TestUserService;
+  /** People's passkeys (Scalekit's WebAuthnService). */
+  passkeys: PasskeyService;
   keys: KeyService;
   audit: AuditLog;
   /** The environment URL, for the protected-resource metadata JSON ('' before the server listens). */
@@ -43,6 +49,8 @@ export function createManagementService(deps: ServiceDeps): ManagementService {
     consents: consentService(deps, audit),
     resources: resourceService(deps, audit),
     users: userService(deps, audit),
+    testUsers: testUserService(deps, audit),
+    passkeys: passkeyService(deps, audit),
     keys: keyService(deps, audit),
     audit,
     issuer: () => deps.issuer?.() ?? '',

@@ -25,6 +25,7 @@ export interface UserService {
    * an identity provider); `created` says which. An existing user is left as it is.
    */
   signUp(caller: Caller, fields: UserFields & { organizationId?: string }): { user: User; created: boolean };
+  get(id: string): User;
   /** Every user, or the members of one organization. */
   list(page: PageRequest, organizationId?: string): Page<User>;
   /**
@@ -82,6 +83,11 @@ export function userService({ store }: ServiceDeps, audit: AuditLog): UserServic
       return create(caller, { ...fields, organizationId });
     },
     create,
+    get(id) {
+      const user = id ? store.users.get(id) : undefined;
+      if (!user) throw new NotFound('user', id);
+      return user;
+    },
     signUp(caller, fields) {
       return audit.transaction(() => {
         const existing = store.users.findByEmail(fields.email.trim().toLowerCase());

@@ -81,6 +81,26 @@ export const userInput = z.object({
   name: z.string().max(256, 'must be at most 256 characters'),
 });
 
+// Scalekit's test users: an email whose local part has `+sktest` right after its `+` (any domain), kept
+// lower case; at most 5, no repeats; a static code of exactly 6 digits.
+const testUserEmail = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.email({ error: 'must be an email address', abort: true }).max(320))
+  .refine((email) => /^[^@+]+\+sktest[^@]*@/.test(email), 'must have +sktest right after the + of its local part, e.g. qa+sktest@example.com');
+
+export const testUsersInput = z.object({
+  enabled: z.boolean(),
+  emails: z
+    .array(testUserEmail)
+    .max(5, 'must list at most 5 emails')
+    .transform((emails) => [...new Set(emails)]),
+  staticCode: z.string().regex(/^\d{6}$/, 'must be exactly 6 digits'),
+});
+
+export const passkeyNameInput = z.string().trim().min(1, 'is required').max(64, 'must be at most 64 characters');
+
 export const passwordInput = z.string().min(8, 'must be at least 8 characters').max(256, 'must be at most 256 characters');
 
 /** The wire name of a domain field: snake_case, and the Server URL is Scalekit's `resource_id`. */

@@ -40,8 +40,8 @@ export function askedScopes(details: ConsentDetails, servers: Resource[]): { nam
   }));
 }
 
-/** How a person proved who they are (RFC 8176 `amr` values): password, one-time code or link, federated. */
-export type SignInMethod = 'pwd' | 'otp' | 'fed';
+/** How a person proved who they are (RFC 8176 `amr` values): password, one-time code or link, federated, a passkey (key possession). */
+export type SignInMethod = 'pwd' | 'otp' | 'fed' | 'hwk';
 
 /** The prompts the login pages answer: `login`, and `create` (prompt=create, signing up). */
 export const SIGN_IN_PROMPTS: ReadonlySet<string> = new Set(['login', 'create']);

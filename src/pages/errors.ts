@@ -23,6 +23,13 @@ export class PageProblem extends Error {
   }
 }
 
+/** An address under the pages (dashboard, login, outbox, logout) where there is no page: 404 in their look. */
+export class PageNotFound extends PageProblem {
+  constructor(next = 'Check the address, or go back to the page you came from.') {
+    super(404, 'not_found', 'Page not found', 'There is no page at this address.', next);
+  }
+}
+
 /** Too many wrong attempts: 429, saying when to try again (and Retry-After). */
 export class TooManyAttempts extends PageProblem {
   constructor(

@@ -10,12 +10,13 @@ import type { FastifyInstance } from 'fastify';
 import type { LoginMethod } from '../config/index.js';
 import { createEmailSignIn } from '../login/email-sign-in.js';
 import { createMailer } from '../login/mailer.js';
+import { createPasskeyCeremonies } from '../login/passkeys.js';
 import type { ManagementService } from '../management/service.js';
 import type { EnvironmentContext } from '../oidc/environment.js';
 import { overHttps } from '../routes/forwarded.js';
 import { dashboardRoutes } from './dashboard/index.js';
-import { errorPageModel, TooManyAttempts, type PageError } from './errors.js';
-import { signInContext } from './interaction-context.js';
+import { errorPageModel, PageNotFound, TooManyAttempts, type PageError } from './errors.js';
+import { ISSUER_PREFIXES, signInContext } from './interaction-context.js';
 import { interactionRoutes } from './interaction.js';
 import { outboxRoutes } from './outbox.js';
 import { secureCookies } from './secure-cookies.js';
@@ -69,19 +70,34 @@ export async function pages(app: FastifyInstance, options: PagesOptions): Promis
   app.get('/assets/dashboard.js', async (_request, reply) =>
     reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(views.script),
   );
+  app.get('/assets/passkeys.js', async (_request, reply) =>
+    reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(views.passkeyScript),
+  );
+  // Browsers also ask for /favicon.ico on pages that name no icon (JSON documents, /keys).
+  for (const path of ['/assets/favicon.svg', '/favicon.ico']) {
+    app.get(path, async (_request, reply) => reply.type('image/svg+xml').header('cache-control', 'public, max-age=86400').send(views.favicon));
+  }
 
   const mailer = createMailer({ outbox: env.store.outbox, log: env.log, environmentUrl: () => env.issuer, ...(settings.smtpUrl ? { smtpUrl: settings.smtpUrl } : {}) });
   const limits = env.attemptLimits;
   const signIn = signInContext({
     env,
     management,
-    emailSignIn: createEmailSignIn({ codes: env.store.emailCodes, mailer, clock: env.clock, testUsers: env.settings.testUsers }),
+    emailSignIn: createEmailSignIn({ codes: env.store.emailCodes, mailer, clock: env.clock, testUsers: env.settings.testUsers, allowList: env.store.testUsers }),
+    passkeys: createPasskeyCeremonies({ passkeys: env.store.passkeys, clock: env.clock }),
     limits,
     loginMethod: settings.loginMethod,
   });
   interactionRoutes(app, signIn);
   // The outbox shows every code sent: an emulation shortcut, not served with EMULATION_SHORTCUTS=off.
   if (env.settings.emulationShortcuts) outboxRoutes(app, env);
+  // Unknown addresses under these pages answer the 404 page in their look (the API's stay JSON); the
+  // dashboard has its own, in its frame. Real routes win over these wildcards.
+  for (const path of ['/assets/*', '/outbox/*', '/oidc/logout/*', ...ISSUER_PREFIXES.map((prefix) => `${prefix}/interaction/*`)]) {
+    app.all(path, async () => {
+      throw new PageNotFound();
+    });
+  }
   await app.register(async (scope) =>
     dashboardRoutes(scope, { env, management, limits, ...(settings.adminPassword ? { adminPassword: settings.adminPassword } : {}) }),
   );

@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { LoginMethod } from '../config/index.js';
 import type { AttemptLimits } from '../login/attempt-limits.js';
 import type { EmailSignIn } from '../login/email-sign-in.js';
+import { relyingPartyOf, type PasskeyCeremonies } from '../login/passkeys.js';
 import type { ManagementService } from '../management/service.js';
 import type { EnvironmentContext } from '../oidc/environment.js';
 import { finishLogin, SIGN_IN_PROMPTS, type SignInMethod } from '../oidc/interactions.js';
@@ -40,12 +41,16 @@ export interface SignInPageBase {
   signingUp: boolean;
   base: string;
   csrf: string;
+  /** Browsers can use passkeys at this environment URL: the pages load their script and offer them. */
+  passkeys: boolean;
 }
 
 export interface SignInContext {
   env: EnvironmentContext;
   management: ManagementService;
   emailSignIn: EmailSignIn;
+  /** Passkey registration and sign-in ceremonies. */
+  passkeys: PasskeyCeremonies;
   limits: AttemptLimits;
   loginMethod: LoginMethod;
   /** The interaction of this browser (its cookie), which must be the one in the URL. */
@@ -57,7 +62,7 @@ export interface SignInContext {
   finish(current: InteractionInProgress, request: FastifyRequest, reply: FastifyReply, user: User, method: SignInMethod): Promise<FastifyReply>;
 }
 
-export type SignInServices = Pick<SignInContext, 'env' | 'management' | 'emailSignIn' | 'limits' | 'loginMethod'>;
+export type SignInServices = Pick<SignInContext, 'env' | 'management' | 'emailSignIn' | 'passkeys' | 'limits' | 'loginMethod'>;
 
 export function signInContext(services: SignInServices): SignInContext {
   const { env } = services;
@@ -94,6 +99,7 @@ export function signInContext(services: SignInServices): SignInContext {
         signingUp: current.interaction.prompt.name === 'create',
         base: current.base,
         csrf: reply.generateCsrf(),
+        passkeys: relyingPartyOf(env.issuer) !== undefined,
       };
     },
     async finish(current, request, reply, user, method) {

@@ -11,6 +11,7 @@ import { forEachIssuer, hostOf, type Interaction, type InteractionInProgress, ty
 import { emailCodeRoutes } from './sign-in/email-code.js';
 import { emailPage, emailStepRoutes } from './sign-in/email-step.js';
 import { identityProviderPage, identityProviderRoutes, requestedProvider } from './sign-in/identity-provider.js';
+import { passkeyRoutes } from './sign-in/passkey.js';
 import { passwordRoutes } from './sign-in/password.js';
 
 export function interactionRoutes(app: FastifyInstance, ctx: SignInContext): void {
@@ -48,6 +49,7 @@ export function interactionRoutes(app: FastifyInstance, ctx: SignInContext): voi
   passwordRoutes(app, ctx);
   emailCodeRoutes(app, ctx);
   identityProviderRoutes(app, ctx);
+  passkeyRoutes(app, ctx);
 }
 
 async function consentModel(ctx: SignInContext, current: InteractionInProgress, reply: FastifyReply) {

@@ -1,5 +1,5 @@
 // The templates of views/ (Eta: `<%= %>` escapes, `<%~ %>` is for HTML we built ourselves), the one
-// stylesheet and the dashboard's small script, loaded once per app.
+// stylesheet, the dashboard's and the login pages' small scripts and the favicon, loaded once per app.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Eta } from 'eta';
@@ -11,6 +11,10 @@ export interface Views {
   stylesheet: string;
   /** The dashboard's one script: copy buttons (pages work without it). */
   script: string;
+  /** The tab icon of every page (SVG). */
+  favicon: string;
+  /** The login pages' passkey script (they work without it). */
+  passkeyScript: string;
   render(view: string, model: object): string;
 }
 
@@ -22,6 +26,8 @@ export function createViews(): Views {
     eta,
     stylesheet: readFileSync(join(dir, 'assets', 'styles.css'), 'utf8'),
     script: readFileSync(join(dir, 'assets', 'dashboard.js'), 'utf8'),
+    favicon: readFileSync(join(dir, 'assets', 'favicon.svg'), 'utf8'),
+    passkeyScript: readFileSync(join(dir, 'assets', 'passkeys.js'), 'utf8'),
     render: (view, model) => eta.render(`./${view}`, model),
   };
 }

@@ -8,12 +8,15 @@ import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { withAuthorizationDefaults } from '../oidc/authorization-defaults.js';
 import type { EnvironmentContext } from '../oidc/environment.js';
-import { END_SESSION_CONFIRM, ENVIRONMENT_PATHS, providerPathOf } from '../oidc/paths.js';
+import { END_SESSION_CONFIRM, ENVIRONMENT_PATHS, providerPathOf, type ProviderPath } from '../oidc/paths.js';
 import type { IssuerProvider } from '../oidc/providers.js';
 import { BODY_TOO_LARGE, readBodyWithinLimit } from './body-limit.js';
 
 // The provider answers these with an HTML page (a browser is on the other end); the rest with JSON.
 const PAGE_ROUTES: string[] = [ENVIRONMENT_PATHS.authorization, ENVIRONMENT_PATHS.end_session, END_SESSION_CONFIRM];
+
+// The steps of the provider's logout below its path; any other address there is the pages' 404.
+const LOGOUT_STEPS: Record<string, string[]> = { '/confirm': ['POST'], '/success': ['GET', 'HEAD'] };
 
 // Where a browser is sent takes GET (OAuth 2.1 §3.1). OIDC's POST option for these would make
 // oidc-provider set its session cookie SameSite=None, which a plain-http origin cannot keep.
@@ -26,7 +29,7 @@ export function providerDispatch(app: FastifyInstance, env: EnvironmentContext):
   app.addHook('onRequest', async (request, reply) => {
     const q = request.url.indexOf('?');
     const target = providerPathOf(q === -1 ? request.url : request.url.slice(0, q));
-    if (!target) return;
+    if (!target || unknownLogoutStep(target, request.method)) return;
     const page = PAGE_ROUTES.includes(target.route);
     const issuer = target.resourceId === undefined ? await env.providers.environment() : await env.providers.forResource(target.resourceId);
     if (!issuer) {
@@ -52,6 +55,11 @@ export function providerDispatch(app: FastifyInstance, env: EnvironmentContext):
     reply.hijack();
     await issuer.callback(asIssuerRequest(request.raw, issuer, target.path + (query ? `?${query}` : ''), body), reply.raw);
   });
+}
+
+function unknownLogoutStep(target: ProviderPath, method: string): boolean {
+  if (target.route !== ENVIRONMENT_PATHS.end_session || target.path === target.route) return false;
+  return !LOGOUT_STEPS[target.path.slice(target.route.length)]?.includes(method);
 }
 
 /** The request as the issuer's provider must see it: its own relative path, the full one as originalUrl. */

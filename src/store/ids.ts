@@ -15,6 +15,7 @@ export const ID_PREFIXES = {
   consent: 'cns_',
   outboxMessage: 'msg_',
   scope: 'scope_',
+  passkey: 'pkc_',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

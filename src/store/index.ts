@@ -18,6 +18,8 @@ import { sqliteResources, type ResourceRepository } from './resources.js';
 import { sqliteRetention, type RetentionRepository } from './retention.js';
 import { sqliteSecrets, type SecretRepository } from './secrets.js';
 import { sqliteSigningKeys, type SigningKeyRepository } from './signing-keys.js';
+import { sqlitePasskeys, type PasskeyRepository } from './passkeys.js';
+import { sqliteTestUsers, type TestUserRepository } from './test-users.js';
 import { systemClock, type Clock } from './time.js';
 import { sqliteUsers, type UserRepository } from './users.js';
 
@@ -37,6 +39,10 @@ export interface Store {
   outbox: OutboxRepository;
   /** Scalekit's environment-level scopes: what the environment's own clients may hold. */
   environmentScopes: EnvironmentScopeRepository;
+  /** The environment's allow-list of test users (static code, no email). */
+  testUsers: TestUserRepository;
+  /** Passkeys (WebAuthn credentials, public keys only) and the challenges of ceremonies in progress. */
+  passkeys: PasskeyRepository;
   retention: RetentionRepository;
   /** Where this store's new ids and generated secrets come from (random, or a fixture's fixed sequence). */
   ids: IdSource;
@@ -103,6 +109,8 @@ export function openStore(path: string, clock: Clock = systemClock, options: Sto
     emailCodes: sqliteEmailCodes(db, clock),
     outbox: sqliteOutbox(db, clock, ids),
     environmentScopes: sqliteEnvironmentScopes(db, clock),
+    testUsers: sqliteTestUsers(db, clock),
+    passkeys: sqlitePasskeys(db, clock, ids),
     retention: sqliteRetention(db),
     ids,
     cookieKeys: disk.installKeys.cookieKeys,

@@ -279,9 +279,9 @@ describe('TEST_CONTROL on a HOST other people can reach', () => {
 });
 
 describe('the pages: LOGIN_METHOD, ADMIN_PASSWORD, SMTP_URL', () => {
-  it('asks for a password after the email by default, and for an email code with LOGIN_METHOD=email_code', () => {
-    expect(loadConfig({}).loginMethod).toBe('password');
-    expect(loadConfig({ LOGIN_METHOD: 'email_code' }).loginMethod).toBe('email_code');
+  it('asks for an email code after the email by default, as Scalekit does, and for a password with LOGIN_METHOD=password', () => {
+    expect(loadConfig({}).loginMethod).toBe('email_code');
+    expect(loadConfig({ LOGIN_METHOD: 'password' }).loginMethod).toBe('password');
     expect(problemsOf({ LOGIN_METHOD: 'magic' })).toEqual(['LOGIN_METHOD: must be password or email_code']);
   });
 

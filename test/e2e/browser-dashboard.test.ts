@@ -4,8 +4,8 @@
 // authorization asks again), rotate the signing key, read the audit log.
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, screenshot } from '../helpers/chromium.js';
-import { authorize, registerClient } from '../helpers/code-flow.js';
+import { catchCallback, launchChromium, screenshot } from '../helpers/chromium.js';
+import { authorizationUrl, authorize, CALLBACK, pkce, registerClient } from '../helpers/code-flow.js';
 import { ADA, decodeJwt, ENV_CLIENT, startTestServer, tokenRequest, type TestServer } from '../helpers/server.js';
 
 const TODO = 'res_20000000000000001';
@@ -59,6 +59,8 @@ describe('the dashboard, in Chromium without JavaScript', { timeout: 60_000 }, (
       resource_documentation: 'http://localhost:4005/docs',
       scopes_supported: ['calendar:read'],
     });
+    // The whole JSON shows in its box: no part of it hidden past the right edge.
+    expect(await page.evaluate<boolean>(`(() => { const pre = document.getElementById('metadata-json'); return pre.scrollWidth <= pre.clientWidth; })()`)).toBe(true);
     await screenshot(page, 'dashboard-mcp-server');
   });
 
@@ -128,6 +130,33 @@ describe('the dashboard, in Chromium without JavaScript', { timeout: 60_000 }, (
     const token = (await (await fetch(`${server.url}/oauth/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials', client_id: ENV_CLIENT.id, client_secret: ENV_CLIENT.secret }) })).json()) as { scope: string };
     expect(token.scope).toBe('openid reports:read');
     await screenshot(page, 'dashboard-environment');
+  });
+
+  it('sets the test users allow-list; the listed email then signs in on the login page with the static code, no email sent', async () => {
+    await page.getByRole('link', { name: 'Test users' }).click();
+    expect(await heading()).toBe('Test users');
+    await page.getByLabel('Enable test users').check();
+    await page.getByLabel('Test user email 1').fill('E2E+sktest@example.com');
+    await page.getByLabel('Static confirmation code').fill('867530');
+    await page.getByRole('button', { name: 'Save' }).click();
+    expect(await notice()).toBe('Test users saved and on.');
+    expect(await page.getByLabel('Test user email 1').inputValue()).toBe('e2e+sktest@example.com');
+    await screenshot(page, 'dashboard-test-users');
+
+    const host = await registerClient(server.url, TODO, { client_name: 'E2E host', redirect_uris: [CALLBACK] });
+    const person = await context.newPage();
+    const arrived = await catchCallback(person, CALLBACK);
+    await person.goto(authorizationUrl(`${server.url}/resources/${TODO}`, { client_id: host, code_challenge: pkce().challenge, scope: 'todo:read' }));
+    await person.getByLabel('Email').fill('e2e+sktest@example.com');
+    await person.getByRole('button', { name: 'Continue' }).click();
+    await person.getByLabel('Verification code').fill('867530');
+    await person.getByRole('button', { name: 'Verify' }).click();
+    await person.getByRole('button', { name: 'Allow access' }).click();
+    expect((await arrived()).searchParams.get('code')).toMatch(/^[\w-]{20,}$/);
+    await person.close();
+    expect(server.app.store.users.findByEmail('e2e+sktest@example.com')?.id).toMatch(/^usr_\d{17}$/);
+    const sent = (await (await fetch(`${server.url}/outbox?to=e2e%2Bsktest%40example.com`, { headers: { accept: 'application/json' } })).json()) as unknown[];
+    expect(sent).toEqual([]);
   });
 
   it('lists what was done in the audit log, filtered by type', async () => {

@@ -1,12 +1,13 @@
 // The hosted login in a real browser (Chromium), as an MCP host opens it: the MCP SDK (1.x) meets the
 // Todo server's 401, registers, opens the authorization URL; the person signs in with each of the
-// login methods, consents, and the host exchanges the code and calls a tool with its token. The pages
-// keep the selectors Scalekit publishes for end-to-end tests: input[type="email"], "Continue",
-// input[name="otp"], "Verify".
+// login methods, consents, and the host exchanges the code and calls a tool with its token. As on
+// Scalekit, an email code follows the email by default, and the pages keep the selectors Scalekit
+// publishes for end-to-end tests: input[type="email"], "Continue", input[name="otp"], "Verify"; a
+// test written with those alone signs in unchanged.
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { launchChromium, screenshot } from '../helpers/chromium.js';
-import { ChromiumHost, latestMessage, type Person } from '../helpers/chromium-host.js';
+import { ChromiumHost, enterEmail, latestMessage, type Person } from '../helpers/chromium-host.js';
 import { environmentToken, restCaller } from '../helpers/management.js';
 import { v1 } from '../helpers/mcp-sdks.js';
 import { ADA, decodeJwt } from '../helpers/server.js';
@@ -40,11 +41,6 @@ async function connectAs(person: Person): Promise<Record<string, unknown>> {
   return decodeJwt(String((host.savedTokens as { access_token: string }).access_token)).payload;
 }
 
-const enterEmail = async (email: string) => {
-  await page.locator('input[type="email"]').fill(email);
-  await page.getByRole('button', { name: 'Continue', exact: true }).click();
-};
-
 const consent = async (shot?: string) => {
   await expect.poll(() => page.locator('h1').textContent()).toBe('Browser MCP host wants to access Todo');
   if (shot) await screenshot(page, shot);
@@ -59,11 +55,22 @@ async function userByEmail(email: string): Promise<{ id: string; email: string; 
 }
 
 describe('signing in from an MCP host, in Chromium', { timeout: 60_000 }, () => {
-  it('email code: the code from the outbox, then consent, then a token for Ada', async () => {
+  it('Scalekit’s published selectors, unchanged: Email, “Continue”, the code from the outbox as “Verification code”, “Verify”', async () => {
+    const claims = await connectAs(async (p) => {
+      await p.getByLabel('Email').fill(ADA.email);
+      await p.getByRole('button', { name: 'Continue' }).click();
+      const { code } = await latestMessage(stack.em.url, ADA.email);
+      await p.getByLabel('Verification code').fill(code!);
+      await p.getByRole('button', { name: 'Verify' }).click();
+      await consent();
+    });
+    expect(claims).toMatchObject({ sub: ADA.id, resid: TODO, iss: stack.em.url });
+  });
+
+  it('email code: the page after the email asks for the code (the default); the code from the outbox, consent, a token for Ada', async () => {
     const claims = await connectAs(async (p) => {
       await screenshot(p, 'login-email');
-      await enterEmail(ADA.email);
-      await p.getByRole('button', { name: 'Email me a sign-in code instead' }).click();
+      await enterEmail(p, ADA.email);
       await expect.poll(() => p.locator('h1').textContent()).toBe('Check your email');
       await screenshot(p, 'login-code');
       const message = await latestMessage(stack.em.url, ADA.email);
@@ -81,8 +88,7 @@ describe('signing in from an MCP host, in Chromium', { timeout: 60_000 }, () => 
 
   it('magic link: the link from the outbox, opened in the same browser', async () => {
     const claims = await connectAs(async (p) => {
-      await enterEmail(ADA.email);
-      await p.getByRole('button', { name: 'Email me a sign-in code instead' }).click();
+      await enterEmail(p, ADA.email);
       await expect.poll(() => p.locator('h1').textContent()).toBe('Check your email');
       const { link } = await latestMessage(stack.em.url, ADA.email);
       expect(link).toMatch(new RegExp(`^${stack.em.url}/resources/${TODO}/interaction/[\\w-]+/email-link\\?token=[\\w-]{43}$`));
@@ -96,7 +102,7 @@ describe('signing in from an MCP host, in Chromium', { timeout: 60_000 }, () => 
     const email = 'qa+sktest@example.com';
     const before = (await fetch(`${stack.em.url}/outbox`, { headers: { accept: 'application/json' } }).then((r) => r.json())) as unknown[];
     const claims = await connectAs(async (p) => {
-      await enterEmail(email);
+      await enterEmail(p, email);
       await expect.poll(() => p.locator('label[for="otp"]').textContent()).toBe('Verification code');
       await screenshot(p, 'login-code-test-user');
       await p.locator('input[name="otp"]').fill('424242');
@@ -110,14 +116,16 @@ describe('signing in from an MCP host, in Chromium', { timeout: 60_000 }, () => 
     expect(after.length).toBe(before.length); // a test user's email is never sent
   });
 
-  it('password: a seeded user', async () => {
+  it('password: one click away from the code page (“Use a password instead”), for a seeded user', async () => {
     const claims = await connectAs(async (p) => {
-      await enterEmail(ADA.email);
+      await enterEmail(p, ADA.email);
+      await p.getByRole('button', { name: 'Use a password instead' }).click();
       await p.locator('input[type="password"]').fill(ADA.password);
       await screenshot(p, 'login-password');
-      await p.getByRole('button', { name: 'Sign in' }).click();
+      await p.getByRole('button', { name: 'Sign in', exact: true }).click();
       await consent();
     });
+
     expect(claims).toMatchObject({ sub: ADA.id, oid: 'org_30000000000000001' });
   });
 

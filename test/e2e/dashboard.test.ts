@@ -182,6 +182,36 @@ describe('management errors as readable messages', () => {
   });
 });
 
+describe('the audit log’s time filter', () => {
+  const iso = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+
+  it('takes UTC times written year first (2025-01-31 14:00) in text fields, never a locale’s date picker', async () => {
+    const steps = await signedIn();
+    const page = (await steps.open(`${server.url}/dashboard/audit`)) as PageSeen;
+    expect(page.html).toContain('<input id="since" type="text" name="since" value="" placeholder="YYYY-MM-DD HH:MM"');
+    expect(page.html).not.toContain('datetime-local');
+    const now = server.clock.now();
+    const past = (await steps.open(`${server.url}/dashboard/audit?since=${encodeURIComponent(iso(now - 3600_000))}`)) as PageSeen;
+    expect(past.status).toBe(200);
+    expect(past.html).toContain(`value="${iso(now - 3600_000)}"`);
+    expect(past.html).toContain('<span class="badge">resource.created</span>');
+    const future = (await steps.open(`${server.url}/dashboard/audit?since=${encodeURIComponent(iso(now + 86_400_000))}`)) as PageSeen;
+    expect(future.html).toContain('<p class="empty">No events match.</p>');
+    // A day alone, as the end of the range, is the whole of that day.
+    const today = (await steps.open(`${server.url}/dashboard/audit?until=${iso(now).slice(0, 10)}`)) as PageSeen;
+    expect(today.html).toContain('<span class="badge">resource.created</span>');
+  });
+
+  it('refuses a date in another order (01/31/2025) or one that does not exist: 400 naming the field', async () => {
+    const steps = await signedIn();
+    for (const since of ['01/31/2025', '2025-02-30']) {
+      const page = (await steps.open(`${server.url}/dashboard/audit?since=${encodeURIComponent(since)}`)) as PageSeen;
+      expect(page.status).toBe(400);
+      expect(problemOf(page.html)).toBe('Some fields need another look: From must be a UTC date and time written year first, such as 2025-01-31 14:00');
+    }
+  });
+});
+
 describe('clients and secrets', () => {
   it('an organization client: secret once (never in the logs), rotation keeps both until the old one is deleted', async () => {
     const steps = await signedIn();

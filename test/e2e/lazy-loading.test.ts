@@ -1,19 +1,23 @@
 // What a start loads: the server answers tokens without loading oidc-provider (the interactive flows),
-// connect and the protobuf descriptors (the management API) or nodemailer (SMTP), each loaded on its
-// first use. Together they were about half of a cold start (bench/client-credentials.mjs measures it).
-// The X.509 writer (pkijs, asn1js) is loaded only by a TLS start that must make a certificate.
+// connect and the protobuf descriptors (the management API), nodemailer (SMTP) or @simplewebauthn/server
+// (passkeys), each loaded on its first use. Together they were about half of a cold start
+// (bench/client-credentials.mjs measures it). The X.509 writer (pkijs, asn1js) is loaded only by a TLS
+// start that must make a certificate.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startCli, type RunningCli } from '../helpers/cli.js';
+import { authorizationUrl, pkce, registerClient } from '../helpers/code-flow.js';
+import { FormSteps } from '../helpers/form-steps.js';
 import { clientToken, restCaller } from '../helpers/management.js';
+import { freePort } from '../helpers/todo-stack.js';
 
 const TRACE_HOOKS = fileURLToPath(new URL('../helpers/module-trace/register.mjs', import.meta.url));
 const ENV_ID = 'skc_30000000000000001';
 const ENV_SECRET = 'lazy-loading-environment-secret';
-const LAZY = ['oidc-provider', '@connectrpc/connect', '@connectrpc/connect-node', '@bufbuild/protobuf', 'nodemailer', 'pkijs', 'asn1js'];
+const LAZY = ['oidc-provider', '@connectrpc/connect', '@connectrpc/connect-node', '@bufbuild/protobuf', 'nodemailer', '@simplewebauthn/server', 'pkijs', 'asn1js'];
 const X509_WRITER = ['pkijs', 'asn1js'];
 
 let dir: string;
@@ -22,7 +26,11 @@ const loaded = () => new Set(readFileSync(join(dir, 'modules.txt'), 'utf8').spli
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'emulator-lazy-'));
+  const port = await freePort();
   cli = await startCli({
+    // A domain name, so the login pages offer passkeys (browsers refuse them at an IP address).
+    PORT: String(port),
+    SCALEKIT_ENVIRONMENT_URL: `http://localhost:${port}`,
     DATA_DIR: join(dir, 'data'),
     SCALEKIT_CLIENT_ID: ENV_ID,
     SCALEKIT_CLIENT_SECRET: ENV_SECRET,
@@ -68,4 +76,17 @@ it('TLS=1 loads the X.509 writer to make the certificates, and a restart that re
   await second.stop();
   expect(X509_WRITER.filter((pkg) => modulesOf('first.txt').has(pkg))).toEqual(X509_WRITER);
   expect(X509_WRITER.filter((pkg) => modulesOf('second.txt').has(pkg))).toEqual([]);
+});
+
+it('loads @simplewebauthn/server on the first passkey ceremony, not for the login page that offers it', async () => {
+  const client = await registerClient(cli.url, 'res_10000000000000001');
+  const steps = new FormSteps();
+  await steps.open(authorizationUrl(`${cli.url}/resources/res_10000000000000001`, { client_id: client, code_challenge: pkce().challenge }));
+  expect(steps.page.html).toContain('Sign in with a passkey');
+  expect(loaded().has('@simplewebauthn/server')).toBe(false);
+  // What the page's script asks when "Sign in with a passkey" is pressed.
+  const { init } = steps.request('/passkey');
+  const options = await steps.browser.fetch(`${steps.page.url}/passkey/options`, init);
+  expect(options.status).toBe(200);
+  expect(loaded().has('@simplewebauthn/server')).toBe(true);
 });

@@ -25,7 +25,8 @@ describe('OAuth 2.1 §4.1: authorization code with PKCE', () => {
     expect(grant.callback.searchParams.get('iss')).toBe(issuer);
     expect(grant.code).toMatch(/^[\w-]{20,}$/);
     const titles = grant.browser.pages.map((p) => /<h1[^>]*>([\s\S]*?)<\/h1>/.exec(p.html)?.[1]?.replace(/<[^>]+>/g, '').trim());
-    expect(titles).toEqual(['Sign in', 'Enter your password', 'Test MCP host wants to access Todo']);
+    // The email code is asked first (the default, as on Scalekit); Ada uses her password, one click away.
+    expect(titles).toEqual(['Sign in', 'Check your email', 'Enter your password', 'Test MCP host wants to access Todo']);
   });
 
   it('exchanges the code once for a token in Scalekit’s shape, for the MCP server', async () => {
@@ -219,8 +220,8 @@ describe('errors, each with its exact code', () => {
     const wrong = new MiniBrowser({ email: ADA.email, password: 'not-her-password' });
     const unknown = new MiniBrowser({ email: 'nobody@example.com', password: 'whatever' });
     const url = () => authorizationUrl(issuer, { client_id: clientId, code_challenge: pkce().challenge });
-    const a = (await wrong.authorize(url(), CALLBACK, 4).catch((e: unknown) => e)) as Error;
-    const b = (await unknown.authorize(url(), CALLBACK, 4).catch((e: unknown) => e)) as Error;
+    const a = (await wrong.authorize(url(), CALLBACK, 5).catch((e: unknown) => e)) as Error;
+    const b = (await unknown.authorize(url(), CALLBACK, 5).catch((e: unknown) => e)) as Error;
     expect(a.message).toMatch(/no redirect/);
     expect(b.message).toMatch(/no redirect/);
     const alert = (html: string) => /<p class="alert" role="alert">([^<]*)<\/p>/.exec(html)?.[1];

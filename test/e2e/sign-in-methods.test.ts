@@ -15,7 +15,7 @@ let issuer: string;
 let clientId: string;
 
 beforeAll(async () => {
-  server = await startTestServer({ env: { LOGIN_METHOD: 'email_code' } });
+  server = await startTestServer(); // LOGIN_METHOD=email_code, the default
   issuer = `${server.url}/resources/${RES}`;
   clientId = await registerClient(server.url, RES, { client_name: 'Code host' });
 });
@@ -43,13 +43,35 @@ async function codePageFor(email: string, params: Record<string, string> = {}): 
   return steps;
 }
 
-describe('email code and sign-in link (LOGIN_METHOD=email_code)', () => {
+describe('email code and sign-in link (the default method, LOGIN_METHOD=email_code)', () => {
   it('asks for the code after the email; the code from the outbox signs Ada in and her token follows', async () => {
     const grant = await authorize(issuer, clientId, { email: ADA.email, otp: (email) => outboxCode(email)() }, { scope: 'todo:read' });
     const titles = grant.browser.pages.map((p) => headingOf(p.html));
     expect(titles).toEqual(['Sign in', 'Check your email', 'Code host wants to access Todo']);
     const token = (await (await exchange(issuer, clientId, grant)).json()) as TokenSet;
     expect(decodeJwt(token.access_token).payload).toMatchObject({ sub: ADA.id, scopes: ['todo:read'] });
+  });
+
+  it('offers a password one click away on the code page, for every email alike ("Use a password instead")', async () => {
+    const steps = await codePageFor(ADA.email);
+    const password = (await steps.submit('/identify', { method: 'password' })) as PageSeen;
+    expect(headingOf(password.html)).toBe('Enter your password');
+    expect((await steps.post('/login', { password: ADA.password })).status).toBe(303);
+  });
+
+  it('LOGIN_METHOD=password asks for the password after the email instead, the code one click away', async () => {
+    const other = await startTestServer({ env: { LOGIN_METHOD: 'password' } });
+    try {
+      const steps = new FormSteps();
+      const host = await registerClient(other.url, RES);
+      await steps.open(authorizationUrl(`${other.url}/resources/${RES}`, { client_id: host, code_challenge: pkce().challenge }));
+      const next = (await steps.submit('/identify', { email: ADA.email })) as PageSeen;
+      expect(headingOf(next.html)).toBe('Enter your password');
+      const code = (await steps.submit('/identify', { method: 'email_code' })) as PageSeen;
+      expect(headingOf(code.html)).toBe('Check your email');
+    } finally {
+      await other.close();
+    }
   });
 
   it('puts the message in the outbox: GET /outbox with Accept: application/json', async () => {
@@ -188,7 +210,7 @@ describe('wrong-attempt limits', () => {
       const host = await registerClient(other.url, RES);
       const steps = new FormSteps();
       await steps.open(authorizationUrl(otherIssuer, { client_id: host, code_challenge: pkce().challenge }));
-      await steps.submit('/identify', { email: ADA.email });
+      await steps.submit('/identify', { email: ADA.email, method: 'password' });
       for (let i = 0; i < 5; i++) expect((await steps.post('/login', { password: `wrong-${i}` })).status).toBe(401);
       const paused = await steps.post('/login', { password: ADA.password });
       expect(paused.status).toBe(429);

@@ -1,6 +1,8 @@
 // A tiny browser for tests: follows redirects by hand, keeps cookies, and submits the forms of the login
 // and consent pages the way a person would (it reads the page's own form: action, hidden fields, buttons).
-// It stops when the browser is sent to the client's redirect URI, and returns that URL.
+// It stops when the browser is sent to the client's redirect URI, and returns that URL. A person with a
+// password and no email code, asked for a code after the email (the default, as on Scalekit), clicks
+// "Use a password instead".
 
 export interface PersonAnswers {
   email?: string;
@@ -46,9 +48,9 @@ export class MiniBrowser {
       }
       const html = await res.text();
       this.pages.push({ url: next.url, status: res.status, html });
-      const form = parseForm(html, next.url);
+      const { form, press } = this.answer(parseForms(html, next.url));
       if (!form) throw new BrowserStopped(`no form to submit on ${next.url} (status ${res.status})`, res.status, html);
-      next = { url: form.action, init: await this.submission(form) };
+      next = { url: form.action, init: await this.submission(form, press) };
     }
     throw new Error(`no redirect to ${redirectUri} after ${maxSteps} steps`);
   }
@@ -67,6 +69,18 @@ export class MiniBrowser {
     return res;
   }
 
+  /** The form this person answers on a page, and the button they press when it is not the form's own. */
+  private answer(forms: Form[]): { form?: Form; press?: { name: string; value: string } } {
+    const first = forms[0];
+    const signsInWithPassword = this.answers.password !== undefined && this.answers.otp === undefined;
+    if (first?.fields.has('otp') && signsInWithPassword) {
+      const usePassword = { name: 'method', value: 'password' };
+      const form = forms.find((f) => f.buttons.some((b) => b.name === usePassword.name && b.value === usePassword.value));
+      if (form) return { form, press: usePassword };
+    }
+    return first ? { form: first } : {};
+  }
+
   private async otpFor(email: string): Promise<string> {
     const { otp } = this.answers;
     return typeof otp === 'function' ? otp(email) : (otp ?? '');
@@ -82,7 +96,7 @@ export class MiniBrowser {
     else this.cookies.set(name, value);
   }
 
-  private async submission(form: Form): Promise<RequestInit> {
+  private async submission(form: Form, pressed?: { name: string; value: string }): Promise<RequestInit> {
     const body = new URLSearchParams();
     for (const [name, value] of form.fields) {
       if (name === this.dropField) continue;
@@ -92,8 +106,9 @@ export class MiniBrowser {
       else body.set(name, value);
     }
     const decision = this.answers.decision ?? 'approve';
-    const { press } = this.answers;
+    const press = pressed ?? this.answers.press;
     const button =
+      (pressed && form.buttons.find((b) => b.name === pressed.name && b.value === pressed.value)) ??
       form.buttons.find((b) => b.name === 'decision' && b.value === decision) ??
       (press && form.buttons.find((b) => b.name === press.name && b.value === press.value)) ??
       form.buttons.find((b) => !b.name);
@@ -114,10 +129,6 @@ export class BrowserStopped extends Error {
 
 const attr = (tag: string, name: string) => new RegExp(`\\s${name}="([^"]*)"`, 'i').exec(tag)?.[1];
 const unescape = (s: string) => s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-
-function parseForm(html: string, pageUrl: string): Form | undefined {
-  return parseForms(html, pageUrl)[0];
-}
 
 /** Every form of a page, in order: its action (absolute), its named inputs with their values, its buttons. */
 export function parseForms(html: string, pageUrl: string): Form[] {

@@ -34,3 +34,10 @@ export async function latestMessage(envUrl: string, to: string): Promise<{ id: s
   if (!messages[0]) throw new Error(`no message to ${to} in the outbox`);
   return messages[0];
 }
+
+/** The login page's first step, with Scalekit's published selectors: the email, then "Continue". */
+export async function enterEmail(page: Page, email: string): Promise<void> {
+  await page.locator('input[type="email"]').fill(email);
+  await page.getByRole('button', { name: 'Continue', exact: true }).click();
+}
+

@@ -19,9 +19,9 @@ const fail = (text) => {
 try {
   const [{ filename, files }] = JSON.parse(npm(['pack', '--json', '--pack-destination', work], root));
   step(`packed ${filename} (${files.length} files)`);
-  const stray = files.map((f) => f.path).filter((p) => !/^(dist\/src\/.+\.(js|d\.ts|js\.map|d\.ts\.map)|migrations\/\d{3}_[a-z0-9_]+\.sql|views\/[a-z0-9_/-]+\.(eta|css|js)|package\.json|README\.md|LICENSE)$/.test(p));
+  const stray = files.map((f) => f.path).filter((p) => !/^(dist\/src\/.+\.(js|d\.ts|js\.map|d\.ts\.map)|migrations\/\d{3}_[a-z0-9_]+\.sql|views\/[a-z0-9_/-]+\.(eta|css|js|svg)|package\.json|README\.md|LICENSE)$/.test(p));
   if (stray.length) fail(`unexpected files in the package: ${stray.join(', ')}`);
-  for (const needed of ['dist/src/cli/main.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'migrations/001_initial.sql', 'views/login-email.eta', 'views/assets/styles.css', 'views/dashboard/layout.eta', 'views/assets/dashboard.js']) {
+  for (const needed of ['dist/src/cli/main.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'migrations/001_initial.sql', 'views/login-email.eta', 'views/assets/styles.css', 'views/dashboard/layout.eta', 'views/assets/dashboard.js', 'views/assets/passkeys.js', 'views/assets/favicon.svg']) {
     if (!files.some((f) => f.path === needed)) fail(`missing ${needed}`);
   }
 

@@ -33,12 +33,23 @@ const TYPES = [
   'signing_key.rotated',
 ];
 
-/** A `datetime-local` value, read as UTC; undefined when blank. */
-function utc(value: string | undefined, field: string): number | undefined {
-  if (!value) return undefined;
-  const time = Date.parse(/Z$|[+-]\d\d:\d\d$/.test(value) ? value : `${value}Z`);
-  if (Number.isNaN(time)) throw InvalidArgument.field(field, 'must be a date and time such as 2025-01-31T14:00');
-  return time;
+// A time as the filter takes it: ISO 8601's order, year first, in UTC (never a locale's mm/dd/yyyy).
+const ISO_TIME = /^(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2}(?::\d{2})?))?\s*(?:Z|UTC)?$/i;
+const DAY_MS = 86_400_000;
+
+/**
+ * `2025-01-31 14:00` (or `2025-01-31T14:00`, `2025-01-31`), read as UTC; undefined when blank. A day
+ * alone is its start, or for the end of a range the whole day.
+ */
+function utc(value: string | undefined, field: string, end = false): number | undefined {
+  const text = value?.trim();
+  if (!text) return undefined;
+  const match = ISO_TIME.exec(text);
+  const iso = match ? `${match[1]}T${(match[2] ?? '00:00').padEnd(8, ':00')}` : '';
+  const time = Date.parse(`${iso}Z`);
+  // Date.parse rolls 2025-02-30 over to March: only a time that reads back the same is one.
+  if (Number.isNaN(time) || new Date(time).toISOString().slice(0, 19) !== iso) throw InvalidArgument.field(field, 'must be a UTC date and time written year first, such as 2025-01-31 14:00');
+  return end && match![2] === undefined ? time + DAY_MS - 1 : time;
 }
 
 export function auditRoutes(app: FastifyInstance, ui: Dashboard): void {
@@ -47,7 +58,7 @@ export function auditRoutes(app: FastifyInstance, ui: Dashboard): void {
     const filter = { client_id: q.client_id?.trim() ?? '', type: q.type?.trim() ?? '', since: q.since ?? '', until: q.until ?? '' };
     const result = await attempt(() => {
       const since = utc(filter.since, 'start_time');
-      const until = utc(filter.until, 'end_time');
+      const until = utc(filter.until, 'end_time', true);
       return ui.management.audit.list({
         pageSize: 50,
         pageToken: q.page_token ?? '',

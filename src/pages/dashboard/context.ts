@@ -5,15 +5,17 @@ import type { Caller } from '../../management/audit.js';
 import { ManagementError, STATUS, type FieldViolation } from '../../management/errors.js';
 import type { ManagementService } from '../../management/service.js';
 import type { EnvironmentContext } from '../../oidc/environment.js';
+import { breakable, scopeList } from '../breakable.js';
 import { hostOf } from '../interaction-context.js';
 import type { DashboardSession, DashboardSessions } from './session.js';
 
-export type Section = 'mcp-servers' | 'organizations' | 'users' | 'consents' | 'environment' | 'keys' | 'audit';
+export type Section = 'mcp-servers' | 'organizations' | 'users' | 'test-users' | 'consents' | 'environment' | 'keys' | 'audit';
 
 export const SECTIONS: { key: Section; label: string; href: string }[] = [
   { key: 'mcp-servers', label: 'MCP servers', href: '/dashboard/mcp-servers' },
   { key: 'organizations', label: 'Organizations', href: '/dashboard/organizations' },
   { key: 'users', label: 'Users', href: '/dashboard/users' },
+  { key: 'test-users', label: 'Test users', href: '/dashboard/test-users' },
   { key: 'consents', label: 'Consents', href: '/dashboard/consents' },
   { key: 'environment', label: 'Environment', href: '/dashboard/environment' },
   { key: 'keys', label: 'Signing keys', href: '/dashboard/keys' },
@@ -34,7 +36,7 @@ export interface Dashboard {
   session(request: FastifyRequest): DashboardSession;
   caller(request: FastifyRequest): Caller;
   /** Renders views/dashboard/<view>.eta inside the dashboard's frame. */
-  render(request: FastifyRequest, reply: FastifyReply, section: Section, view: string, model: Record<string, unknown>): Promise<FastifyReply>;
+  render(request: FastifyRequest, reply: FastifyReply, section: Section | undefined, view: string, model: Record<string, unknown>): Promise<FastifyReply>;
   /** After an action: a notice for the next page, and 303 to it. */
   done(request: FastifyRequest, reply: FastifyReply, to: string, notice: string): FastifyReply;
 }
@@ -60,6 +62,8 @@ export function dashboard(env: EnvironmentContext, management: ManagementService
         signedInAs: current.signedInAs,
         sections: SECTIONS.map((s) => ({ ...s, active: s.key === section })),
         csrf: reply.generateCsrf(),
+        breakable,
+        scopeList,
         ...(notice ? { notice } : {}),
         ...model,
       });
@@ -98,12 +102,16 @@ const FIELD_LABELS: Record<string, string> = {
   scopes: 'Scopes',
   switch_after_seconds: 'Sign with it',
   start_time: 'From',
+  static_code: 'Static confirmation code',
+  end_time: 'Until',
 };
 
 function labelled(violation: FieldViolation): FieldViolation {
-  const path = violation.field.replace(/^(resource|client|user|organization)\./, '');
+  const path = violation.field.replace(/^(resource|client|user|organization|test_users)\./, '');
   const scope = /^scopes\[(\d+)\]/.exec(path);
   if (scope) return { field: `Scope ${Number(scope[1]) + 1}`, description: violation.description };
+  const email = /^emails\[(\d+)\]/.exec(path);
+  if (email) return { field: `Email ${Number(email[1]) + 1}`, description: violation.description };
   const [name, ...rest] = path.split(/(?=[.[])/);
   return { field: (FIELD_LABELS[name!] ?? name!) + rest.join(''), description: violation.description };
 }

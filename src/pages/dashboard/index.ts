@@ -6,7 +6,7 @@ import type { AttemptLimits } from '../../login/attempt-limits.js';
 import { ManagementError } from '../../management/errors.js';
 import type { ManagementService } from '../../management/service.js';
 import type { EnvironmentContext } from '../../oidc/environment.js';
-import { errorPageModel, type PageError } from '../errors.js';
+import { errorPageModel, PageNotFound, type PageError } from '../errors.js';
 import { auditRoutes } from './audit.js';
 import { consentRoutes } from './consents.js';
 import { consentScreenRoutes } from './consent-screen.js';
@@ -18,6 +18,7 @@ import { organizationRoutes } from './organizations.js';
 import { serverClientRoutes } from './server-clients.js';
 import { dashboardSessions } from './session.js';
 import { signInRoutes } from './sign-in.js';
+import { testUserRoutes } from './test-users.js';
 import { userRoutes } from './users.js';
 
 export interface DashboardOptions {
@@ -42,6 +43,9 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardOp
   // A management error (an unknown id in the URL, a refused change without a form to show it on) gets
   // the dashboard's frame; anything else the pages' error page.
   app.setErrorHandler(async (err: PageError, request, reply) => {
+    if (err instanceof PageNotFound && sessions.of(request)) {
+      return ui.render(request, reply.code(404), undefined, 'not-found', { title: 'Page not found' });
+    }
     if (err instanceof ManagementError && sessions.of(request)) {
       const problem = problemOf(err);
       if (problem.status >= 500) request.log.error({ err }, 'dashboard failed');
@@ -59,9 +63,14 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardOp
   serverClientRoutes(app, ui);
   organizationRoutes(app, ui);
   userRoutes(app, ui);
+  testUserRoutes(app, ui);
   consentRoutes(app, ui);
   consentScreenRoutes(app, ui);
   environmentRoutes(app, ui);
   keyRoutes(app, ui);
   auditRoutes(app, ui);
+  // Any other address below /dashboard: a 404 in the dashboard's frame (signed-out visitors sign in first).
+  app.all('/dashboard/*', async () => {
+    throw new PageNotFound();
+  });
 }

@@ -1,6 +1,8 @@
 // Dashboard › Users: the people who can sign in, and test users made here (email, name, organization,
-// an optional password; without one they sign in by email code or an identity provider).
+// an optional password; without one they sign in by email code or an identity provider). A user's page
+// lists their passkeys, each removable.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { NotFound } from '../../management/errors.js';
 import { attempt, type Dashboard, type Problem } from './context.js';
 import { password as typedPassword, text, type FormBody } from './forms.js';
 
@@ -45,5 +47,23 @@ export function userRoutes(app: FastifyInstance, ui: Dashboard): void {
     );
     if (result.problem) return usersPage(request, reply.code(result.problem.status), '', form, result.problem);
     return ui.done(request, reply, '/dashboard/users', `User ${result.ok.email} created (${result.ok.id}).`);
+  });
+
+  app.get<{ Params: { id: string } }>('/dashboard/users/:id', async (request, reply) => {
+    const user = management.users.get(request.params.id);
+    const organization = user.organizationId ? management.organizations.get(user.organizationId) : undefined;
+    return ui.render(request, reply, 'users', 'user', {
+      title: user.email,
+      user: { ...user, organizationName: organization?.displayName ?? '' },
+      passkeys: management.passkeys.list(user.id).map((p) => ({ ...p, kind: p.backupEligible ? 'Synced passkey' : 'Device-bound passkey' })),
+    });
+  });
+
+  app.post<{ Params: { id: string; passkeyId: string } }>('/dashboard/users/:id/passkeys/:passkeyId/delete', { preHandler: app.csrfProtection }, async (request, reply) => {
+    const user = management.users.get(request.params.id);
+    const passkey = management.passkeys.get(request.params.passkeyId);
+    if (passkey.userId !== user.id) throw new NotFound('credential', passkey.id);
+    management.passkeys.remove(ui.caller(request), passkey.id);
+    return ui.done(request, reply, `/dashboard/users/${user.id}`, `Passkey ${passkey.id} removed: it signs no one in any more.`);
   });
 }

@@ -7,6 +7,7 @@ import type { CodeCheck } from '../../store/email-codes.js';
 import { PageProblem } from '../errors.js';
 import { signInStep, type InteractionInProgress, type SignInContext } from '../interaction-context.js';
 import { attemptKeys, ensureMayTry } from './attempts.js';
+import { finishOrOfferPasskey } from './passkey.js';
 
 /** The caller named in the audit when a sign-in creates a user. */
 const SIGN_UP = { actor: 'sign-in' };
@@ -20,7 +21,12 @@ const CODE_PROBLEMS: Record<Exclude<CodeCheck, 'valid'>, { status: number; error
 
 // What the code page says about where the code is: the static one of a test user, or the outbox (an
 // emulation shortcut; off, the message went by SMTP).
-const codePageFlags = (ctx: SignInContext, email: string) => ({ email, testUser: isTestUser(email, ctx.env.settings.testUsers), outbox: ctx.env.settings.emulationShortcuts });
+const codePageFlags = (ctx: SignInContext, email: string) => ({
+  email,
+  testUser: isTestUser(email, ctx.env.settings.testUsers),
+  allowListed: ctx.emailSignIn.isAllowListed(email),
+  outbox: ctx.env.settings.emulationShortcuts,
+});
 
 /** Sends a code and a link for this sign-in to `email`, and shows the page that asks for the code. */
 export async function sendCode(ctx: SignInContext, current: InteractionInProgress, reply: FastifyReply, email: string, notice?: string): Promise<FastifyReply> {
@@ -50,7 +56,7 @@ export function emailCodeRoutes(app: FastifyInstance, ctx: SignInContext): void 
     }
     ctx.limits.succeeded(keys);
     const { user } = ctx.management.users.signUp(SIGN_UP, { email });
-    return ctx.finish(current, request, reply, user, 'otp');
+    return finishOrOfferPasskey(ctx, current, request, reply, user, 'otp');
   });
 
   // The link in the email. It works in the browser the sign-in started in (the interaction's cookie).

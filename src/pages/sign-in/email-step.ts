@@ -1,7 +1,8 @@
 // The first step of the hosted login: the email ("Email" / `input[type="email"]`, "Continue"), and what
 // follows it. The next page depends on the email's form and the settings, never on whether a user has
-// it: a password (LOGIN_METHOD=password, the default) or an email code (LOGIN_METHOD=email_code, a
-// sign-up asked by prompt=create, a Scalekit test user). The other method stays one click away.
+// it: an email code (LOGIN_METHOD=email_code, the default as on Scalekit; a sign-up asked by
+// prompt=create; a Scalekit test user) or a password (LOGIN_METHOD=password). The other method stays
+// one click away, for everyone alike (offering it only to users with a password would tell who has one).
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { SOCIAL_PROVIDERS } from '../../login/identity-providers.js';
 import { isTestUser } from '../../login/test-users.js';
@@ -31,6 +32,7 @@ export function emailStepRoutes(app: FastifyInstance, ctx: SignInContext): void 
   const methodFor = (current: InteractionInProgress, email: string, asked: unknown): Method => {
     if (current.interaction.prompt.name === 'create') return 'email_code';
     if (asked === 'password' || asked === 'email_code') return asked;
+    if (ctx.emailSignIn.isAllowListed(email)) return 'email_code';
     return isTestUser(email, ctx.env.settings.testUsers) ? 'email_code' : ctx.loginMethod;
   };
 

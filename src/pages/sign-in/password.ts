@@ -3,6 +3,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { signInStep, type InteractionInProgress, type SignInContext } from '../interaction-context.js';
 import { attemptKeys, ensureMayTry } from './attempts.js';
+import { finishOrOfferPasskey } from './passkey.js';
 
 const WRONG_CREDENTIALS = 'The email or password is not correct.';
 
@@ -22,6 +23,6 @@ export function passwordRoutes(app: FastifyInstance, ctx: SignInContext): void {
       return passwordPage(ctx, current, reply.code(401), { email, error: WRONG_CREDENTIALS });
     }
     ctx.limits.succeeded(keys);
-    return ctx.finish(current, request, reply, user, 'pwd');
+    return finishOrOfferPasskey(ctx, current, request, reply, user, 'pwd');
   });
 }

@@ -1,0 +1,91 @@
+// The rows behind passkeys: credentials with their public key and counter, gone with their user; and the
+// challenges of ceremonies in progress, kept as digests, bound to one sign-in and purpose, used once,
+// expiring. Also the test-users allow-list's one row.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openStore, type Store } from '../../src/store/index.js';
+
+const T0 = Date.parse('2025-01-01T00:00:00.000Z');
+let now: number;
+let store: Store;
+
+beforeEach(() => {
+  now = T0;
+  store = openStore(':memory:', () => now);
+  store.users.upsert({ id: 'usr_1', email: 'ada@example.com', name: 'Ada' });
+});
+afterEach(() => store.close());
+
+const credential = {
+  userId: 'usr_1',
+  credentialId: 'cred-AAAA',
+  publicKey: new Uint8Array([165, 1, 2, 3, 38]),
+  counter: 1,
+  transports: ['internal'],
+  aaguid: '00000000-0000-0000-0000-000000000000',
+  backupEligible: false,
+  backedUp: false,
+  userVerified: true,
+  rpId: 'localhost',
+  displayName: 'Passkey',
+};
+
+describe('passkeys', () => {
+  it('keeps a credential under a pkc_ id with its public key, and its counter and last use after a sign-in', () => {
+    const kept = store.passkeys.create(credential);
+    expect(kept.id).toMatch(/^pkc_\d{17}$/);
+    expect(store.passkeys.byCredentialId('cred-AAAA')).toMatchObject({ ...credential, id: kept.id, createTime: '2025-01-01T00:00:00.000Z' });
+    now += 60_000;
+    store.passkeys.recordUse(kept.id, 7);
+    expect(store.passkeys.get(kept.id)).toMatchObject({ counter: 7, lastUsedTime: '2025-01-01T00:01:00.000Z' });
+  });
+
+  it('is removed with its user', () => {
+    store.passkeys.create(credential);
+    store.db.prepare('DELETE FROM users WHERE id = ?').run('usr_1');
+    expect(store.passkeys.byCredentialId('cred-AAAA')).toBeUndefined();
+  });
+});
+
+describe('passkey_challenges', () => {
+  const started = { challenge: 'challenge-0123456789', purpose: 'authentication' as const, ns: 'res_1', uid: 'uid-1', expiresAt: T0 + 300_000 };
+
+  it('keeps only a digest of the challenge', () => {
+    store.passkeys.createChallenge(started);
+    const row = store.db.prepare('SELECT * FROM passkey_challenges').get() as Record<string, unknown>;
+    expect(row.challenge_hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.stringify(row)).not.toContain('challenge-0123456789');
+  });
+
+  it('is used once, for its own sign-in and purpose; another one is left as it was', () => {
+    store.passkeys.createChallenge(started);
+    expect(store.passkeys.useChallenge('challenge-0123456789', 'registration', 'res_1', 'uid-1')).toEqual({ state: 'unknown' });
+    expect(store.passkeys.useChallenge('challenge-0123456789', 'authentication', 'res_1', 'uid-2')).toEqual({ state: 'elsewhere' });
+    expect(store.passkeys.useChallenge('nothing-like-it', 'authentication', 'res_1', 'uid-1')).toEqual({ state: 'unknown' });
+    expect(store.passkeys.useChallenge('challenge-0123456789', 'authentication', 'res_1', 'uid-1')).toEqual({ state: 'valid' });
+    expect(store.passkeys.useChallenge('challenge-0123456789', 'authentication', 'res_1', 'uid-1')).toEqual({ state: 'used' });
+  });
+
+  it('expires at its time', () => {
+    store.passkeys.createChallenge(started);
+    now = T0 + 300_000;
+    expect(store.passkeys.useChallenge('challenge-0123456789', 'authentication', 'res_1', 'uid-1')).toEqual({ state: 'expired' });
+  });
+
+  it('gives the pending registration of a sign-in (who, how) once, newest first', () => {
+    store.passkeys.createChallenge({ ...started, challenge: 'older', purpose: 'registration', userId: 'usr_1', amr: 'pwd' });
+    now += 1;
+    store.passkeys.createChallenge({ ...started, challenge: 'newer', purpose: 'registration', userId: 'usr_1', amr: 'otp' });
+    expect(store.passkeys.usePendingRegistration('res_1', 'uid-1')).toEqual({ state: 'valid', userId: 'usr_1', amr: 'otp' });
+    expect(store.passkeys.useChallenge('newer', 'registration', 'res_1', 'uid-1')).toEqual({ state: 'used' });
+    expect(store.passkeys.usePendingRegistration('res_1', 'uid-2')).toEqual({ state: 'unknown' });
+  });
+});
+
+describe('test_users', () => {
+  it('reads the defaults without a row, and changes only when something differs', () => {
+    expect(store.testUsers.get()).toEqual({ enabled: false, emails: [], staticCode: '424242' });
+    expect(store.testUsers.put({ enabled: true, emails: ['qa+sktest@example.com'], staticCode: '135790' })).toBe(true);
+    expect(store.testUsers.put({ enabled: true, emails: ['qa+sktest@example.com'], staticCode: '135790' })).toBe(false);
+    expect(store.db.prepare('SELECT enabled, emails, static_code FROM test_users').all()).toEqual([{ enabled: 1, emails: '["qa+sktest@example.com"]', static_code: '135790' }]);
+  });
+});
