@@ -40,7 +40,7 @@ describe("every HTML page refuses framing (X-Frame-Options: DENY, CSP frame-ance
     expect(headingOf(await sso.text())).toBe('Sign in with Google');
     expectFramingRefused(sso);
 
-    await steps.submit('/identify', { email: ADA.email });
+    await steps.submit('/identify', { email: ADA.email, method: 'password' });
     const consent = (await steps.submit('/login', { password: ADA.password })) as PageSeen;
     expect(headingOf(consent.html)).toBe('Framed host wants to access Todo');
     expectFramingRefused(await again(steps));
@@ -76,7 +76,7 @@ describe("every HTML page refuses framing (X-Frame-Options: DENY, CSP frame-ance
 
     const steps = new FormSteps(WEB_APP_CALLBACK);
     await steps.open(authorizationUrl(server.url, { client_id: ENV_CLIENT.id, redirect_uri: WEB_APP_CALLBACK, code_challenge: pkce().challenge, scope: 'openid' }));
-    await steps.submit('/identify', { email: ADA.email });
+    await steps.submit('/identify', { email: ADA.email, method: 'password' });
     const signedIn = await steps.submit('/login', { password: ADA.password });
     if (!('callback' in signedIn)) expect(await steps.submit('/consent', { decision: 'approve' })).toHaveProperty('callback');
     const logout = await steps.browser.fetch(`${server.url}/oidc/logout`);
