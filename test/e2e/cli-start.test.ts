@@ -1,10 +1,10 @@
 // `npm start` as a user runs it: the built CLI, a data folder on disk, restarts.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -199,6 +199,36 @@ describe('start-up failures a user can cause name their cause and exit 2', () =>
     } finally {
       chmodSync(dir, 0o700);
     }
+  });
+
+  // Each of these made `npm start` fail raw (exit 1, ENOENT) or, nested, spin in Node's recursive mkdir
+  // at full CPU, deaf to SIGTERM (failingStart kills it after 15 s: exit code null).
+  describe.runIf(existsSync('/proc/self'))('DATA_DIR that cannot be created', () => {
+    const cannotBeMade = (dataDir: string, folder: string) =>
+      `DATA_DIR ${dataDir} cannot be created: no folder can be made in ${dirname(folder)} (ENOENT on ${folder}); it is a system folder such as /proc, or a link to nowhere. Set DATA_DIR to a folder this user can create.`;
+
+    it('a folder in /proc', async () => {
+      await expectExit2({ DATA_DIR: '/proc/scalekit-emulator-data' }, cannotBeMade('/proc/scalekit-emulator-data', '/proc/scalekit-emulator-data'));
+    });
+
+    it('a folder below a missing folder in /proc', async () => {
+      const dataDir = '/proc/scalekit-emulator/deeper/data';
+      await expectExit2({ DATA_DIR: dataDir }, cannotBeMade(dataDir, '/proc/scalekit-emulator'));
+    });
+
+    it('a folder below a link to nowhere', async () => {
+      symlinkSync(join(dir, 'gone'), join(dir, 'link'));
+      const dataDir = join(dir, 'link', 'a', 'data');
+      await expectExit2({ DATA_DIR: dataDir }, cannotBeMade(dataDir, join(dir, 'link', 'a')));
+    });
+
+    it('a name longer than the file system takes', async () => {
+      const long = join(dir, 'x'.repeat(300));
+      await expectExit2(
+        { DATA_DIR: join(long, 'data') },
+        `DATA_DIR ${join(long, 'data')} cannot be created: making ${long} failed (ENAMETOOLONG). Set DATA_DIR to a folder this user can create.`,
+      );
+    });
   });
 
   it('a database file that is not a database', async () => {
