@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, configDescriptions, loadConfig, type Config } from '../../src/config/index.js';
+import { ConfigError, configDescriptions, configReference, loadConfig, type Config } from '../../src/config/index.js';
 
 const CWD = resolve('/srv/emulator');
 const SECRET = 'a-client-secret-of-32-characters';
@@ -222,7 +222,24 @@ describe('TEST_CONTROL', () => {
   });
 
   it('names the variable for any other value', () => {
-    expect(() => loadConfig({ TEST_CONTROL: 'yes' })).toThrow(/TEST_CONTROL: must be 1 or 0/);
+    expect(problemsOf({ TEST_CONTROL: 'yes' })).toEqual(['TEST_CONTROL: must be one of 0, 1, true, false']);
+  });
+});
+
+describe('on/off settings: TEST_CONTROL, AUTO_LOGIN, ALLOW_INSECURE_CIMD', () => {
+  const flags = ['TEST_CONTROL', 'AUTO_LOGIN', 'ALLOW_INSECURE_CIMD'];
+
+  it.each(flags)('%s refuses another value with the values --help and the README list', (name) => {
+    const listed = configReference.find((s) => s.name === name)!.allowed;
+    expect(listed).toEqual(['0', '1', 'true', 'false']);
+    expect(problemsOf({ HOST: '127.0.0.1', [name]: 'yes' })).toEqual([`${name}: must be one of ${listed.join(', ')}`]);
+  });
+
+  it.each(flags)('%s takes true and false as well as 1 and 0', (name) => {
+    const on = loadConfig({ HOST: '127.0.0.1', [name]: 'true' });
+    const off = loadConfig({ HOST: '127.0.0.1', [name]: 'false' });
+    const key = { TEST_CONTROL: 'testControl', AUTO_LOGIN: 'autoLogin', ALLOW_INSECURE_CIMD: 'allowInsecureCimd' }[name] as keyof Config;
+    expect([on[key], off[key]]).toEqual([true, false]);
   });
 });
 

@@ -136,6 +136,10 @@ describe('bad configuration and bad seeds fail clearly', () => {
     [{ PORT: 'eighty' }, /PORT: /],
     [{ SCALEKIT_ENVIRONMENT_URL: 'localhost:8080' }, /SCALEKIT_ENVIRONMENT_URL: must be an http/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL: must be one of/],
+    // What --help and the README say these take: 0, 1, true, false.
+    [{ TEST_CONTROL: 'yes' }, /TEST_CONTROL: must be one of 0, 1, true, false$/m],
+    [{ AUTO_LOGIN: 'on' }, /AUTO_LOGIN: must be one of 0, 1, true, false$/m],
+    [{ ALLOW_INSECURE_CIMD: '2' }, /ALLOW_INSECURE_CIMD: must be one of 0, 1, true, false$/m],
     [{ SCALEKIT_CLIENT_ID: 'skc_1' }, /SCALEKIT_CLIENT_ID and SCALEKIT_CLIENT_SECRET/],
   ])('exits 2 naming the variable for %o', async (env, message) => {
     const { code, output } = await failingStart({ DATA_DIR: dir, ...env });
