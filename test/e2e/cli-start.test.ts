@@ -121,6 +121,38 @@ describe('start with SEED', () => {
     }
   });
 
+  it('says at start when another SCALEKIT_CLIENT_ID replaces the environment client kept in DATA_DIR', async () => {
+    const first = await startCli({ DATA_DIR: dir });
+    const earlier = /client_id\s+(skc_\d+)/.exec(first.output())![1]!;
+    const earlierSecret = secretOf(first.output(), earlier)!;
+    await first.stop();
+    const warningOf = (output: string) =>
+      output
+        .split('\n')
+        .filter((line) => line.startsWith('{"level":40'))
+        .map((line) => JSON.parse(line) as { msg: string; client_id?: string; replaced_client_id?: string });
+
+    const second = await startCli({ DATA_DIR: dir, SCALEKIT_CLIENT_ID: 'skc_12345', SCALEKIT_CLIENT_SECRET: 'a-configured-secret-value' });
+    try {
+      const warnings = warningOf(second.output());
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatchObject({
+        client_id: 'skc_12345',
+        replaced_client_id: earlier,
+        msg: `SCALEKIT_CLIENT_ID skc_12345 replaced the environment client ${earlier} stored in DATA_DIR: ${earlier} and its secrets no longer work (management API, dashboard, its tokens). To go back, start with SCALEKIT_CLIENT_ID=${earlier} and a SCALEKIT_CLIENT_SECRET.`,
+      });
+      // What the warning says: the earlier client no longer gets a token.
+      const res = await tokenRequest(second.url, { grant_type: 'client_credentials', client_id: earlier, client_secret: earlierSecret });
+      expect([res.status, ((await res.json()) as { error: string }).error]).toEqual([401, 'invalid_client']);
+    } finally {
+      await second.stop();
+    }
+    // The same id again: nothing is replaced, nothing is said.
+    const third = await startCli({ DATA_DIR: dir, SCALEKIT_CLIENT_ID: 'skc_12345', SCALEKIT_CLIENT_SECRET: 'a-configured-secret-value' });
+    await third.stop();
+    expect(warningOf(third.output())).toEqual([]);
+  });
+
   it('uses SCALEKIT_ENVIRONMENT_URL as the issuer', async () => {
     const cli = await startCli({ DATA_DIR: dir, SCALEKIT_ENVIRONMENT_URL: 'http://auth.test:8080/' });
     try {
