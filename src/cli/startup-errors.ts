@@ -49,6 +49,12 @@ function explain(err: SystemError, config: Config): string | undefined {
     case 'EPERM':
     case 'EROFS':
       return `${dataDir} is not writable by this user (${err.code} on ${err.path ?? 'it'}). Fix its permissions, or set DATA_DIR to a folder this user can write.`;
+    case 'ENOENT':
+      // The folder above exists (else it would have been made first), yet takes no new folder.
+      if (err.syscall === 'mkdir' && err.path) {
+        return `${dataDir} cannot be created: no folder can be made in ${dirname(err.path)} (ENOENT on ${err.path}); it is a system folder such as /proc, or a link to nowhere. Set DATA_DIR to a folder this user can create.`;
+      }
+      break;
     case 'SQLITE_CANTOPEN':
     case 'SQLITE_READONLY':
     case 'SQLITE_PERM':
@@ -57,5 +63,7 @@ function explain(err: SystemError, config: Config): string | undefined {
     case 'SQLITE_CORRUPT':
       return `${dataDir}: ${config.databasePath} is not a database of this server, or is damaged (${err.code}). Restore it from a backup, or set DATA_DIR to another folder.`;
   }
+  // Whatever else stops the folder being made (a name too long, a loop of links, a full disk).
+  if (err.syscall === 'mkdir') return `${dataDir} cannot be created: making ${err.path ?? 'it'} failed (${err.code}). Set DATA_DIR to a folder this user can create.`;
   return undefined;
 }

@@ -14,6 +14,10 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 export const DEFAULT_REGISTRATION_RATE_LIMIT = 20;
 /** Days an unused self-registered client is kept. */
 export const DEFAULT_UNUSED_DCR_CLIENT_DAYS = 7;
+// An on/off setting, off by default: `1` or `true` turns it on. Its error lists what it takes, as
+// `--help` and the README do (they read the list from the enum).
+const FLAG_VALUES = ['0', '1', 'true', 'false'] as const;
+const flag = () => z.enum(FLAG_VALUES, { error: `must be one of ${FLAG_VALUES.join(', ')}` }).default('0');
 
 // Each key's description and default are also what `--help` prints and what the README's table shows
 // (a test keeps the README in step). `shownDefault` is for keys whose default is not a value.
@@ -38,7 +42,7 @@ const envSchema = z.object({
     .default('127.0.0.1')
     .describe('Interface to listen on: this machine only by default; `0.0.0.0` for every interface (the Docker image sets it), best with `EMULATION_SHORTCUTS=off`.'),
   TLS: z
-    .enum(['0', '1', 'true', 'false'], { error: 'must be 1 or 0' })
+    .enum(FLAG_VALUES, { error: `must be one of ${FLAG_VALUES.join(', ')}` })
     .optional()
     .describe(
       '`1` serves HTTPS, and gRPC over TLS, on `PORT` (HTTP/2 or HTTP/1.1 by ALPN) with a certificate from a local CA made once in `DATA_DIR` (`emulator-ca.pem`: trust it as the start banner says). The default `SCALEKIT_ENVIRONMENT_URL` becomes `https://…`.',
@@ -84,9 +88,7 @@ const envSchema = z.object({
     .optional()
     .describe('Path to a JSON or YAML seed file, applied at every start.')
     .meta({ shownDefault: 'built-in demo seed' }),
-  TEST_CONTROL: z
-    .enum(['0', '1', 'true', 'false'], { error: 'must be 1 or 0' })
-    .default('0')
+  TEST_CONTROL: flag()
     .describe('`1` serves the test controls at `/_emulator/*`: anyone who reaches the port can then mint tokens. Tests only. On a `HOST` that is not loopback the start is refused (exit 2) unless `TEST_CONTROL_TOKEN` is set.'),
   TEST_CONTROL_TOKEN: z
     .string()
@@ -95,13 +97,9 @@ const envSchema = z.object({
     .optional()
     .describe('At least 16 characters. When set, every `/_emulator/*` request must send `Authorization: Bearer <token>` (else 401 `invalid_token`), whatever the `HOST`.')
     .meta({ shownDefault: 'unset' }),
-  AUTO_LOGIN: z
-    .enum(['0', '1', 'true', 'false'], { error: 'must be 1 or 0' })
-    .default('0')
+  AUTO_LOGIN: flag()
     .describe('`1`: every authorization signs in the `login_hint` user (email or `usr_` id), else the first user, and grants consent, with no page shown: for CI pipelines that run an MCP client\'s real flow. Never in production.'),
-  ALLOW_INSECURE_CIMD: z
-    .enum(['0', '1', 'true', 'false'], { error: 'must be 1 or 0' })
-    .default('0')
+  ALLOW_INSECURE_CIMD: flag()
     .describe('`1`: client ID metadata documents may also be fetched over `http://`, from private, loopback and link-local addresses, and with any TLS certificate. Local tests only.'),
   LOGIN_METHOD: z
     .enum(['password', 'email_code'], { error: 'must be password or email_code' })

@@ -5,15 +5,17 @@ import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { audienceEntry, customClaimKey, scopeToken, serverUrlIdentity } from './field-rules.js';
+import { seedProblems } from './seed-problems.js';
 
 const id = (prefix: string) =>
   z.string().regex(new RegExp(`^${prefix}[0-9]+$`), `must look like ${prefix}<digits>`);
 const seconds = z.number().int('must be a whole number of seconds').positive('must be positive');
 const url = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
+const text = z.string().min(1, 'must not be empty');
 
 const organization = z.strictObject({
   id: id('org_'),
-  display_name: z.string().min(1),
+  display_name: text,
 });
 
 const scope = z.strictObject({
@@ -23,9 +25,9 @@ const scope = z.strictObject({
 
 const resource = z.strictObject({
   id: id('res_'),
-  name: z.string().min(1),
+  name: text,
   description: z.string().default(''),
-  resource_type: z.literal('MCP_SERVER').default('MCP_SERVER'),
+  resource_type: z.literal('MCP_SERVER', { error: 'must be MCP_SERVER (the only kind of resource served)' }).default('MCP_SERVER'),
   resource_id: url,
   scopes: z.array(scope).default([]),
   access_token_expiry: seconds.default(3600),
@@ -33,15 +35,15 @@ const resource = z.strictObject({
   disable_dynamic_client_registration: z.boolean().default(false),
   enable_cimd: z.boolean().default(false),
   /** `iss` of the tokens for this server: the environment URL, or the server's own issuer (default: env; resource for rfc9068). */
-  token_issuer: z.enum(['env', 'resource']).optional(),
+  token_issuer: z.enum(['env', 'resource'], { error: 'must be env or resource' }).optional(),
   /** The shape of its access tokens: Scalekit's (`typ: JWT`), or RFC 9068's (`typ: at+jwt`, the server's issuer). */
-  token_profile: z.enum(['scalekit', 'rfc9068']).default('scalekit'),
+  token_profile: z.enum(['scalekit', 'rfc9068'], { error: 'must be scalekit or rfc9068' }).default('scalekit'),
 });
 
 const client = z.strictObject({
   client_id: id('m2morg_'),
   organization_id: id('org_'),
-  name: z.string().min(1),
+  name: text,
   description: z.string().default(''),
   scopes: z.array(scope.shape.name).default([]),
   audience: z.array(audienceEntry).default([]),
@@ -59,9 +61,9 @@ const client = z.strictObject({
 
 const user = z.strictObject({
   id: id('usr_'),
-  email: z.email(),
+  email: z.email({ error: 'must be an email address' }),
   name: z.string().default(''),
-  password: z.string().min(1).optional(),
+  password: text.optional(),
   organization_id: id('org_').optional(),
 });
 
@@ -137,13 +139,9 @@ export class SeedError extends Error {
 }
 
 export function parseSeed(value: unknown, source = '(inline)'): Seed {
-  const parsed = seedSchema.safeParse(value);
-  if (!parsed.success) {
-    throw new SeedError(
-      source,
-      parsed.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`),
-    );
-  }
+  // The input of each issue, so that the sentence can say what was found instead.
+  const parsed = seedSchema.safeParse(value, { reportInput: true });
+  if (!parsed.success) throw new SeedError(source, seedProblems(parsed.error.issues, seedSchema));
   return parsed.data;
 }
 

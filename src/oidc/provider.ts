@@ -13,6 +13,7 @@ import { rememberedGrantId } from './interactions.js';
 import { enabledScopes } from './issuers.js';
 import { ENVIRONMENT_PATHS } from './paths.js';
 import { idTokensOnEmulatorClock } from './id-token-clock.js';
+import { tokenResponseScopeFromToken } from './token-response-scope.js';
 import { providerClientFinder } from './provider-clients.js';
 import { asProviderError, retryAfterWhenUnavailable, unavailableWhenStorageFails } from './provider-storage.js';
 import { redirectUriAllowed } from './redirect-uri.js';
@@ -161,6 +162,7 @@ export function createProvider(input: ProviderInput): Provider {
   provider.proxy = true;
   provider.use(retryAfterWhenUnavailable);
   idTokensOnEmulatorClock(provider, env);
+  tokenResponseScopeFromToken(provider);
   // Secrets are stored hashed: the store checks them, the provider never holds one.
   provider.Client.prototype.compareClientSecret = async function compareClientSecret(this: { clientId: string }, actual: string) {
     return store.secrets.verify(this.clientId, actual);

@@ -1,10 +1,10 @@
 // Hands each issuer's oidc-provider only its own paths (authorize and its resume, logout; each MCP
 // server's under /resources/<res_id>, of logout only its confirmation); everything else stays Fastify's.
 // Runs at onRequest, before Fastify parses anything. A body is read here, within the one body limit (413
-// as everywhere else), and handed to the provider as req.body. The provider sees the path relative to its
-// issuer, and the full one as req.originalUrl, from which it builds its own absolute URLs (the resume
-// redirect after login).
-import type { IncomingMessage } from 'node:http';
+// as everywhere else), and handed to the provider as a request that streams it again. The provider sees
+// the path relative to its issuer, and the full one as req.originalUrl, from which it builds its own
+// absolute URLs (the resume redirect after login).
+import { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { withAuthorizationDefaults } from '../oidc/authorization-defaults.js';
 import type { EnvironmentContext } from '../oidc/environment.js';
@@ -64,10 +64,28 @@ function unknownLogoutStep(target: ProviderPath, method: string): boolean {
 
 /** The request as the issuer's provider must see it: its own relative path, the full one as originalUrl. */
 export function asIssuerRequest(raw: IncomingMessage, issuer: IssuerProvider, url: string, body?: string): IncomingMessage {
-  const request = raw as IncomingMessage & { originalUrl?: string; body?: string };
+  const request = (body === undefined ? raw : replaying(raw, body)) as IncomingMessage & { originalUrl?: string };
   request.url = url;
   request.originalUrl = issuer.pathPrefix + url;
-  if (body !== undefined) request.body = body; // oidc-provider reads an already read body from here
+  return request;
+}
+
+// oidc-provider reads a body from the request stream. Given a request whose stream was read already, it
+// falls back to req.body and prints a warning to stderr ("already parsed request body detected") in
+// every process that uses it, fixtures included. So it gets a request of its own that streams the body
+// we read (or rewrote), with the headers, method and socket of the one that arrived.
+function replaying(raw: IncomingMessage, body: string): IncomingMessage {
+  const bytes = Buffer.from(body, 'utf8');
+  const request = new IncomingMessage(raw.socket);
+  const { 'transfer-encoding': _chunked, ...headers } = raw.headers;
+  request.headers = { ...headers, 'content-length': String(bytes.length) };
+  request.method = raw.method;
+  request.httpVersion = raw.httpVersion;
+  request.httpVersionMajor = raw.httpVersionMajor;
+  request.httpVersionMinor = raw.httpVersionMinor;
+  request.complete = true; // else, once read and destroyed, it counts as aborted and closes the socket
+  request.push(bytes);
+  request.push(null);
   return request;
 }
 

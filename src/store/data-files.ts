@@ -2,8 +2,8 @@
 // 0600. They hold the private signing key and the key operator-chosen secrets are hashed with, so any
 // local user who can read them can mint tokens. Missing ones are created that way; existing ones left
 // looser by an older version are tightened, and reported so the start can warn about it.
-import { chmodSync, closeSync, mkdirSync, openSync, statSync, type Stats } from 'node:fs';
-import { dirname } from 'node:path';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync, type Stats } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 
 export const PRIVATE_FOLDER_MODE = 0o700;
 export const PRIVATE_FILE_MODE = 0o600;
@@ -17,7 +17,7 @@ export interface TightenedFile {
 
 /** Creates `dir` (0700) if missing, else tightens it when that is ours to do. */
 export function ensurePrivateFolder(dir: string): TightenedFile[] {
-  mkdirSync(dirname(dir), { recursive: true });
+  createMissingParents(dir);
   try {
     mkdirSync(dir, { mode: PRIVATE_FOLDER_MODE });
     return [];
@@ -30,6 +30,22 @@ export function ensurePrivateFolder(dir: string): TightenedFile[] {
   // are what must be private, and they are.
   if (stats.mode & 0o1000 || !ownedByUs(stats)) return [];
   return tighten(dir, stats, PRIVATE_FOLDER_MODE);
+}
+
+// The folders above `dir` that are missing, created from the top down, each once. Not mkdirSync's
+// `recursive`: when a folder exists but cannot hold folders (/proc answers ENOENT, as does a link to
+// nowhere), Node's walk steps back to it (EEXIST) and forward again (ENOENT) forever, in one synchronous
+// call that no signal interrupts. Here the first failure is thrown, naming its path.
+function createMissingParents(dir: string): void {
+  const missing: string[] = [];
+  for (let folder = dirname(resolve(dir)); !existsSync(folder) && folder !== dirname(folder); folder = dirname(folder)) missing.unshift(folder);
+  for (const folder of missing) {
+    try {
+      mkdirSync(folder);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err; // made meanwhile, or a link: the next mkdir says
+    }
+  }
 }
 
 /** Creates `path` empty (0600) if missing, else tightens it. */

@@ -6,6 +6,8 @@ export interface EnvironmentClientResult {
   clientId: string;
   /** Present only when this start generated the secret. */
   createdSecret?: string;
+  /** The environment client this one replaced (another SCALEKIT_CLIENT_ID on the same data): removed, with its secrets. */
+  replaced?: string;
 }
 
 // Scalekit's environment API tokens: scope "openid", valid 86399 s.
@@ -18,6 +20,7 @@ export function ensureEnvironmentClient(
   return store.transaction(() => {
     const existing = store.clients.listByKind('environment');
     const clientId = configured?.clientId ?? existing[0]?.clientId ?? store.ids.newId('environmentClient');
+    const replaced = existing.find((other) => other.clientId !== clientId)?.clientId;
     for (const other of existing) if (other.clientId !== clientId) store.clients.remove(other.clientId);
     // What the seed (redirect URIs) or the management API (UpdateClient) set stays.
     const kept = store.clients.get(clientId);
@@ -35,7 +38,7 @@ export function ensureEnvironmentClient(
     });
     if (configured) {
       store.secrets.replaceAll(clientId, configured.clientSecret);
-      return { clientId };
+      return { clientId, ...(replaced ? { replaced } : {}) };
     }
     if (store.secrets.list(clientId).length > 0) return { clientId };
     return { clientId, createdSecret: store.secrets.create(clientId).plainSecret };

@@ -7,12 +7,12 @@
 // checking each time that the signing key and the M2M secret survived in the named volume.
 // Prints each step; exits 1 on the first failure.
 //
-// Overrides: EMULATOR_URL (http://localhost:8080), MCP_URL (http://localhost:3002), M2M_CLIENT_ID,
+// Overrides: EMULATOR_URL (http://localhost:$EMULATOR_PORT, 8080), MCP_URL (http://localhost:$TODO_PORT, 3002), M2M_CLIENT_ID,
 // M2M_CLIENT_SECRET (the dev-only ones of examples/compose-seed.yaml), CONTAINER_ENGINE (podman, else docker).
 import { execFileSync } from 'node:child_process';
 
-const EMULATOR_URL = (process.env.EMULATOR_URL ?? 'http://localhost:8080').replace(/\/+$/, '');
-const MCP_URL = (process.env.MCP_URL ?? 'http://localhost:3002').replace(/\/+$/, '');
+const EMULATOR_URL = (process.env.EMULATOR_URL ?? `http://localhost:${process.env.EMULATOR_PORT || 8080}`).replace(/\/+$/, '');
+const MCP_URL = (process.env.MCP_URL ?? `http://localhost:${process.env.TODO_PORT || 3002}`).replace(/\/+$/, '');
 const CLIENT_ID = process.env.M2M_CLIENT_ID ?? 'm2morg_10000000000000001';
 const CLIENT_SECRET = process.env.M2M_CLIENT_SECRET ?? 'dev-only-m2m-secret-not-for-production';
 const ACCEPT = 'application/json, text/event-stream';

@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, configDescriptions, loadConfig, type Config } from '../../src/config/index.js';
+import { ConfigError, configDescriptions, configReference, loadConfig, type Config } from '../../src/config/index.js';
 
 const CWD = resolve('/srv/emulator');
 const SECRET = 'a-client-secret-of-32-characters';
@@ -247,7 +247,24 @@ describe('TEST_CONTROL', () => {
   });
 
   it('names the variable for any other value', () => {
-    expect(() => loadConfig({ TEST_CONTROL: 'yes' })).toThrow(/TEST_CONTROL: must be 1 or 0/);
+    expect(problemsOf({ TEST_CONTROL: 'yes' })).toEqual(['TEST_CONTROL: must be one of 0, 1, true, false']);
+  });
+});
+
+describe('on/off settings: TEST_CONTROL, AUTO_LOGIN, ALLOW_INSECURE_CIMD', () => {
+  const flags = ['TEST_CONTROL', 'AUTO_LOGIN', 'ALLOW_INSECURE_CIMD'];
+
+  it.each(flags)('%s refuses another value with the values --help and the README list', (name) => {
+    const listed = configReference.find((s) => s.name === name)!.allowed;
+    expect(listed).toEqual(['0', '1', 'true', 'false']);
+    expect(problemsOf({ HOST: '127.0.0.1', [name]: 'yes' })).toEqual([`${name}: must be one of ${listed.join(', ')}`]);
+  });
+
+  it.each(flags)('%s takes true and false as well as 1 and 0', (name) => {
+    const on = loadConfig({ HOST: '127.0.0.1', [name]: 'true' });
+    const off = loadConfig({ HOST: '127.0.0.1', [name]: 'false' });
+    const key = { TEST_CONTROL: 'testControl', AUTO_LOGIN: 'autoLogin', ALLOW_INSECURE_CIMD: 'allowInsecureCimd' }[name] as keyof Config;
+    expect([on[key], off[key]]).toEqual([true, false]);
   });
 });
 
@@ -318,7 +335,7 @@ describe('TLS, TLS_CERT, TLS_KEY, TLS_NAMES', () => {
     expect(problem({ TLS_CERT: 'c.pem', TLS_KEY: 'k.pem', TLS_NAMES: 'emulator' })).toThrow("TLS_NAMES: names the local CA's certificate");
     expect(problem({ TLS: '1', SCALEKIT_ENVIRONMENT_URL: 'http://localhost:8080' })).toThrow('SCALEKIT_ENVIRONMENT_URL: must be an https:// URL when TLS is on');
     expect(problem({ TLS: '1', TLS_NAMES: 'under_score' })).toThrow('TLS_NAMES: under_score is not a host name or an IP address');
-    expect(problem({ TLS: 'yes' })).toThrow('TLS: must be 1 or 0');
+    expect(problem({ TLS: 'yes' })).toThrow('TLS: must be one of 0, 1, true, false');
   });
 });
 

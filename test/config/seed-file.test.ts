@@ -20,6 +20,8 @@ function write(name: string, content: string | object): string {
   return path;
 }
 
+const SEED_IS = 'a seed is a mapping of environment, organizations, resources, clients, users (each optional), as in the README\'s "Seed file"';
+
 /** The SeedError `loadSeedFile(path)` throws; fails the test when it does not throw one. */
 function errorOf(path: string): SeedError {
   let seed: Seed | undefined;
@@ -123,19 +125,21 @@ describe('loadSeedFile reads', () => {
 describe('loadSeedFile rejects, with a SeedError that names the path', () => {
   it('an unknown field: the path of its object and the field name', () => {
     const error = errorOf(write('seed.json', { organizations: [ORG], clients: [{ ...CLIENT, colour: 'red' }] }));
-    // zod reports an unknown key on its parent object: `clients.0: Unrecognized key: "colour"`.
+    // An unknown key is reported on its parent object: `clients.0: "colour" is not a field here; …`.
     expect(error.problems).toHaveLength(1);
     expect(error.problems[0]).toMatch(/^clients\.0: .*"colour"/);
   });
 
   it('an unknown top-level field, at the root', () => {
     const error = errorOf(write('seed.json', { organisations: [ORG] }));
-    expect(error.problems).toEqual([expect.stringMatching(/^\(root\): .*"organisations"/)]);
+    expect(error.problems).toEqual([
+      '(root): "organisations" (did you mean "organizations"?) is not a seed key; a seed\'s keys are environment, organizations, resources, clients, users',
+    ]);
   });
 
   it('a wrong type: expiry "soon"', () => {
     const error = errorOf(write('seed.json', { organizations: [ORG], clients: [{ ...CLIENT, expiry: 'soon' }] }));
-    expect(error.problems).toEqual([expect.stringMatching(/^clients\.0\.expiry: /)]);
+    expect(error.problems).toEqual(['clients.0.expiry: must be a number, not the string "soon"']);
   });
 
   it('a non-positive or fractional expiry', () => {
@@ -272,7 +276,73 @@ describe('loadSeedFile rejects, with a SeedError that names the path', () => {
   });
 
   it('JSON that is not an object', () => {
-    expect(errorOf(write('seed.json', '[]')).problems).toEqual([expect.stringMatching(/^\(root\): /)]);
+    expect(errorOf(write('seed.json', '[]')).problems).toEqual([`(root): the file holds a list, not a mapping; ${SEED_IS}`]);
+  });
+});
+
+// Each says where, and what belongs there, in words a newcomer knows (not "expected object, received null").
+describe('a seed of the wrong shape: what the file should contain', () => {
+  it.each([
+    ['an empty file', 'seed.yaml', '', `(root): the file is empty (or only comments, or null); ${SEED_IS}`],
+    ['only comments', 'seed.yaml', '# TODO: clients\n', `(root): the file is empty (or only comments, or null); ${SEED_IS}`],
+    ['a list', 'seed.yaml', '- id: org_1\n  display_name: Acme\n', `(root): the file holds a list, not a mapping; ${SEED_IS}`],
+    ['a scalar', 'seed.yaml', 'organizations\n', `(root): the file holds the string "organizations", not a mapping; ${SEED_IS}`],
+    ['a number in JSON', 'seed.json', '42', `(root): the file holds the number 42, not a mapping; ${SEED_IS}`],
+  ])('%s', (_name, file, content, problem) => {
+    expect(errorOf(write(file, content)).problems).toEqual([problem]);
+  });
+
+  it('top-level keys it does not know, with the near miss named', () => {
+    expect(errorOf(write('seed.yaml', 'Organizations: []\nmcp_servers: []\n')).problems).toEqual([
+      '(root): "Organizations" (did you mean "organizations"?), "mcp_servers" are not seed keys; a seed\'s keys are environment, organizations, resources, clients, users',
+    ]);
+  });
+
+  it('a field a client does not have, with the fields it has', () => {
+    expect(errorOf(write('seed.json', { organizations: [ORG], clients: [{ ...CLIENT, scope: ['todo:read'] }] })).problems).toEqual([
+      'clients.0: "scope" (did you mean "scopes"?) is not a field here; the fields are client_id, organization_id, name, description, scopes, audience, expiry, custom_claims, plain_secret',
+    ]);
+  });
+
+  it('wrong types deep inside: a list, a mapping, a list of strings, true or false, a string', () => {
+    const yaml = [
+      'organizations:',
+      '  id: org_1',
+      'resources:',
+      '  - id: res_1',
+      '    name: Todo',
+      '    resource_id: http://localhost:3002/',
+      '    scopes: [todo:read]',
+      '    enable_cimd: "yes"',
+      'users:',
+      '  - id: usr_1',
+      '    email: 5',
+      '',
+    ].join('\n');
+    expect(errorOf(write('seed.yaml', yaml)).problems).toEqual([
+      'organizations: must be a list of mappings (fields: id, display_name), not a mapping',
+      'resources.0.scopes.0: must be a mapping (fields: name, description), not the string "todo:read"',
+      'resources.0.enable_cimd: must be true or false, not the string "yes"',
+      'users.0.email: must be a string, not the number 5',
+    ]);
+    expect(errorOf(write('c.json', { organizations: [ORG], clients: [{ ...CLIENT, scopes: 'todo:read' }] })).problems).toEqual([
+      'clients.0.scopes: must be a list of strings, not the string "todo:read"',
+    ]);
+  });
+
+  it('values out of their set, empty names and a malformed email, in words', () => {
+    const yaml = [
+      'organizations: [{ id: org_1, display_name: "" }]',
+      'resources: [{ id: res_1, name: Todo, resource_id: "http://localhost:3002/", token_issuer: mine, resource_type: API }]',
+      'users: [{ id: usr_1, email: ada }]',
+      '',
+    ].join('\n');
+    expect(errorOf(write('seed.yaml', yaml)).problems).toEqual([
+      'organizations.0.display_name: must not be empty',
+      'resources.0.resource_type: must be MCP_SERVER (the only kind of resource served)',
+      'resources.0.token_issuer: must be env or resource',
+      'users.0.email: must be an email address',
+    ]);
   });
 });
 

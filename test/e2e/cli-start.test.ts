@@ -1,10 +1,10 @@
 // `npm start` as a user runs it: the built CLI, a data folder on disk, restarts.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -121,6 +121,38 @@ describe('start with SEED', () => {
     }
   });
 
+  it('says at start when another SCALEKIT_CLIENT_ID replaces the environment client kept in DATA_DIR', async () => {
+    const first = await startCli({ DATA_DIR: dir });
+    const earlier = /client_id\s+(skc_\d+)/.exec(first.output())![1]!;
+    const earlierSecret = secretOf(first.output(), earlier)!;
+    await first.stop();
+    const warningOf = (output: string) =>
+      output
+        .split('\n')
+        .filter((line) => line.startsWith('{"level":40'))
+        .map((line) => JSON.parse(line) as { msg: string; client_id?: string; replaced_client_id?: string });
+
+    const second = await startCli({ DATA_DIR: dir, SCALEKIT_CLIENT_ID: 'skc_12345', SCALEKIT_CLIENT_SECRET: 'a-configured-secret-value' });
+    try {
+      const warnings = warningOf(second.output());
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatchObject({
+        client_id: 'skc_12345',
+        replaced_client_id: earlier,
+        msg: `SCALEKIT_CLIENT_ID skc_12345 replaced the environment client ${earlier} stored in DATA_DIR: ${earlier} and its secrets no longer work (management API, dashboard, its tokens). To go back, start with SCALEKIT_CLIENT_ID=${earlier} and a SCALEKIT_CLIENT_SECRET.`,
+      });
+      // What the warning says: the earlier client no longer gets a token.
+      const res = await tokenRequest(second.url, { grant_type: 'client_credentials', client_id: earlier, client_secret: earlierSecret });
+      expect([res.status, ((await res.json()) as { error: string }).error]).toEqual([401, 'invalid_client']);
+    } finally {
+      await second.stop();
+    }
+    // The same id again: nothing is replaced, nothing is said.
+    const third = await startCli({ DATA_DIR: dir, SCALEKIT_CLIENT_ID: 'skc_12345', SCALEKIT_CLIENT_SECRET: 'a-configured-secret-value' });
+    await third.stop();
+    expect(warningOf(third.output())).toEqual([]);
+  });
+
   it('uses SCALEKIT_ENVIRONMENT_URL as the issuer', async () => {
     const cli = await startCli({ DATA_DIR: dir, SCALEKIT_ENVIRONMENT_URL: 'http://auth.test:8080/' });
     try {
@@ -136,6 +168,10 @@ describe('bad configuration and bad seeds fail clearly', () => {
     [{ PORT: 'eighty' }, /PORT: /],
     [{ SCALEKIT_ENVIRONMENT_URL: 'localhost:8080' }, /SCALEKIT_ENVIRONMENT_URL: must be an http/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL: must be one of/],
+    // What --help and the README say these take: 0, 1, true, false.
+    [{ TEST_CONTROL: 'yes' }, /TEST_CONTROL: must be one of 0, 1, true, false$/m],
+    [{ AUTO_LOGIN: 'on' }, /AUTO_LOGIN: must be one of 0, 1, true, false$/m],
+    [{ ALLOW_INSECURE_CIMD: '2' }, /ALLOW_INSECURE_CIMD: must be one of 0, 1, true, false$/m],
     [{ SCALEKIT_CLIENT_ID: 'skc_1' }, /SCALEKIT_CLIENT_ID and SCALEKIT_CLIENT_SECRET/],
   ])('exits 2 naming the variable for %o', async (env, message) => {
     const { code, output } = await failingStart({ DATA_DIR: dir, ...env });
@@ -152,6 +188,21 @@ describe('bad configuration and bad seeds fail clearly', () => {
     expect(output).toContain('clients.0.expiry');
     expect(output).toContain(seedPath);
     expect(existsSync(join(dir, 'data', 'emulator.sqlite'))).toBe(false);
+  });
+
+  it('exits 2 saying what a seed holds, for an empty seed file or a misspelt key', async () => {
+    const empty = join(dir, 'empty.yaml');
+    writeFileSync(empty, '');
+    const first = await failingStart({ DATA_DIR: join(dir, 'data'), SEED: empty });
+    expect(first.code).toBe(2);
+    expect(first.output).toContain(
+      `Invalid seed ${empty}:\n  - (root): the file is empty (or only comments, or null); a seed is a mapping of environment, organizations, resources, clients, users (each optional), as in the README's "Seed file"\n`,
+    );
+    const misspelt = join(dir, 'misspelt.yaml');
+    writeFileSync(misspelt, 'organisations:\n  - id: org_1\n    display_name: Acme\n');
+    const second = await failingStart({ DATA_DIR: join(dir, 'data'), SEED: misspelt });
+    expect(second.code).toBe(2);
+    expect(second.output).toContain(`  - (root): "organisations" (did you mean "organizations"?) is not a seed key; a seed's keys are environment, organizations, resources, clients, users\n`);
   });
 
   it('exits 2 for a seed file that does not exist', async () => {
@@ -199,6 +250,36 @@ describe('start-up failures a user can cause name their cause and exit 2', () =>
     } finally {
       chmodSync(dir, 0o700);
     }
+  });
+
+  // Each of these made `npm start` fail raw (exit 1, ENOENT) or, nested, spin in Node's recursive mkdir
+  // at full CPU, deaf to SIGTERM (failingStart kills it after 15 s: exit code null).
+  describe.runIf(existsSync('/proc/self'))('DATA_DIR that cannot be created', () => {
+    const cannotBeMade = (dataDir: string, folder: string) =>
+      `DATA_DIR ${dataDir} cannot be created: no folder can be made in ${dirname(folder)} (ENOENT on ${folder}); it is a system folder such as /proc, or a link to nowhere. Set DATA_DIR to a folder this user can create.`;
+
+    it('a folder in /proc', async () => {
+      await expectExit2({ DATA_DIR: '/proc/scalekit-emulator-data' }, cannotBeMade('/proc/scalekit-emulator-data', '/proc/scalekit-emulator-data'));
+    });
+
+    it('a folder below a missing folder in /proc', async () => {
+      const dataDir = '/proc/scalekit-emulator/deeper/data';
+      await expectExit2({ DATA_DIR: dataDir }, cannotBeMade(dataDir, '/proc/scalekit-emulator'));
+    });
+
+    it('a folder below a link to nowhere', async () => {
+      symlinkSync(join(dir, 'gone'), join(dir, 'link'));
+      const dataDir = join(dir, 'link', 'a', 'data');
+      await expectExit2({ DATA_DIR: dataDir }, cannotBeMade(dataDir, join(dir, 'link', 'a')));
+    });
+
+    it('a name longer than the file system takes', async () => {
+      const long = join(dir, 'x'.repeat(300));
+      await expectExit2(
+        { DATA_DIR: join(long, 'data') },
+        `DATA_DIR ${join(long, 'data')} cannot be created: making ${long} failed (ENAMETOOLONG). Set DATA_DIR to a folder this user can create.`,
+      );
+    });
   });
 
   it('a database file that is not a database', async () => {

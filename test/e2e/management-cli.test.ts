@@ -26,7 +26,7 @@ const json = async (...args: string[]) => {
 };
 
 describe('clients', () => {
-  it('create prints the secret once; token with it prints the decoded claims', async () => {
+  it('create prints the secret once; token with it prints the token, --decode its claims', async () => {
     const created = await json('clients', 'create', '--org', ORG, '--name', 'cli bot', '--scope', 'todo:read', '--audience', 'http://localhost:3002/', '--json');
     const client = created.client as { client_id: string; scopes: string[] };
     expect(client.scopes).toEqual(['todo:read']);
@@ -35,6 +35,18 @@ describe('clients', () => {
     expect(token.header).toMatchObject({ alg: 'RS256', typ: 'JWT' });
     expect(token.claims).toMatchObject({ client_id: client.client_id, sub: client.client_id, oid: ORG, scopes: ['todo:read'], aud: ['http://localhost:3002/'] });
     expect(decodeJwt(String(token.access_token)).payload.jti).toBe((token.claims as { jti: string }).jti);
+
+    // Without a flag: the token alone, for TOKEN=$(scalekit-emulator token); it works at the API.
+    const plain = await cli('token', '--client-id', client.client_id, '--client-secret', secret);
+    expect([plain.code, plain.stderr]).toEqual([0, '']);
+    expect(plain.stdout).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+\n$/);
+    expect(decodeJwt(plain.stdout.trim()).payload).toMatchObject({ client_id: client.client_id, scopes: ['todo:read'] });
+    const asEnvironment = await cli('token');
+    expect((await fetch(`${server.url}/api/v1/organizations`, { headers: { authorization: `Bearer ${asEnvironment.stdout.trim()}` } })).status).toBe(200);
+    // --decode: the decoded header and claims, as a person reads them.
+    const decoded = await json('token', '--client-id', client.client_id, '--client-secret', secret, '--decode');
+    expect(Object.keys(decoded)).toEqual(['header', 'claims']);
+    expect(decoded.claims).toMatchObject({ client_id: client.client_id, scopes: ['todo:read'] });
 
     const listed = await json('clients', 'list', '--org', ORG, '--json');
     expect((listed.clients as { client_id: string }[]).map((c) => c.client_id)).toContain(client.client_id);

@@ -53,6 +53,15 @@ describe('openid-client against the environment issuer', () => {
     expect(info).toEqual({ sub: ADA.id, email: ADA.email, email_verified: true, name: 'Ada Lovelace' });
   });
 
+  it("names in the token response's scope the scopes the access token carries, code grant and refresh (RFC 6749 §5.1)", async () => {
+    const scopeOf = (accessToken: string) => (JSON.parse(Buffer.from(accessToken.split('.')[1]!, 'base64url').toString()) as { scope: string }).scope;
+    const { tokens } = await signIn();
+    expect(tokens.scope).toBe(scopeOf(tokens.access_token));
+    expect(tokens.scope).toBe('openid profile email offline_access');
+    const next = await oidc.refreshTokenGrant(config, tokens.refresh_token!);
+    expect(next.scope).toBe(scopeOf(next.access_token));
+  });
+
   it('refreshes with the refresh token, rotated', async () => {
     const { tokens } = await signIn();
     const next = await oidc.refreshTokenGrant(config, tokens.refresh_token!);

@@ -166,7 +166,10 @@ describe('RFC 7662 §2.2: inactive tokens are exactly {"active": false}', () => 
 
 describe('refresh tokens', () => {
   it('an active one answers with the grant’s client, user, scope and issuer, token_type refresh_token', async () => {
+    const seconds = () => Math.floor(Date.now() / 1000); // oidc-provider stamps refresh tokens on the real clock
+    const before = seconds();
     const { refresh_token, clientId, clientSecret } = await userTokens();
+    const after = seconds();
     const res = await introspect(`/resources/${RES}/oauth/introspect`, { token: refresh_token!, token_type_hint: 'refresh_token' }, { authorization: basic(clientId, clientSecret) });
     const body = (await res.json()) as Record<string, unknown>;
     expect(body).toEqual({
@@ -180,7 +183,13 @@ describe('refresh tokens', () => {
       token_type: 'refresh_token',
     });
     expect(String(body.scope).split(' ').sort()).toEqual(['offline_access', 'todo:read']);
-    expect(body.exp).toBe((body.iat as number) + 86400); // the MCP server's refresh_token_expiry
+    // Issued while the clock ran from `before` to `after`, for the MCP server's refresh_token_expiry.
+    // Not `exp === iat + 86400`: oidc-provider reads the clock once for each (lib/models/formats/opaque.js),
+    // so they may fall on either side of a second's boundary.
+    for (const time of [body.iat, (body.exp as number) - 86400]) {
+      expect(time).toBeGreaterThanOrEqual(before);
+      expect(time).toBeLessThanOrEqual(after);
+    }
   });
 
   it('is inactive once rotated and past the grace window, and at the environment’s issuer', async () => {

@@ -8,6 +8,8 @@ export interface RunningCli {
   url: string;
   pid: number;
   output: () => string;
+  /** What it wrote on stderr alone. */
+  stderr: () => string;
   /** SIGTERM; resolves to the exit code (null when a signal ended it). */
   stop: () => Promise<number | null>;
   /** Sends `signal` (e.g. SIGKILL) and resolves once the process is gone. */
@@ -20,6 +22,8 @@ export function startCli(env: Record<string, string>, timeoutMs = 15_000): Promi
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -30,7 +34,7 @@ export function startCli(env: Record<string, string>, timeoutMs = 15_000): Promi
       const match = /emulator listening: (\S+)/.exec(output);
       if (match) {
         clearTimeout(timer);
-        resolve({ url: match[1]!, pid: child.pid!, output: () => output, stop: () => stop(child), kill: (signal) => kill(child, signal) });
+        resolve({ url: match[1]!, pid: child.pid!, output: () => output, stderr: () => stderr, stop: () => stop(child), kill: (signal) => kill(child, signal) });
       }
     };
     child.stdout.on('data', onData);

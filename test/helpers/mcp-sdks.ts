@@ -86,10 +86,11 @@ export const v2: Sdk = {
     return String((host.savedTokens as { access_token: string }).access_token);
   },
   async stepUp(host, url, client, tool, args) {
-    // v2 asks for the union of its scopes and the challenged one, in a fresh authorization.
+    // v2 asks for the union of its scopes (the token response's, offline_access among them) and the
+    // challenged one, in a fresh authorization.
     const denied = await client.callTool(tool, args).catch((err: unknown) => err);
     expect(denied).toBeInstanceOf(UnauthorizedV2);
-    expect(host.authorizationUrls.at(-1)!.searchParams.get('scope')).toBe('todo:read todo:write offline_access');
+    expect(host.authorizationUrls.at(-1)!.searchParams.get('scope')!.split(' ').sort()).toEqual(['offline_access', 'todo:read', 'todo:write']);
     await new TransportV2(new URL(url), { authProvider: host as never }).finishAuth(host.callbacks.at(-1)!.searchParams);
   },
 };

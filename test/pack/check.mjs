@@ -1,8 +1,10 @@
 // `npm pack` smoke test: the tarball holds compiled output only, installs into an empty folder, and
 // both `npx scalekit-emulator start` and `import { startEmulator } from 'scalekit-emulator'` work there.
-// Run by `npm test` after the unit and e2e suites (it compiles better-sqlite3 once, about a minute).
+// It packs a fresh clone of the committed tree (HEAD), as a newcomer would, not this folder, whose
+// dist/ is already built: the package must build itself on pack. Run by `npm test` after the unit and
+// e2e suites (it compiles better-sqlite3 once, about a minute).
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -17,11 +19,18 @@ const fail = (text) => {
 };
 
 try {
-  const [{ filename, files }] = JSON.parse(npm(['pack', '--json', '--pack-destination', work], root));
+  const checkout = join(work, 'checkout');
+  const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+  step(`cloning HEAD (${head}; uncommitted changes are not in it)`);
+  execFileSync('git', ['clone', '--quiet', '--no-hardlinks', root, checkout]);
+  if (existsSync(join(checkout, 'dist'))) fail('the clone has a dist/ folder: is dist/ committed?');
+  // The dependencies are this folder's (installing them again would take minutes); the build is the clone's own.
+  symlinkSync(join(root, 'node_modules'), join(checkout, 'node_modules'));
+  const [{ filename, files }] = JSON.parse(npm(['pack', '--json', '--pack-destination', work], checkout));
   step(`packed ${filename} (${files.length} files)`);
-  const stray = files.map((f) => f.path).filter((p) => !/^(dist\/src\/.+\.(js|d\.ts|js\.map|d\.ts\.map)|migrations\/\d{3}_[a-z0-9_]+\.sql|views\/[a-z0-9_/-]+\.(eta|css|js|svg)|package\.json|README\.md|LICENSE)$/.test(p));
+  const stray = files.map((f) => f.path).filter((p) => !/^(dist\/src\/.+\.(js|d\.ts|js\.map|d\.ts\.map)|migrations\/\d{3}_[a-z0-9_]+\.sql|views\/[a-z0-9_/-]+\.(eta|css|js|svg)|scripts\/build-checkout\.mjs|package\.json|README\.md|LICENSE)$/.test(p));
   if (stray.length) fail(`unexpected files in the package: ${stray.join(', ')}`);
-  for (const needed of ['dist/src/cli/main.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'migrations/001_initial.sql', 'views/login-email.eta', 'views/assets/styles.css', 'views/dashboard/layout.eta', 'views/assets/dashboard.js', 'views/assets/passkeys.js', 'views/assets/favicon.svg']) {
+  for (const needed of ['dist/src/cli/main.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'migrations/001_initial.sql', 'views/login-email.eta', 'views/assets/styles.css', 'views/dashboard/layout.eta', 'views/assets/dashboard.js', 'views/assets/passkeys.js', 'views/assets/favicon.svg', 'scripts/build-checkout.mjs']) {
     if (!files.some((f) => f.path === needed)) fail(`missing ${needed}`);
   }
 
@@ -34,6 +43,12 @@ try {
 
   step('npx scalekit-emulator start');
   await cliWorks(consumer);
+
+  // `npm start` inside the installed package: its prestart finds no sources and builds nothing.
+  step('npm run prestart in the installed package builds nothing');
+  const installed = join(consumer, 'node_modules', 'scalekit-emulator');
+  const prestart = execFileSync('npm', ['run', '--silent', 'prestart'], { cwd: installed, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  if (prestart !== '' || existsSync(join(installed, 'dist', 'tsconfig.build.tsbuildinfo'))) fail(`prestart tried to build: ${prestart}`);
 
   step("import { startEmulator } from 'scalekit-emulator'");
   writeFileSync(
