@@ -149,7 +149,7 @@ describe('upgrading a database with rows to 004_management.sql', () => {
     db.close();
   });
 
-  it('gives resources token_profile scalekit (016) and refuses any other value', () => {
+  it('gives resources token_profile scalekit (011) and refuses any other value', () => {
     const db = databaseAt001();
     migrate(db);
     expect(db.prepare('SELECT id, token_issuer, token_profile FROM resources').all()).toEqual([{ id: 'res_1', token_issuer: 'env', token_profile: 'scalekit' }]);
@@ -158,13 +158,13 @@ describe('upgrading a database with rows to 004_management.sql', () => {
   });
 });
 
-describe('upgrading a database with DCR clients to 010_clients_last_used.sql', () => {
+describe('upgrading a database with DCR clients to 007_clients_last_used.sql', () => {
   it('dates the clients that were used (a token row, a consent or a secret use) and leaves the never-used ones NULL', () => {
-    const upTo009 = join(dir, 'to-009');
-    mkdirSync(upTo009);
-    for (const f of MIGRATION_FILES.filter((f) => f < '010')) copyFileSync(join(migrationsDir(), f), join(upTo009, f));
+    const upTo006 = join(dir, 'to-006');
+    mkdirSync(upTo006);
+    for (const f of MIGRATION_FILES.filter((f) => f < '007')) copyFileSync(join(migrationsDir(), f), join(upTo006, f));
     const db = new Database(file);
-    migrate(db, upTo009);
+    migrate(db, upTo006);
     const t = '2025-01-01T00:00:00.000Z';
     db.prepare(
       `INSERT INTO resources (id, name, resource_type, resource_id, access_token_expiry, refresh_token_expiry, create_time, update_time)
