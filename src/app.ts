@@ -44,7 +44,7 @@ import { trustedProxies } from './server/trusted-proxies.js';
 import { ensureEnvironmentClient } from './store/environment-client.js';
 import type { TightenedFile } from './store/data-files.js';
 import type { IdSource } from './store/ids.js';
-import { openStore, type Store } from './store/index.js';
+import { openStore, type Repositories, type Store } from './store/index.js';
 import { systemClock, type Clock } from './store/time.js';
 import { createAttemptLimits } from './login/attempt-limits.js';
 import { createRegistrationLimits } from './server/registration-limits.js';
@@ -103,10 +103,12 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
   checkShortcutsOff(config);
   const shortcuts = config.emulationShortcuts ?? true;
   const clock = options.clock ?? systemClock;
-  const store = openStore(config.databasePath, clock, {
+  const store = await openStore(config.databaseUrl ?? config.databasePath, clock, {
     exclusive: true,
     ...(options.ids ? { ids: options.ids } : {}),
+    ...(config.databasePoolSize ? { poolSize: config.databasePoolSize } : {}),
     unwritten: (what, err) => options.logger.warn({ err, what }, 'a background write failed; it is kept and tried again'),
+    connectionLost: (err) => options.logger.warn({ err }, 'a database connection failed; the pool opens another when needed'),
   });
   try {
     warnTightened(options.logger, store.tightenedFiles);
@@ -115,6 +117,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
       allowTestKeys: options.allowTestKeys ?? false,
       clock,
       ids: store.ids,
+      changes: store.changes,
     });
     const context = {
       store,
@@ -130,13 +133,15 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
         emulationShortcuts: shortcuts,
         testUsers: { anySktestEmail: shortcuts },
       },
-      attemptLimits: createAttemptLimits(clock),
-      registrationLimits: createRegistrationLimits(clock, config.registrationRateLimit ?? DEFAULT_REGISTRATION_RATE_LIMIT),
+      attemptLimits: createAttemptLimits(store.limitEvents, clock),
+      registrationLimits: createRegistrationLimits(store.limitEvents, clock, config.registrationRateLimit ?? DEFAULT_REGISTRATION_RATE_LIMIT),
       metadataDocuments: metadataDocumentFetches(options.metadataDocumentDeadlineMs),
     } as EnvironmentContext;
-    context.providers = createProviderRegistry(context, () => store.cookieKeys);
-    const management = createManagementService({ store, clock, keys, log: options.logger, issuer: () => context.issuer });
-    const startup = store.transaction(() => prepareStore(store, management, config, options));
+    context.providers = createProviderRegistry(context, () => store.installKeys.cookieKeys);
+    const services = { clock, keys, log: options.logger, issuer: () => context.issuer };
+    const management = createManagementService({ store, ...services });
+    // One transaction, holding the write lock: replicas starting at once make one environment client and apply the seed once.
+    const startup = await store.transaction((tx) => prepareStore(tx, createManagementService({ store: tx, ...services }), config, options));
     if (startup.replacedEnvironmentClientId) {
       const [was, now] = [startup.replacedEnvironmentClientId, startup.environmentClientId];
       options.logger.warn(
@@ -183,7 +188,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
     await fastify.register(async (scope) => introspectionRoutes(scope, context));
     await fastify.register(async (scope) => registrationRoutes(scope, management.registration, context));
     const pageSettings = { loginMethod: config.loginMethod ?? 'email_code', ...(config.adminPassword ? { adminPassword: config.adminPassword } : {}), ...(config.smtpUrl ? { smtpUrl: config.smtpUrl } : {}) } as const;
-    await fastify.register(async (scope) => pages(scope, { env: context, views, cookieSecret: store.cookieKeys[0]!, management, settings: pageSettings }));
+    await fastify.register(async (scope) => pages(scope, { env: context, views, cookieSecret: store.installKeys.cookieKeys[0]!, management, settings: pageSettings }));
 
     // Management: REST at /api/v1; gRPC over h2c on the same port, Connect and gRPC-Web over HTTP/1.1.
     const auth = managementAuth({ store, keys, clock, issuer: () => context.issuer });
@@ -229,18 +234,18 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
         app.retention?.stop();
         // After the grace period, HTTP/1.1 connections still open and HTTP/2 sessions are cut.
         await closeWithin(fastify.server, () => fastify.close(), limits.shutdownGraceMs, () => h2c.destroySessions());
-        store.close();
+        await store.close();
       },
     };
     return app;
   } catch (err) {
-    store.close();
+    await store.close();
     throw err;
   }
 }
 
-function prepareStore(store: Store, management: ManagementService, config: Config, options: AppOptions): StartupReport {
-  const environmentClient = ensureEnvironmentClient(store, config.environmentClient);
+async function prepareStore(tx: Repositories, management: ManagementService, config: Config, options: AppOptions): Promise<StartupReport> {
+  const environmentClient = await ensureEnvironmentClient(tx, config.environmentClient);
   const createdSecrets = environmentClient.createdSecret
     ? [{ clientId: environmentClient.clientId, plainSecret: environmentClient.createdSecret }]
     : [];
@@ -250,10 +255,10 @@ function prepareStore(store: Store, management: ManagementService, config: Confi
     createdSecrets,
   };
   if (options.seed) {
-    const empty = store.organizations.list().length === 0 && store.resources.list().length === 0;
+    const empty = (await tx.organizations.list()).length === 0 && (await tx.resources.list()).length === 0;
     if (!options.seed.onlyIfEmpty || empty) {
       // Seeded users without a password get the documented default one only while shortcuts are on.
-      const result = applySeed(management, options.seed.value, options.seed.source, { defaultPassword: config.emulationShortcuts ?? true });
+      const result = await applySeed(management, options.seed.value, options.seed.source, { defaultPassword: config.emulationShortcuts ?? true });
       createdSecrets.push(...result.createdSecrets);
       report.seed = { ...result, applied: true };
     }

@@ -45,7 +45,7 @@ export async function start(env: Record<string, string | undefined>): Promise<vo
     await app.close();
     throw explainStartupError(err, config);
   });
-  if (config.logLevel !== 'silent') process.stdout.write(startupBanner(app, issuer, config) + '\n');
+  if (config.logLevel !== 'silent') process.stdout.write((await startupBanner(app, issuer, config)) + '\n');
   logger.info({ issuer, database: config.databasePath }, 'started');
 }
 

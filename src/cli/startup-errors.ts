@@ -4,7 +4,8 @@ import { dirname } from 'node:path';
 import type { Config } from '../config/index.js';
 import { TestKeyRefused } from '../oidc/signing-keys.js';
 import { TlsSetupError } from '../server/tls-certificates.js';
-import { DatabaseInUse, InstallKeysError } from '../store/index.js';
+import { redactedUrl } from '../config/index.js';
+import { DatabaseInUse, DatabaseNewerThanCode, DatabaseUnavailable, InstallKeysError } from '../store/index.js';
 
 export class StartupError extends Error {
   override name = 'StartupError';
@@ -25,6 +26,12 @@ export function explainStartupError(err: unknown, config: Config): unknown {
 
 function explain(err: SystemError, config: Config): string | undefined {
   const dataDir = `DATA_DIR ${dirname(config.databasePath)}`;
+  const databaseUrl = config.databaseUrl && `DATABASE_URL ${redactedUrl(config.databaseUrl)}`;
+  if (databaseUrl && err instanceof DatabaseUnavailable) {
+    const cause = err.cause as { code?: string } | undefined;
+    return `${databaseUrl}: cannot use the database (${cause?.code ? `${cause.code}: ` : ''}${err.message}). Check the host, port, user, password and database name, and that PostgreSQL is running.`;
+  }
+  if (err instanceof DatabaseNewerThanCode) return `${databaseUrl ?? dataDir}: ${err.message}.`;
   if (err instanceof DatabaseInUse) {
     return `${dataDir} is in use by another running scalekit-emulator (it holds ${err.lockPath}). Stop that one first, or set DATA_DIR to another folder.`;
   }

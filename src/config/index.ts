@@ -14,6 +14,8 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 export const DEFAULT_REGISTRATION_RATE_LIMIT = 20;
 /** Days an unused self-registered client is kept. */
 export const DEFAULT_UNUSED_DCR_CLIENT_DAYS = 7;
+/** Connections one process keeps to DATABASE_URL. */
+export const DEFAULT_DATABASE_POOL_SIZE = 10;
 // An on/off setting, off by default: `1` or `true` turns it on. Its error lists what it takes, as
 // `--help` and the README do (they read the list from the enum).
 const FLAG_VALUES = ['0', '1', 'true', 'false'] as const;
@@ -168,6 +170,20 @@ const envSchema = z.object({
     .max(36500, 'must be at most 36500')
     .default(DEFAULT_UNUSED_DCR_CLIENT_DAYS)
     .describe('Days a self-registered (DCR) client that was never used for a code or a token is kept, then pruned in the background (`0` keeps them).'),
+  DATABASE_URL: z
+    .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' })
+    .optional()
+    .describe(
+      'PostgreSQL instead of SQLite, e.g. `postgres://user:password@host:5432/emulator`: several replicas on one database share everything (clients, keys, sessions, limits). Migrated at start; never logged with its password. `DATA_DIR` then holds only the TLS files.',
+    )
+    .meta({ shownDefault: 'unset (SQLite in `DATA_DIR`)' }),
+  DATABASE_POOL_SIZE: z.coerce
+    .number({ error: 'must be a number of connections' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(1000, 'must be at most 1000')
+    .default(DEFAULT_DATABASE_POOL_SIZE)
+    .describe('Connections to `DATABASE_URL` this process keeps at most.'),
 });
 
 // What proxy-addr (Fastify's trustProxy) takes, checked here so that a typo fails the start.
@@ -209,6 +225,10 @@ export interface Config {
   environmentClient?: EnvironmentClientCredentials;
   /** SQLite file path, or ':memory:'. */
   databasePath: string;
+  /** PostgreSQL instead of `databasePath` (DATABASE_URL). */
+  databaseUrl?: string;
+  /** Connections to `databaseUrl`; absent: DEFAULT_DATABASE_POOL_SIZE. */
+  databasePoolSize?: number;
   seedPath?: string;
   logLevel: LogLevel;
   /** Serve /_emulator/* test controls. */
@@ -330,6 +350,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     emulationShortcuts: e.EMULATION_SHORTCUTS === 'on',
     registrationRateLimit: e.REGISTRATION_RATE_LIMIT,
     unusedDcrClientDays: e.UNUSED_DCR_CLIENT_DAYS,
+    ...(e.DATABASE_URL ? { databaseUrl: e.DATABASE_URL, databasePoolSize: e.DATABASE_POOL_SIZE } : {}),
   };
   const tls = tlsSettings(e, dataDir, cwd);
   if (tls) config.tls = tls;
@@ -383,6 +404,14 @@ export function checkShortcutsOff(config: Pick<Config, 'emulationShortcuts' | 'a
   if (asked.length > 0) {
     throw new ConfigError([`EMULATION_SHORTCUTS=off contradicts ${asked.join(' and ')}: these are emulation shortcuts; unset ${asked.length > 1 ? 'them' : 'it'} or turn the shortcuts on`]);
   }
+}
+
+/** A database URL as it may be shown (banner, logs, errors): its password replaced. */
+export function redactedUrl(url: string): string {
+  const parsed = URL.parse(url);
+  if (!parsed) return '(not a URL)';
+  if (parsed.password) parsed.password = '***';
+  return parsed.href;
 }
 
 export function isLoopback(host: string): boolean {

@@ -1,7 +1,9 @@
 // Limits on wrong sign-in attempts (codes, passwords, dashboard credentials): a few per account, more
-// per IP address, within a sliding window. State lives in this object, one per app, so two emulators in
-// one process never share it. Accounts that do not exist are counted the same way as those that do.
+// per IP address, within a sliding window. The counts live in the app's store, so replicas of one
+// database share them and two emulators in one process (two stores) never do. Accounts that do not
+// exist are counted the same way as those that do.
 import { createSlidingWindow } from '../server/sliding-window.js';
+import type { LimitEventRepository } from '../store/limit-events.js';
 
 export interface AttemptKeys {
   /** The account tried: an email (any case), or e.g. 'dashboard'. */
@@ -11,13 +13,13 @@ export interface AttemptKeys {
 
 export interface AttemptLimits {
   /** When these keys may try again (epoch ms), or undefined when they may now. */
-  retryAt(keys: AttemptKeys): number | undefined;
+  retryAt(keys: AttemptKeys): Promise<number | undefined>;
   /** Counts a wrong attempt against the account and the IP. */
-  failed(keys: AttemptKeys): void;
+  failed(keys: AttemptKeys): Promise<void>;
   /** A right answer forgives the account's earlier wrong ones (not the IP's). */
-  succeeded(keys: AttemptKeys): void;
+  succeeded(keys: AttemptKeys): Promise<void>;
   /** Forgets every wrong attempt (a fixture's reset). */
-  clear(): void;
+  clear(): Promise<void>;
 }
 
 export interface AttemptRules {
@@ -28,23 +30,21 @@ export interface AttemptRules {
 
 export const DEFAULT_ATTEMPT_RULES: AttemptRules = { perAccount: 5, perIp: 30, windowMs: 15 * 60_000 };
 
-export function createAttemptLimits(clock: () => number, rules: AttemptRules = DEFAULT_ATTEMPT_RULES): AttemptLimits {
-  const failures = createSlidingWindow(clock, rules.windowMs);
+export function createAttemptLimits(events: LimitEventRepository, clock: () => number, rules: AttemptRules = DEFAULT_ATTEMPT_RULES): AttemptLimits {
+  const failures = createSlidingWindow(events, 'attempts', clock, rules.windowMs);
   const accountKey = (keys: AttemptKeys) => `account:${keys.account.trim().toLowerCase()}`;
   const ipKey = (keys: AttemptKeys) => `ip:${keys.ip}`;
 
   return {
-    retryAt(keys) {
-      const until = [failures.blockedUntil(accountKey(keys), rules.perAccount), failures.blockedUntil(ipKey(keys), rules.perIp)].filter((t) => t !== undefined);
+    async retryAt(keys) {
+      const until = [await failures.blockedUntil(accountKey(keys), rules.perAccount), await failures.blockedUntil(ipKey(keys), rules.perIp)].filter((t) => t !== undefined);
       return until.length > 0 ? Math.max(...until) : undefined;
     },
-    failed(keys) {
-      failures.add(accountKey(keys));
-      failures.add(ipKey(keys));
+    async failed(keys) {
+      await failures.add(accountKey(keys));
+      await failures.add(ipKey(keys));
     },
-    succeeded(keys) {
-      failures.forget(accountKey(keys));
-    },
+    succeeded: (keys) => failures.forget(accountKey(keys)),
     clear: () => failures.clear(),
   };
 }

@@ -27,24 +27,24 @@ export interface CodeRequest extends SignInAttempt {
 }
 
 export interface EmailSignIn {
-  send(request: CodeRequest): void;
-  checkCode(attempt: SignInAttempt, code: string): CodeCheck;
-  useLink(token: string, ns: string, uid: string): LinkCheck;
+  send(request: CodeRequest): Promise<void>;
+  checkCode(attempt: SignInAttempt, code: string): Promise<CodeCheck>;
+  useLink(token: string, ns: string, uid: string): Promise<LinkCheck>;
   /** On the environment's allow-list of test users: no email, the list's static code. */
-  isAllowListed(email: string): boolean;
+  isAllowListed(email: string): Promise<boolean>;
 }
 
 export function createEmailSignIn(deps: { codes: EmailCodeRepository; mailer: Mailer; clock: () => number; testUsers: TestUserRules; allowList: TestUserRepository }): EmailSignIn {
-  const isAllowListed = (email: string) => isAllowListedTestUser(email, deps.allowList.get());
+  const isAllowListed = async (email: string) => isAllowListedTestUser(email, await deps.allowList.get());
   return {
     isAllowListed,
-    send(request) {
-      if (isAllowListed(request.email) || isTestUser(request.email, deps.testUsers)) return; // as on Scalekit: suppressed, the static code works
+    async send(request) {
+      if ((await isAllowListed(request.email)) || isTestUser(request.email, deps.testUsers)) return; // as on Scalekit: suppressed, the static code works
       const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
       const token = randomBytes(32).toString('base64url');
       const link = request.linkFor(token);
-      deps.codes.create({ ns: request.ns, uid: request.uid, email: request.email, code, linkToken: token, expiresAt: deps.clock() + CODE_LIFETIME_MS });
-      deps.mailer.send({
+      await deps.codes.create({ ns: request.ns, uid: request.uid, email: request.email, code, linkToken: token, expiresAt: deps.clock() + CODE_LIFETIME_MS });
+      await deps.mailer.send({
         to: request.email,
         subject: `Your verification code is ${code}`,
         body: [
@@ -61,10 +61,10 @@ export function createEmailSignIn(deps: { codes: EmailCodeRepository; mailer: Ma
         link,
       });
     },
-    checkCode(attempt, code) {
+    async checkCode(attempt, code) {
       const trimmed = code.replace(/\s+/g, '');
-      const stored = deps.codes.useCode(attempt.ns, attempt.uid, attempt.email, trimmed);
-      if (stored === 'wrong' && isAllowListed(attempt.email) && trimmed === deps.allowList.get().staticCode) return 'valid';
+      const stored = await deps.codes.useCode(attempt.ns, attempt.uid, attempt.email, trimmed);
+      if (stored === 'wrong' && (await isAllowListed(attempt.email)) && trimmed === (await deps.allowList.get()).staticCode) return 'valid';
       if (stored === 'wrong' && isTestUser(attempt.email, deps.testUsers) && trimmed === TEST_USER_CODE) return 'valid';
       return stored;
     },

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { OutboxInput, OutboxMessage, OutboxRepository } from '../store/outbox.js';
 
 export interface Mailer {
-  send(message: OutboxInput): OutboxMessage;
+  send(message: OutboxInput): Promise<OutboxMessage>;
   /** Resolves once every SMTP delivery started so far has ended (shutdown, tests). */
   settled(): Promise<void>;
 }
@@ -40,8 +40,8 @@ export function createMailer(options: MailerOptions): Mailer {
   };
 
   return {
-    send(input) {
-      const message = options.outbox.add(input);
+    async send(input) {
+      const message = await options.outbox.add(input);
       if (smtpUrl) deliver(message);
       return message;
     },

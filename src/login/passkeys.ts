@@ -77,9 +77,9 @@ export function createPasskeyCeremonies(deps: { passkeys: PasskeyRepository; clo
   const expiresAt = () => deps.clock() + CHALLENGE_LIFETIME_MS;
 
   // The challenge of a response, used up for this sign-in; refused as the store found it otherwise.
-  const useChallenge = (response: { response: { clientDataJSON: string } }, purpose: 'registration' | 'authentication', signIn: CeremonySignIn) => {
+  const useChallenge = async (response: { response: { clientDataJSON: string } }, purpose: 'registration' | 'authentication', signIn: CeremonySignIn) => {
     const challenge = clientChallenge(response.response.clientDataJSON);
-    const use = deps.passkeys.useChallenge(challenge, purpose, signIn.ns, signIn.uid);
+    const use = await deps.passkeys.useChallenge(challenge, purpose, signIn.ns, signIn.uid);
     switch (use.state) {
       case 'valid':
         return { challenge, pending: use };
@@ -102,17 +102,17 @@ export function createPasskeyCeremonies(deps: { passkeys: PasskeyRepository; clo
         userDisplayName: user.name || user.email,
         userID: new TextEncoder().encode(user.id),
         attestationType: 'none',
-        excludeCredentials: deps.passkeys.listByUser(user.id).map((p) => ({ id: p.credentialId, transports: p.transports })),
+        excludeCredentials: (await deps.passkeys.listByUser(user.id)).map((p) => ({ id: p.credentialId, transports: p.transports })),
         authenticatorSelection: { residentKey: 'required', userVerification: 'preferred' },
         timeout: CHALLENGE_LIFETIME_MS,
       });
-      deps.passkeys.createChallenge({ challenge: options.challenge, purpose: 'registration', ...signIn, userId: user.id, amr, expiresAt: expiresAt() });
+      await deps.passkeys.createChallenge({ challenge: options.challenge, purpose: 'registration', ...signIn, userId: user.id, amr, expiresAt: expiresAt() });
       return options;
     },
 
     async verifyRegistration(signIn, rp, input) {
       const response = registrationResponse(input);
-      const { challenge, pending } = useChallenge(response, 'registration', signIn);
+      const { challenge, pending } = await useChallenge(response, 'registration', signIn);
       const userId = pending.userId;
       if (!userId) throw new PasskeyRefused('challenge_unknown');
       const { verifyRegistrationResponse } = await webauthn();
@@ -141,14 +141,14 @@ export function createPasskeyCeremonies(deps: { passkeys: PasskeyRepository; clo
     async authenticationOptions(signIn, rp) {
       const { generateAuthenticationOptions } = await webauthn();
       const options = await generateAuthenticationOptions({ rpID: rp.id, userVerification: 'preferred', timeout: CHALLENGE_LIFETIME_MS });
-      deps.passkeys.createChallenge({ challenge: options.challenge, purpose: 'authentication', ...signIn, expiresAt: expiresAt() });
+      await deps.passkeys.createChallenge({ challenge: options.challenge, purpose: 'authentication', ...signIn, expiresAt: expiresAt() });
       return options;
     },
 
     async verifyAuthentication(signIn, rp, input) {
       const response = authenticationResponse(input);
-      const { challenge } = useChallenge(response, 'authentication', signIn);
-      const passkey = deps.passkeys.byCredentialId(response.id);
+      const { challenge } = await useChallenge(response, 'authentication', signIn);
+      const passkey = await deps.passkeys.byCredentialId(response.id);
       if (!passkey || passkey.rpId !== rp.id) throw new PasskeyRefused('unknown_credential');
       // A discoverable credential names its user: it must be the one the passkey was registered for.
       if (response.response.userHandle !== undefined && Buffer.from(response.response.userHandle, 'base64url').toString() !== passkey.userId) {
@@ -167,7 +167,7 @@ export function createPasskeyCeremonies(deps: { passkeys: PasskeyRepository; clo
           requireUserVerification: false,
         }),
       );
-      deps.passkeys.recordUse(passkey.id, verified.authenticationInfo.newCounter);
+      await deps.passkeys.recordUse(passkey.id, verified.authenticationInfo.newCounter);
       return passkey;
     },
   };

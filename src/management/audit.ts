@@ -3,7 +3,7 @@
 // so a seed that fails half-way logs nothing it did not keep. Reading merges in the token events.
 import type { Logger } from 'pino';
 import type { AuditEvent, AuditQuery } from '../store/audit-events.js';
-import type { Store } from '../store/index.js';
+import type { Repositories } from '../store/index.js';
 import type { Clock } from '../store/time.js';
 import { InvalidArgument } from './errors.js';
 import { decodePageToken, encodePageToken, pageSize, type PageRequest } from './paging.js';
@@ -31,21 +31,27 @@ export interface AuditFilter extends PageRequest {
 }
 
 export interface AuditLog {
-  record(caller: Caller, change: Change): void;
-  /** Runs `fn` in one store transaction; its audit lines are logged after it commits. */
-  transaction<T>(fn: () => T): T;
-  list(filter: AuditFilter): { events: AuditEvent[]; nextPageToken: string };
+  /** Writes the change through `repos` (in their transaction, when they are a transaction's). */
+  record(repos: Repositories, caller: Caller, change: Change): Promise<void>;
+  /**
+   * Runs `fn` in one store transaction (joining the one open, when the store is a transaction's); the
+   * audit lines of its changes are logged after it commits.
+   */
+  transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T>;
+  list(filter: AuditFilter): Promise<{ events: AuditEvent[]; nextPageToken: string }>;
 }
 
 const PAGE = { defaultSize: 50, maxSize: 500 };
 
-export function createAuditLog(store: Store, clock: Clock, log?: Logger): AuditLog {
-  let pending: (() => void)[] | undefined;
+// The lines waiting for a transaction's commit, by the transaction's repositories: shared by every
+// audit log, so a service bound to a transaction (the seed's) leaves its lines to whoever opened it.
+const pending = new WeakMap<Repositories, (() => void)[]>();
 
+export function createAuditLog(store: Repositories, clock: Clock, log?: Logger): AuditLog {
   return {
-    record(caller, change) {
+    async record(repos, caller, change) {
       const time = clock();
-      const id = store.auditEvents.record({ time, actor: caller.actor, ...change, details: change.details ?? {} });
+      const id = await repos.auditEvents.record({ time, actor: caller.actor, ...change, details: change.details ?? {} });
       const line = () =>
         log?.info(
           {
@@ -61,26 +67,30 @@ export function createAuditLog(store: Store, clock: Clock, log?: Logger): AuditL
           },
           'management change',
         );
-      if (pending) pending.push(line);
+      const waiting = pending.get(repos);
+      if (waiting) waiting.push(line);
       else line();
     },
-    transaction(fn) {
-      if (pending) return fn(); // nested: the outer transaction logs
-      pending = [];
-      try {
-        const result = store.transaction(fn);
-        for (const line of pending) line();
-        return result;
-      } finally {
-        pending = undefined;
-      }
+    async transaction(fn) {
+      let lines: (() => void)[] | undefined;
+      const result = await store.transaction(async (tx) => {
+        if (pending.has(tx)) return fn(tx); // joined: whoever opened it logs
+        pending.set(tx, (lines = []));
+        try {
+          return await fn(tx);
+        } finally {
+          pending.delete(tx);
+        }
+      });
+      for (const line of lines ?? []) line();
+      return result;
     },
-    list(filter) {
+    async list(filter) {
       if (filter.since !== undefined && filter.until !== undefined && filter.since >= filter.until) {
         throw InvalidArgument.field('start_time', 'must be before end_time');
       }
       const limit = pageSize(filter, PAGE);
-      store.issuedTokens.flush();
+      await store.issuedTokens.flush();
       const query: AuditQuery = {
         limit: limit + 1,
         ...(filter.clientId ? { clientId: filter.clientId } : {}),
@@ -93,7 +103,7 @@ export function createAuditLog(store: Store, clock: Clock, log?: Logger): AuditL
         if (typeof time !== 'number' || typeof id !== 'string') throw InvalidArgument.field('page_token', 'is not a page token of this list');
         query.after = { time, id };
       }
-      const rows = store.auditEvents.list(query);
+      const rows = await store.auditEvents.list(query);
       const events = rows.slice(0, limit);
       const last = events[events.length - 1];
       return { events, nextPageToken: rows.length > limit && last ? encodePageToken([last.time, last.id]) : '' };

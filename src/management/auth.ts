@@ -56,7 +56,7 @@ export function managementAuth(deps: { store: Store; keys: KeySet; clock: Clock;
     } catch (err) {
       throw new Unauthenticated(err instanceof errors.JWTExpired ? 'Token expired' : 'Token invalid');
     }
-    const environmentClient = deps.store.clients.listByKind('environment')[0]?.clientId;
+    const environmentClient = (await deps.store.clients.listByKind('environment'))[0]?.clientId;
     if (!environmentClient || payload.client_id !== environmentClient || payload.sub !== environmentClient || typeof payload.jti !== 'string') {
       throw new Unauthenticated('Token is not an environment API token');
     }
@@ -64,8 +64,8 @@ export function managementAuth(deps: { store: Store; keys: KeySet; clock: Clock;
   };
 
   // What the audit row says now: issued to the environment client by client_credentials, still live.
-  const checkIssued = ({ caller, jti }: Verified): void => {
-    const row = deps.store.issuedTokens.get(jti);
+  const checkIssued = async ({ caller, jti }: Verified): Promise<void> => {
+    const row = await deps.store.issuedTokens.get(jti);
     if (!row || row.grantType !== 'client_credentials' || row.clientId !== caller.actor || row.subject !== caller.actor) {
       throw new Unauthenticated('Token is not an environment API token');
     }
@@ -79,11 +79,11 @@ export function managementAuth(deps: { store: Store; keys: KeySet; clock: Clock;
       if (!token) throw new Unauthenticated('Token empty');
       const known = verified.get(token);
       if (known && deps.clock() < known.expiresAt && known.keysVersion === deps.keys.version) {
-        checkIssued(known);
+        await checkIssued(known);
         return known.caller;
       }
       const fresh = await verify(token);
-      checkIssued(fresh);
+      await checkIssued(fresh);
       if (verified.size >= REMEMBERED) verified.clear();
       verified.set(token, fresh);
       return fresh.caller;

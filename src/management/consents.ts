@@ -34,68 +34,69 @@ export interface ConsentScreen {
 
 export interface ConsentService {
   /** The consents given to the clients of one MCP server; `search` matches user id or email, client id or name. */
-  listResourceUserConsents(resourceId: string, search: string, page: PageRequest): Page<ConsentView>;
+  listResourceUserConsents(resourceId: string, search: string, page: PageRequest): Promise<Page<ConsentView>>;
   /** The consents given to one client of an MCP server. */
-  consentsOfClient(resourceId: string, clientId: string): UserConsent[];
-  revoke(caller: Caller, clientId: string, consentId: string): void;
+  consentsOfClient(resourceId: string, clientId: string): Promise<UserConsent[]>;
+  revoke(caller: Caller, clientId: string, consentId: string): Promise<void>;
   /**
    * The consent screen of the authorization in progress with this interaction id (the `<uid>` of its
    * `<issuer>/interaction/<uid>` page); FAILED_PRECONDITION while the person has not signed in yet.
    */
-  consentScreen(interactionId: string): ConsentScreen;
+  consentScreen(interactionId: string): Promise<ConsentScreen>;
 }
 
 export const CONSENT_PAGE = { defaultSize: 10, maxSize: 100 };
 
 export function consentService({ store, clock, issuer = () => '' }: ServiceDeps, audit: AuditLog): ConsentService {
-  const view = (consent: UserConsent): ConsentView => ({
+  const view = async (consent: UserConsent): Promise<ConsentView> => ({
     consent,
-    userEmail: store.users.get(consent.userId)?.email ?? '',
-    clientName: store.clients.get(consent.clientId)?.name ?? '',
+    userEmail: (await store.users.get(consent.userId))?.email ?? '',
+    clientName: (await store.clients.get(consent.clientId))?.name ?? '',
   });
 
   return {
-    listResourceUserConsents(resourceId, search, page) {
+    async listResourceUserConsents(resourceId, search, page) {
       if (!resourceId) throw InvalidArgument.field('resource_id', 'is required');
-      if (!store.resources.get(resourceId)) throw new NotFound('resource', resourceId);
+      if (!(await store.resources.get(resourceId))) throw new NotFound('resource', resourceId);
       const needle = search.trim().toLowerCase();
       const matches = (v: ConsentView) =>
         [v.consent.userId, v.userEmail, v.consent.clientId, v.clientName].some((field) => field.toLowerCase().includes(needle));
-      const views = store.consents.list({ resourceId }).map(view);
+      const views = await Promise.all((await store.consents.list({ resourceId })).map(view));
       return pageOf(needle ? views.filter(matches) : views, page, CONSENT_PAGE, (v) => [v.consent.createTime, v.consent.id]);
     },
 
     consentsOfClient: (resourceId, clientId) => store.consents.list({ resourceId, clientId }),
 
-    consentScreen(interactionId) {
+    async consentScreen(interactionId) {
       if (!interactionId) throw InvalidArgument.field('interaction_id', 'is required: the <uid> of the consent page <issuer>/interaction/<uid>');
-      const found = store.oidcPayloads.findInAnyIssuer('Interaction', interactionId, Math.floor(clock() / 1000));
+      const found = await store.oidcPayloads.findInAnyIssuer('Interaction', interactionId, Math.floor(clock() / 1000));
       if (!found) throw new NotFound('authorization in progress', interactionId);
       const { ns, payload } = found;
       const prompt = payload.prompt as { name?: string; details?: ConsentDetails } | undefined;
       const accountId = (payload.session as { accountId?: string } | undefined)?.accountId;
-      const user = accountId ? store.users.get(accountId) : undefined;
+      const user = accountId ? await store.users.get(accountId) : undefined;
       if (prompt?.name !== 'consent' || !user) throw new FailedPrecondition(`authorization ${interactionId} is not asking for consent: the person has not signed in yet`);
-      const resource = ns === 'env' ? undefined : store.resources.get(ns);
+      const resource = ns === 'env' ? undefined : await store.resources.get(ns);
       const clientId = String((payload.params as Record<string, unknown> | undefined)?.client_id ?? '');
-      const organization = user.organizationId ? store.organizations.get(user.organizationId) : undefined;
+      const organization = user.organizationId ? await store.organizations.get(user.organizationId) : undefined;
+      const servers = await consentServers(store, resource ? { kind: 'resource', ns, resourceId: resource.id } : { kind: 'environment', ns: 'env' }, (payload.params as Record<string, unknown> | undefined)?.resource, issuer());
       return {
         ...(resource ? { resource } : {}),
         user,
-        client: store.clients.get(clientId) ?? { clientId },
-        scopes: askedScopes(prompt.details ?? {}, consentServers(store, resource ? { kind: 'resource', ns, resourceId: resource.id } : { kind: 'environment', ns: 'env' }, (payload.params as Record<string, unknown> | undefined)?.resource, issuer())),
+        client: (await store.clients.get(clientId)) ?? { clientId },
+        scopes: askedScopes(prompt.details ?? {}, servers),
         ...(organization ? { organization } : {}),
       };
     },
 
-    revoke(caller, clientId, consentId) {
+    async revoke(caller, clientId, consentId) {
       if (!clientId) throw InvalidArgument.field('client_id', 'is required');
       if (!consentId) throw InvalidArgument.field('consent_id', 'is required');
-      const consent = store.consents.get(consentId);
+      const consent = await store.consents.get(consentId);
       if (!consent || consent.clientId !== clientId) throw new NotFound('consent', consentId);
-      audit.transaction(() => {
-        endGrant(store, consent.ns, consent.grantId, Math.floor(clock() / 1000));
-        audit.record(caller, {
+      await audit.transaction(async (tx) => {
+        await endGrant(tx, consent.ns, consent.grantId, Math.floor(clock() / 1000));
+        await audit.record(tx, caller, {
           type: 'user_consent.revoked',
           clientId,
           ...(consent.resourceId ? { resourceId: consent.resourceId } : {}),

@@ -20,12 +20,12 @@ export interface ScopeView {
 
 export interface EnvironmentScopeService {
   /** The system scopes, then the environment's own, oldest first. */
-  list(): ScopeView[];
-  create(caller: Caller, fields: { name: string; description: string }): ScopeView;
-  update(caller: Caller, id: string, patch: { description?: string; enabled?: boolean }): ScopeView;
-  delete(caller: Caller, id: string): void;
+  list(): Promise<ScopeView[]>;
+  create(caller: Caller, fields: { name: string; description: string }): Promise<ScopeView>;
+  update(caller: Caller, id: string, patch: { description?: string; enabled?: boolean }): Promise<ScopeView>;
+  delete(caller: Caller, id: string): Promise<void>;
   /** Throws INVALID_ARGUMENT naming `field[i]` for a scope an environment client may not hold. */
-  checkAssignable(scopes: string[], field: string): void;
+  checkAssignable(scopes: string[], field: string): Promise<void>;
 }
 
 // Scalekit's CreateScope.name rule (buf.validate in its proto); OIDC's own scopes and its claims'
@@ -45,10 +45,10 @@ export function environmentScopeService({ store }: ServiceDeps, audit: AuditLog)
   }));
   const view = (s: EnvironmentScope): ScopeView => ({ id: s.id, name: s.name, description: s.description, enabled: s.enabled, system: false });
 
-  const find = (id: string): EnvironmentScope => {
+  const find = async (id: string): Promise<EnvironmentScope> => {
     if (!id) throw InvalidArgument.field('id', 'is required');
     if (system.some((s) => s.id === id)) throw new FailedPrecondition(`scope ${id} is a system-managed OpenID Connect scope`);
-    const scope = store.environmentScopes.get(id);
+    const scope = await store.environmentScopes.get(id);
     if (!scope) throw new NotFound('scope', id);
     return scope;
   };
@@ -57,49 +57,49 @@ export function environmentScopeService({ store }: ServiceDeps, audit: AuditLog)
   };
 
   return {
-    list: () => [...system, ...store.environmentScopes.list().map(view)],
+    list: async () => [...system, ...(await store.environmentScopes.list()).map(view)],
 
-    create(caller, { name, description }) {
+    async create(caller, { name, description }) {
       if (!NAME.test(name)) throw InvalidArgument.field('scope.name', 'must be 1 to 64 letters, digits or colons');
       if (RESERVED.has(name)) throw InvalidArgument.field('scope.name', `${name} is a reserved OpenID Connect scope`);
       checkDescription(description);
-      return audit.transaction(() => {
-        if (store.environmentScopes.findByName(name)) throw new AlreadyExists(`scope ${name} already exists`);
-        const id = store.ids.newId('scope');
-        store.environmentScopes.upsert({ id, name, description, enabled: true });
-        audit.record(caller, { type: 'scope.created', targetId: id, details: { name } });
-        return view(store.environmentScopes.get(id)!);
+      return audit.transaction(async (tx) => {
+        if (await tx.environmentScopes.findByName(name)) throw new AlreadyExists(`scope ${name} already exists`);
+        const id = tx.ids.newId('scope');
+        await tx.environmentScopes.upsert({ id, name, description, enabled: true });
+        await audit.record(tx, caller, { type: 'scope.created', targetId: id, details: { name } });
+        return view((await tx.environmentScopes.get(id))!);
       });
     },
 
-    update(caller, id, patch) {
-      const scope = find(id);
+    async update(caller, id, patch) {
+      const scope = await find(id);
       if (patch.description !== undefined) checkDescription(patch.description);
-      audit.transaction(() => {
-        const changed = store.environmentScopes.upsert({
+      await audit.transaction(async (tx) => {
+        const changed = await tx.environmentScopes.upsert({
           ...scope,
           description: patch.description ?? scope.description,
           enabled: patch.enabled ?? scope.enabled,
         });
         const fields = Object.keys(patch).filter((k) => patch[k as keyof typeof patch] !== undefined);
-        if (changed) audit.record(caller, { type: 'scope.updated', targetId: id, details: { name: scope.name, fields } });
+        if (changed) await audit.record(tx, caller, { type: 'scope.updated', targetId: id, details: { name: scope.name, fields } });
       });
-      return view(store.environmentScopes.get(id)!);
+      return view((await store.environmentScopes.get(id))!);
     },
 
-    delete(caller, id) {
-      const scope = find(id);
+    async delete(caller, id) {
+      const scope = await find(id);
       // A scope in use would leave a client holding a scope the environment no longer offers.
-      const holder = store.clients.listByKind('environment').find((c) => c.scopes.includes(scope.name));
+      const holder = (await store.clients.listByKind('environment')).find((c) => c.scopes.includes(scope.name));
       if (holder) throw new FailedPrecondition(`scope ${scope.name} is held by client ${holder.clientId}: remove it from the client first`);
-      audit.transaction(() => {
-        store.environmentScopes.remove(id);
-        audit.record(caller, { type: 'scope.deleted', targetId: id, details: { name: scope.name } });
+      await audit.transaction(async (tx) => {
+        await tx.environmentScopes.remove(id);
+        await audit.record(tx, caller, { type: 'scope.deleted', targetId: id, details: { name: scope.name } });
       });
     },
 
-    checkAssignable(scopes, field) {
-      const offered = new Set([...system.map((s) => s.name), ...store.environmentScopes.list().filter((s) => s.enabled).map((s) => s.name)]);
+    async checkAssignable(scopes, field) {
+      const offered = new Set([...system.map((s) => s.name), ...(await store.environmentScopes.list()).filter((s) => s.enabled).map((s) => s.name)]);
       scopes.forEach((s, i) => {
         if (!offered.has(s)) throw InvalidArgument.field(`${field}[${i}]`, `is not an enabled scope of the environment (${s})`);
       });

@@ -19,7 +19,7 @@ export interface KeyInfo {
 }
 
 export interface KeyService {
-  list(): KeyInfo[];
+  list(): Promise<KeyInfo[]>;
   rotate(caller: Caller, options: { switchAfterSeconds: number }): Promise<{ kid: string; activateTime: string; retireTime: string }>;
 }
 
@@ -28,20 +28,20 @@ const ENVIRONMENT_TOKEN_LIFETIME = 86399;
 
 export function keyService({ store, clock, keys }: ServiceDeps, audit: AuditLog): KeyService {
   // The longest any token of this environment can live: until then an old key must stay published.
-  const longestTokenLifetime = () =>
+  const longestTokenLifetime = async () =>
     Math.max(
       ENVIRONMENT_TOKEN_LIFETIME,
-      ...store.clients.listByKind('organization').map((c) => c.expiry),
-      ...store.clients.listByKind('resource').map((c) => c.expiry),
-      ...store.clients.listByKind('environment').map((c) => c.expiry),
-      ...store.resources.list().map((r) => r.accessTokenExpiry),
+      ...(await store.clients.listByKind('organization')).map((c) => c.expiry),
+      ...(await store.clients.listByKind('resource')).map((c) => c.expiry),
+      ...(await store.clients.listByKind('environment')).map((c) => c.expiry),
+      ...(await store.resources.list()).map((r) => r.accessTokenExpiry),
     );
 
   return {
-    list() {
+    async list() {
       const now = clock();
       const signing = keys?.current.kid;
-      return store.signingKeys.list().map((k) => {
+      return (await store.signingKeys.list()).map((k) => {
         const activateTime = k.activateTime ?? k.createTime;
         const state: KeyState =
           k.kid === signing
@@ -62,10 +62,10 @@ export function keyService({ store, clock, keys }: ServiceDeps, audit: AuditLog)
       const activate = clock() + switchAfterSeconds * 1000;
       const at = {
         activateTime: new Date(activate).toISOString(),
-        retireTime: new Date(activate + longestTokenLifetime() * 1000).toISOString(),
+        retireTime: new Date(activate + (await longestTokenLifetime()) * 1000).toISOString(),
       };
       const kid = await rotateSigningKey(store.signingKeys, keys, at, store.ids);
-      audit.record(caller, { type: 'signing_key.rotated', targetId: kid, details: { activate_time: at.activateTime, previous_keys_retire_time: at.retireTime } });
+      await audit.record(store, caller, { type: 'signing_key.rotated', targetId: kid, details: { activate_time: at.activateTime, previous_keys_retire_time: at.retireTime } });
       return { kid, ...at };
     },
   };

@@ -50,17 +50,17 @@ export function pageSize(request: PageRequest, rules: PageRules): number {
  * One page read straight from the store, for lists too long to load whole: `read(after, limit)` gives
  * the items after a position (create time, id), in order; `totalSize` is the whole list's length.
  */
-export function pageFrom<T>(
+export async function pageFrom<T>(
   request: PageRequest,
   rules: PageRules,
   totalSize: number,
-  read: (after: Position | undefined, limit: number) => T[],
+  read: (after: Position | undefined, limit: number) => Promise<T[]>,
   position: (item: T) => Position,
-): Page<T> {
+): Promise<Page<T>> {
   const size = pageSize(request, rules);
   const after = request.pageToken ? decodePageToken(request.pageToken, 2) : undefined;
   if (after && !after.every((p) => typeof p === 'string')) throw InvalidArgument.field('page_token', 'is not a page token of this list');
-  const rows = read(after as Position | undefined, size + 1);
+  const rows = await read(after as Position | undefined, size + 1);
   const items = rows.slice(0, size);
   const last = items[items.length - 1];
   return { items, nextPageToken: rows.length > size && last !== undefined ? encodePageToken(position(last)) : '', totalSize };

@@ -1,6 +1,7 @@
 // Passkeys as the management API sees them (Scalekit's WebAuthnService: list a user's credentials,
 // rename one, delete one): what a person registered after signing in, public keys only. Registering is
 // the login pages' (after the ceremony is verified there); every change is audited.
+import type { Repositories } from '../store/index.js';
 import type { NewPasskey, Passkey } from '../store/passkeys.js';
 import type { AuditLog, Caller } from './audit.js';
 import type { ServiceDeps } from './deps.js';
@@ -11,52 +12,52 @@ export type { Passkey } from '../store/passkeys.js';
 
 export interface PasskeyService {
   /** A user's passkeys, oldest first. */
-  list(userId: string): Passkey[];
-  get(id: string): Passkey;
+  list(userId: string): Promise<Passkey[]>;
+  get(id: string): Promise<Passkey>;
   /** Keeps a passkey whose registration the login page verified. */
-  register(caller: Caller, passkey: NewPasskey): Passkey;
-  rename(caller: Caller, id: string, displayName: string): Passkey;
+  register(caller: Caller, passkey: NewPasskey): Promise<Passkey>;
+  rename(caller: Caller, id: string, displayName: string): Promise<Passkey>;
   /** It signs no one in from now on. */
-  remove(caller: Caller, id: string): Passkey;
+  remove(caller: Caller, id: string): Promise<Passkey>;
 }
 
 export function passkeyService({ store }: ServiceDeps, audit: AuditLog): PasskeyService {
-  const get = (id: string): Passkey => {
+  const get = async (repos: Repositories, id: string): Promise<Passkey> => {
     if (!id) throw InvalidArgument.field('credential_id', 'is required');
-    const passkey = store.passkeys.get(id);
+    const passkey = await repos.passkeys.get(id);
     if (!passkey) throw new NotFound('credential', id);
     return passkey;
   };
-  const changed = (caller: Caller, type: string, p: Passkey) =>
-    audit.record(caller, { type, targetId: p.id, details: { user_id: p.userId, display_name: p.displayName } });
+  const changed = (tx: Repositories, caller: Caller, type: string, p: Passkey) =>
+    audit.record(tx, caller, { type, targetId: p.id, details: { user_id: p.userId, display_name: p.displayName } });
 
   return {
-    list(userId) {
+    async list(userId) {
       if (!userId) throw InvalidArgument.field('user_id', 'is required');
-      if (!store.users.get(userId)) throw new NotFound('user', userId);
+      if (!(await store.users.get(userId))) throw new NotFound('user', userId);
       return store.passkeys.listByUser(userId);
     },
-    get,
+    get: (id) => get(store, id),
     register: (caller, input) =>
-      audit.transaction(() => {
-        const passkey = store.passkeys.create(input);
-        changed(caller, 'passkey.registered', passkey);
+      audit.transaction(async (tx) => {
+        const passkey = await tx.passkeys.create(input);
+        await changed(tx, caller, 'passkey.registered', passkey);
         return passkey;
       }),
     rename: (caller, id, displayName) =>
-      audit.transaction(() => {
+      audit.transaction(async (tx) => {
         const name = validate(passkeyNameInput, displayName, 'display_name');
-        const passkey = get(id);
-        if (!store.passkeys.rename(passkey.id, name)) return passkey;
-        const renamed = get(id);
-        changed(caller, 'passkey.updated', renamed);
+        const passkey = await get(tx, id);
+        if (!(await tx.passkeys.rename(passkey.id, name))) return passkey;
+        const renamed = await get(tx, id);
+        await changed(tx, caller, 'passkey.updated', renamed);
         return renamed;
       }),
     remove: (caller, id) =>
-      audit.transaction(() => {
-        const passkey = get(id);
-        store.passkeys.remove(passkey.id);
-        changed(caller, 'passkey.removed', passkey);
+      audit.transaction(async (tx) => {
+        const passkey = await get(tx, id);
+        await tx.passkeys.remove(passkey.id);
+        await changed(tx, caller, 'passkey.removed', passkey);
         return passkey;
       }),
   };

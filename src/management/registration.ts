@@ -63,7 +63,7 @@ export interface RegisteredClient {
 
 export interface RegistrationService {
   /** Registers a client of the MCP server `resourceId`; RegistrationError (RFC 7591 shape) when refused. */
-  register(caller: Caller, resourceId: string, body: unknown): RegisteredClient;
+  register(caller: Caller, resourceId: string, body: unknown): Promise<RegisteredClient>;
 }
 
 /** Who registers through the open endpoint: anyone, so the audit names the door, not a client. */
@@ -71,8 +71,8 @@ export const OPEN_REGISTRATION: Caller = { actor: 'dcr' };
 
 export function registrationService({ store }: ServiceDeps, audit: AuditLog): RegistrationService {
   return {
-    register(caller, resourceId, body) {
-      const resource = store.resources.get(resourceId);
+    async register(caller, resourceId, body) {
+      const resource = await store.resources.get(resourceId);
       if (!resource) throw new RegistrationError(404, 'invalid_request', 'no such MCP server');
       if (resource.disableDynamicClientRegistration) {
         throw new RegistrationError(403, 'access_denied', 'dynamic client registration is disabled for this MCP server');
@@ -85,8 +85,8 @@ export function registrationService({ store }: ServiceDeps, audit: AuditLog): Re
       // What the client registered beyond our columns is kept under its RFC 7591 names.
       const { redirect_uris: redirectUris, client_name: clientName, description, ...metadata } = parsed.data;
       const clientId = store.ids.newId('dcrClient');
-      return audit.transaction(() => {
-        store.clients.upsert({
+      return audit.transaction(async (tx) => {
+        await tx.clients.upsert({
           clientId,
           kind: 'dcr',
           resourceId: resource.id,
@@ -99,11 +99,11 @@ export function registrationService({ store }: ServiceDeps, audit: AuditLog): Re
           redirectUris,
           metadata: metadata satisfies RegisteredMetadata,
         });
-        audit.record(caller, { type: 'resource_client.registered', clientId, resourceId: resource.id, targetId: clientId });
-        const client = store.clients.get(clientId)!;
+        await audit.record(tx, caller, { type: 'resource_client.registered', clientId, resourceId: resource.id, targetId: clientId });
+        const client = (await tx.clients.get(clientId))!;
         if (metadata.token_endpoint_auth_method === 'none') return { client };
-        const created = store.secrets.create(clientId, undefined, caller.actor);
-        audit.record(caller, { type: 'client_secret.created', clientId, resourceId: resource.id, targetId: created.secret.id });
+        const created = await tx.secrets.create(clientId, undefined, caller.actor);
+        await audit.record(tx, caller, { type: 'client_secret.created', clientId, resourceId: resource.id, targetId: created.secret.id });
         return { client, plainSecret: created.plainSecret, secret: created.secret };
       });
     },

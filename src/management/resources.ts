@@ -1,6 +1,7 @@
 // Resources (MCP servers): create, get, list, update, delete; `put` (an explicit id) is for the seed.
 // Deleting a resource deletes its own clients with it (foreign keys), so their tokens stop at once.
 import { serverUrlIdentity } from '../config/field-rules.js';
+import type { Repositories } from '../store/index.js';
 import type { Resource, ResourceScope, TokenIssuer, TokenProfile } from '../store/resources.js';
 import type { AuditLog, Caller } from './audit.js';
 import type { ServiceDeps } from './deps.js';
@@ -26,13 +27,13 @@ export interface ResourceFields {
 }
 
 export interface ResourceService {
-  create(caller: Caller, fields: ResourceFields): Resource;
-  get(id: string): Resource;
-  list(page: PageRequest): Page<Resource>;
-  update(caller: Caller, id: string, patch: ResourceFields): Resource;
-  delete(caller: Caller, id: string): void;
+  create(caller: Caller, fields: ResourceFields): Promise<Resource>;
+  get(id: string): Promise<Resource>;
+  list(page: PageRequest): Promise<Page<Resource>>;
+  update(caller: Caller, id: string, patch: ResourceFields): Promise<Resource>;
+  delete(caller: Caller, id: string): Promise<void>;
   /** Creates or updates the resource with this id; true when anything changed. */
-  put(caller: Caller, input: ResourceFields & { id: string }): boolean;
+  put(caller: Caller, input: ResourceFields & { id: string }): Promise<boolean>;
 }
 
 // ListResourcesRequest.page_size is validated `lte: 30` in Scalekit's proto.
@@ -52,14 +53,14 @@ function tokenShape(fields: ResourceFields, base: Resource | undefined): { token
 export const defaultTokenIssuer = (profile: TokenProfile): TokenIssuer => (profile === 'rfc9068' ? 'resource' : 'env');
 
 export function resourceService({ store }: ServiceDeps, audit: AuditLog): ResourceService {
-  const get = (id: string) => {
+  const get = async (id: string) => {
     if (!id) throw InvalidArgument.field('resource_id', 'is required');
-    const resource = store.resources.get(id);
+    const resource = await store.resources.get(id);
     if (!resource) throw new NotFound('resource', id);
     return resource;
   };
 
-  const write = (caller: Caller, id: string, base: Resource | undefined, fields: ResourceFields): boolean => {
+  const write = async (tx: Repositories, caller: Caller, id: string, base: Resource | undefined, fields: ResourceFields): Promise<boolean> => {
     const described = new Map(base?.scopes.map((s) => [s.name, s]));
     const scopes: ResourceScope[] | undefined = fields.scopes?.map((s) => ({
       name: s.name,
@@ -83,11 +84,11 @@ export function resourceService({ store }: ServiceDeps, audit: AuditLog): Resour
     );
     // The Server URL is the audience that names this server in tokens: two servers cannot share one,
     // with or without a trailing slash.
-    const twin = store.resources.list().find((r) => r.id !== id && serverUrlIdentity(r.serverUrl) === serverUrlIdentity(checked.serverUrl));
+    const twin = (await tx.resources.list()).find((r) => r.id !== id && serverUrlIdentity(r.serverUrl) === serverUrlIdentity(checked.serverUrl));
     if (twin) throw new AlreadyExists(`resource ${twin.id} already has resource_id ${checked.serverUrl}`);
-    const changed = store.resources.upsert({ id, resourceType: 'MCP_SERVER', ...checked });
+    const changed = await tx.resources.upsert({ id, resourceType: 'MCP_SERVER', ...checked });
     if (changed) {
-      audit.record(caller, {
+      await audit.record(tx, caller, {
         type: base ? 'resource.updated' : 'resource.created',
         resourceId: id,
         targetId: id,
@@ -98,26 +99,26 @@ export function resourceService({ store }: ServiceDeps, audit: AuditLog): Resour
   };
 
   return {
-    create(caller, fields) {
+    async create(caller, fields) {
       const id = store.ids.newId('resource');
-      audit.transaction(() => write(caller, id, undefined, fields));
+      await audit.transaction((tx) => write(tx, caller, id, undefined, fields));
       return get(id);
     },
     get,
-    list: (page) => pageOf(store.resources.list(), page, RESOURCE_PAGE, (r) => [r.createTime, r.id]),
-    update(caller, id, patch) {
-      const base = get(id);
-      audit.transaction(() => write(caller, id, base, patch));
+    list: async (page) => pageOf(await store.resources.list(), page, RESOURCE_PAGE, (r) => [r.createTime, r.id]),
+    async update(caller, id, patch) {
+      const base = await get(id);
+      await audit.transaction((tx) => write(tx, caller, id, base, patch));
       return get(id);
     },
-    delete(caller, id) {
-      get(id);
-      audit.transaction(() => {
-        const clients = store.clients.listByResource(id).map((c) => c.clientId);
-        store.resources.remove(id);
-        audit.record(caller, { type: 'resource.deleted', resourceId: id, targetId: id, details: { deleted_clients: clients } });
+    async delete(caller, id) {
+      await get(id);
+      await audit.transaction(async (tx) => {
+        const clients = (await tx.clients.listByResource(id)).map((c) => c.clientId);
+        await tx.resources.remove(id);
+        await audit.record(tx, caller, { type: 'resource.deleted', resourceId: id, targetId: id, details: { deleted_clients: clients } });
       });
     },
-    put: (caller, { id, ...fields }) => audit.transaction(() => write(caller, id, store.resources.get(id), fields)),
+    put: (caller, { id, ...fields }) => audit.transaction(async (tx) => write(tx, caller, id, await tx.resources.get(id), fields)),
   };
 }

@@ -142,7 +142,7 @@ function rpcRoute(route: Route, rpc: (req: unknown, ctx: RpcContext) => unknown,
       const ctx = rpcContext(request, route, caller);
       const response = create(route.rpc.output, (await rpc(requestMessage(route, request, params), ctx)) as Record<string, unknown>);
       const json = toJson(route.rpc.output, response, JSON_OPTIONS) as Record<string, unknown>;
-      if (route.resource) addResourceSettings(json, service);
+      if (route.resource) await addResourceSettings(json, service);
       if (ctx.pageResult) Object.assign(json, { next_page_token: ctx.pageResult.nextPageToken, total_size: ctx.pageResult.totalSize });
       return json;
     },
@@ -228,11 +228,11 @@ function responseSchema(output: DescMessage, resource: Route['resource'], extra:
   return schema;
 }
 
-function addResourceSettings(json: Record<string, unknown>, service: ManagementService): void {
+async function addResourceSettings(json: Record<string, unknown>, service: ManagementService): Promise<void> {
   const resources = (json.resources as Record<string, unknown>[] | undefined) ?? (json.resource ? [json.resource as Record<string, unknown>] : []);
   for (const r of resources) {
     try {
-      const stored = service.resources.get(String(r.id));
+      const stored = await service.resources.get(String(r.id));
       for (const [name, { key }] of Object.entries(RESOURCE_SETTINGS)) r[name] = stored[key];
     } catch {
       // deleted meanwhile: nothing to add
@@ -270,7 +270,7 @@ function auditRoutes(service: ManagementService): TableRoute[] {
       path: '/audit-events',
       status: 200,
       schema,
-      handle(request) {
+      async handle(request) {
         const q = request.query as Record<string, string | undefined>;
         const time = (name: string) => {
           const value = q[name];
@@ -281,7 +281,7 @@ function auditRoutes(service: ManagementService): TableRoute[] {
         };
         const since = time('start_time');
         const until = time('end_time');
-        const { events, nextPageToken } = service.audit.list({
+        const { events, nextPageToken } = await service.audit.list({
           ...pageRequest(q),
           ...(q.client_id ? { clientId: q.client_id } : {}),
           ...(q.type ? { type: q.type } : {}),
@@ -328,8 +328,8 @@ function signingKeyRoutes(service: ManagementService): TableRoute[] {
       path: '/signing-keys',
       status: 200,
       schema: { type: 'object', additionalProperties: false, properties: { keys: { type: 'array', items: KEY } } },
-      handle: () => ({
-        keys: service.keys.list().map((k) => ({
+      handle: async () => ({
+        keys: (await service.keys.list()).map((k) => ({
           kid: k.kid,
           state: k.state,
           create_time: k.createTime,
@@ -368,20 +368,20 @@ const TEST_USERS: JsonSchema = {
 // settings > Test users), which no Scalekit API or proto exposes; an emulator extension. A PATCH changes
 // the fields its body names.
 function testUserRoutes(service: ManagementService): TableRoute[] {
-  const json = (list: ReturnType<ManagementService['testUsers']['get']>) => ({ enabled: list.enabled, emails: list.emails, static_code: list.staticCode });
+  const json = (list: Awaited<ReturnType<ManagementService['testUsers']['get']>>) => ({ enabled: list.enabled, emails: list.emails, static_code: list.staticCode });
   return [
-    { method: 'GET', path: '/environment/test-users', status: 200, schema: TEST_USERS, handle: () => json(service.testUsers.get()) },
+    { method: 'GET', path: '/environment/test-users', status: 200, schema: TEST_USERS, handle: async () => json(await service.testUsers.get()) },
     {
       method: 'PATCH',
       path: '/environment/test-users',
       status: 200,
       schema: TEST_USERS,
-      handle(request, _params, caller) {
+      async handle(request, _params, caller) {
         const body = request.body ?? {};
         if (typeof body !== 'object' || Array.isArray(body)) throw InvalidArgument.field('test_users', 'must be a JSON object');
         const { enabled, emails, static_code: staticCode } = body as Record<string, unknown>;
         const patch = Object.fromEntries(Object.entries({ enabled, emails, staticCode }).filter(([, v]) => v !== undefined));
-        return json(service.testUsers.update(caller, patch));
+        return json(await service.testUsers.update(caller, patch));
       },
     },
   ];

@@ -75,33 +75,33 @@ export function managementRpcs(svc: ManagementService): ManagementRpcs {
 function clientRpcs(svc: ManagementService): Rpcs<typeof ClientService> {
   const resource = (r: Parameters<typeof resourceMessage>[0]) => resourceMessage(r, svc.issuer());
   return {
-    createOrganizationClient(req, { caller }) {
-      const created = svc.clients.createOrganizationClient(caller, req.organizationId, clientFields(req.client, () => true));
+    async createOrganizationClient(req, { caller }) {
+      const created = await svc.clients.createOrganizationClient(caller, req.organizationId, clientFields(req.client, () => true));
       return { client: clientMessage(created), plainSecret: created.plainSecret };
     },
-    getOrganizationClient: (req) => ({ client: clientMessage(svc.clients.getOrganizationClient(req.organizationId, req.clientId)) }),
-    listOrganizationClients(req) {
-      const page = svc.clients.listOrganizationClients(req.organizationId, req);
+    getOrganizationClient: async (req) => ({ client: clientMessage(await svc.clients.getOrganizationClient(req.organizationId, req.clientId)) }),
+    async listOrganizationClients(req) {
+      const page = await svc.clients.listOrganizationClients(req.organizationId, req);
       return { clients: page.items.map(clientMessage), nextPageToken: page.nextPageToken, totalSize: page.totalSize, prevPageToken: '' };
     },
-    updateOrganizationClient(req, ctx) {
+    async updateOrganizationClient(req, ctx) {
       const patch = clientFields(req.client, updated(undefined, ctx.present, 'client', req.client && clientDefaults(req.client)));
-      return { client: clientMessage(svc.clients.updateOrganizationClient(ctx.caller, req.organizationId, req.clientId, patch)) };
+      return { client: clientMessage(await svc.clients.updateOrganizationClient(ctx.caller, req.organizationId, req.clientId, patch)) };
     },
-    deleteOrganizationClient(req, { caller }) {
-      svc.clients.deleteOrganizationClient(caller, req.organizationId, req.clientId);
+    async deleteOrganizationClient(req, { caller }) {
+      await svc.clients.deleteOrganizationClient(caller, req.organizationId, req.clientId);
       return {};
     },
-    createOrganizationClientSecret(req, { caller }) {
-      const created = svc.clients.addOrganizationClientSecret(caller, req.organizationId, req.clientId);
+    async createOrganizationClientSecret(req, { caller }) {
+      const created = await svc.clients.addOrganizationClientSecret(caller, req.organizationId, req.clientId);
       return { plainSecret: created.plainSecret, secret: secretMessage(created.secret) };
     },
-    deleteOrganizationClientSecret(req, { caller }) {
-      svc.clients.removeOrganizationClientSecret(caller, req.organizationId, req.clientId, req.secretId);
+    async deleteOrganizationClientSecret(req, { caller }) {
+      await svc.clients.removeOrganizationClientSecret(caller, req.organizationId, req.clientId, req.secretId);
       return {};
     },
 
-    createResource(req, ctx) {
+    async createResource(req, ctx) {
       const r = req.resource;
       if (r && r.resourceType !== ResourceType.MCP_SERVER && r.resourceType !== ResourceType.RESOURCE_TYPE_UNSPECIFIED) {
         throw InvalidArgument.field('resource.resource_type', 'must be MCP_SERVER: the emulator serves MCP servers only');
@@ -117,11 +117,11 @@ function clientRpcs(svc: ManagementService): Rpcs<typeof ClientService> {
         scopes: (r?.scopes ?? []).map((name) => ({ name })),
         ...ctx.resourceSettings,
       };
-      return { resource: resource(svc.resources.create(ctx.caller, fields)) };
+      return { resource: resource(await svc.resources.create(ctx.caller, fields)) };
     },
-    getResource: (req) => ({ resource: resource(svc.resources.get(req.resourceId)) }),
-    listResources(req) {
-      const page = svc.resources.list(req);
+    getResource: async (req) => ({ resource: resource(await svc.resources.get(req.resourceId)) }),
+    async listResources(req) {
+      const page = await svc.resources.list(req);
       const mcp = req.resourceType === ResourceType.RESOURCE_TYPE_UNSPECIFIED || req.resourceType === ResourceType.MCP_SERVER;
       return {
         resources: mcp ? page.items.map(resource) : [],
@@ -130,7 +130,7 @@ function clientRpcs(svc: ManagementService): Rpcs<typeof ClientService> {
         prevPageToken: '',
       };
     },
-    updateResource(req, ctx) {
+    async updateResource(req, ctx) {
       const r = req.resource;
       const isSet = updated(req.updateMask, ctx.present, 'resource', r && resourceDefaults(r));
       const patch: ResourceFields = {
@@ -146,36 +146,36 @@ function clientRpcs(svc: ManagementService): Rpcs<typeof ClientService> {
         ...(isSet('scopes') ? { scopes: (r?.scopes ?? []).map((name) => ({ name })) } : {}),
         ...ctx.resourceSettings,
       };
-      return { resource: resource(svc.resources.update(ctx.caller, req.resourceId, patch)) };
+      return { resource: resource(await svc.resources.update(ctx.caller, req.resourceId, patch)) };
     },
-    deleteResource(req, { caller }) {
-      svc.resources.delete(caller, req.resourceId);
+    async deleteResource(req, { caller }) {
+      await svc.resources.delete(caller, req.resourceId);
       return {};
     },
 
-    createResourceClient(req, { caller }) {
-      const created = svc.clients.createResourceClient(caller, req.resourceId, clientFields(req.client, () => true));
+    async createResourceClient(req, { caller }) {
+      const created = await svc.clients.createResourceClient(caller, req.resourceId, clientFields(req.client, () => true));
       return { client: clientMessage(created), plainSecret: created.plainSecret };
     },
-    getResourceClient: (req) => ({
-      client: clientMessage(svc.clients.getResourceClient(req.resourceId, req.clientId)),
-      consentedUsers: svc.consents.consentsOfClient(req.resourceId, req.clientId).map(consentedUserMessage),
+    getResourceClient: async (req) => ({
+      client: clientMessage(await svc.clients.getResourceClient(req.resourceId, req.clientId)),
+      consentedUsers: (await svc.consents.consentsOfClient(req.resourceId, req.clientId)).map(consentedUserMessage),
     }),
     // Scalekit's message has no paging fields: over gRPC the whole list; REST pages it (ctx.page).
-    listResourceClients(req, ctx) {
-      const { items, nextPageToken, totalSize, totalDcrClients, totalStaticClients } = svc.clients.listResourceClients(req.resourceId, ctx.page);
+    async listResourceClients(req, ctx) {
+      const { items, nextPageToken, totalSize, totalDcrClients, totalStaticClients } = await svc.clients.listResourceClients(req.resourceId, ctx.page);
       if (ctx.page) ctx.pageResult = { nextPageToken, totalSize };
       return { clients: items.map(clientMessage), totalDcrClients, totalStaticClients };
     },
-    updateResourceClient(req, ctx) {
+    async updateResourceClient(req, ctx) {
       const patch = clientFields(req.client, updated(req.updateMask, ctx.present, 'client', req.client && clientDefaults(req.client)));
-      return { client: clientMessage(svc.clients.updateResourceClient(ctx.caller, req.resourceId, req.clientId, patch)) };
+      return { client: clientMessage(await svc.clients.updateResourceClient(ctx.caller, req.resourceId, req.clientId, patch)) };
     },
-    deleteResourceClient(req, { caller }) {
-      svc.clients.deleteResourceClient(caller, req.resourceId, req.clientId);
+    async deleteResourceClient(req, { caller }) {
+      await svc.clients.deleteResourceClient(caller, req.resourceId, req.clientId);
       return {};
     },
-    registerClient(req, { caller }) {
+    async registerClient(req, { caller }) {
       const c = req.client;
       // The RFC 7591 body the open endpoint takes; proto3 cannot tell an unset string from '', so '' is absent.
       const metadata = Object.fromEntries(
@@ -190,37 +190,37 @@ function clientRpcs(svc: ManagementService): Rpcs<typeof ClientService> {
         }).filter(([, v]) => v),
       );
       try {
-        return registeredClientMessage(svc.registration.register(caller, req.resId, { ...metadata, redirect_uris: c?.redirectUris ?? [] }));
+        return registeredClientMessage(await svc.registration.register(caller, req.resId, { ...metadata, redirect_uris: c?.redirectUris ?? [] }));
       } catch (err) {
         throw err instanceof RegistrationError ? registrationStatus(err, req.resId) : err;
       }
     },
 
-    listResourceUserConsents(req) {
-      const page = svc.consents.listResourceUserConsents(req.resourceId, req.search, req);
+    async listResourceUserConsents(req) {
+      const page = await svc.consents.listResourceUserConsents(req.resourceId, req.search, req);
       return { consents: page.items.map(consentMessage), nextPageToken: page.nextPageToken, totalSize: page.totalSize, prevPageToken: '' };
     },
-    revokeUserConsent(req, { caller }) {
-      svc.consents.revoke(caller, req.clientId, req.consentId);
+    async revokeUserConsent(req, { caller }) {
+      await svc.consents.revoke(caller, req.clientId, req.consentId);
       return {};
     },
-    getConsentDetails: (_req, ctx) => consentDetailsMessage(svc.consents.consentScreen(ctx.interactionId ?? ''), svc.issuer()),
+    getConsentDetails: async (_req, ctx) => consentDetailsMessage(await svc.consents.consentScreen(ctx.interactionId ?? ''), svc.issuer()),
 
     // The environment's own API clients (Scalekit's "environment app clients"). CreateClient (web, SPA
     // and native app clients) is not served: the environment has its one client, from configuration.
-    listClient(req) {
+    async listClient(req) {
       const types = req.filter?.clientType ?? [];
-      const page = svc.clients.listEnvironmentClients(req);
+      const page = await svc.clients.listEnvironmentClients(req);
       const env = types.length === 0 || types.some((t) => t === 'ENV' || t === 'ALL');
       return { clients: env ? page.items.map(environmentClientMessage) : [], nextPageToken: env ? page.nextPageToken : '', totalSize: env ? page.totalSize : 0, prevPageToken: '' };
     },
-    getClient: (req) => ({ client: environmentClientMessage(svc.clients.getEnvironmentClient(req.clientId)) }),
-    updateClient(req, ctx) {
+    getClient: async (req) => ({ client: environmentClientMessage(await svc.clients.getEnvironmentClient(req.clientId)) }),
+    async updateClient(req, ctx) {
       const c = req.client;
       const isSet = updated(req.mask, ctx.present, 'client', c && environmentClientDefaults(c));
       return {
         client: environmentClientMessage(
-          svc.clients.updateEnvironmentClient(ctx.caller, req.clientId, {
+          await svc.clients.updateEnvironmentClient(ctx.caller, req.clientId, {
             ...(isSet('name') ? { name: c?.name ?? '' } : {}),
             ...(isSet('scopes') ? { scopes: c?.scopes ?? [] } : {}),
             ...(isSet('custom_claims') ? { customClaims: (c?.customClaims ?? []).map(({ key, value }) => ({ key, value })) } : {}),
@@ -231,37 +231,37 @@ function clientRpcs(svc: ManagementService): Rpcs<typeof ClientService> {
         ),
       };
     },
-    deleteClient(req, { caller }) {
-      svc.clients.deleteEnvironmentClient(caller, req.clientId);
+    async deleteClient(req, { caller }) {
+      await svc.clients.deleteEnvironmentClient(caller, req.clientId);
       return {};
     },
-    createClientSecret(req, { caller }) {
-      const created = svc.clients.addEnvironmentClientSecret(caller, req.clientId);
+    async createClientSecret(req, { caller }) {
+      const created = await svc.clients.addEnvironmentClientSecret(caller, req.clientId);
       return { plainSecret: created.plainSecret, secret: secretMessage(created.secret) };
     },
-    updateClientSecret(req, { caller }) {
+    async updateClientSecret(req, { caller }) {
       const status = req.secret?.status === ClientSecretStatus.INACTIVE ? 'INACTIVE' : 'ACTIVE';
-      return { secret: secretMessage(svc.clients.setEnvironmentClientSecretStatus(caller, req.clientId, req.secretId, status)) };
+      return { secret: secretMessage(await svc.clients.setEnvironmentClientSecretStatus(caller, req.clientId, req.secretId, status)) };
     },
-    deleteClientSecret(req, { caller }) {
-      svc.clients.removeEnvironmentClientSecret(caller, req.clientId, req.secretId);
+    async deleteClientSecret(req, { caller }) {
+      await svc.clients.removeEnvironmentClientSecret(caller, req.clientId, req.secretId);
       return {};
     },
 
     // Scalekit's deprecated environment-level scopes (environment-scopes.ts says what they govern here).
     // The emulator is one environment: env_id is not checked.
-    createScope: (req, { caller }) => ({ scope: scopeMessage(svc.scopes.create(caller, { name: req.scope?.name ?? '', description: req.scope?.description ?? '' })) }),
-    listScopes: () => ({ scopes: svc.scopes.list().map(scopeMessage) }),
-    updateScope(req, ctx) {
+    createScope: async (req, { caller }) => ({ scope: scopeMessage(await svc.scopes.create(caller, { name: req.scope?.name ?? '', description: req.scope?.description ?? '' })) }),
+    listScopes: async () => ({ scopes: (await svc.scopes.list()).map(scopeMessage) }),
+    async updateScope(req, ctx) {
       const isSet = updated(undefined, ctx.present, 'scope', { description: req.scope?.description !== '', enabled: req.scope?.enabled !== undefined });
       const patch = {
         ...(isSet('description') ? { description: req.scope?.description ?? '' } : {}),
         ...(isSet('enabled') && req.scope?.enabled !== undefined ? { enabled: req.scope.enabled } : {}),
       };
-      return { scope: scopeMessage(svc.scopes.update(ctx.caller, req.id, patch)) };
+      return { scope: scopeMessage(await svc.scopes.update(ctx.caller, req.id, patch)) };
     },
-    deleteScope(req, { caller }) {
-      svc.scopes.delete(caller, req.id);
+    async deleteScope(req, { caller }) {
+      await svc.scopes.delete(caller, req.id);
       return {};
     },
   };
@@ -269,16 +269,16 @@ function clientRpcs(svc: ManagementService): Rpcs<typeof ClientService> {
 
 function organizationRpcs(svc: ManagementService): Rpcs<typeof OrganizationService> {
   return {
-    createOrganization: (req, { caller }) => ({
-      organization: organizationMessage(svc.organizations.create(caller, { displayName: req.organization?.displayName ?? '' })),
+    createOrganization: async (req, { caller }) => ({
+      organization: organizationMessage(await svc.organizations.create(caller, { displayName: req.organization?.displayName ?? '' })),
     }),
-    getOrganization(req) {
+    async getOrganization(req) {
       const { identities } = req;
       if (identities.case === 'externalId') throw new NotFound('organization with external_id', identities.value);
-      return { organization: organizationMessage(svc.organizations.get(identities.value ?? '')) };
+      return { organization: organizationMessage(await svc.organizations.get(identities.value ?? '')) };
     },
-    listOrganization(req) {
-      const page = svc.organizations.list(req);
+    async listOrganization(req) {
+      const page = await svc.organizations.list(req);
       return { organizations: page.items.map(organizationMessage), nextPageToken: page.nextPageToken, totalSize: page.totalSize, prevPageToken: '' };
     },
   };
@@ -286,20 +286,20 @@ function organizationRpcs(svc: ManagementService): Rpcs<typeof OrganizationServi
 
 function userRpcs(svc: ManagementService): Rpcs<typeof UserService> {
   return {
-    createUserAndMembership(req, { caller }) {
+    async createUserAndMembership(req, { caller }) {
       const profile = req.user?.userProfile;
       const name =
         profile?.name ||
         [profile?.firstName || profile?.givenName, profile?.lastName || profile?.familyName].filter(Boolean).join(' ');
-      const user = svc.users.createInOrganization(caller, req.organizationId, { email: req.user?.email ?? '', name });
+      const user = await svc.users.createInOrganization(caller, req.organizationId, { email: req.user?.email ?? '', name });
       return { user: userMessage(user) };
     },
-    listUsers(req) {
-      const page = svc.users.list(req);
+    async listUsers(req) {
+      const page = await svc.users.list(req);
       return { users: page.items.map(userMessage), nextPageToken: page.nextPageToken, totalSize: page.totalSize, prevPageToken: '' };
     },
-    listOrganizationUsers(req) {
-      const page = svc.users.list(req, req.organizationId);
+    async listOrganizationUsers(req) {
+      const page = await svc.users.list(req, req.organizationId);
       return { users: page.items.map(userMessage), nextPageToken: page.nextPageToken, totalSize: page.totalSize, prevPageToken: '' };
     },
   };
@@ -310,16 +310,16 @@ function userRpcs(svc: ManagementService): Rpcs<typeof UserService> {
 function webauthnRpcs(svc: ManagementService): Rpcs<typeof WebAuthnService> {
   const rpId = () => URL.parse(svc.issuer())?.hostname ?? '';
   return {
-    listCredentials(req) {
-      const passkeys = svc.passkeys.list(req.userId);
+    async listCredentials(req) {
+      const passkeys = await svc.passkeys.list(req.userId);
       return {
         credentials: passkeys.map(passkeyMessage),
         allAcceptedCredentialsOptions: { rpId: rpId(), userId: req.userId, allAcceptedCredentialIds: passkeys.map((p) => p.credentialId) },
       };
     },
-    updateCredential: (req, { caller }) => ({ credential: passkeyMessage(svc.passkeys.rename(caller, req.credentialId, req.displayName)) }),
-    deleteCredential(req, { caller }) {
-      const removed = svc.passkeys.remove(caller, req.credentialId);
+    updateCredential: async (req, { caller }) => ({ credential: passkeyMessage(await svc.passkeys.rename(caller, req.credentialId, req.displayName)) }),
+    async deleteCredential(req, { caller }) {
+      const removed = await svc.passkeys.remove(caller, req.credentialId);
       // What a page hands PublicKeyCredential.signalUnknownCredential(), so the authenticator forgets it too.
       return { success: true, unknownCredentialOptions: { rpId: removed.rpId, credentialId: removed.credentialId } };
     },

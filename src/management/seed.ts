@@ -17,32 +17,32 @@ export interface SeedResult {
 export const SEED_CALLER: Caller = { actor: 'seed' };
 
 /** `defaultPassword`: a user seeded without a password gets the documented one (default); else none. */
-export function applySeed(service: ManagementService, seed: Seed, source = '(seed)', options: { defaultPassword?: boolean } = {}): SeedResult {
+export function applySeed(root: ManagementService, seed: Seed, source = '(seed)', options: { defaultPassword?: boolean } = {}): Promise<SeedResult> {
   const defaultPassword = options.defaultPassword ?? true;
-  const entry = <T>(path: string, apply: () => T): T => {
+  const entry = async <T>(path: string, apply: () => Promise<T>): Promise<T> => {
     try {
-      return apply();
+      return await apply();
     } catch (err) {
       if (err instanceof ManagementError) throw new SeedError(source, [`${path}: ${err.message}`]);
       throw err;
     }
   };
 
-  return service.transaction(() => {
+  return root.transaction(async (service) => {
     const result: SeedResult = { changed: 0, createdSecrets: [] };
     const count = (changed: boolean) => {
       if (changed) result.changed++;
     };
     if (seed.environment) {
       const { redirect_uris: redirectUris, post_logout_redirect_uris: postLogoutRedirectUris } = seed.environment;
-      count(entry('environment', () => service.clients.putEnvironmentRedirects(SEED_CALLER, { redirectUris, postLogoutRedirectUris })));
+      count(await entry('environment', () => service.clients.putEnvironmentRedirects(SEED_CALLER, { redirectUris, postLogoutRedirectUris })));
     }
-    seed.organizations.forEach((o, i) =>
-      count(entry(`organizations.${i}`, () => service.organizations.put(SEED_CALLER, { id: o.id, displayName: o.display_name }))),
-    );
-    seed.resources.forEach((r, i) =>
+    for (const [i, o] of seed.organizations.entries()) {
+      count(await entry(`organizations.${i}`, () => service.organizations.put(SEED_CALLER, { id: o.id, displayName: o.display_name })));
+    }
+    for (const [i, r] of seed.resources.entries()) {
       count(
-        entry(`resources.${i}`, () =>
+        await entry(`resources.${i}`, () =>
           service.resources.put(SEED_CALLER, {
             id: r.id,
             name: r.name,
@@ -58,10 +58,10 @@ export function applySeed(service: ManagementService, seed: Seed, source = '(see
             scopes: r.scopes.map((s) => ({ name: s.name, description: s.description, enabled: true })),
           }),
         ),
-      ),
-    );
-    seed.clients.forEach((c, i) => {
-      const { changed, createdSecret } = entry(`clients.${i}`, () =>
+      );
+    }
+    for (const [i, c] of seed.clients.entries()) {
+      const { changed, createdSecret } = await entry(`clients.${i}`, () =>
         service.clients.putOrganizationClient(
           SEED_CALLER,
           {
@@ -84,10 +84,10 @@ export function applySeed(service: ManagementService, seed: Seed, source = '(see
           result.createdSecrets.push({ clientId: c.client_id, plainSecret: createdSecret.plainSecret, secretId: createdSecret.secret.id });
         }
       }
-    });
-    seed.users.forEach((u, i) =>
+    }
+    for (const [i, u] of seed.users.entries()) {
       count(
-        entry(`users.${i}`, () =>
+        await entry(`users.${i}`, () =>
           service.users.put(SEED_CALLER, {
             id: u.id,
             email: u.email,
@@ -98,12 +98,12 @@ export function applySeed(service: ManagementService, seed: Seed, source = '(see
             ...(u.password !== undefined ? { password: u.password } : defaultPassword ? { initialPasswordHash: DEFAULT_USER_PASSWORD_HASH } : {}),
           }),
         ),
-      ),
-    );
+      );
+    }
     if (seed.test_users) {
       const { enabled, emails, static_code: staticCode } = seed.test_users;
-      const before = service.testUsers.get();
-      const after = entry('test_users', () => service.testUsers.update(SEED_CALLER, { enabled, emails, staticCode }));
+      const before = await service.testUsers.get();
+      const after = await entry('test_users', () => service.testUsers.update(SEED_CALLER, { enabled, emails, staticCode }));
       count(JSON.stringify(before) !== JSON.stringify(after));
     }
     return result;

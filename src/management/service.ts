@@ -34,8 +34,11 @@ export interface ManagementService {
   audit: AuditLog;
   /** The environment URL, for the protected-resource metadata JSON ('' before the server listens). */
   issuer(): string;
-  /** Runs `fn` in one store transaction: all of its changes land, or none (and none is logged). */
-  transaction<T>(fn: () => T): T;
+  /**
+   * Runs `fn` in one store transaction with the service bound to it: all of its changes land, or none
+   * (and none is logged).
+   */
+  transaction<T>(fn: (service: ManagementService) => Promise<T>): Promise<T>;
 }
 
 export function createManagementService(deps: ServiceDeps): ManagementService {
@@ -54,7 +57,7 @@ export function createManagementService(deps: ServiceDeps): ManagementService {
     keys: keyService(deps, audit),
     audit,
     issuer: () => deps.issuer?.() ?? '',
-    transaction: (fn) => audit.transaction(fn),
+    transaction: (fn) => audit.transaction((tx) => fn(createManagementService({ ...deps, store: tx }))),
   };
 }
 

@@ -1,5 +1,6 @@
 // Users: created in an organization (Scalekit's CreateUserAndMembership), listed; `put` is for the seed.
-import type { User } from '../store/users.js';
+import type { Repositories } from '../store/index.js';
+import { hashPassword, type User } from '../store/users.js';
 import type { AuditLog, Caller } from './audit.js';
 import type { ServiceDeps } from './deps.js';
 import { AlreadyExists, InvalidArgument, NotFound } from './errors.js';
@@ -18,38 +19,40 @@ export interface NewUser extends UserFields {
 }
 
 export interface UserService {
-  createInOrganization(caller: Caller, organizationId: string, fields: UserFields): User;
-  create(caller: Caller, fields: NewUser): User;
+  createInOrganization(caller: Caller, organizationId: string, fields: UserFields): Promise<User>;
+  create(caller: Caller, fields: NewUser): Promise<User>;
   /**
    * The user with this email, made now if there is none (a person signing up by email code or through
    * an identity provider); `created` says which. An existing user is left as it is.
    */
-  signUp(caller: Caller, fields: UserFields & { organizationId?: string }): { user: User; created: boolean };
-  get(id: string): User;
+  signUp(caller: Caller, fields: UserFields & { organizationId?: string }): Promise<{ user: User; created: boolean }>;
+  get(id: string): Promise<User>;
   /** Every user, or the members of one organization. */
-  list(page: PageRequest, organizationId?: string): Page<User>;
+  list(page: PageRequest, organizationId?: string): Promise<Page<User>>;
   /**
    * Creates or updates the user with this id (a password only from a seed); true when a row changed.
    * `initialPasswordHash` is the password hash a new user gets when no password is given.
    */
-  put(caller: Caller, input: UserFields & { id: string; organizationId?: string; password?: string; initialPasswordHash?: string }): boolean;
+  put(caller: Caller, input: UserInputFields): Promise<boolean>;
 }
+
+type UserInputFields = UserFields & { id: string; organizationId?: string; password?: string; initialPasswordHash?: string };
 
 export const USER_PAGE = { defaultSize: 10, maxSize: 100 };
 
 export function userService({ store }: ServiceDeps, audit: AuditLog): UserService {
-  const organization = (organizationId: string) => {
+  const organization = async (repos: Repositories, organizationId: string) => {
     if (!organizationId) throw InvalidArgument.field('organization_id', 'is required');
-    if (!store.organizations.get(organizationId)) throw new NotFound('organization', organizationId);
+    if (!(await repos.organizations.get(organizationId))) throw new NotFound('organization', organizationId);
   };
 
-  const put: UserService['put'] = (caller, input) => {
+  const put = async (tx: Repositories, caller: Caller, input: UserInputFields): Promise<boolean> => {
     const { email, name } = validate(userInput, { email: input.email, name: input.name ?? '' }, 'user');
-    if (input.organizationId) organization(input.organizationId);
-    const holder = store.users.findByEmail(email);
+    if (input.organizationId) await organization(tx, input.organizationId);
+    const holder = await tx.users.findByEmail(email);
     if (holder && holder.id !== input.id) throw new AlreadyExists(`a user with email ${email.toLowerCase()} already exists`);
-    const existed = store.users.get(input.id) !== undefined;
-    const changed = store.users.upsert({
+    const existed = (await tx.users.get(input.id)) !== undefined;
+    const changed = await tx.users.upsert({
       id: input.id,
       email,
       name,
@@ -61,7 +64,7 @@ export function userService({ store }: ServiceDeps, audit: AuditLog): UserServic
           : {}),
     });
     if (changed) {
-      audit.record(caller, {
+      await audit.record(tx, caller, {
         type: existed ? 'user.updated' : 'user.created',
         targetId: input.id,
         ...(input.organizationId ? { organizationId: input.organizationId } : {}),
@@ -70,35 +73,42 @@ export function userService({ store }: ServiceDeps, audit: AuditLog): UserServic
     return changed;
   };
 
-  const create = (caller: Caller, fields: NewUser): User => {
-    if (fields.password !== undefined) validate(passwordInput, fields.password, 'user.password');
+  // A new user's password is hashed before the transaction (scrypt takes tens of milliseconds).
+  const create = async (caller: Caller, fields: NewUser): Promise<User> => {
+    const { password, ...rest } = fields;
+    if (password !== undefined) validate(passwordInput, password, 'user.password');
+    const passwordHash = password !== undefined ? await hashPassword(password) : undefined;
     const id = store.ids.newId('user');
-    audit.transaction(() => put(caller, { ...fields, id }));
-    return store.users.get(id)!;
+    return audit.transaction(async (tx) => {
+      await put(tx, caller, { ...rest, id, ...(passwordHash ? { initialPasswordHash: passwordHash } : {}) });
+      return (await tx.users.get(id))!;
+    });
   };
 
   return {
-    createInOrganization(caller, organizationId, fields) {
-      organization(organizationId);
+    async createInOrganization(caller, organizationId, fields) {
+      await organization(store, organizationId);
       return create(caller, { ...fields, organizationId });
     },
     create,
-    get(id) {
-      const user = id ? store.users.get(id) : undefined;
+    async get(id) {
+      const user = id ? await store.users.get(id) : undefined;
       if (!user) throw new NotFound('user', id);
       return user;
     },
     signUp(caller, fields) {
-      return audit.transaction(() => {
-        const existing = store.users.findByEmail(fields.email.trim().toLowerCase());
+      return audit.transaction(async (tx) => {
+        const existing = await tx.users.findByEmail(fields.email.trim().toLowerCase());
         if (existing) return { user: existing, created: false };
-        return { user: create(caller, { ...fields, email: fields.email.trim() }), created: true };
+        const id = tx.ids.newId('user');
+        await put(tx, caller, { ...fields, email: fields.email.trim(), id });
+        return { user: (await tx.users.get(id))!, created: true };
       });
     },
-    list(page, organizationId) {
-      if (organizationId !== undefined) organization(organizationId);
-      return pageOf(store.users.list(organizationId), page, USER_PAGE, (u) => [u.createTime, u.id]);
+    async list(page, organizationId) {
+      if (organizationId !== undefined) await organization(store, organizationId);
+      return pageOf(await store.users.list(organizationId), page, USER_PAGE, (u) => [u.createTime, u.id]);
     },
-    put: (caller, input) => audit.transaction(() => put(caller, input)),
+    put: (caller, input) => audit.transaction((tx) => put(tx, caller, input)),
   };
 }

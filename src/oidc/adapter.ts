@@ -1,6 +1,8 @@
-// oidc-provider's storage, on SQLite: one adapter per model name, namespaced by issuer. Clients are not
-// stored here: the provider reads them from the clients tables, through `findClient`.
-import type { Adapter, AdapterFactory, AdapterPayload, ClientMetadata } from 'oidc-provider';
+// oidc-provider's storage, in the store (SQLite or PostgreSQL): one adapter per model name, namespaced
+// by issuer. Clients are not stored here: the provider reads them from the clients tables, through
+// `findClient`. A code or a refresh token is used once across every replica: the first consume wins,
+// and a request that lost the race is answered invalid_grant (a code's grant ends, as for a replay).
+import { errors, type Adapter, type AdapterFactory, type AdapterPayload, type ClientMetadata } from 'oidc-provider';
 import type { Store } from '../store/index.js';
 import { endGrant } from './grants.js';
 
@@ -15,11 +17,11 @@ export interface AdapterInput {
   /** The refresh token the request being served has just rotated out, if any (from the provider's request context). */
   rotatedRefreshToken: () => string | undefined;
   /** Hears of every authorization code stored, by its client (a used client is not pruned). */
-  codeIssued?: (clientId: string) => void;
+  codeIssued?: (clientId: string) => Promise<void>;
 }
 
 export function sqliteAdapterFactory(input: AdapterInput): AdapterFactory {
-  const { store, ns, clock, findClient, rotatedRefreshToken, codeIssued = () => undefined } = input;
+  const { store, ns, clock, findClient, rotatedRefreshToken, codeIssued = async () => undefined } = input;
   const repo = store.oidcPayloads;
   const nowSeconds = () => Math.floor(clock() / 1000);
   return (model: string): Adapter => {
@@ -29,29 +31,36 @@ export function sqliteAdapterFactory(input: AdapterInput): AdapterFactory {
         const expiresAt = expiresIn ? nowSeconds() + expiresIn : null;
         const replaced = model === 'RefreshToken' ? rotatedRefreshToken() : undefined;
         // A rotation's new refresh token is linked to the one it replaced (refresh-rotation.ts).
-        if (replaced !== undefined && replaced !== id) repo.upsertSuccessor(ns, model, replaced, id, payload as Record<string, unknown>, expiresAt);
-        else repo.upsert(ns, model, id, payload as Record<string, unknown>, expiresAt);
-        if (model === 'AuthorizationCode' && typeof payload.clientId === 'string') codeIssued(payload.clientId);
+        if (replaced !== undefined && replaced !== id) await repo.upsertSuccessor(ns, model, replaced, id, payload as Record<string, unknown>, expiresAt);
+        else await repo.upsert(ns, model, id, payload as Record<string, unknown>, expiresAt);
+        if (model === 'AuthorizationCode' && typeof payload.clientId === 'string') await codeIssued(payload.clientId);
       },
       async find(id) {
-        return repo.find(ns, model, id, nowSeconds()) as AdapterPayload | undefined;
+        return (await repo.find(ns, model, id, nowSeconds())) as AdapterPayload | undefined;
       },
       async findByUid(uid) {
-        return repo.findByUid(ns, model, uid, nowSeconds()) as AdapterPayload | undefined;
+        return (await repo.findByUid(ns, model, uid, nowSeconds())) as AdapterPayload | undefined;
       },
       async findByUserCode(userCode) {
-        return repo.findByUserCode(ns, model, userCode, nowSeconds()) as AdapterPayload | undefined;
+        return (await repo.findByUserCode(ns, model, userCode, nowSeconds())) as AdapterPayload | undefined;
       },
       async consume(id) {
-        repo.consume(ns, model, id, nowSeconds());
+        if (await repo.consume(ns, model, id, nowSeconds())) return;
+        // Another request (perhaps on another replica) used it between the provider's read and now.
+        if (model === 'AuthorizationCode') {
+          const code = await repo.find(ns, model, id, nowSeconds());
+          if (typeof code?.grantId === 'string') await endGrant(store, ns, code.grantId, nowSeconds());
+          throw new errors.InvalidGrant('authorization code already consumed');
+        }
+        if (model === 'RefreshToken') throw new errors.InvalidGrant('refresh token already used');
       },
       async destroy(id) {
-        repo.destroy(ns, model, id);
+        await repo.destroy(ns, model, id);
       },
       // The provider ends a grant this way on a replayed code, a reused refresh token and a logout: the
       // whole grant ends, the access tokens it issued (our JWTs, never stored here) included.
       async revokeByGrantId(grantId) {
-        endGrant(store, ns, grantId, nowSeconds());
+        await endGrant(store, ns, grantId, nowSeconds());
       },
     };
   };

@@ -11,19 +11,19 @@ import { enabledScopes } from './issuers.js';
 import type { IssuerScope } from './provider.js';
 import { boundResourceOf, canonicalIndicators, resourceForIndicator, ENVIRONMENT_AUDIENCE } from './resource-indicators.js';
 
-export function withAuthorizationDefaults(query: URLSearchParams, scope: IssuerScope, env: EnvironmentContext): URLSearchParams {
+export async function withAuthorizationDefaults(query: URLSearchParams, scope: IssuerScope, env: EnvironmentContext): Promise<URLSearchParams> {
   const out = new URLSearchParams(query);
   const asked = out.getAll('resource');
   if (asked.length > 0) {
     out.delete('resource');
-    for (const value of canonicalIndicators(env.store, scope, asked, env.issuer)) out.append('resource', value);
+    for (const value of await canonicalIndicators(env.store, scope, asked, env.issuer)) out.append('resource', value);
   } else if (scope.kind === 'environment') {
     // At the environment's issuer, a client bound to an MCP server asks for that server when it names none.
     const clientId = out.get('client_id');
-    const bound = clientId === null ? undefined : boundResourceOf(env.store, env.store.clients.get(clientId));
+    const bound = clientId === null ? undefined : await boundResourceOf(env.store, await env.store.clients.get(clientId));
     if (bound) out.set('resource', bound.serverUrl);
   }
-  if (!out.get('scope')) out.set('scope', defaultScopes(out.getAll('resource'), scope, env).join(' '));
+  if (!out.get('scope')) out.set('scope', (await defaultScopes(out.getAll('resource'), scope, env)).join(' '));
   const prompts = new Set(out.get('prompt')?.split(' ').filter(Boolean));
   if (out.get('scope')!.split(' ').includes('offline_access') && !prompts.has('consent') && !prompts.has('none')) {
     out.set('prompt', [...prompts, 'consent'].join(' '));
@@ -31,12 +31,12 @@ export function withAuthorizationDefaults(query: URLSearchParams, scope: IssuerS
   return out;
 }
 
-function defaultScopes(resources: string[], scope: IssuerScope, env: EnvironmentContext): string[] {
+async function defaultScopes(resources: string[], scope: IssuerScope, env: EnvironmentContext): Promise<string[]> {
   if (scope.kind === 'resource') {
-    const resource = env.store.resources.get(scope.resourceId);
+    const resource = await env.store.resources.get(scope.resourceId);
     return resource ? enabledScopes(resource) : [];
   }
-  const named = resources.map((r) => resourceForIndicator(env.store, scope, r, env.issuer));
+  const named = await Promise.all(resources.map((r) => resourceForIndicator(env.store, scope, r, env.issuer)));
   const scopes = named.flatMap((r) => (r === undefined || r === ENVIRONMENT_AUDIENCE ? [] : enabledScopes(r)));
   return scopes.length > 0 ? [...new Set(scopes)] : ['openid'];
 }

@@ -3,7 +3,7 @@
 // revocation, RFC 7009 §2.1), that too. The one place that decides whether a caller is the client it
 // claims to be.
 import type { Client } from '../store/clients.js';
-import type { Store } from '../store/index.js';
+import type { Repositories } from '../store/index.js';
 import { InvalidClient, InvalidRequest } from './errors.js';
 import type { FormParams } from './form.js';
 
@@ -77,9 +77,9 @@ export function presentedCredentialsOrClientId(authorization: string | undefined
  * The client, when the credentials are an active secret of a confidential client, or a public client's
  * own client_id (`none`: a confidential client must show its secret); else invalid_client.
  */
-export function authenticateClient(store: Store, credentials: ClientCredentials | PublicClientId, realm: string): Client {
+export async function authenticateClient(store: Repositories, credentials: ClientCredentials | PublicClientId, realm: string): Promise<Client> {
   if (credentials.method === 'none') {
-    const client = store.clients.get(credentials.clientId);
+    const client = await store.clients.get(credentials.clientId);
     if (!client || tokenEndpointAuthMethod(client) !== 'none') throw new InvalidClient('client authentication failed');
     return client;
   }
@@ -87,8 +87,8 @@ export function authenticateClient(store: Store, credentials: ClientCredentials 
   // The secret is checked before the client is looked up, and the client only once it verified: an
   // unknown id and a known id with a wrong secret take the same steps (the same digests, one indexed
   // lookup that finds nothing) and get the same answer, so ids cannot be probed by either.
-  const verified = store.secrets.verify(credentials.clientId, credentials.clientSecret);
-  const client = verified ? store.clients.get(credentials.clientId) : undefined;
+  const verified = await store.secrets.verify(credentials.clientId, credentials.clientSecret);
+  const client = verified ? await store.clients.get(credentials.clientId) : undefined;
   if (!client) throw new InvalidClient('client authentication failed', challenge);
   return client;
 }

@@ -46,11 +46,11 @@ export async function clientCredentialsGrant(
   authorization: string | undefined,
   resource?: Resource,
 ): Promise<TokenResponse> {
-  const client = authenticateClient(ctx.store, presentedCredentials(authorization, params, ctx.issuer), ctx.issuer);
+  const client = await authenticateClient(ctx.store, presentedCredentials(authorization, params, ctx.issuer), ctx.issuer);
   checkGrantAllowed(client);
   if (resource) checkClientOfResource(client, resource);
   const scopes = grantedScopes(client, params.get('scope'));
-  const target = tokenTarget(ctx.store, client, resource, params.getAll('resource'));
+  const target = tokenTarget(client, resource ?? (await boundResourceOf(ctx.store, client)), params.getAll('resource'));
   const claims = clientCredentialsClaims({ issuer: ctx.issuer, client, ...target, scopes, now: Math.floor(ctx.clock() / 1000), ids: ctx.store.ids });
   const accessToken = await signAccessToken(ctx.keys.current, claims, accessTokenTyp(target.resource));
   await recordIssuedToken(ctx, claims, { grantType: 'client_credentials', clientKind: client.kind });
@@ -78,11 +78,10 @@ function grantedScopes(client: Client, requested: string | undefined): string[] 
 
 /**
  * RFC 8707: what the token is for. A client of one MCP server (or a request to its token endpoint) gets a
- * token for that server; otherwise the token's audience is the client's, narrowed to the `resource`
- * values asked (several are allowed). A resource the token would not be valid for is refused.
+ * token for that server (`resource`); otherwise the token's audience is the client's, narrowed to the
+ * `resource` values asked (several are allowed). A resource the token would not be valid for is refused.
  */
-function tokenTarget(store: Store, client: Client, endpointResource: Resource | undefined, asked: string[]): { audience: string[]; resource?: Resource } {
-  const resource = endpointResource ?? boundResourceOf(store, client);
+function tokenTarget(client: Client, resource: Resource | undefined, asked: string[]): { audience: string[]; resource?: Resource } {
   if (resource) {
     if (asked.some((a) => !sameResource(a, resource.serverUrl))) throw new InvalidTarget('the requested resource is not this MCP server');
     return { audience: [], resource };

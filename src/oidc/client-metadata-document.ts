@@ -33,7 +33,7 @@ export function isClientIdUrl(clientId: string, insecure: boolean): boolean {
 
 /** The client the document at `url` describes: from the store while fresh, else fetched again. */
 export async function metadataDocumentClient(env: EnvironmentContext, url: string): Promise<Client> {
-  const known = env.store.clients.get(url);
+  const known = await env.store.clients.get(url);
   if (known?.kind === 'cimd' && (known.metadataExpiresAt ?? 0) > Math.floor(env.clock() / 1000)) return known;
   const { pending } = env.metadataDocuments;
   let fetching = pending.get(url);
@@ -48,7 +48,7 @@ async function refresh(env: EnvironmentContext, url: string): Promise<Client> {
   const { document, maxAge } = await fetchDocument(url, env.settings.allowInsecureCimd, env.metadataDocuments.deadlineMs);
   const nowSeconds = Math.floor(env.clock() / 1000);
   const metadata = validateDocument(url, document);
-  env.store.clients.upsert({
+  await env.store.clients.upsert({
     clientId: url,
     kind: 'cimd',
     name: metadata.name,
@@ -61,7 +61,7 @@ async function refresh(env: EnvironmentContext, url: string): Promise<Client> {
     metadata: metadata.registered,
     metadataExpiresAt: nowSeconds + maxAge,
   });
-  return env.store.clients.get(url)!;
+  return (await env.store.clients.get(url))!;
 }
 
 const documentSchema = z.object({

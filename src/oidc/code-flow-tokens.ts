@@ -19,9 +19,9 @@ export async function customizeAccessToken(
 ): Promise<void> {
   if (token.kind !== 'AccessToken') throw new Error('client_credentials is served by our own token route');
   const indicator = token.resourceServer?.identifier();
-  const resource = indicator === undefined ? undefined : resourceForIndicator(env.store, scope, indicator, env.issuer);
+  const resource = indicator === undefined ? undefined : await resourceForIndicator(env.store, scope, indicator, env.issuer);
   if (resource === undefined) throw new Error(`access token for an unknown resource ${String(indicator)}`);
-  const user = env.store.users.get(token.accountId);
+  const user = await env.store.users.get(token.accountId);
   const payload = jwt.payload as { iat: number; exp: number };
   const claims = accessTokenClaims({
     issuer: env.issuer,
@@ -43,7 +43,7 @@ export async function customizeAccessToken(
   // The token is answered only once its audit row is committed.
   await recordIssuedToken(env, claims, {
     grantType: String(ctx.oidc.params?.grant_type ?? 'authorization_code'),
-    clientKind: env.store.clients.get(token.clientId!)?.kind ?? 'dcr',
+    clientKind: (await env.store.clients.get(token.clientId!))?.kind ?? 'dcr',
     grantId: token.grantId,
   });
 }

@@ -3,14 +3,14 @@
 // client's or a user's grants. Everything issued under the grant ends with it: its codes and refresh
 // tokens, the consent remembered for it, and its access tokens, which introspection then reports
 // inactive (a JWT checked offline against /keys cannot know, and passes until it expires).
-import type { Store } from '../store/index.js';
+import type { Repositories } from '../store/index.js';
 
-/** `at`: epoch seconds. Runs in one transaction. */
-export function endGrant(store: Store, ns: string, grantId: string, at: number): void {
-  store.transaction(() => {
-    store.oidcPayloads.revokeByGrantId(ns, grantId); // codes and refresh tokens carry the grant's id
-    store.oidcPayloads.destroy(ns, 'Grant', grantId); // the grant itself is stored under it
-    store.consents.removeByGrant(ns, grantId);
-    store.issuedTokens.revoke({ grantId }, at);
+/** `at`: epoch seconds. Runs in one transaction (the caller's, when `repos` are a transaction's). */
+export function endGrant(repos: Repositories, ns: string, grantId: string, at: number): Promise<void> {
+  return repos.transaction(async (tx) => {
+    await tx.oidcPayloads.revokeByGrantId(ns, grantId); // codes and refresh tokens carry the grant's id
+    await tx.oidcPayloads.destroy(ns, 'Grant', grantId); // the grant itself is stored under it
+    await tx.consents.removeByGrant(ns, grantId);
+    await tx.issuedTokens.revoke({ grantId }, at);
   });
 }

@@ -3,7 +3,7 @@
 // call it, so a CI run goes through the same grants and consents as a person at a browser.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { InteractionResults } from 'oidc-provider';
-import type { Store } from '../store/index.js';
+import type { Repositories } from '../store/index.js';
 import type { Resource } from '../store/resources.js';
 import type { User } from '../store/users.js';
 import type { EnvironmentContext } from './environment.js';
@@ -24,9 +24,9 @@ export interface ConsentDetails {
  * The MCP servers a consent is for: an MCP server's issuer serves only its own; at the environment's the
  * `resource` values name them (none, or the environment's own URL: a token for the app itself).
  */
-export function consentServers(store: Store, scope: IssuerScope, resourceParam: unknown, environmentUrl: string): Resource[] {
-  if (scope.kind === 'resource') return [store.resources.get(scope.resourceId)].filter((r) => r !== undefined);
-  const named = ([] as unknown[]).concat(resourceParam ?? []).map((value) => resourceForIndicator(store, scope, String(value), environmentUrl));
+export async function consentServers(store: Repositories, scope: IssuerScope, resourceParam: unknown, environmentUrl: string): Promise<Resource[]> {
+  if (scope.kind === 'resource') return [await store.resources.get(scope.resourceId)].filter((r) => r !== undefined);
+  const named = await Promise.all(([] as unknown[]).concat(resourceParam ?? []).map((value) => resourceForIndicator(store, scope, String(value), environmentUrl)));
   return named.filter((r): r is Resource => r !== undefined && r !== ENVIRONMENT_AUDIENCE);
 }
 
@@ -86,7 +86,7 @@ export async function finishConsent(
     approved.push(...scopes);
   }
   const grantId = await grant.save();
-  env.store.consents.save({
+  await env.store.consents.save({
     clientId,
     userId: accountId,
     ns: issuer.scope.ns,
@@ -108,5 +108,5 @@ export function abortInteraction(issuer: IssuerProvider, req: IncomingMessage, r
  */
 export async function rememberedGrantId(env: EnvironmentContext, issuerNs: string, clientId: string, accountId: string | undefined): Promise<string | undefined> {
   if (!accountId) return undefined;
-  return env.store.consents.find(clientId, accountId, issuerNs)?.grantId;
+  return (await env.store.consents.find(clientId, accountId, issuerNs))?.grantId;
 }

@@ -13,15 +13,15 @@ import { sameResource } from './resource-url.js';
 export type IntrospectionResponse = { active: false } | ({ active: true; token_type: string } & Record<string, unknown>);
 
 export async function introspectionRequest(env: EnvironmentContext, issuer: TokenIssuer, params: FormParams, authorization: string | undefined): Promise<IntrospectionResponse> {
-  const caller = authenticateCaller(env, issuer, params, authorization);
+  const caller = await authenticateCaller(env, issuer, params, authorization);
   const token = await findActiveToken(env, issuer, requiredToken(params));
-  return token && maySee(env, caller, token, issuer) ? activeResponse(token, issuer) : { active: false };
+  return token && (await maySee(env, caller, token, issuer)) ? activeResponse(token, issuer) : { active: false };
 }
 
-function maySee(env: EnvironmentContext, caller: Client, token: ActiveToken, issuer: TokenIssuer): boolean {
+async function maySee(env: EnvironmentContext, caller: Client, token: ActiveToken, issuer: TokenIssuer): Promise<boolean> {
   if (caller.clientId === token.clientId || caller.kind === 'environment') return true;
   // An MCP server's own credentials: created for it by the management API, not self-registered (DCR, CIMD).
-  const server = caller.kind === 'resource' && caller.resourceId !== undefined ? env.store.resources.get(caller.resourceId) : undefined;
+  const server = caller.kind === 'resource' && caller.resourceId !== undefined ? await env.store.resources.get(caller.resourceId) : undefined;
   if (!server) return false;
   if (token.type === 'access_token') return isForResource(token.claims, server);
   // A refresh token: the MCP server of its issuer, or at the environment's the servers it was granted for.

@@ -30,9 +30,9 @@ export type ActiveToken =
   | { type: 'refresh_token'; clientId: string; ns: string; id: string; grantId?: string; payload: OidcPayload };
 
 /** `resourceId` from a /resources/<res_id>/… path; none for the environment. */
-export function tokenIssuer(env: EnvironmentContext, resourceId?: string): TokenIssuer {
+export async function tokenIssuer(env: EnvironmentContext, resourceId?: string): Promise<TokenIssuer> {
   if (resourceId === undefined) return { url: env.issuer, ns: 'env' };
-  const resource = env.store.resources.get(resourceId);
+  const resource = await env.store.resources.get(resourceId);
   if (!resource) throw new UnknownMcpServer();
   return { url: resourceIssuer(env.issuer, resource.id), ns: resource.id, resource };
 }
@@ -41,9 +41,9 @@ export function tokenIssuer(env: EnvironmentContext, resourceId?: string): Token
  * The client making the request, if it may call this issuer; else invalid_client or unauthorized_client.
  * A confidential client always, a public one (its client_id alone) only where `publicClients` allows it.
  */
-export function authenticateCaller(env: EnvironmentContext, issuer: TokenIssuer, params: FormParams, authorization: string | undefined, publicClients = false): Client {
+export async function authenticateCaller(env: EnvironmentContext, issuer: TokenIssuer, params: FormParams, authorization: string | undefined, publicClients = false): Promise<Client> {
   const presented = publicClients ? presentedCredentialsOrClientId(authorization, params, env.issuer) : presentedCredentials(authorization, params, env.issuer);
-  const client = authenticateClient(env.store, presented, env.issuer);
+  const client = await authenticateClient(env.store, presented, env.issuer);
   if (!mayCallIssuer(client, issuer.resource)) throw new UnauthorizedClient('the client is not a client of this MCP server');
   return client;
 }
@@ -71,16 +71,16 @@ async function activeAccessToken(env: EnvironmentContext, issuer: TokenIssuer, t
   if (typeof claims.jti !== 'string') return undefined;
   // An MCP server's issuer knows only the tokens for that server.
   if (issuer.resource && !isForResource(claims, issuer.resource)) return undefined;
-  const row = env.store.issuedTokens.get(claims.jti);
+  const row = await env.store.issuedTokens.get(claims.jti);
   if (!row || row.revokedAt !== undefined || row.expiresAt <= now) return undefined;
   return { type: 'access_token', clientId: row.clientId, jti: row.jti, claims };
 }
 
-function activeRefreshToken(env: EnvironmentContext, issuer: TokenIssuer, token: string, now: number): ActiveToken | undefined {
-  const payload = env.store.oidcPayloads.find(issuer.ns, 'RefreshToken', token, now);
+async function activeRefreshToken(env: EnvironmentContext, issuer: TokenIssuer, token: string, now: number): Promise<ActiveToken | undefined> {
+  const payload = await env.store.oidcPayloads.find(issuer.ns, 'RefreshToken', token, now);
   if (!payload || typeof payload.clientId !== 'string') return undefined;
   // A rotated refresh token still leads to its unused successor for a short while after its first use, and no longer.
-  if (payload.consumed !== undefined && !refreshTokenInForce(env.store.oidcPayloads, issuer.ns, token, now)) return undefined;
+  if (payload.consumed !== undefined && !(await refreshTokenInForce(env.store.oidcPayloads, issuer.ns, token, now))) return undefined;
   if (typeof payload.exp === 'number' && payload.exp <= now) return undefined;
   const grantId = typeof payload.grantId === 'string' ? { grantId: payload.grantId } : {};
   return { type: 'refresh_token', clientId: payload.clientId, ns: issuer.ns, id: token, ...grantId, payload };

@@ -46,7 +46,7 @@ export function providerClientMetadata(client: Client): ClientMetadata {
 
 export function providerClientFinder(env: EnvironmentContext, scope: IssuerScope): ClientFinder {
   return async (clientId) => {
-    const cimdEnabled = scope.kind === 'resource' && (env.store.resources.get(scope.resourceId)?.enableCimd ?? false);
+    const cimdEnabled = scope.kind === 'resource' && ((await env.store.resources.get(scope.resourceId))?.enableCimd ?? false);
     if (cimdEnabled && isClientIdUrl(clientId, env.settings.allowInsecureCimd)) {
       try {
         return providerClientMetadata(await metadataDocumentClient(env, clientId));
@@ -56,7 +56,7 @@ export function providerClientFinder(env: EnvironmentContext, scope: IssuerScope
         throw err;
       }
     }
-    const client = env.store.clients.get(clientId);
+    const client = await env.store.clients.get(clientId);
     if (!client) return undefined;
     return clientVisibleAt(client, scope, cimdEnabled) ? providerClientMetadata(client) : undefined;
   };

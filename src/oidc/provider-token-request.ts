@@ -17,12 +17,12 @@ export interface ProviderTokenRequest {
   answersRetry: boolean;
 }
 
-export function providerTokenRequest(env: EnvironmentContext, issuer: IssuerProvider, params: FormParams): ProviderTokenRequest {
-  const resources = canonicalIndicators(env.store, issuer.scope, params.getAll('resource'), env.issuer);
+export async function providerTokenRequest(env: EnvironmentContext, issuer: IssuerProvider, params: FormParams): Promise<ProviderTokenRequest> {
+  const resources = await canonicalIndicators(env.store, issuer.scope, params.getAll('resource'), env.issuer);
   const presented = params.get('refresh_token');
   if (params.get('grant_type') !== 'refresh_token' || presented === undefined) return { body: params.with('resource', resources).toString(), answersRetry: false };
   // An opaque refresh token's value is its id; an unknown one (or reuse) is left to the provider (invalid_grant).
-  const inForce = refreshTokenInForce(env.store.oidcPayloads, issuer.scope.ns, presented, Math.floor(env.clock() / 1000));
+  const inForce = await refreshTokenInForce(env.store.oidcPayloads, issuer.scope.ns, presented, Math.floor(env.clock() / 1000));
   if (inForce && resources.length > 0) checkRefreshTokenCovers(inForce.payload, resources);
   const answersRetry = inForce !== undefined && inForce.id !== presented;
   const body = params.with('resource', resources);

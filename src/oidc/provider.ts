@@ -31,6 +31,8 @@ export interface ProviderInput {
   pathPrefix: string;
   env: EnvironmentContext;
   cookieKeys: string[];
+  /** An MCP server's issuer: the server as it was when this provider was built (a change rebuilds it). */
+  resource?: Resource;
 }
 
 const DAY = 24 * 60 * 60;
@@ -38,7 +40,7 @@ const DAY = 24 * 60 * 60;
 export function createProvider(input: ProviderInput): Provider {
   const { issuer, scope, pathPrefix, env } = input;
   const { store, clock } = env;
-  const resourceOf = (): Resource | undefined => (scope.kind === 'resource' ? store.resources.get(scope.resourceId) : undefined);
+  const resourceOf = (): Resource | undefined => input.resource;
   const pages = providerPageRenderers(env.pages);
 
   const configuration: Configuration = {
@@ -76,12 +78,13 @@ export function createProvider(input: ProviderInput): Provider {
         enabled: true,
         // The MCP server a bound client belongs to, else the MCP server of this issuer, or for the
         // environment a token for the client itself.
-        defaultResource: async (_ctx, client, oneOf) => oneOf ?? boundResourceOf(store, client && store.clients.get(client.clientId))?.serverUrl ?? resourceOf()?.serverUrl ?? issuer,
+        defaultResource: async (_ctx, client, oneOf) =>
+          oneOf ?? (await boundResourceOf(store, client && (await store.clients.get(client.clientId))))?.serverUrl ?? resourceOf()?.serverUrl ?? issuer,
         useGrantedResource: async () => true,
         getResourceServerInfo: async (ctx, indicator, client) => {
-          const resource = resourceForIndicator(store, scope, indicator, issuer);
+          const resource = await resourceForIndicator(store, scope, indicator, issuer);
           if (resource === undefined) throw new errors.InvalidTarget('the requested resource is not served by this authorization server');
-          const bound = boundResourceOf(store, store.clients.get(client.clientId));
+          const bound = await boundResourceOf(store, await store.clients.get(client.clientId));
           if (!mayTarget(bound, resource)) throw new errors.InvalidTarget(`the client may only ask for tokens for its own MCP server (${bound!.serverUrl})`);
           const scopes = resource === ENVIRONMENT_AUDIENCE ? [] : enabledScopes(resource);
           if (ctx.oidc.route === 'authorization') rejectUnknownScopes(ctx, scopes);
@@ -147,7 +150,7 @@ export function createProvider(input: ProviderInput): Provider {
       },
     },
     async findAccount(_ctx, sub) {
-      const user = store.users.get(sub);
+      const user = await store.users.get(sub);
       if (!user) return undefined;
       return {
         accountId: user.id,

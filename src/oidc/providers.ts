@@ -7,6 +7,7 @@ import { countProviderErrors } from '../metrics.js';
 import type { EnvironmentContext, ProviderHandler } from './environment.js';
 import { resourceIssuer, resourcePathPrefix } from './issuers.js';
 import type { IssuerScope } from './provider.js';
+import type { Resource } from '../store/resources.js';
 
 export interface IssuerProvider {
   issuer: string;
@@ -31,11 +32,11 @@ interface Entry {
 export function createProviderRegistry(env: EnvironmentContext, cookieKeys: () => string[]): ProviderRegistry {
   const entries = new Map<string, Entry>();
 
-  const get = (scope: IssuerScope, version: string, issuer: string, pathPrefix: string): Promise<IssuerProvider> => {
+  const get = (scope: IssuerScope, version: string, issuer: string, pathPrefix: string, resource?: Resource): Promise<IssuerProvider> => {
     const cached = entries.get(scope.ns);
     if (cached?.version === version) return cached.built;
     const built = import('./provider.js').then(({ createProvider }) => {
-      const provider = createProvider({ issuer, scope, pathPrefix, env, cookieKeys: cookieKeys() });
+      const provider = createProvider({ issuer, scope, pathPrefix, env, cookieKeys: cookieKeys(), ...(resource ? { resource } : {}) });
       provider.on('server_error', (_ctx, err) => env.log.error({ err, issuer }, 'oidc-provider server_error'));
       countProviderErrors(provider, env.metrics);
       return { issuer, scope, pathPrefix, provider, callback: provider.callback() as ProviderHandler };
@@ -52,13 +53,13 @@ export function createProviderRegistry(env: EnvironmentContext, cookieKeys: () =
   return {
     environment: () => get({ kind: 'environment', ns: 'env' }, `${env.issuer}|${keysVersion()}`, env.issuer, ''),
     forResource: async (resourceId) => {
-      const resource = env.store.resources.get(resourceId);
+      const resource = await env.store.resources.get(resourceId);
       if (!resource) {
         entries.delete(resourceId);
         return undefined;
       }
       const version = `${env.issuer}|${keysVersion()}|${resource.updateTime}`;
-      return get({ kind: 'resource', ns: resource.id, resourceId: resource.id }, version, resourceIssuer(env.issuer, resource.id), resourcePathPrefix(resource.id));
+      return get({ kind: 'resource', ns: resource.id, resourceId: resource.id }, version, resourceIssuer(env.issuer, resource.id), resourcePathPrefix(resource.id), resource);
     },
   };
 }

@@ -20,13 +20,13 @@ const MODEL = 'RefreshToken';
  * The refresh token a presented one stands for at `now`: itself while unused; for a replaced one
  * within its grace window, its successor while that is unused; else none (unknown, expired, or reuse).
  */
-export function refreshTokenInForce(payloads: OidcPayloadRepository, ns: string, id: string, now: number): { id: string; payload: OidcPayload } | undefined {
-  const payload = payloads.find(ns, MODEL, id, now);
+export async function refreshTokenInForce(payloads: OidcPayloadRepository, ns: string, id: string, now: number): Promise<{ id: string; payload: OidcPayload } | undefined> {
+  const payload = await payloads.find(ns, MODEL, id, now);
   if (!payload) return undefined;
   if (payload.consumed === undefined) return { id, payload };
   if (!withinRefreshGrace(payload.consumed, now)) return undefined;
-  const successorId = payloads.successorOf(ns, MODEL, id);
-  const successor = successorId === undefined ? undefined : payloads.find(ns, MODEL, successorId, now);
+  const successorId = await payloads.successorOf(ns, MODEL, id);
+  const successor = successorId === undefined ? undefined : await payloads.find(ns, MODEL, successorId, now);
   return successor && successor.consumed === undefined ? { id: successorId!, payload: successor } : undefined;
 }
 

@@ -4,7 +4,7 @@
 // may name that server only, at any issuer; naming none, it gets a token for that server.
 import type { Client } from '../store/clients.js';
 import type { Resource } from '../store/resources.js';
-import type { Store } from '../store/index.js';
+import type { Repositories } from '../store/index.js';
 import { boundResourceId } from './issuer-clients.js';
 import type { IssuerScope } from './provider.js';
 import { sameResource } from './resource-url.js';
@@ -12,18 +12,18 @@ import { sameResource } from './resource-url.js';
 /** The environment's own audience: a token whose `aud` is the client that asked for it. */
 export const ENVIRONMENT_AUDIENCE = Symbol('environment audience');
 
-export function resourceForIndicator(
-  store: Store,
+export async function resourceForIndicator(
+  store: Repositories,
   scope: IssuerScope,
   indicator: string,
   environmentUrl: string,
-): Resource | typeof ENVIRONMENT_AUDIENCE | undefined {
+): Promise<Resource | typeof ENVIRONMENT_AUDIENCE | undefined> {
   if (scope.kind === 'resource') {
-    const resource = store.resources.get(scope.resourceId);
+    const resource = await store.resources.get(scope.resourceId);
     return resource && sameResource(indicator, resource.serverUrl) ? resource : undefined;
   }
   if (sameResource(indicator, environmentUrl)) return ENVIRONMENT_AUDIENCE;
-  return store.resources.list().find((r) => sameResource(indicator, r.serverUrl));
+  return (await store.resources.list()).find((r) => sameResource(indicator, r.serverUrl));
 }
 
 /**
@@ -31,16 +31,18 @@ export function resourceForIndicator(
  * difference anywhere downstream (grants store indicators verbatim). Values naming nothing stay as they are
  * and are refused later with invalid_target.
  */
-export function canonicalIndicators(store: Store, scope: IssuerScope, values: string[], environmentUrl: string): string[] {
-  return values.map((value) => {
-    const resource = resourceForIndicator(store, scope, value, environmentUrl);
-    if (resource === ENVIRONMENT_AUDIENCE) return environmentUrl;
-    return resource?.serverUrl ?? value;
-  });
+export function canonicalIndicators(store: Repositories, scope: IssuerScope, values: string[], environmentUrl: string): Promise<string[]> {
+  return Promise.all(
+    values.map(async (value) => {
+      const resource = await resourceForIndicator(store, scope, value, environmentUrl);
+      if (resource === ENVIRONMENT_AUDIENCE) return environmentUrl;
+      return resource?.serverUrl ?? value;
+    }),
+  );
 }
 
 /** The MCP server a client is bound to (its tokens are for that server only), or undefined when it is not bound. */
-export function boundResourceOf(store: Store, client: Client | undefined): Resource | undefined {
+export async function boundResourceOf(store: Repositories, client: Client | undefined): Promise<Resource | undefined> {
   const resourceId = client && boundResourceId(client);
   return resourceId === undefined ? undefined : store.resources.get(resourceId);
 }

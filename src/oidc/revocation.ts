@@ -2,7 +2,7 @@
 // authenticate the client, find the token, check it was issued to that client, revoke it. An access
 // token is revoked alone (introspection reports it inactive; an offline JWT check cannot know); a
 // refresh token ends its grant, with every token issued under it (§2.1).
-import type { Store } from '../store/index.js';
+import type { Repositories } from '../store/index.js';
 import type { EnvironmentContext } from './environment.js';
 import { UnauthorizedClient } from './errors.js';
 import type { FormParams } from './form.js';
@@ -14,18 +14,18 @@ export type RevocableToken = Pick<Extract<ActiveToken, { type: 'access_token' }>
 
 export async function revocationRequest(env: EnvironmentContext, issuer: TokenIssuer, params: FormParams, authorization: string | undefined): Promise<void> {
   // §2.1: a public client (an MCP host) revokes its own tokens by its client_id alone.
-  const client = authenticateCaller(env, issuer, params, authorization, true);
+  const client = await authenticateCaller(env, issuer, params, authorization, true);
   const token = await findActiveToken(env, issuer, requiredToken(params));
   if (!token) return; // §2.2: an invalid, expired or already revoked token is answered 200 all the same
   // §2.1: "the request is refused and the client is informed of the error".
   if (token.clientId !== client.clientId) throw new UnauthorizedClient('the token was not issued to this client');
-  revokeToken(env.store, token, Math.floor(env.clock() / 1000));
+  await revokeToken(env.store, token, Math.floor(env.clock() / 1000));
   env.log.info({ audit: 'token.revoked', client_id: client.clientId, ...(token.type === 'access_token' ? { jti: token.jti } : { grant_id: token.grantId }) }, 'token revoked');
 }
 
 /** `at`: epoch seconds. */
-export function revokeToken(store: Store, token: RevocableToken, at: number): void {
-  if (token.type === 'access_token') store.issuedTokens.revoke({ jti: token.jti }, at);
-  else if (token.grantId !== undefined) endGrant(store, token.ns, token.grantId, at);
-  else store.oidcPayloads.destroy(token.ns, 'RefreshToken', token.id);
+export async function revokeToken(store: Repositories, token: RevocableToken, at: number): Promise<void> {
+  if (token.type === 'access_token') await store.issuedTokens.revoke({ jti: token.jti }, at);
+  else if (token.grantId !== undefined) await endGrant(store, token.ns, token.grantId, at);
+  else await store.oidcPayloads.destroy(token.ns, 'RefreshToken', token.id);
 }

@@ -1,11 +1,13 @@
-// The key store: an RSA 2048 key (RS256, kid snk_<digits>) generated on first start, kept in SQLite and
-// loaded unchanged on every start after (starts racing on a new database keep the first key stored,
-// and all sign with it). The ring is live: a rotation publishes the next key at once,
-// signs with it from its activation time, and unpublishes the old key at its retire time.
+// The key store: an RSA 2048 key (RS256, kid snk_<digits>) generated on first start, kept in the store
+// and loaded unchanged on every start after (starts racing on a new database, replicas too, keep the
+// first key stored, and all sign with it). The ring is live: a rotation publishes the next key at once,
+// signs with it from its activation time, and unpublishes the old key at its retire time; a rotation
+// through another replica reaches this ring through the store's change notices within a second.
 import { createPrivateKey, generateKeyPair, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { JWK } from 'jose';
 import { randomIds, type IdSource } from '../store/ids.js';
+import type { StoreChanges } from '../store/changes.js';
 import type { SigningKeyRepository, StoredSigningKey } from '../store/signing-keys.js';
 import { FIXED_TEST_KEY, FIXED_TEST_KID, FOREIGN_TEST_KID } from './test-keys.js';
 
@@ -39,7 +41,7 @@ export interface KeySet {
    */
   readonly version: number;
   /** Reads the keys from the store again; call after writing one. */
-  reload(): void;
+  reload(): Promise<void>;
 }
 
 const generateRsa = promisify(generateKeyPair);
@@ -53,6 +55,8 @@ export interface KeyOptions {
   clock?: () => number;
   /** Where a generated key's kid comes from. Default random. */
   ids?: IdSource;
+  /** The store's change notices: the ring reloads when a key was written anywhere. */
+  changes?: StoreChanges;
 }
 
 export class TestKeyRefused extends Error {
@@ -65,18 +69,20 @@ export class TestKeyRefused extends Error {
 const isTestKid = (kid: string) => kid === FIXED_TEST_KID || kid === FOREIGN_TEST_KID;
 
 export async function loadOrCreateKeySet(repo: SigningKeyRepository, options: KeyOptions = {}): Promise<KeySet> {
-  let stored = repo.list();
+  let stored = await repo.list();
   if (stored.length === 0 && options.fixedTestKey) {
     if (!options.allowTestKeys) throw new TestKeyRefused();
-    stored = repo.addFirst(storedKey(FIXED_TEST_KID, FIXED_TEST_KEY));
+    stored = await repo.addFirst(storedKey(FIXED_TEST_KID, FIXED_TEST_KEY));
   }
   if (!options.allowTestKeys && stored.some((k) => isTestKid(k.kid))) throw new TestKeyRefused();
   if (stored.length === 0) {
     const { privateKey } = await generateRsa('rsa', { modulusLength: 2048 });
     // Starts racing on a new database each generate a key, but only the first one stored is kept.
-    repo.addFirst(storedKey((options.ids ?? randomIds).newId('signingKey'), privateKey.export({ format: 'jwk' }) as JWK));
+    stored = await repo.addFirst(storedKey((options.ids ?? randomIds).newId('signingKey'), privateKey.export({ format: 'jwk' }) as JWK));
   }
-  return keyRing(repo, options.clock ?? Date.now);
+  const ring = keyRing(repo, stored, options.clock ?? Date.now);
+  options.changes?.on('signing_keys', () => ring.reload());
+  return ring;
 }
 
 /**
@@ -91,9 +97,9 @@ export async function rotateSigningKey(
 ): Promise<string> {
   const { privateKey } = await generateRsa('rsa', { modulusLength: 2048 });
   const kid = ids.newId('signingKey');
-  repo.add(storedKey(kid, privateKey.export({ format: 'jwk' }) as JWK, at.activateTime));
-  repo.retireOthers(kid, at.retireTime);
-  keys.reload();
+  await repo.add(storedKey(kid, privateKey.export({ format: 'jwk' }) as JWK, at.activateTime));
+  await repo.retireOthers(kid, at.retireTime);
+  await keys.reload();
   return kid;
 }
 
@@ -111,10 +117,10 @@ interface RingState {
   validUntil: number;
 }
 
-function keyRing(repo: SigningKeyRepository, clock: () => number): KeySet {
+function keyRing(repo: SigningKeyRepository, stored: StoredSigningKey[], clock: () => number): KeySet {
   const cache = new Map<string, SigningKey>(); // kid -> key, so a reload keeps the parsed KeyObjects
-  const read = (): RingKey[] =>
-    repo.list().map((k) => {
+  const ringKeys = (list: StoredSigningKey[]): RingKey[] =>
+    list.map((k) => {
       let key = cache.get(k.kid);
       if (!key) {
         const privateJwk = k.privateJwk as JWK;
@@ -129,7 +135,7 @@ function keyRing(repo: SigningKeyRepository, clock: () => number): KeySet {
       };
     });
 
-  let keys = read();
+  let keys = ringKeys(stored);
   let state = ringState(keys, clock());
   let version = 1;
   const update = () => {
@@ -138,6 +144,7 @@ function keyRing(repo: SigningKeyRepository, clock: () => number): KeySet {
     if (kids(next) !== kids(state)) version++;
     state = next;
   };
+  let reloading: Promise<void> = Promise.resolve();
   const fresh = () => {
     if (clock() >= state.validUntil) update();
     return state;
@@ -156,9 +163,13 @@ function keyRing(repo: SigningKeyRepository, clock: () => number): KeySet {
       fresh();
       return version;
     },
+    // One read at a time, so an older read never lands after a newer one.
     reload() {
-      keys = read();
-      update();
+      reloading = reloading.catch(() => undefined).then(async () => {
+        keys = ringKeys(await repo.list());
+        update();
+      });
+      return reloading;
     },
   };
 }

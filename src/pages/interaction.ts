@@ -55,8 +55,8 @@ export function interactionRoutes(app: FastifyInstance, ctx: SignInContext): voi
 async function consentModel(ctx: SignInContext, current: InteractionInProgress, reply: FastifyReply) {
   const { env } = ctx;
   const { interaction } = current;
-  const user = env.store.users.get(interaction.session?.accountId ?? '');
-  const servers = consentServers(env.store, current.issuer.scope, interaction.params.resource, env.issuer);
+  const user = await env.store.users.get(interaction.session?.accountId ?? '');
+  const servers = await consentServers(env.store, current.issuer.scope, interaction.params.resource, env.issuer);
   const page = await ctx.pageBase(current, reply, '');
   const name = page.clientName;
   const serverName = servers.length > 0 ? servers.map((r) => r.name).join(' and ') : 'your account';
@@ -70,7 +70,7 @@ async function consentModel(ctx: SignInContext, current: InteractionInProgress, 
     scopes: askedScopes(interaction.prompt.details as ConsentDetails, servers),
     // CIMD (and plain prudence): show where the browser goes next, and who published a document client.
     redirectHost: hostOf(String(interaction.params.redirect_uri ?? '')),
-    ...(env.store.clients.get(String(interaction.params.client_id))?.kind === 'cimd' ? { clientDocumentHost: hostOf(String(interaction.params.client_id)) } : {}),
+    ...((await env.store.clients.get(String(interaction.params.client_id)))?.kind === 'cimd' ? { clientDocumentHost: hostOf(String(interaction.params.client_id)) } : {}),
     action: `${current.base}/consent`,
   };
 }
@@ -87,7 +87,7 @@ async function finishHandsFree(env: EnvironmentContext, current: InteractionInPr
   const { issuer, interaction } = current;
   if (SIGN_IN_PROMPTS.has(interaction.prompt.name)) {
     const hint = loginHint(interaction);
-    const user: User | undefined = hint ? (env.store.users.findByEmail(hint.toLowerCase()) ?? env.store.users.get(hint)) : env.store.users.list()[0];
+    const user: User | undefined = hint ? ((await env.store.users.findByEmail(hint.toLowerCase())) ?? (await env.store.users.get(hint))) : (await env.store.users.list())[0];
     if (!user) {
       throw new PageProblem(400, 'no_user', 'No user to sign in', hint ? `AUTO_LOGIN found no user ${hint}.` : 'AUTO_LOGIN needs at least one user.', 'Add users to the seed, or send a login_hint naming one.');
     }

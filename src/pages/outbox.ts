@@ -29,7 +29,7 @@ const wantsJson = (accept: string | undefined) => !!accept && accept.includes('a
 export function outboxRoutes(app: FastifyInstance, env: EnvironmentContext): void {
   app.get<{ Querystring: { to?: string } }>('/outbox', async (request, reply) => {
     const to = typeof request.query.to === 'string' && request.query.to.trim() ? request.query.to.trim() : undefined;
-    const messages = env.store.outbox.list(to ? { to } : {});
+    const messages = await env.store.outbox.list(to ? { to } : {});
     reply.header('cache-control', 'no-store');
     if (wantsJson(request.headers.accept)) return reply.send(messages.map(entry));
     return reply.view('outbox.eta', {

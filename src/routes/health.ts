@@ -8,7 +8,7 @@ export function healthRoute(app: FastifyInstance, env: EnvironmentContext): void
   app.get('/health', async (_request, reply) => {
     let database: string | undefined; // why the database cannot serve, if it cannot
     try {
-      if (env.store.isOpen()) env.store.ping();
+      if (env.store.isOpen()) await env.store.ping();
       else database = 'the database is closed';
     } catch (err) {
       const storage = storageFailure(err);

@@ -56,7 +56,7 @@ export function atEveryIssuer(
   postOnly(app, urls, fail, endpoint.name);
   for (const url of urls) {
     app.post<{ Params: { resourceId?: string } }>(url, async (request, reply) => {
-      const body = await answer(tokenIssuer(env, request.params.resourceId), parseForm(request.body), request);
+      const body = await answer(await tokenIssuer(env, request.params.resourceId), parseForm(request.body), request);
       return noStore(reply).send(body);
     });
   }

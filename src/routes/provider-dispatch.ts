@@ -50,7 +50,7 @@ export function providerDispatch(app: FastifyInstance, env: EnvironmentContext):
     }
     let query = q === -1 ? '' : request.url.slice(q + 1);
     if (request.method === 'GET' && target.route === ENVIRONMENT_PATHS.authorization && target.path === target.route) {
-      query = withAuthorizationDefaults(new URLSearchParams(query), issuer.scope, env).toString();
+      query = (await withAuthorizationDefaults(new URLSearchParams(query), issuer.scope, env)).toString();
     }
     reply.hijack();
     await issuer.callback(asIssuerRequest(request.raw, issuer, target.path + (query ? `?${query}` : ''), body), reply.raw);

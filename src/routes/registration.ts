@@ -34,7 +34,7 @@ export async function registrationRoutes(app: FastifyInstance, registration: Reg
   const url = '/api/v1/resources/:resourceId/clients::register';
   app.post<{ Params: { resourceId: string } }>(url, { bodyLimit: BODY_LIMIT, onRequest: allowCors(app, [url], ['POST']) }, async (request, reply) => {
     // Anyone may register: so many per address and hour (request.ip: the peer, or what TRUST_PROXY trusts).
-    const retryAt = limits.retryAt(request.ip);
+    const retryAt = await limits.retryAt(request.ip);
     if (retryAt !== undefined) {
       const seconds = Math.max(1, Math.ceil((retryAt - env.clock()) / 1000));
       reply.header('retry-after', String(seconds));
@@ -42,8 +42,8 @@ export async function registrationRoutes(app: FastifyInstance, registration: Reg
       return sendError(reply, 429, 'too_many_requests', `too many client registrations from this address: try again in ${seconds} s`);
     }
     // The audit log records the registration (as any management change).
-    const registered = registration.register(OPEN_REGISTRATION, request.params.resourceId, request.body);
-    limits.registered(request.ip);
+    const registered = await registration.register(OPEN_REGISTRATION, request.params.resourceId, request.body);
+    await limits.registered(request.ip);
     return reply.code(201).header('cache-control', 'no-store').header('pragma', 'no-cache').send(registrationResponse(registered));
   });
 }

@@ -36,7 +36,7 @@ export function resourceMetadata(environmentUrl: string, resource: Resource) {
 
 export function resourceMetadataRoutes(app: FastifyInstance, env: EnvironmentContext): void {
   const serve = async (resourceId: string, reply: FastifyReply) => {
-    const resource = env.store.resources.get(resourceId);
+    const resource = await env.store.resources.get(resourceId);
     if (!resource) return reply.code(404).send({ error: 'not_found', error_description: 'no such MCP server' });
     reply.header('cache-control', 'public, max-age=60');
     return resourceMetadata(env.issuer, resource);

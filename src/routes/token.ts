@@ -23,6 +23,10 @@ export async function tokenRoutes(app: FastifyInstance, env: EnvironmentContext)
   const cors = { onRequest: allowCors(app, [ENVIRONMENT_PATHS.token, resourceTokenUrl], ['POST']) };
   postOnly(app, [ENVIRONMENT_PATHS.token, resourceTokenUrl], fail, 'token', cors);
 
+  // Refreshes with one refresh token are answered one after another (in this process): of two sent at
+  // once, the second finds the first's successor and is answered as its retry (refresh-rotation.ts).
+  const refreshing = oneAtATime();
+
   // One answer for both issuers: client_credentials by our fast path, the interactive grants by the provider.
   const answer = async (request: FastifyRequest, reply: FastifyReply, issuer: () => Promise<IssuerProvider>, resource?: Resource) => {
     const params = parseForm(request.body);
@@ -32,21 +36,37 @@ export async function tokenRoutes(app: FastifyInstance, env: EnvironmentContext)
     }
     if (!PROVIDER_GRANTS.has(grantType)) throw unsupportedGrant(grantType);
     const provider = await issuer();
-    const { body, answersRetry } = providerTokenRequest(env, provider, params);
-    const raw = asIssuerRequest(request.raw, provider, ENVIRONMENT_PATHS.token, body);
-    if (answersRetry) markRetryAnsweredBySuccessor(raw);
-    reply.hijack();
-    await provider.callback(raw, reply.raw);
-    return reply;
+    const forward = async () => {
+      const { body, answersRetry } = await providerTokenRequest(env, provider, params);
+      const raw = asIssuerRequest(request.raw, provider, ENVIRONMENT_PATHS.token, body);
+      if (answersRetry) markRetryAnsweredBySuccessor(raw);
+      reply.hijack();
+      await provider.callback(raw, reply.raw);
+      return reply;
+    };
+    const presented = grantType === 'refresh_token' ? params.get('refresh_token') : undefined;
+    return presented === undefined ? forward() : refreshing(`${provider.scope.ns}\n${presented}`, forward);
   };
 
   app.post<{ Params: { resourceId: string } }>(resourceTokenUrl, cors, async (request, reply) => {
-    const resource = env.store.resources.get(request.params.resourceId);
+    const resource = await env.store.resources.get(request.params.resourceId);
     if (!resource) throw new UnknownMcpServer();
     return answer(request, reply, async () => (await env.providers.forResource(resource.id))!, resource);
   });
 
   app.post(ENVIRONMENT_PATHS.token, cors, (request, reply) => answer(request, reply, () => env.providers.environment()));
+}
+
+/** Runs the calls made with one key one after another, in the order they came. */
+function oneAtATime() {
+  const last = new Map<string, Promise<unknown>>();
+  return <T>(key: string, fn: () => Promise<T>): Promise<T> => {
+    const mine = (last.get(key) ?? Promise.resolve()).then(fn);
+    const settled = mine.catch(() => undefined);
+    last.set(key, settled);
+    void settled.then(() => last.get(key) === settled && last.delete(key));
+    return mine;
+  };
 }
 
 const unsupportedGrant = (grantType: string) =>

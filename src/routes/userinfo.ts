@@ -18,7 +18,7 @@ export function userinfoRoute(app: FastifyInstance, env: EnvironmentContext): vo
       if (err instanceof InvalidToken) return challenge(reply, 401, 'invalid_token', err.message);
       throw err;
     }
-    const user = env.store.users.get(claims.sub);
+    const user = await env.store.users.get(claims.sub);
     if (!user) return challenge(reply, 401, 'invalid_token', 'the access token was not issued to a user');
     const scopes = new Set(claims.scopes);
     if (!scopes.has('openid')) return challenge(reply, 403, 'insufficient_scope', 'the access token lacks the openid scope');

@@ -1,26 +1,26 @@
 // The open registration endpoint's limit (REGISTRATION_RATE_LIMIT): so many registrations per address
-// per hour, so that anyone who can reach the port cannot fill the disk with clients. The count sits
-// behind this small interface, in this app's memory for now (one per app, cleared by a fixture's
-// reset); replicas sharing a store can implement it there. An IPv6 address counts by its /64 prefix,
-// which one host commonly holds whole.
+// per hour, so that anyone who can reach the port cannot fill the disk with clients. The count lives in
+// the app's store (replicas of one database share it; cleared by a fixture's reset). An IPv6 address
+// counts by its /64 prefix, which one host commonly holds whole.
 import { isIP } from 'node:net';
+import type { LimitEventRepository } from '../store/limit-events.js';
 import { createSlidingWindow } from './sliding-window.js';
 
 export interface RegistrationLimits {
   /** When registrations from `address` may go on (epoch ms), or undefined when they may now. */
-  retryAt(address: string): number | undefined;
+  retryAt(address: string): Promise<number | undefined>;
   /** Counts one registration from `address`. */
-  registered(address: string): void;
+  registered(address: string): Promise<void>;
   /** Forgets every count (a fixture's reset). */
-  clear(): void;
+  clear(): Promise<void>;
 }
 
 const HOUR_MS = 3_600_000;
 
 /** `perHour` 0: no limit. */
-export function createRegistrationLimits(clock: () => number, perHour: number): RegistrationLimits {
-  if (perHour === 0) return { retryAt: () => undefined, registered: () => undefined, clear: () => undefined };
-  const registrations = createSlidingWindow(clock, HOUR_MS);
+export function createRegistrationLimits(events: LimitEventRepository, clock: () => number, perHour: number): RegistrationLimits {
+  if (perHour === 0) return { retryAt: async () => undefined, registered: async () => undefined, clear: async () => undefined };
+  const registrations = createSlidingWindow(events, 'registrations', clock, HOUR_MS);
   return {
     retryAt: (address) => registrations.blockedUntil(addressKey(address), perHour),
     registered: (address) => registrations.add(addressKey(address)),

@@ -3,7 +3,8 @@
 // and client-ID-metadata-document rows whose cache ran out and that hold no consent. Work is cut into small batches (a delete costs ~30 µs a row: 100 rows hold the
 // event loop a few ms), each followed by a pause sized so that pruning takes a small share of the
 // event loop: a quarter when the server is idle, a fiftieth while it is busy (the loop was more than
-// half used during the last pause), so a backlog never costs the token endpoint its throughput.
+// half used during the last pause), so a backlog never costs the token endpoint its throughput. Replicas
+// of one database prune one at a time: a sweep that finds another replica sweeping skips its turn.
 import type { Logger } from 'pino';
 import type { Store } from '../store/index.js';
 import type { Clock } from '../store/time.js';
@@ -41,13 +42,13 @@ export function startRetention(store: Store, clock: Clock, options: RetentionOpt
   const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
   // Deletes batch after batch until one comes back short.
-  async function drain(batch: () => number): Promise<number> {
+  async function drain(batch: () => Promise<number>): Promise<number> {
     let total = 0;
     let share = IDLE_SHARE;
     for (;;) {
       if (stopped || !store.isOpen()) return total;
       const started = performance.now();
-      const deleted = batch();
+      const deleted = await batch();
       total += deleted;
       if (deleted < batchSize) return total;
       const took = performance.now() - started;
@@ -59,9 +60,14 @@ export function startRetention(store: Store, clock: Clock, options: RetentionOpt
   }
 
   async function run(): Promise<number> {
+    return (await store.retention.alone(prune)) ?? 0;
+  }
+
+  async function prune(): Promise<number> {
     const now = clock();
     let total = await drain(() => store.retention.pruneExpiredPayloads(Math.floor(now / 1000), batchSize));
     total += await drain(() => store.retention.pruneExpiredMetadataDocuments(Math.floor(now / 1000), batchSize));
+    total += await drain(() => store.retention.pruneExpiredLimitEvents(now, batchSize));
     if (unusedClientDays > 0) total += await drain(() => store.retention.pruneUnusedDcrClients(now - unusedClientDays * DAY_MS, batchSize));
     if (retentionDays > 0) {
       const cutoff = now - retentionDays * DAY_MS;

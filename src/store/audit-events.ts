@@ -1,6 +1,7 @@
 // The audit log as one stream, newest first: management changes (audit_events) and the tokens issued
 // and revoked (read from issued_tokens, which its own writer fills). Paged by (time, id), never by offset.
-import type { Db } from './database.js';
+import type { Scope } from './scope.js';
+import { dialectOf, type Sql } from './sql/sql.js';
 
 export interface AuditEvent {
   /** evt_<n> for a management change; the token's jti (tkn_…) for a token event. */
@@ -35,9 +36,9 @@ export interface AuditQuery {
 
 export interface AuditEventRepository {
   /** Writes one management change; returns its id. */
-  record(event: AuditEventInput): string;
+  record(event: AuditEventInput): Promise<string>;
   /** Newest first. */
-  list(query: AuditQuery): AuditEvent[];
+  list(query: AuditQuery): Promise<AuditEvent[]>;
 }
 
 interface Row {
@@ -55,19 +56,16 @@ interface Row {
 // evt_ + 17 digits, like Scalekit's ids, growing with the row id so that ids sort in insertion order.
 const EVENT_ID = "'evt_' || (10000000000000000 + id)";
 
+const INSERT = `INSERT INTO audit_events (time, type, actor, client_id, organization_id, resource_id, target_id, details)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`;
+
 const matchesType = (type: string, filter: string | undefined) =>
   filter === undefined || type === filter || type.startsWith(`${filter}.`);
 
-export function sqliteAuditEvents(db: Db): AuditEventRepository {
-  const insert = db.prepare(
-    `INSERT INTO audit_events (time, type, actor, client_id, organization_id, resource_id, target_id, details)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  const statements = new Map<string, ReturnType<Db['prepare']>>();
-
+export function auditEventRepository({ sql }: Scope): AuditEventRepository {
   return {
-    record: (e) =>
-      `evt_${10000000000000000n + BigInt(insert.run(
+    record: async (e) => {
+      const { id } = (await sql.get<{ id: number }>(INSERT, [
         e.time,
         e.type,
         e.actor,
@@ -76,82 +74,84 @@ export function sqliteAuditEvents(db: Db): AuditEventRepository {
         e.resourceId ?? null,
         e.targetId ?? null,
         JSON.stringify(e.details),
-      ).lastInsertRowid)}`,
-    list: (q) => {
-      const { sql, params } = listQuery(q);
-      let statement = statements.get(sql);
-      if (!statement) statements.set(sql, (statement = db.prepare(sql)));
-      return (statement.all(params) as Row[]).map(toEvent);
+      ]))!;
+      return `evt_${10000000000000000n + BigInt(id)}`;
+    },
+    list: async (q) => {
+      const { text, params } = listQuery(sql, q);
+      return (await sql.all<Row>(text, params)).map(toEvent);
     },
   };
 }
 
-// Each arm filters on its own indexed columns, so SQLite merges ordered index walks and stops at the
-// limit instead of sorting every token ever issued.
-function listQuery(q: AuditQuery): { sql: string; params: Record<string, unknown> } {
-  const params: Record<string, unknown> = { limit: q.limit };
-  if (q.clientId !== undefined) params.clientId = q.clientId;
-  if (q.after !== undefined) Object.assign(params, { afterTime: q.after.time, afterId: q.after.id });
+// Each arm filters on its own indexed columns, so the database merges ordered index walks and stops at
+// the limit instead of sorting every token ever issued.
+function listQuery(sql: Sql, q: AuditQuery): { text: string; params: unknown[] } {
+  const params: unknown[] = [];
   const arms: string[] = [];
 
   const tokenFilter = q.type !== undefined && (q.type === 'token' || q.type.startsWith('token.'));
   if (!tokenFilter) {
     const where: string[] = [];
     if (q.type !== undefined) {
-      where.push("(type = @type OR type LIKE @typePrefix ESCAPE '\\')");
-      params.type = q.type;
-      params.typePrefix = `${q.type.replace(/[%_\\]/g, '\\$&')}.%`;
+      where.push("(type = ? OR type LIKE ? ESCAPE '\\')");
+      params.push(q.type, `${q.type.replace(/[%_\\]/g, '\\$&')}.%`);
     }
-    if (q.clientId !== undefined) where.push('client_id = @clientId');
-    addBounds(where, { column: 'time', unit: 1, id: EVENT_ID }, q, params);
+    if (q.clientId !== undefined) {
+      where.push('client_id = ?');
+      params.push(q.clientId);
+    }
+    addBounds(where, params, { column: 'time', unit: 1, id: EVENT_ID }, q);
     arms.push(
       `SELECT time, ${EVENT_ID} AS id, type, actor, client_id, organization_id, resource_id, target_id, details
-       FROM audit_events WHERE ${where.join(' AND ') || '1'}`,
+       FROM audit_events WHERE ${where.join(' AND ') || '1 = 1'}`,
     );
   }
+  const details = dialectOf(sql).jsonObject([
+    ['grant_type', 'grant_type'],
+    ['subject', 'subject'],
+    ['scopes', 'scopes'],
+    ['audience', 'audience', 'json'],
+    ['expires_at', 'expires_at'],
+  ]);
   for (const [type, column] of [
     ['token.issued', 'issued_at'],
     ['token.revoked', 'revoked_at'],
   ] as const) {
     if (!matchesType(type, q.type)) continue;
     const where = [`${column} IS NOT NULL`];
-    if (q.clientId !== undefined) where.push('client_id = @clientId');
-    addBounds(where, { column, unit: 1000, id: 'jti' }, q, params);
+    if (q.clientId !== undefined) {
+      where.push('client_id = ?');
+      params.push(q.clientId);
+    }
+    addBounds(where, params, { column, unit: 1000, id: 'jti' }, q);
     arms.push(
       `SELECT ${column} * 1000 AS time, jti AS id, '${type}' AS type, client_id AS actor, client_id,
-         NULL AS organization_id, NULL AS resource_id, jti AS target_id,
-         json_object('grant_type', grant_type, 'subject', subject, 'scopes', scopes, 'audience', json(audience),
-           'expires_at', expires_at) AS details
+         NULL AS organization_id, NULL AS resource_id, jti AS target_id, ${details} AS details
        FROM issued_tokens WHERE ${where.join(' AND ')}`,
     );
   }
-  const sql = `${arms.join(' UNION ALL ')} ORDER BY time DESC, id DESC LIMIT @limit`;
-  return { sql, params };
+  params.push(q.limit);
+  return { text: `${arms.join(' UNION ALL ')} ORDER BY time DESC, id DESC LIMIT ?`, params };
 }
 
 // Time bounds and the page cursor on a column counted in `unit` milliseconds (1 or 1000), written
 // so that the column's index serves them. Token rows know their second only (the JWT's iat): a range
 // includes the whole second of each of its ends.
-function addBounds(
-  where: string[],
-  on: { column: string; unit: 1 | 1000; id: string },
-  q: AuditQuery,
-  params: Record<string, unknown>,
-): void {
+function addBounds(where: string[], params: unknown[], on: { column: string; unit: 1 | 1000; id: string }, q: AuditQuery): void {
   const { column, unit, id } = on;
-  const key = unit === 1 ? 'ms' : 's';
   if (q.since !== undefined) {
-    where.push(`${column} >= @since_${key}`);
-    params[`since_${key}`] = Math.floor(q.since / unit);
+    where.push(`${column} >= ?`);
+    params.push(Math.floor(q.since / unit));
   }
   if (q.until !== undefined) {
-    where.push(`${column} < @until_${key}`);
-    params[`until_${key}`] = Math.ceil(q.until / unit);
+    where.push(`${column} < ?`);
+    params.push(Math.ceil(q.until / unit));
   }
   if (q.after !== undefined) {
-    where.push(`${column} <= @afterBound_${key}`);
-    where.push(`(${column} * ${unit} < @afterTime OR (${column} * ${unit} = @afterTime AND ${id} < @afterId))`);
-    params[`afterBound_${key}`] = Math.floor(q.after.time / unit);
+    where.push(`${column} <= ?`);
+    where.push(`(${column} * ${unit} < ? OR (${column} * ${unit} = ? AND ${id} < ?))`);
+    params.push(Math.floor(q.after.time / unit), q.after.time, q.after.time, q.after.id);
   }
 }
 

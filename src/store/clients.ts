@@ -1,5 +1,6 @@
-import type { Db } from './database.js';
 import { parseJsonArray, sameExcept } from './json.js';
+import type { Scope } from './scope.js';
+import { placeholders, type Sql } from './sql/sql.js';
 import { isoNow, type Clock } from './time.js';
 
 const DAY_MS = 86_400_000;
@@ -55,24 +56,24 @@ export interface Client {
 export type ClientInput = Omit<Client, 'createTime' | 'updateTime' | 'metadata'> & { metadata?: RegisteredMetadata };
 
 export interface ClientRepository {
-  get(clientId: string): Client | undefined;
-  listByKind(kind: ClientKind): Client[];
+  get(clientId: string): Promise<Client | undefined>;
+  listByKind(kind: ClientKind): Promise<Client[]>;
   /** The clients of an organization (org M2M clients), oldest first. */
-  listByOrganization(organizationId: string): Client[];
+  listByOrganization(organizationId: string): Promise<Client[]>;
   /** The clients registered under an MCP server, oldest first. */
-  listByResource(resourceId: string): Client[];
-  /** Up to `limit` of an MCP server's clients of these kinds, oldest first, after `after` ([create_time, client_id]). */
-  pageByResource(resourceId: string, page: { kinds: readonly ClientKind[]; after?: readonly [string, string]; limit: number }): Client[];
+  listByResource(resourceId: string): Promise<Client[]>;
+  /** Up to `limit` (all without one) of an MCP server's clients of these kinds, oldest first, after `after` ([create_time, client_id]). */
+  pageByResource(resourceId: string, page: { kinds: readonly ClientKind[]; after?: readonly [string, string]; limit?: number }): Promise<Client[]>;
   /** How many clients an MCP server has, by kind. */
-  countByResource(resourceId: string): Partial<Record<ClientKind, number>>;
+  countByResource(resourceId: string): Promise<Partial<Record<ClientKind, number>>>;
   /** Creates or updates the client; true when anything changed. */
-  upsert(client: ClientInput): boolean;
-  remove(clientId: string): boolean;
+  upsert(client: ClientInput): Promise<boolean>;
+  remove(clientId: string): Promise<boolean>;
   /**
    * Notes that the client was given a code or a token at `at` (epoch ms): its last_used_time, kept to
    * the day (written at most once a day per client), which spares a used DCR client from pruning.
    */
-  markUsed(clientId: string, at: number): void;
+  markUsed(clientId: string, at: number): Promise<void>;
 }
 
 interface Row {
@@ -111,75 +112,144 @@ const toClient = (r: Row): Client => ({
   updateTime: r.update_time,
 });
 
-export function sqliteClients(db: Db, clock: Clock): ClientRepository {
-  const get = db.prepare<[string], Row>('SELECT * FROM clients WHERE client_id = ?');
-  const byKind = db.prepare<[string], Row>('SELECT * FROM clients WHERE kind = ? ORDER BY create_time, client_id');
-  const byOrganization = db.prepare<[string], Row>(
-    "SELECT * FROM clients WHERE organization_id = ? AND kind = 'organization' ORDER BY create_time, client_id",
-  );
-  const byResource = db.prepare<[string], Row>('SELECT * FROM clients WHERE resource_id = ? ORDER BY create_time, client_id');
-  // Keyset pages through the (resource_id, create_time, client_id) index: no offset, no full scan.
-  const pageByResource = db.prepare<[{ resourceId: string; kinds: string; time: string; id: string; limit: number }], Row>(
-    `SELECT * FROM clients WHERE resource_id = @resourceId AND kind IN (SELECT value FROM json_each(@kinds))
-       AND (create_time > @time OR (create_time = @time AND client_id > @id))
-     ORDER BY create_time, client_id LIMIT @limit`,
-  );
-  const countByResource = db.prepare<[string], { kind: ClientKind; n: number }>('SELECT kind, count(*) AS n FROM clients WHERE resource_id = ? GROUP BY kind');
-  const remove = db.prepare('DELETE FROM clients WHERE client_id = ?');
-  const upsert = db.prepare(
-    `INSERT INTO clients (client_id, kind, organization_id, resource_id, name, description, scopes, audience,
-       custom_claims, expiry, redirect_uris, metadata, metadata_expires_at, create_time, update_time)
-     VALUES (@clientId, @kind, @organizationId, @resourceId, @name, @description, @scopes, @audience,
-       @customClaims, @expiry, @redirectUris, @metadata, @metadataExpiresAt, @now, @now)
-     ON CONFLICT (client_id) DO UPDATE SET kind = excluded.kind, organization_id = excluded.organization_id,
-       resource_id = excluded.resource_id, name = excluded.name, description = excluded.description,
-       scopes = excluded.scopes, audience = excluded.audience, custom_claims = excluded.custom_claims,
-       expiry = excluded.expiry, redirect_uris = excluded.redirect_uris, metadata = excluded.metadata,
-       metadata_expires_at = excluded.metadata_expires_at, update_time = excluded.update_time`,
-  );
+// A cached client is shared by every request that reads it: frozen, so none can change it for the others.
+const frozen = (c: Client): Client =>
+  Object.freeze({
+    ...c,
+    scopes: Object.freeze(c.scopes) as string[],
+    audience: Object.freeze(c.audience) as string[],
+    customClaims: Object.freeze(c.customClaims.map((claim) => Object.freeze(claim))) as CustomClaim[],
+    redirectUris: Object.freeze(c.redirectUris) as string[],
+    metadata: Object.freeze(c.metadata),
+  });
 
-  const markUsed = db.prepare(
-    'UPDATE clients SET last_used_time = @time WHERE client_id = @clientId AND (last_used_time IS NULL OR last_used_time < @dayBefore)',
-  );
+/**
+ * Clients read by id (every token request reads its client), kept in memory as MCP servers are
+ * (resources.ts): one copy per store, dropped at every write to the clients, here or on another replica.
+ */
+export interface ClientCache {
+  byId: Map<string, Client>;
+  generation: number;
+  forget(): void;
+}
 
-  const find = (clientId: string) => {
-    const row = get.get(clientId);
-    return row && toClient(row);
+const MAX_CACHED_CLIENTS = 10_000;
+
+export function clientCache(): ClientCache {
+  const cache: ClientCache = {
+    byId: new Map(),
+    generation: 0,
+    forget() {
+      cache.byId = new Map();
+      cache.generation++;
+    },
   };
+  return cache;
+}
+
+const GET = 'SELECT * FROM clients WHERE client_id = ?';
+const BY_KIND = 'SELECT * FROM clients WHERE kind = ? ORDER BY create_time, client_id';
+const BY_ORGANIZATION = "SELECT * FROM clients WHERE organization_id = ? AND kind = 'organization' ORDER BY create_time, client_id";
+const BY_RESOURCE = 'SELECT * FROM clients WHERE resource_id = ? ORDER BY create_time, client_id';
+const COUNT_BY_RESOURCE = 'SELECT kind, count(*) AS n FROM clients WHERE resource_id = ? GROUP BY kind';
+const REMOVE = 'DELETE FROM clients WHERE client_id = ?';
+const UPSERT = `INSERT INTO clients (client_id, kind, organization_id, resource_id, name, description, scopes, audience,
+    custom_claims, expiry, redirect_uris, metadata, metadata_expires_at, create_time, update_time)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (client_id) DO UPDATE SET kind = excluded.kind, organization_id = excluded.organization_id,
+    resource_id = excluded.resource_id, name = excluded.name, description = excluded.description,
+    scopes = excluded.scopes, audience = excluded.audience, custom_claims = excluded.custom_claims,
+    expiry = excluded.expiry, redirect_uris = excluded.redirect_uris, metadata = excluded.metadata,
+    metadata_expires_at = excluded.metadata_expires_at, update_time = excluded.update_time`;
+
+// Keyset pages through the (resource_id, create_time, client_id) index: no offset, no full scan.
+const pageQuery = (kinds: number, limited: boolean) =>
+  `SELECT * FROM clients WHERE resource_id = ? AND kind IN (${placeholders(kinds)})
+     AND (create_time > ? OR (create_time = ? AND client_id > ?))
+   ORDER BY create_time, client_id${limited ? ' LIMIT ?' : ''}`;
+
+/**
+ * Notes these clients used at `at` (epoch ms), to the day: one statement for a whole batch of tokens.
+ * last_used_time is not part of a Client, so no cache needs to hear of it.
+ */
+export async function markClientsUsed(sql: Sql, clientIds: readonly string[], at: number): Promise<void> {
+  for (let i = 0; i < clientIds.length; i += 500) {
+    const some = clientIds.slice(i, i + 500);
+    await sql.run(
+      `UPDATE clients SET last_used_time = ? WHERE client_id IN (${placeholders(some.length)}) AND (last_used_time IS NULL OR last_used_time < ?)`,
+      [new Date(at).toISOString(), ...some, new Date(at - DAY_MS).toISOString()],
+    );
+  }
+}
+
+export function clientRepository(scope: Scope, clock: Clock, cache: ClientCache): ClientRepository {
+  const { sql, inTransaction } = scope;
+  const read = async (clientId: string) => {
+    const row = await sql.get<Row>(GET, [clientId]);
+    return row && frozen(toClient(row));
+  };
+  const list = async (text: string, param: string) => (await sql.all<Row>(text, [param])).map(toClient);
 
   return {
-    get: find,
-    listByKind: (kind) => byKind.all(kind).map(toClient),
-    listByOrganization: (organizationId) => byOrganization.all(organizationId).map(toClient),
-    listByResource: (resourceId) => byResource.all(resourceId).map(toClient),
-    pageByResource: (resourceId, { kinds, after = ['', ''], limit }) =>
-      pageByResource.all({ resourceId, kinds: JSON.stringify(kinds), time: after[0], id: after[1], limit }).map(toClient),
-    countByResource: (resourceId) => Object.fromEntries(countByResource.all(resourceId).map((r) => [r.kind, r.n])),
-    upsert: (given) => {
-      const input = { ...given, metadata: given.metadata ?? {} };
-      const existing = find(input.clientId);
-      if (existing && sameExcept(existing, input, ['createTime', 'updateTime'])) return false;
-      upsert.run({
-        clientId: input.clientId,
-        kind: input.kind,
-        organizationId: input.organizationId ?? null,
-        resourceId: input.resourceId ?? null,
-        name: input.name,
-        description: input.description,
-        scopes: JSON.stringify(input.scopes),
-        audience: JSON.stringify(input.audience),
-        customClaims: JSON.stringify(input.customClaims),
-        expiry: input.expiry,
-        redirectUris: JSON.stringify(input.redirectUris),
-        metadata: JSON.stringify(input.metadata),
-        metadataExpiresAt: input.metadataExpiresAt ?? null,
-        now: isoNow(clock),
+    get(clientId) {
+      if (inTransaction) return read(clientId);
+      const hit = cache.byId.get(clientId);
+      if (hit) return Promise.resolve(hit);
+      const generation = cache.generation;
+      return read(clientId).then((client) => {
+        if (client && generation === cache.generation) {
+          if (cache.byId.size >= MAX_CACHED_CLIENTS) cache.byId.clear();
+          cache.byId.set(clientId, client);
+        }
+        return client;
       });
-      return true;
     },
-    remove: (clientId) => remove.run(clientId).changes > 0,
-    markUsed: (clientId, at) => {
-      markUsed.run({ clientId, time: new Date(at).toISOString(), dayBefore: new Date(at - DAY_MS).toISOString() });
+    listByKind: (kind) => list(BY_KIND, kind),
+    listByOrganization: (organizationId) => list(BY_ORGANIZATION, organizationId),
+    listByResource: (resourceId) => list(BY_RESOURCE, resourceId),
+    pageByResource: async (resourceId, { kinds, after = ['', ''], limit }) => {
+      const limited = limit !== undefined;
+      const params = [resourceId, ...kinds, after[0], after[0], after[1], ...(limited ? [limit] : [])];
+      return (await sql.all<Row>(pageQuery(kinds.length, limited), params)).map(toClient);
     },
+    countByResource: async (resourceId) =>
+      Object.fromEntries((await sql.all<{ kind: ClientKind; n: number }>(COUNT_BY_RESOURCE, [resourceId])).map((r) => [r.kind, r.n])),
+    upsert: (given) => {
+      cache.forget();
+      return scope.atomic(async ({ sql, changed }) => {
+        const input = { ...given, metadata: given.metadata ?? {} };
+        const row = await sql.get<Row>(GET, [input.clientId]);
+        if (row && sameExcept(toClient(row), input, ['createTime', 'updateTime'])) return false;
+        const now = isoNow(clock);
+        await sql.run(UPSERT, [
+          input.clientId,
+          input.kind,
+          input.organizationId ?? null,
+          input.resourceId ?? null,
+          input.name,
+          input.description,
+          JSON.stringify(input.scopes),
+          JSON.stringify(input.audience),
+          JSON.stringify(input.customClaims),
+          input.expiry,
+          JSON.stringify(input.redirectUris),
+          JSON.stringify(input.metadata),
+          input.metadataExpiresAt ?? null,
+          now,
+          now,
+        ]);
+        await changed('clients');
+        return true;
+      });
+    },
+    remove: (clientId) => {
+      cache.forget();
+      return scope.atomic(async ({ sql, changed }) => {
+        const removed = (await sql.run(REMOVE, [clientId])).changes > 0;
+        if (removed) await changed('clients');
+        return removed;
+      });
+    },
+    markUsed: (clientId, at) => markClientsUsed(sql, [clientId], at),
   };
 }

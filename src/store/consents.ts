@@ -1,8 +1,8 @@
 // Consents users gave to clients: one per (client, user, issuer), with the scopes approved and the
 // oidc-provider grant that holds them. The row goes when its grant ends (oidc/grants.ts endGrant).
-import type { Db } from './database.js';
 import type { IdSource } from './ids.js';
 import { parseJsonArray } from './json.js';
+import type { Scope } from './scope.js';
 import { isoNow, type Clock } from './time.js';
 
 export interface UserConsent {
@@ -21,13 +21,13 @@ export interface UserConsent {
 export type ConsentInput = Omit<UserConsent, 'id' | 'createTime' | 'updateTime'>;
 
 export interface ConsentRepository {
-  find(clientId: string, userId: string, ns: string): UserConsent | undefined;
-  get(id: string): UserConsent | undefined;
-  list(filter?: { resourceId?: string; userId?: string; clientId?: string }): UserConsent[];
+  find(clientId: string, userId: string, ns: string): Promise<UserConsent | undefined>;
+  get(id: string): Promise<UserConsent | undefined>;
+  list(filter?: { resourceId?: string; userId?: string; clientId?: string }): Promise<UserConsent[]>;
   /** Records the consent, or widens the scopes and moves the grant of the one already given. */
-  save(input: ConsentInput): UserConsent;
+  save(input: ConsentInput): Promise<UserConsent>;
   /** Removes the consent held by that grant (once the grant ended another way); true when there was one. */
-  removeByGrant(ns: string, grantId: string): boolean;
+  removeByGrant(ns: string, grantId: string): Promise<boolean>;
 }
 
 interface Row {
@@ -54,49 +54,51 @@ const toConsent = (r: Row): UserConsent => ({
   updateTime: r.update_time,
 });
 
-export function sqliteConsents(db: Db, clock: Clock, ids: IdSource): ConsentRepository {
-  const find = db.prepare<[string, string, string], Row>('SELECT * FROM user_consents WHERE client_id = ? AND user_id = ? AND ns = ?');
-  const get = db.prepare<[string], Row>('SELECT * FROM user_consents WHERE id = ?');
-  const list = db.prepare<{ resourceId: string | null; userId: string | null; clientId: string | null }, Row>(
-    `SELECT * FROM user_consents
-     WHERE (@resourceId IS NULL OR resource_id = @resourceId) AND (@userId IS NULL OR user_id = @userId)
-       AND (@clientId IS NULL OR client_id = @clientId)
-     ORDER BY create_time, id`,
-  );
-  const insert = db.prepare(
-    `INSERT INTO user_consents (id, client_id, user_id, ns, resource_id, scopes, grant_id, create_time, update_time)
-     VALUES (@id, @clientId, @userId, @ns, @resourceId, @scopes, @grantId, @now, @now)
-     ON CONFLICT (client_id, user_id, ns) DO UPDATE SET scopes = excluded.scopes, grant_id = excluded.grant_id,
-       resource_id = excluded.resource_id, update_time = excluded.update_time`,
-  );
-  const removeByGrant = db.prepare('DELETE FROM user_consents WHERE ns = ? AND grant_id = ?');
+const FIND = 'SELECT * FROM user_consents WHERE client_id = ? AND user_id = ? AND ns = ?';
+const GET = 'SELECT * FROM user_consents WHERE id = ?';
+const INSERT = `INSERT INTO user_consents (id, client_id, user_id, ns, resource_id, scopes, grant_id, create_time, update_time)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (client_id, user_id, ns) DO UPDATE SET scopes = excluded.scopes, grant_id = excluded.grant_id,
+    resource_id = excluded.resource_id, update_time = excluded.update_time`;
+const REMOVE_BY_GRANT = 'DELETE FROM user_consents WHERE ns = ? AND grant_id = ?';
+const LIST_COLUMNS = { resourceId: 'resource_id', userId: 'user_id', clientId: 'client_id' } as const;
 
+export function consentRepository(scope: Scope, clock: Clock, ids: IdSource): ConsentRepository {
+  const { sql } = scope;
+  const find = (clientId: string, userId: string, ns: string) => sql.get<Row>(FIND, [clientId, userId, ns]);
   return {
-    find: (clientId, userId, ns) => {
-      const row = find.get(clientId, userId, ns);
+    find: async (clientId, userId, ns) => {
+      const row = await find(clientId, userId, ns);
       return row && toConsent(row);
     },
-    get: (id) => {
-      const row = get.get(id);
+    get: async (id) => {
+      const row = await sql.get<Row>(GET, [id]);
       return row && toConsent(row);
     },
-    list: (filter = {}) =>
-      list.all({ resourceId: filter.resourceId ?? null, userId: filter.userId ?? null, clientId: filter.clientId ?? null }).map(toConsent),
-    save: (input) => {
-      const existing = find.get(input.clientId, input.userId, input.ns);
-      const scopes = [...new Set([...(existing ? parseJsonArray<string>(existing.scopes) : []), ...input.scopes])];
-      insert.run({
-        id: existing?.id ?? ids.newId('consent'),
-        clientId: input.clientId,
-        userId: input.userId,
-        ns: input.ns,
-        resourceId: input.resourceId ?? null,
-        scopes: JSON.stringify(scopes),
-        grantId: input.grantId,
-        now: isoNow(clock),
-      });
-      return toConsent(find.get(input.clientId, input.userId, input.ns)!);
+    list: async (filter = {}) => {
+      const given = (Object.keys(LIST_COLUMNS) as (keyof typeof LIST_COLUMNS)[]).filter((k) => filter[k] !== undefined);
+      const where = given.map((k) => `${LIST_COLUMNS[k]} = ?`).join(' AND ');
+      const rows = await sql.all<Row>(`SELECT * FROM user_consents${where ? ` WHERE ${where}` : ''} ORDER BY create_time, id`, given.map((k) => filter[k]));
+      return rows.map(toConsent);
     },
-    removeByGrant: (ns, grantId) => removeByGrant.run(ns, grantId).changes > 0,
+    save: (input) =>
+      scope.atomic(async ({ sql }) => {
+        const existing = await sql.get<Row>(FIND, [input.clientId, input.userId, input.ns]);
+        const scopes = [...new Set([...(existing ? parseJsonArray<string>(existing.scopes) : []), ...input.scopes])];
+        const now = isoNow(clock);
+        await sql.run(INSERT, [
+          existing?.id ?? ids.newId('consent'),
+          input.clientId,
+          input.userId,
+          input.ns,
+          input.resourceId ?? null,
+          JSON.stringify(scopes),
+          input.grantId,
+          now,
+          now,
+        ]);
+        return toConsent((await sql.get<Row>(FIND, [input.clientId, input.userId, input.ns]))!);
+      }),
+    removeByGrant: async (ns, grantId) => (await sql.run(REMOVE_BY_GRANT, [ns, grantId])).changes > 0,
   };
 }

@@ -1,6 +1,6 @@
 // The environment's own API client (skc_<digits>): the credentials Scalekit SDKs are constructed with.
 // Given by configuration, or generated on first start and kept; its secret is shown only when created.
-import type { Store } from './index.js';
+import type { Repositories } from './index.js';
 
 export interface EnvironmentClientResult {
   clientId: string;
@@ -14,17 +14,17 @@ export interface EnvironmentClientResult {
 const ENVIRONMENT_CLIENT = { scopes: ['openid'], expiry: 86399 };
 
 export function ensureEnvironmentClient(
-  store: Store,
+  store: Repositories,
   configured?: { clientId: string; clientSecret: string },
-): EnvironmentClientResult {
-  return store.transaction(() => {
-    const existing = store.clients.listByKind('environment');
-    const clientId = configured?.clientId ?? existing[0]?.clientId ?? store.ids.newId('environmentClient');
+): Promise<EnvironmentClientResult> {
+  return store.transaction(async (tx) => {
+    const existing = await tx.clients.listByKind('environment');
+    const clientId = configured?.clientId ?? existing[0]?.clientId ?? tx.ids.newId('environmentClient');
     const replaced = existing.find((other) => other.clientId !== clientId)?.clientId;
-    for (const other of existing) if (other.clientId !== clientId) store.clients.remove(other.clientId);
+    for (const other of existing) if (other.clientId !== clientId) await tx.clients.remove(other.clientId);
     // What the seed (redirect URIs) or the management API (UpdateClient) set stays.
-    const kept = store.clients.get(clientId);
-    store.clients.upsert({
+    const kept = await tx.clients.get(clientId);
+    await tx.clients.upsert({
       clientId,
       kind: 'environment',
       name: kept?.name ?? 'Environment API client',
@@ -37,10 +37,10 @@ export function ensureEnvironmentClient(
       metadata: kept?.metadata ?? {},
     });
     if (configured) {
-      store.secrets.replaceAll(clientId, configured.clientSecret);
+      await tx.secrets.replaceAll(clientId, configured.clientSecret);
       return { clientId, ...(replaced ? { replaced } : {}) };
     }
-    if (store.secrets.list(clientId).length > 0) return { clientId };
-    return { clientId, createdSecret: store.secrets.create(clientId).plainSecret };
+    if ((await tx.secrets.list(clientId)).length > 0) return { clientId };
+    return { clientId, createdSecret: (await tx.secrets.create(clientId)).plainSecret };
   });
 }

@@ -1,6 +1,6 @@
 // Scalekit's environment-level scopes (its deprecated /api/v1/scopes): the scopes the environment's own
 // API clients may be given. One row per scope, its name unique.
-import type { Db } from './database.js';
+import type { Scope } from './scope.js';
 import { isoNow, type Clock } from './time.js';
 
 export interface EnvironmentScope {
@@ -13,13 +13,13 @@ export interface EnvironmentScope {
 }
 
 export interface EnvironmentScopeRepository {
-  get(id: string): EnvironmentScope | undefined;
-  findByName(name: string): EnvironmentScope | undefined;
-  list(): EnvironmentScope[];
+  get(id: string): Promise<EnvironmentScope | undefined>;
+  findByName(name: string): Promise<EnvironmentScope | undefined>;
+  list(): Promise<EnvironmentScope[]>;
   /** Creates the scope, or updates its description and flag; true when a row changed. */
-  upsert(scope: { id: string; name: string; description: string; enabled: boolean }): boolean;
+  upsert(scope: { id: string; name: string; description: string; enabled: boolean }): Promise<boolean>;
   /** True when a row was removed. */
-  remove(id: string): boolean;
+  remove(id: string): Promise<boolean>;
 }
 
 interface Row {
@@ -40,28 +40,27 @@ const toScope = (r: Row): EnvironmentScope => ({
   updateTime: r.update_time,
 });
 
-export function sqliteEnvironmentScopes(db: Db, clock: Clock): EnvironmentScopeRepository {
-  const get = db.prepare<[string], Row>('SELECT * FROM environment_scopes WHERE id = ?');
-  const byName = db.prepare<[string], Row>('SELECT * FROM environment_scopes WHERE name = ?');
-  const list = db.prepare<[], Row>('SELECT * FROM environment_scopes ORDER BY create_time, id');
-  const upsert = db.prepare(
-    `INSERT INTO environment_scopes (id, name, description, enabled, create_time, update_time)
-     VALUES (@id, @name, @description, @enabled, @now, @now)
-     ON CONFLICT (id) DO UPDATE SET description = excluded.description, enabled = excluded.enabled, update_time = excluded.update_time
-     WHERE description IS NOT excluded.description OR enabled IS NOT excluded.enabled`,
-  );
-  const remove = db.prepare('DELETE FROM environment_scopes WHERE id = ?');
+const GET = 'SELECT * FROM environment_scopes WHERE id = ?';
+const BY_NAME = 'SELECT * FROM environment_scopes WHERE name = ?';
+const LIST = 'SELECT * FROM environment_scopes ORDER BY create_time, id';
+const UPSERT = `INSERT INTO environment_scopes (id, name, description, enabled, create_time, update_time) VALUES (?, ?, ?, ?, ?, ?)
+  ON CONFLICT (id) DO UPDATE SET description = excluded.description, enabled = excluded.enabled, update_time = excluded.update_time
+  WHERE environment_scopes.description IS DISTINCT FROM excluded.description OR environment_scopes.enabled IS DISTINCT FROM excluded.enabled`;
+const REMOVE = 'DELETE FROM environment_scopes WHERE id = ?';
+
+export function environmentScopeRepository({ sql }: Scope, clock: Clock): EnvironmentScopeRepository {
+  const one = async (text: string, param: string) => {
+    const row = await sql.get<Row>(text, [param]);
+    return row && toScope(row);
+  };
   return {
-    get: (id) => {
-      const row = get.get(id);
-      return row && toScope(row);
+    get: (id) => one(GET, id),
+    findByName: (name) => one(BY_NAME, name),
+    list: async () => (await sql.all<Row>(LIST)).map(toScope),
+    upsert: async (scope) => {
+      const now = isoNow(clock);
+      return (await sql.run(UPSERT, [scope.id, scope.name, scope.description, scope.enabled ? 1 : 0, now, now])).changes > 0;
     },
-    findByName: (name) => {
-      const row = byName.get(name);
-      return row && toScope(row);
-    },
-    list: () => list.all().map(toScope),
-    upsert: (scope) => upsert.run({ ...scope, enabled: scope.enabled ? 1 : 0, now: isoNow(clock) }).changes > 0,
-    remove: (id) => remove.run(id).changes > 0,
+    remove: async (id) => (await sql.run(REMOVE, [id])).changes > 0,
   };
 }

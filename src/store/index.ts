@@ -1,30 +1,42 @@
-// The store: one SQLite database and one repository per aggregate. Callers depend on the types.
+// The store: one repository per aggregate, each written once over a small SQL executor (sql/), on
+// SQLite (a file, or ':memory:' for a fixture) or on PostgreSQL (a postgres:// URL, shared by replicas).
+// Every method returns a promise; `store.transaction(async (tx) => …)` hands out the same repositories
+// bound to one transaction. Callers depend on the types, never on SQL, and hold no database handle.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { basename, dirname, extname, join } from 'node:path';
-import { sqliteAuditEvents, type AuditEventRepository } from './audit-events.js';
-import { openDatabase, type Db } from './database.js';
+import { auditEventRepository, type AuditEventRepository } from './audit-events.js';
+import { bumpVersion, changeHub, watchPostgres, type ChangeTopic, type ChangeWatch, type StoreChanges } from './changes.js';
+import { clientCache, clientRepository, type ClientRepository } from './clients.js';
+import { consentRepository, type ConsentRepository } from './consents.js';
+import { dashboardSessionRepository, type DashboardSessionRepository } from './dashboard-sessions.js';
 import { lockDatabase, type DatabaseLock } from './database-lock.js';
 import { ensurePrivateFile, ensurePrivateFolder, tightenPrivateFile, type TightenedFile } from './data-files.js';
-import { sqliteClients, type ClientRepository } from './clients.js';
-import { sqliteConsents, type ConsentRepository } from './consents.js';
-import { sqliteEmailCodes, type EmailCodeRepository } from './email-codes.js';
-import { sqliteEnvironmentScopes, type EnvironmentScopeRepository } from './environment-scopes.js';
-import { loadOrCreateInstallKeys, newInstallKeys, type InstallKeys } from './install-keys.js';
+import { emailCodeRepository, type EmailCodeRepository } from './email-codes.js';
+import { environmentScopeRepository, type EnvironmentScopeRepository } from './environment-scopes.js';
 import { randomIds, type IdSource } from './ids.js';
-import { sqliteIssuedTokens, type IssuedTokenRepository } from './issued-tokens.js';
-import { sqliteOidcPayloads, type OidcPayloadRepository } from './oidc-payloads.js';
-import { sqliteOrganizations, type OrganizationRepository } from './organizations.js';
-import { sqliteOutbox, type OutboxRepository } from './outbox.js';
-import { sqliteResources, type ResourceRepository } from './resources.js';
-import { sqliteRetention, type RetentionRepository } from './retention.js';
-import { sqliteSecrets, type SecretRepository } from './secrets.js';
-import { sqliteSigningKeys, type SigningKeyRepository } from './signing-keys.js';
-import { sqlitePasskeys, type PasskeyRepository } from './passkeys.js';
-import { sqliteTestUsers, type TestUserRepository } from './test-users.js';
+import { loadOrCreateInstallKeys, newInstallKeys, sharedInstallKeys, type InstallKeys } from './install-keys.js';
+import { issuedTokenRepository, tokenQueue, type IssuedTokenRepository } from './issued-tokens.js';
+import { limitEventRepository, type LimitEventRepository } from './limit-events.js';
+import { migrate } from './migrations.js';
+import { oidcPayloadRepository, type OidcPayloadRepository } from './oidc-payloads.js';
+import { organizationRepository, type OrganizationRepository } from './organizations.js';
+import { outboxRepository, type OutboxRepository } from './outbox.js';
+import { passkeyRepository, type PasskeyRepository } from './passkeys.js';
+import { resourceCache, resourceRepository, type ResourceRepository } from './resources.js';
+import { retentionRepository, type RetentionRepository } from './retention.js';
+import type { Scope, Write } from './scope.js';
+import { secretRepository, secretUses, type SecretRepository } from './secrets.js';
+import { signingKeyRepository, type SigningKeyRepository } from './signing-keys.js';
+import { snapshotRepository, type SnapshotRepository } from './snapshot.js';
+import { openPostgres, type PostgresDatabase } from './sql/postgres.js';
+import type { Database, Dialect, Sql } from './sql/sql.js';
+import { openSqlite } from './sql/sqlite.js';
+import { testUserRepository, type TestUserRepository } from './test-users.js';
 import { systemClock, type Clock } from './time.js';
-import { sqliteUsers, type UserRepository } from './users.js';
+import { userRepository, type UserRepository } from './users.js';
 
-export interface Store {
-  db: Db;
+/** Every repository; what a transaction hands out too. */
+export interface Repositories {
   organizations: OrganizationRepository;
   resources: ResourceRepository;
   clients: ClientRepository;
@@ -43,89 +55,304 @@ export interface Store {
   testUsers: TestUserRepository;
   /** Passkeys (WebAuthn credentials, public keys only) and the challenges of ceremonies in progress. */
   passkeys: PasskeyRepository;
+  /** The dashboard's sign-ins. */
+  dashboardSessions: DashboardSessionRepository;
+  /** The counts of the sliding-window limits (sign-in attempts, registrations). */
+  limitEvents: LimitEventRepository;
   retention: RetentionRepository;
+  /** Copies of the environment's rows that can be put back (a fixture's reset). */
+  snapshots: SnapshotRepository;
   /** Where this store's new ids and generated secrets come from (random, or a fixture's fixed sequence). */
   ids: IdSource;
-  /** oidc-provider's signed-cookie keys: random, kept with the install keys, apart from the signing keys. */
-  cookieKeys: string[];
-  /** Files this open found readable by others and tightened to owner-only, for a warning at start. */
+  /**
+   * Runs `fn` in one transaction and resolves to its result: all of it lands, or none. On the store it
+   * opens one (holding the write lock, so what `fn` reads cannot change under it before it writes); on
+   * a transaction's repositories it joins the one already open (no savepoint), so a helper such as
+   * endGrant(repos, …) works inside and outside a caller's transaction alike. Inside, use only `tx`:
+   * the store itself would wait for the transaction to end, and says so instead of waiting for ever.
+   */
+  transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T>;
+}
+
+export interface Store extends Repositories {
+  kind: Dialect;
+  /** The secret-hash key and oidc-provider's cookie keys, the same for every replica of the database. */
+  installKeys: InstallKeys;
+  /** Writes to cached aggregates, here or on another replica (caches and the key ring listen). */
+  changes: StoreChanges;
+  /** Files this open found readable by others and tightened to owner-only, for a warning at start (SQLite). */
   tightenedFiles: TightenedFile[];
   /**
-   * Writes one row (storage_probe): throws when the database cannot take a write now, e.g. SQLITE_FULL
-   * on a full disk (`storageFailure` names it). For /health.
+   * Writes one row (storage_probe): rejects when the database cannot take a write now, e.g. SQLITE_FULL
+   * on a full disk or a PostgreSQL server that cannot be reached (`storageFailure` names it). For /health.
    */
-  ping(): void;
-  /**
-   * Runs `fn` in one transaction: all of it lands, or none. It takes the write lock first (BEGIN
-   * IMMEDIATE), so what `fn` reads cannot change under it before it writes, even from another process.
-   */
-  transaction<T>(fn: () => T): T;
+  ping(): Promise<void>;
   isOpen(): boolean;
-  close(): void;
+  /** Writes what is queued (token rows, secrets' last use), then closes. */
+  close(): Promise<void>;
 }
 
 export interface StoreOptions {
-  /** Hold the database's lock while open, as a server does: another exclusive open fails with DatabaseInUse. */
+  /** SQLite: hold the database's lock while open, as a server does: another exclusive open fails with DatabaseInUse. */
   exclusive?: boolean;
   /** Default: random ids. */
   ids?: IdSource;
   /** Hears of a background write that failed (it is kept and tried again): client secrets' last-used times. */
   unwritten?: (what: string, err: unknown) => void;
+  /** PostgreSQL: connections in this process's pool. Default 10. */
+  poolSize?: number;
+  /** PostgreSQL: listen for other replicas' writes (NOTIFY); without, only the once-a-second check tells. Default true. */
+  notifications?: boolean;
+  /** PostgreSQL: hears of an idle pooled connection that failed (the pool opens another when needed). */
+  connectionLost?: (err: unknown) => void;
+}
+
+/** PostgreSQL could not be reached, or refused us, at open: the start cannot go on. */
+export class DatabaseUnavailable extends Error {
+  constructor(cause: unknown) {
+    super((cause as Error).message ?? String(cause), { cause });
+    this.name = 'DatabaseUnavailable';
+  }
+}
+
+export const isPostgresUrl = (location: string) => /^postgres(ql)?:\/\//i.test(location);
+
+/** Opens the store at `location`: a SQLite file path, ':memory:', or a postgres:// URL; migrations applied. */
+export async function openStore(location: string, clock: Clock = systemClock, options: StoreOptions = {}): Promise<Store> {
+  if (isPostgresUrl(location)) return openPostgresStore(location, clock, options);
+  const disk = location === ':memory:' ? { installKeys: newInstallKeys(), tightened: [] } : prepareFiles(location, options.exclusive ?? false);
+  let database: Database | undefined;
+  try {
+    database = openSqlite(location);
+    await migrate(database);
+  } catch (err) {
+    await database?.close();
+    disk.lock?.release();
+    throw err;
+  }
+  return assemble(database, clock, options, {
+    installKeys: disk.installKeys,
+    tightened: disk.tightened,
+    close: async () => disk.lock?.release(),
+  });
+}
+
+async function openPostgresStore(url: string, clock: Clock, options: StoreOptions): Promise<Store> {
+  const database = openPostgres({ url, poolSize: options.poolSize ?? 10, connectionError: (err) => options.connectionLost?.(err) });
+  let watch: ChangeWatch | undefined;
+  try {
+    // The first statement tells whether the server answers and takes our credentials.
+    await database.sql.get('SELECT 1 AS one').catch((err: unknown) => {
+      throw new DatabaseUnavailable(err);
+    });
+    await migrate(database);
+    const installKeys = await sharedInstallKeys(database.sql);
+    const store = assemble(database, clock, options, {
+      installKeys,
+      tightened: [],
+      close: async () => watch?.stop(),
+      watch: (hub) => (watch = watchPostgres(database as PostgresDatabase, hub, { notifications: options.notifications ?? true })),
+    });
+    return store;
+  } catch (err) {
+    await watch?.stop();
+    await database.close();
+    throw err;
+  }
+}
+
+interface EngineParts {
+  installKeys: InstallKeys;
+  tightened: TightenedFile[];
+  close: () => Promise<void>;
+  /** PostgreSQL: learns of other replicas' writes. */
+  watch?: (hub: ReturnType<typeof changeHub>) => ChangeWatch;
+}
+
+function assemble(database: Database, clock: Clock, options: StoreOptions, engine: EngineParts): Store {
+  const ids = options.ids ?? randomIds;
+  // A listener that failed (the database was down while it reloaded) hears its topic again at the next check.
+  const watching: { watch?: ChangeWatch } = {};
+  const hub = changeHub((topic) => watching.watch?.retryLater(topic));
+  const resources = resourceCache();
+  const clients = clientCache();
+  hub.on('resources', () => resources.forget());
+  hub.on('clients', () => clients.forget());
+  const watch = engine.watch?.(hub);
+  if (watch) watching.watch = watch;
+
+  const queue = tokenQueue(database);
+  const uses = secretUses(database, (err) => options.unwritten?.('client secret last-used times', err));
+  const guard = transactionGuard();
+
+  // One transaction: its writes bump their topics' versions inside it; this process hears after COMMIT.
+  const inTransaction = async <T>(fn: (scope: Scope, write: Write) => Promise<T>): Promise<T> => {
+    guard.refuseInside();
+    const topics = new Set<ChangeTopic>();
+    const result = await database.transaction(async (sql) => {
+      const write: Write = {
+        sql,
+        changed: async (topic) => {
+          if (topics.has(topic)) return;
+          topics.add(topic);
+          await bumpVersion(sql, topic);
+        },
+      };
+      return fn({ sql, inTransaction: true, atomic: (atomic) => atomic(write) }, write);
+    });
+    for (const topic of topics) hub.emit(topic);
+    return result;
+  };
+
+  const repositoriesOf = (scope: Scope, transaction: Repositories['transaction']): Repositories => {
+    const made: Partial<Omit<Repositories, 'ids' | 'transaction'>> = {};
+    return {
+      ids,
+      transaction,
+      get organizations() {
+        return (made.organizations ??= organizationRepository(scope, clock));
+      },
+      get resources() {
+        return (made.resources ??= resourceRepository(scope, clock, resources));
+      },
+      get clients() {
+        return (made.clients ??= clientRepository(scope, clock, clients));
+      },
+      get secrets() {
+        return (made.secrets ??= secretRepository(scope, clock, engine.installKeys.secretHashKey, ids, uses));
+      },
+      get users() {
+        return (made.users ??= userRepository(scope, clock));
+      },
+      get consents() {
+        return (made.consents ??= consentRepository(scope, clock, ids));
+      },
+      get signingKeys() {
+        return (made.signingKeys ??= signingKeyRepository(scope, clock));
+      },
+      get issuedTokens() {
+        return (made.issuedTokens ??= issuedTokenRepository(scope, queue));
+      },
+      get oidcPayloads() {
+        return (made.oidcPayloads ??= oidcPayloadRepository(scope));
+      },
+      get auditEvents() {
+        return (made.auditEvents ??= auditEventRepository(scope));
+      },
+      get emailCodes() {
+        return (made.emailCodes ??= emailCodeRepository(scope, clock));
+      },
+      get outbox() {
+        return (made.outbox ??= outboxRepository(scope, clock, ids));
+      },
+      get environmentScopes() {
+        return (made.environmentScopes ??= environmentScopeRepository(scope, clock));
+      },
+      get testUsers() {
+        return (made.testUsers ??= testUserRepository(scope, clock));
+      },
+      get passkeys() {
+        return (made.passkeys ??= passkeyRepository(scope, clock, ids));
+      },
+      get dashboardSessions() {
+        return (made.dashboardSessions ??= dashboardSessionRepository(scope));
+      },
+      get limitEvents() {
+        return (made.limitEvents ??= limitEventRepository(scope));
+      },
+      get retention() {
+        return (made.retention ??= retentionRepository(scope, database));
+      },
+      get snapshots() {
+        return (made.snapshots ??= snapshotRepository(scope, () => queue.flush()));
+      },
+    };
+  };
+
+  const root: Scope = {
+    sql: guard.sql(database.sql),
+    inTransaction: false,
+    atomic: (fn) => inTransaction((_scope, write) => fn(write)),
+  };
+  const repositories = repositoriesOf(root, (fn) =>
+    guard.watch(() =>
+      inTransaction((scope) => {
+        const tx: Repositories = repositoriesOf(scope, (inner) => inner(tx));
+        return fn(tx);
+      }),
+    ),
+  );
+
+  let closing: Promise<void> | undefined;
+  return Object.assign(repositories, {
+    kind: database.dialect,
+    installKeys: engine.installKeys,
+    changes: { on: hub.on },
+    tightenedFiles: engine.tightened,
+    ping: async () => {
+      await root.sql.run('INSERT INTO storage_probe (id, time) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET time = excluded.time', [clock()]);
+    },
+    isOpen: () => database.isOpen() && closing === undefined,
+    close: () =>
+      (closing ??= (async () => {
+        await queue.flush();
+        await uses.flush();
+        await engine.close();
+        await database.close();
+      })()),
+  } satisfies Omit<Store, keyof Repositories>);
+}
+
+/**
+ * Code inside a transaction that called the store instead of `tx` would wait for its own transaction
+ * to end (SQLite's one connection; PostgreSQL's write lock): it is refused with a clear error instead.
+ * Which code runs inside is known by an AsyncLocalStorage, switched on only while a transaction is
+ * open: the store's statements outside transactions (the token endpoint's) pay one comparison.
+ */
+function transactionGuard() {
+  const inside = new AsyncLocalStorage<object>();
+  const open = new Set<object>();
+  const refuseInside = () => {
+    if (open.size > 0 && open.has(inside.getStore() as object)) {
+      throw new Error('the store was called inside its own transaction: use the repositories the transaction hands out (tx), not the store');
+    }
+  };
+  return {
+    refuseInside,
+    async watch<T>(fn: () => Promise<T>): Promise<T> {
+      refuseInside();
+      const token = {};
+      open.add(token);
+      try {
+        return await inside.run(token, fn);
+      } finally {
+        open.delete(token);
+        if (open.size === 0) inside.disable();
+      }
+    },
+    sql(sql: Sql): Sql {
+      const guarded = <T>(go: () => Promise<T>): Promise<T> => {
+        try {
+          refuseInside();
+        } catch (err) {
+          return Promise.reject(err);
+        }
+        return go();
+      };
+      return {
+        dialect: sql.dialect,
+        all: (text, params) => (open.size === 0 ? sql.all(text, params) : guarded(() => sql.all(text, params))),
+        get: (text, params) => (open.size === 0 ? sql.get(text, params) : guarded(() => sql.get(text, params))),
+        run: (text, params) => (open.size === 0 ? sql.run(text, params) : guarded(() => sql.run(text, params))),
+      };
+    },
+  };
 }
 
 // The files beside a database `<name>.sqlite`.
 function databaseFiles(path: string) {
   const base = join(dirname(path), basename(path, extname(path)));
   return { wal: `${path}-wal`, shm: `${path}-shm`, lock: `${base}.lock`, installKeys: `${base}.keys.json` };
-}
-
-export function openStore(path: string, clock: Clock = systemClock, options: StoreOptions = {}): Store {
-  const disk = path === ':memory:' ? { installKeys: newInstallKeys(), tightened: [] } : prepareFiles(path, options.exclusive ?? false);
-  let db: Db;
-  try {
-    db = openDatabase(path);
-  } catch (err) {
-    disk.lock?.release();
-    throw err;
-  }
-  const clients = sqliteClients(db, clock);
-  // A token's commit also notes its client used (pruning of unused DCR clients reads it).
-  const issuedTokens = sqliteIssuedTokens(db, (token) => clients.markUsed(token.clientId, token.issuedAt * 1000));
-  const ids = options.ids ?? randomIds;
-  const secrets = sqliteSecrets(db, clock, disk.installKeys.secretHashKey, ids, (err) => options.unwritten?.('client secret last-used times', err));
-  const probe = db.prepare('INSERT INTO storage_probe (id, time) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET time = excluded.time');
-  return {
-    db,
-    organizations: sqliteOrganizations(db, clock),
-    resources: sqliteResources(db, clock),
-    clients,
-    secrets,
-    users: sqliteUsers(db, clock),
-    consents: sqliteConsents(db, clock, ids),
-    signingKeys: sqliteSigningKeys(db, clock),
-    issuedTokens,
-    oidcPayloads: sqliteOidcPayloads(db),
-    auditEvents: sqliteAuditEvents(db),
-    emailCodes: sqliteEmailCodes(db, clock),
-    outbox: sqliteOutbox(db, clock, ids),
-    environmentScopes: sqliteEnvironmentScopes(db, clock),
-    testUsers: sqliteTestUsers(db, clock),
-    passkeys: sqlitePasskeys(db, clock, ids),
-    retention: sqliteRetention(db),
-    ids,
-    cookieKeys: disk.installKeys.cookieKeys,
-    tightenedFiles: disk.tightened,
-    ping: () => void probe.run(clock()),
-    transaction: (fn) => db.transaction(fn).immediate(),
-    isOpen: () => db.open,
-    close: () => {
-      if (!db.open) return;
-      issuedTokens.flush();
-      secrets.flush();
-      db.close();
-      disk.lock?.release();
-    },
-  };
 }
 
 // The folder and its files, owner-only; the lock before anything is read; the install keys.
@@ -150,5 +377,8 @@ function prepareFiles(path: string, exclusive: boolean): { installKeys: InstallK
 
 export type { Clock } from './time.js';
 export type { TightenedFile } from './data-files.js';
+export type { ChangeTopic, StoreChanges } from './changes.js';
+export type { InstallKeys } from './install-keys.js';
 export { DatabaseInUse } from './database-lock.js';
 export { InstallKeysError } from './install-keys.js';
+export { DatabaseNewerThanCode } from './migrations.js';

@@ -1,5 +1,7 @@
-// Per-install key material, kept in a 0600 file beside the database rather than in it, so that a copy
-// of the database alone is not enough to guess secrets offline or forge cookies:
+// Per-install key material. On SQLite it is kept in a 0600 file beside the database rather than in it,
+// so that a copy of the database alone is not enough to guess secrets offline or forge cookies; on
+// PostgreSQL, which replicas share and nothing beside it is, in its install_keys table (made once by the
+// first start):
 // - secretHashKey: the HMAC key of operator-chosen client secrets (see secrets.ts);
 // - cookieKeys: oidc-provider's signed-cookie keys, random and separate from the signing keys, so
 //   replacing a signing key does not end every session. The first one signs; all of them verify.
@@ -8,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, linkSync, openSync, readFileSync, unlinkSync, writeSync, fsyncSync } from 'node:fs';
 import { z } from 'zod';
 import { PRIVATE_FILE_MODE, tightenPrivateFile, type TightenedFile } from './data-files.js';
+import type { Sql } from './sql/sql.js';
 
 export interface InstallKeys {
   secretHashKey: Buffer;
@@ -40,6 +43,17 @@ export function loadOrCreateInstallKeys(path: string): { keys: InstallKeys; tigh
     text = readFileSync(path, 'utf8');
   }
   return { keys: parse(path, text), tightened };
+}
+
+/** PostgreSQL: the install keys every replica shares, written by whichever start came first. */
+export async function sharedInstallKeys(sql: Sql): Promise<InstallKeys> {
+  const fresh = newInstallKeys();
+  await sql.run('INSERT INTO install_keys (id, secret_hash_key, cookie_keys) VALUES (1, ?, ?) ON CONFLICT (id) DO NOTHING', [
+    fresh.secretHashKey.toString('base64url'),
+    JSON.stringify(fresh.cookieKeys),
+  ]);
+  const row = await sql.get<{ secret_hash_key: string; cookie_keys: string }>('SELECT secret_hash_key, cookie_keys FROM install_keys WHERE id = 1');
+  return parse('the install_keys table', JSON.stringify({ secret_hash_key: row?.secret_hash_key, cookie_keys: JSON.parse(row?.cookie_keys ?? 'null') }));
 }
 
 function serialise(keys: InstallKeys): string {

@@ -1,4 +1,4 @@
-import type { Db } from './database.js';
+import type { Scope } from './scope.js';
 import { isoNow, type Clock } from './time.js';
 
 export interface Organization {
@@ -9,10 +9,10 @@ export interface Organization {
 }
 
 export interface OrganizationRepository {
-  get(id: string): Organization | undefined;
-  list(): Organization[];
+  get(id: string): Promise<Organization | undefined>;
+  list(): Promise<Organization[]>;
   /** Creates the organization, or updates its display name; true when a row changed. */
-  upsert(org: { id: string; displayName: string }): boolean;
+  upsert(org: { id: string; displayName: string }): Promise<boolean>;
 }
 
 interface Row {
@@ -29,20 +29,22 @@ const toOrganization = (r: Row): Organization => ({
   updateTime: r.update_time,
 });
 
-export function sqliteOrganizations(db: Db, clock: Clock): OrganizationRepository {
-  const get = db.prepare<[string], Row>('SELECT * FROM organizations WHERE id = ?');
-  const list = db.prepare<[], Row>('SELECT * FROM organizations ORDER BY create_time, id');
-  const upsert = db.prepare(
-    `INSERT INTO organizations (id, display_name, create_time, update_time) VALUES (@id, @displayName, @now, @now)
-     ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, update_time = excluded.update_time
-     WHERE display_name IS NOT excluded.display_name`,
-  );
+const GET = 'SELECT * FROM organizations WHERE id = ?';
+const LIST = 'SELECT * FROM organizations ORDER BY create_time, id';
+const UPSERT = `INSERT INTO organizations (id, display_name, create_time, update_time) VALUES (?, ?, ?, ?)
+  ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, update_time = excluded.update_time
+  WHERE organizations.display_name IS DISTINCT FROM excluded.display_name`;
+
+export function organizationRepository({ sql }: Scope, clock: Clock): OrganizationRepository {
   return {
-    get: (id) => {
-      const row = get.get(id);
+    get: async (id) => {
+      const row = await sql.get<Row>(GET, [id]);
       return row && toOrganization(row);
     },
-    list: () => list.all().map(toOrganization),
-    upsert: (org) => upsert.run({ ...org, now: isoNow(clock) }).changes > 0,
+    list: async () => (await sql.all<Row>(LIST)).map(toOrganization),
+    upsert: async (org) => {
+      const now = isoNow(clock);
+      return (await sql.run(UPSERT, [org.id, org.displayName, now, now])).changes > 0;
+    },
   };
 }

@@ -1,7 +1,8 @@
 // The outbox: every message the emulator would have emailed (sign-in codes and links), kept so that a
 // person or a test can read it instead of a mailbox. Newest first; only the latest MAX_KEPT are kept.
-import type { Db } from './database.js';
 import type { IdSource } from './ids.js';
+import type { Scope } from './scope.js';
+import { dialectOf } from './sql/sql.js';
 
 export interface OutboxMessage {
   id: string;
@@ -17,9 +18,9 @@ export interface OutboxMessage {
 export type OutboxInput = Omit<OutboxMessage, 'id' | 'createTime'>;
 
 export interface OutboxRepository {
-  add(message: OutboxInput): OutboxMessage;
+  add(message: OutboxInput): Promise<OutboxMessage>;
   /** Newest first; only the messages to `to` (any case) when given. */
-  list(filter?: { to?: string; limit?: number }): OutboxMessage[];
+  list(filter?: { to?: string; limit?: number }): Promise<OutboxMessage[]>;
 }
 
 interface Row {
@@ -44,25 +45,26 @@ const toMessage = (r: Row): OutboxMessage => ({
   createTime: r.create_time,
 });
 
-export function sqliteOutbox(db: Db, clock: () => number, ids: IdSource): OutboxRepository {
-  const insert = db.prepare(
-    `INSERT INTO outbox_messages (id, recipient, subject, body, code, link, create_time)
-     VALUES (@id, @to, @subject, @body, @code, @link, @createTime)`,
-  );
-  // rowid follows insertion, so "newest" holds even for two messages in one millisecond.
-  const trim = db.prepare(`DELETE FROM outbox_messages WHERE rowid <= (SELECT MAX(rowid) FROM outbox_messages) - ${MAX_KEPT}`);
-  const list = db.prepare<{ to: string | null; limit: number }, Row>(
-    `SELECT * FROM outbox_messages WHERE @to IS NULL OR lower(recipient) = lower(@to) ORDER BY rowid DESC LIMIT @limit`,
-  );
+const INSERT = 'INSERT INTO outbox_messages (id, recipient, subject, body, code, link, create_time) VALUES (?, ?, ?, ?, ?, ?, ?)';
+
+export function outboxRepository(scope: Scope, clock: () => number, ids: IdSource): OutboxRepository {
+  // Insertion order (SQLite's rowid), so "newest" holds even for two messages in one millisecond.
+  const order = dialectOf(scope.sql).insertionOrder;
+  const trim = `DELETE FROM outbox_messages WHERE ${order} <= (SELECT MAX(${order}) FROM outbox_messages) - ${MAX_KEPT}`;
+  const all = `SELECT * FROM outbox_messages ORDER BY ${order} DESC LIMIT ?`;
+  const to = `SELECT * FROM outbox_messages WHERE lower(recipient) = lower(?) ORDER BY ${order} DESC LIMIT ?`;
   return {
-    add(input) {
-      const message: OutboxMessage = { ...input, id: ids.newId('outboxMessage'), createTime: clock() };
-      db.transaction(() => {
-        insert.run({ ...message, code: message.code ?? null, link: message.link ?? null });
-        trim.run();
-      }).immediate();
-      return message;
+    add: (input) =>
+      scope.atomic(async ({ sql }) => {
+        const message: OutboxMessage = { ...input, id: ids.newId('outboxMessage'), createTime: clock() };
+        await sql.run(INSERT, [message.id, message.to, message.subject, message.body, message.code ?? null, message.link ?? null, message.createTime]);
+        await sql.run(trim);
+        return message;
+      }),
+    list: async (filter = {}) => {
+      const limit = filter.limit ?? MAX_KEPT;
+      const rows = filter.to === undefined ? await scope.sql.all<Row>(all, [limit]) : await scope.sql.all<Row>(to, [filter.to, limit]);
+      return rows.map(toMessage);
     },
-    list: (filter = {}) => list.all({ to: filter.to ?? null, limit: filter.limit ?? MAX_KEPT }).map(toMessage),
   };
 }

@@ -2,9 +2,9 @@
 // ceremonies in progress, each bound to one sign-in (an oidc-provider interaction), used once, expiring.
 // Challenges are kept as digests: the page that started a ceremony holds the challenge itself.
 import { createHash } from 'node:crypto';
-import type { Db } from './database.js';
 import type { IdSource } from './ids.js';
 import { parseJsonArray } from './json.js';
+import type { Scope } from './scope.js';
 import { isoNow, type Clock } from './time.js';
 
 export interface Passkey {
@@ -48,19 +48,19 @@ export type ChallengeUse =
   | { state: 'unknown' | 'elsewhere' | 'used' | 'expired' };
 
 export interface PasskeyRepository {
-  create(input: NewPasskey): Passkey;
-  get(id: string): Passkey | undefined;
-  byCredentialId(credentialId: string): Passkey | undefined;
-  listByUser(userId: string): Passkey[];
+  create(input: NewPasskey): Promise<Passkey>;
+  get(id: string): Promise<Passkey | undefined>;
+  byCredentialId(credentialId: string): Promise<Passkey | undefined>;
+  listByUser(userId: string): Promise<Passkey[]>;
   /** After a sign-in: the counter the authenticator reported, and when. */
-  recordUse(id: string, counter: number): void;
-  rename(id: string, displayName: string): boolean;
-  remove(id: string): boolean;
-  createChallenge(input: ChallengeInput): void;
+  recordUse(id: string, counter: number): Promise<void>;
+  rename(id: string, displayName: string): Promise<boolean>;
+  remove(id: string): Promise<boolean>;
+  createChallenge(input: ChallengeInput): Promise<void>;
   /** Uses up the challenge for this sign-in and purpose; any other answer leaves it as it was. */
-  useChallenge(challenge: string, purpose: ChallengePurpose, ns: string, uid: string): ChallengeUse;
+  useChallenge(challenge: string, purpose: ChallengePurpose, ns: string, uid: string): Promise<ChallengeUse>;
   /** The newest registration of this sign-in not yet used or expired, used up now (the person skipped it). */
-  usePendingRegistration(ns: string, uid: string): ChallengeUse;
+  usePendingRegistration(ns: string, uid: string): Promise<ChallengeUse>;
 }
 
 interface PasskeyRow {
@@ -115,96 +115,83 @@ const passkeyOf = (row: PasskeyRow): Passkey => ({
   ...(row.last_used_time ? { lastUsedTime: row.last_used_time } : {}),
 });
 
-export function sqlitePasskeys(db: Db, clock: Clock, ids: IdSource): PasskeyRepository {
-  const insert = db.prepare(
-    `INSERT INTO passkeys (id, user_id, credential_id, public_key, counter, transports, aaguid, backup_eligible, backed_up, user_verified, rp_id, display_name, create_time, update_time)
-     VALUES (@id, @userId, @credentialId, @publicKey, @counter, @transports, @aaguid, @backupEligible, @backedUp, @userVerified, @rpId, @displayName, @now, @now)`,
-  );
-  const byId = db.prepare<[string], PasskeyRow>('SELECT * FROM passkeys WHERE id = ?');
-  const byCredential = db.prepare<[string], PasskeyRow>('SELECT * FROM passkeys WHERE credential_id = ?');
-  const ofUser = db.prepare<[string], PasskeyRow>('SELECT * FROM passkeys WHERE user_id = ? ORDER BY create_time, id');
-  const used = db.prepare('UPDATE passkeys SET counter = ?, last_used_time = ? WHERE id = ?');
-  const renamed = db.prepare('UPDATE passkeys SET display_name = ?, update_time = ? WHERE id = ? AND display_name != ?');
-  const removed = db.prepare('DELETE FROM passkeys WHERE id = ?');
-  const insertChallenge = db.prepare(
-    `INSERT INTO passkey_challenges (challenge_hash, purpose, ns, uid, user_id, amr, expires_at, create_time)
-     VALUES (@hash, @purpose, @ns, @uid, @userId, @amr, @expiresAt, @now)`,
-  );
-  const prune = db.prepare('DELETE FROM passkey_challenges WHERE expires_at < ?');
-  const challengeByHash = db.prepare<[string], ChallengeRow>('SELECT * FROM passkey_challenges WHERE challenge_hash = ?');
-  const pending = db.prepare<[string, string, number], ChallengeRow>(
-    `SELECT * FROM passkey_challenges WHERE ns = ? AND uid = ? AND purpose = 'registration' AND used_at IS NULL AND expires_at > ?
-     ORDER BY create_time DESC LIMIT 1`,
-  );
-  // Only a row still unused is taken: of two requests racing with one challenge, one wins.
-  const useUp = db.prepare('UPDATE passkey_challenges SET used_at = ? WHERE challenge_hash = ? AND used_at IS NULL');
+const INSERT = `INSERT INTO passkeys (id, user_id, credential_id, public_key, counter, transports, aaguid, backup_eligible, backed_up,
+    user_verified, rp_id, display_name, create_time, update_time)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+const BY_ID = 'SELECT * FROM passkeys WHERE id = ?';
+const BY_CREDENTIAL = 'SELECT * FROM passkeys WHERE credential_id = ?';
+const OF_USER = 'SELECT * FROM passkeys WHERE user_id = ? ORDER BY create_time, id';
+const USED = 'UPDATE passkeys SET counter = ?, last_used_time = ? WHERE id = ?';
+const RENAMED = 'UPDATE passkeys SET display_name = ?, update_time = ? WHERE id = ? AND display_name <> ?';
+const REMOVED = 'DELETE FROM passkeys WHERE id = ?';
+const INSERT_CHALLENGE = `INSERT INTO passkey_challenges (challenge_hash, purpose, ns, uid, user_id, amr, expires_at, create_time)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
+const PRUNE = 'DELETE FROM passkey_challenges WHERE expires_at < ?';
+const CHALLENGE_BY_HASH = 'SELECT * FROM passkey_challenges WHERE challenge_hash = ?';
+const PENDING = `SELECT * FROM passkey_challenges WHERE ns = ? AND uid = ? AND purpose = 'registration' AND used_at IS NULL AND expires_at > ?
+  ORDER BY create_time DESC LIMIT 1`;
+// Only a row still unused is taken: of two requests racing with one challenge, one wins.
+const USE_UP = 'UPDATE passkey_challenges SET used_at = ? WHERE challenge_hash = ? AND used_at IS NULL';
 
-  const take = (row: ChallengeRow, now: number): ChallengeUse => {
+export function passkeyRepository(scope: Scope, clock: Clock, ids: IdSource): PasskeyRepository {
+  const { sql } = scope;
+  const one = async (text: string, param: string) => {
+    const row = await sql.get<PasskeyRow>(text, [param]);
+    return row && passkeyOf(row);
+  };
+
+  const take = async (row: ChallengeRow, now: number): Promise<ChallengeUse> => {
     if (row.used_at !== null) return { state: 'used' };
     if (row.expires_at <= now) return { state: 'expired' };
-    if (useUp.run(now, row.challenge_hash).changes === 0) return { state: 'used' };
+    if ((await sql.run(USE_UP, [now, row.challenge_hash])).changes === 0) return { state: 'used' };
     return { state: 'valid', ...(row.user_id ? { userId: row.user_id } : {}), ...(row.amr ? { amr: row.amr } : {}) };
   };
 
   return {
-    create(input) {
+    async create(input) {
       const id = ids.newId('passkey');
-      insert.run({
+      const now = isoNow(clock);
+      await sql.run(INSERT, [
         id,
-        userId: input.userId,
-        credentialId: input.credentialId,
-        publicKey: Buffer.from(input.publicKey),
-        counter: input.counter,
-        transports: JSON.stringify(input.transports),
-        aaguid: input.aaguid,
-        backupEligible: input.backupEligible ? 1 : 0,
-        backedUp: input.backedUp ? 1 : 0,
-        userVerified: input.userVerified ? 1 : 0,
-        rpId: input.rpId,
-        displayName: input.displayName,
-        now: isoNow(clock),
-      });
-      return passkeyOf(byId.get(id)!);
+        input.userId,
+        input.credentialId,
+        Buffer.from(input.publicKey),
+        input.counter,
+        JSON.stringify(input.transports),
+        input.aaguid,
+        input.backupEligible ? 1 : 0,
+        input.backedUp ? 1 : 0,
+        input.userVerified ? 1 : 0,
+        input.rpId,
+        input.displayName,
+        now,
+        now,
+      ]);
+      return (await one(BY_ID, id))!;
     },
-    get: (id) => {
-      const row = byId.get(id);
-      return row && passkeyOf(row);
+    get: (id) => one(BY_ID, id),
+    byCredentialId: (credentialId) => one(BY_CREDENTIAL, credentialId),
+    listByUser: async (userId) => (await sql.all<PasskeyRow>(OF_USER, [userId])).map(passkeyOf),
+    async recordUse(id, counter) {
+      await sql.run(USED, [counter, isoNow(clock), id]);
     },
-    byCredentialId: (credentialId) => {
-      const row = byCredential.get(credentialId);
-      return row && passkeyOf(row);
-    },
-    listByUser: (userId) => ofUser.all(userId).map(passkeyOf),
-    recordUse(id, counter) {
-      used.run(counter, isoNow(clock), id);
-    },
-    rename: (id, displayName) => renamed.run(displayName, isoNow(clock), id, displayName).changes > 0,
-    remove: (id) => removed.run(id).changes > 0,
-    createChallenge(input) {
-      const now = clock();
-      db.transaction(() => {
-        prune.run(now - KEEP_EXPIRED_MS);
-        insertChallenge.run({
-          hash: digest(input.challenge),
-          purpose: input.purpose,
-          ns: input.ns,
-          uid: input.uid,
-          userId: input.userId ?? null,
-          amr: input.amr ?? null,
-          expiresAt: input.expiresAt,
-          now,
-        });
-      }).immediate();
-    },
-    useChallenge(challenge, purpose, ns, uid) {
-      const row = challengeByHash.get(digest(challenge));
+    rename: async (id, displayName) => (await sql.run(RENAMED, [displayName, isoNow(clock), id, displayName])).changes > 0,
+    remove: async (id) => (await sql.run(REMOVED, [id])).changes > 0,
+    createChallenge: (input) =>
+      scope.atomic(async ({ sql }) => {
+        const now = clock();
+        await sql.run(PRUNE, [now - KEEP_EXPIRED_MS]);
+        await sql.run(INSERT_CHALLENGE, [digest(input.challenge), input.purpose, input.ns, input.uid, input.userId ?? null, input.amr ?? null, input.expiresAt, now]);
+      }),
+    async useChallenge(challenge, purpose, ns, uid) {
+      const row = await sql.get<ChallengeRow>(CHALLENGE_BY_HASH, [digest(challenge)]);
       if (!row || row.purpose !== purpose) return { state: 'unknown' };
       if (row.ns !== ns || row.uid !== uid) return { state: 'elsewhere' };
       return take(row, clock());
     },
-    usePendingRegistration(ns, uid) {
+    async usePendingRegistration(ns, uid) {
       const now = clock();
-      const row = pending.get(ns, uid, now);
+      const row = await sql.get<ChallengeRow>(PENDING, [ns, uid, now]);
       return row ? take(row, now) : { state: 'unknown' };
     },
   };

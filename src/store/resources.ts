@@ -1,5 +1,6 @@
-import type { Db } from './database.js';
 import { sameExcept } from './json.js';
+import type { Scope } from './scope.js';
+import type { Sql } from './sql/sql.js';
 import { isoNow, type Clock } from './time.js';
 
 export interface ResourceScope {
@@ -39,13 +40,13 @@ export type ResourceInput = Omit<Resource, 'createTime' | 'updateTime' | 'tokenI
 };
 
 export interface ResourceRepository {
-  get(id: string): Resource | undefined;
-  list(): Resource[];
+  get(id: string): Promise<Resource | undefined>;
+  list(): Promise<Resource[]>;
   /** Creates or updates the resource and replaces its scopes; true when anything changed. */
-  upsert(resource: ResourceInput): boolean;
+  upsert(resource: ResourceInput): Promise<boolean>;
   /** Deletes the resource, its scopes and its clients; true when a row was removed. */
-  remove(id: string): boolean;
-  /** Drops what reads keep in memory: for a writer of the table other than this repository (a snapshot restore). */
+  remove(id: string): Promise<boolean>;
+  /** Drops what reads keep in memory (a write elsewhere changed the rows). */
   forget(): void;
 }
 
@@ -71,33 +72,50 @@ interface ScopeRow {
   enabled: number;
 }
 
-export function sqliteResources(db: Db, clock: Clock): ResourceRepository {
-  const get = db.prepare<[string], Row>('SELECT * FROM resources WHERE id = ?');
-  const list = db.prepare<[], Row>('SELECT * FROM resources ORDER BY create_time, id');
-  const scopes = db.prepare<[string], ScopeRow>(
-    'SELECT name, description, enabled FROM resource_scopes WHERE resource_id = ? ORDER BY position',
-  );
-  const insert = db.prepare(
-    `INSERT INTO resources (id, name, description, resource_type, resource_id, access_token_expiry,
-       refresh_token_expiry, disable_dynamic_client_registration, enable_cimd, token_issuer, token_profile, create_time, update_time)
-     VALUES (@id, @name, @description, @resourceType, @serverUrl, @accessTokenExpiry, @refreshTokenExpiry,
-       @disableDcr, @enableCimd, @tokenIssuer, @tokenProfile, @now, @now)`,
-  );
-  const update = db.prepare(
-    `UPDATE resources SET name = @name, description = @description, resource_type = @resourceType,
-       resource_id = @serverUrl, access_token_expiry = @accessTokenExpiry, refresh_token_expiry = @refreshTokenExpiry,
-       disable_dynamic_client_registration = @disableDcr, enable_cimd = @enableCimd, token_issuer = @tokenIssuer,
-       token_profile = @tokenProfile, update_time = @now
-     WHERE id = @id`,
-  );
-  const remove = db.prepare('DELETE FROM resources WHERE id = ?');
-  const deleteScopes = db.prepare('DELETE FROM resource_scopes WHERE resource_id = ?');
-  const insertScope = db.prepare(
-    `INSERT INTO resource_scopes (resource_id, name, description, enabled, position)
-     VALUES (?, ?, ?, ?, ?)`,
-  );
+/**
+ * Every step of a flow reads its MCP server (the issuer, its scopes, the token's audience), so reads are
+ * served from memory, one copy per store, dropped at every write: this store's own at once, another
+ * replica's when the store hears of it (changes.ts). Nothing read inside a transaction is kept, as a
+ * rollback would leave it behind; nor a read that began before a write it may have missed.
+ */
+export interface ResourceCache {
+  byId: Map<string, Resource>;
+  list: readonly Resource[] | undefined;
+  /** Moves on at each forget(): a read that began before it keeps nothing. */
+  generation: number;
+  forget(): void;
+}
 
-  const toResource = (r: Row): Resource => ({
+export function resourceCache(): ResourceCache {
+  const cache: ResourceCache = {
+    byId: new Map(),
+    list: undefined,
+    generation: 0,
+    forget() {
+      cache.byId = new Map();
+      cache.list = undefined;
+      cache.generation++;
+    },
+  };
+  return cache;
+}
+
+const GET = 'SELECT * FROM resources WHERE id = ?';
+const LIST = 'SELECT * FROM resources ORDER BY create_time, id';
+const SCOPES = 'SELECT name, description, enabled FROM resource_scopes WHERE resource_id = ? ORDER BY position';
+const INSERT = `INSERT INTO resources (id, name, description, resource_type, resource_id, access_token_expiry,
+    refresh_token_expiry, disable_dynamic_client_registration, enable_cimd, token_issuer, token_profile, create_time, update_time)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+const UPDATE = `UPDATE resources SET name = ?, description = ?, resource_type = ?, resource_id = ?, access_token_expiry = ?,
+    refresh_token_expiry = ?, disable_dynamic_client_registration = ?, enable_cimd = ?, token_issuer = ?, token_profile = ?, update_time = ?
+  WHERE id = ?`;
+const REMOVE = 'DELETE FROM resources WHERE id = ?';
+const DELETE_SCOPES = 'DELETE FROM resource_scopes WHERE resource_id = ?';
+const INSERT_SCOPE = 'INSERT INTO resource_scopes (resource_id, name, description, enabled, position) VALUES (?, ?, ?, ?, ?)';
+
+async function toResource(sql: Sql, r: Row): Promise<Resource> {
+  const scopes = await sql.all<ScopeRow>(SCOPES, [r.id]);
+  return {
     id: r.id,
     name: r.name,
     description: r.description,
@@ -107,65 +125,82 @@ export function sqliteResources(db: Db, clock: Clock): ResourceRepository {
     refreshTokenExpiry: r.refresh_token_expiry,
     disableDynamicClientRegistration: r.disable_dynamic_client_registration === 1,
     enableCimd: r.enable_cimd === 1,
-    scopes: scopes.all(r.id).map((s) => ({ name: s.name, description: s.description, enabled: s.enabled === 1 })),
+    scopes: scopes.map((s) => ({ name: s.name, description: s.description, enabled: s.enabled === 1 })),
     tokenIssuer: r.token_issuer,
     tokenProfile: r.token_profile,
     createTime: r.create_time,
     updateTime: r.update_time,
-  });
-
-  // Every step of a flow reads its MCP server (the issuer, its scopes, the token's audience), and only
-  // this repository writes them: reads are served from memory and dropped at every write. Nothing read
-  // inside a transaction is kept, as a rollback would leave it behind; misses are not kept either.
-  let cached = new Map<string, Resource>();
-  let cachedList: readonly Resource[] | undefined;
-  const forget = () => {
-    cached = new Map();
-    cachedList = undefined;
   };
-  const keep = (r: Resource): Resource => {
-    const frozen = Object.freeze({ ...r, scopes: Object.freeze(r.scopes.map((s) => Object.freeze(s))) as ResourceScope[] });
-    if (!db.inTransaction) cached.set(r.id, frozen);
-    return frozen;
-  };
+}
 
-  const write = db.transaction((given: ResourceInput): boolean => {
-    const input = { ...given, tokenIssuer: given.tokenIssuer ?? 'env', tokenProfile: given.tokenProfile ?? 'scalekit' };
-    const existing = get.get(input.id);
-    if (existing && sameExcept(toResource(existing), input, ['createTime', 'updateTime'])) return false;
-    const { scopes: _scopes, ...fields } = input;
-    (existing ? update : insert).run({
-      ...fields,
-      disableDcr: input.disableDynamicClientRegistration ? 1 : 0,
-      enableCimd: input.enableCimd ? 1 : 0,
-      now: isoNow(clock),
-    });
-    deleteScopes.run(input.id);
-    input.scopes.forEach((s, i) => insertScope.run(input.id, s.name, s.description, s.enabled ? 1 : 0, i));
-    return true;
-  });
+const frozen = (r: Resource): Resource => Object.freeze({ ...r, scopes: Object.freeze(r.scopes.map((s) => Object.freeze(s))) as ResourceScope[] });
+
+export function resourceRepository(scope: Scope, clock: Clock, cache: ResourceCache): ResourceRepository {
+  const { sql, inTransaction } = scope;
+  const read = async (id: string): Promise<Resource | undefined> => {
+    const row = await sql.get<Row>(GET, [id]);
+    return row && frozen(await toResource(sql, row));
+  };
 
   return {
-    get: (id) => {
-      const hit = cached.get(id);
-      if (hit) return hit;
-      const row = get.get(id);
-      return row && keep(toResource(row));
+    get(id) {
+      if (inTransaction) return read(id);
+      const hit = cache.byId.get(id);
+      if (hit) return Promise.resolve(hit);
+      const generation = cache.generation;
+      return read(id).then((resource) => {
+        if (resource && generation === cache.generation) cache.byId.set(id, resource);
+        return resource;
+      });
     },
-    list: () => {
-      if (cachedList) return [...cachedList];
-      const all = list.all().map((row) => keep(toResource(row)));
-      if (!db.inTransaction) cachedList = all;
+    async list() {
+      if (!inTransaction && cache.list) return [...cache.list];
+      const generation = cache.generation;
+      const all = await Promise.all((await sql.all<Row>(LIST)).map(async (row) => frozen(await toResource(sql, row))));
+      if (!inTransaction && generation === cache.generation) {
+        cache.list = all;
+        for (const r of all) cache.byId.set(r.id, r);
+      }
       return [...all];
     },
-    upsert: (input) => {
-      forget();
-      return write(input);
+    upsert: (given) => {
+      cache.forget();
+      return scope.atomic(async ({ sql, changed }) => {
+        const input = { ...given, tokenIssuer: given.tokenIssuer ?? 'env', tokenProfile: given.tokenProfile ?? 'scalekit' };
+        const existing = await sql.get<Row>(GET, [input.id]);
+        if (existing && sameExcept(await toResource(sql, existing), input, ['createTime', 'updateTime'])) return false;
+        const fields = [
+          input.name,
+          input.description,
+          input.resourceType,
+          input.serverUrl,
+          input.accessTokenExpiry,
+          input.refreshTokenExpiry,
+          input.disableDynamicClientRegistration ? 1 : 0,
+          input.enableCimd ? 1 : 0,
+          input.tokenIssuer,
+          input.tokenProfile,
+        ];
+        const now = isoNow(clock);
+        if (existing) await sql.run(UPDATE, [...fields, now, input.id]);
+        else await sql.run(INSERT, [input.id, ...fields, now, now]);
+        await sql.run(DELETE_SCOPES, [input.id]);
+        for (const [i, s] of input.scopes.entries()) await sql.run(INSERT_SCOPE, [input.id, s.name, s.description, s.enabled ? 1 : 0, i]);
+        await changed('resources');
+        return true;
+      });
     },
     remove: (id) => {
-      forget();
-      return remove.run(id).changes > 0;
+      cache.forget();
+      return scope.atomic(async ({ sql, changed }) => {
+        const removed = (await sql.run(REMOVE, [id])).changes > 0;
+        if (removed) {
+          await changed('resources');
+          await changed('clients'); // its clients went with it
+        }
+        return removed;
+      });
     },
-    forget,
+    forget: () => cache.forget(),
   };
 }

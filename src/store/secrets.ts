@@ -9,8 +9,9 @@
 //   request: an HMAC costs about a microsecond, scrypt (N=2^14) tens of milliseconds of CPU each.
 // verify() is the one place a presented secret is checked, and it does the same work whoever asks.
 import { createHash, createHmac } from 'node:crypto';
-import type { Db } from './database.js';
 import type { IdSource } from './ids.js';
+import type { Scope } from './scope.js';
+import type { Database } from './sql/sql.js';
 import { isoNow, type Clock } from './time.js';
 
 export interface ClientSecret {
@@ -34,25 +35,25 @@ export interface CreatedSecret {
 
 export interface SecretRepository {
   /** Adds a secret: a new random one, or `plain` as an operator chose it (seeds, configuration). */
-  create(clientId: string, plain?: string, createdBy?: string): CreatedSecret;
+  create(clientId: string, plain?: string, createdBy?: string): Promise<CreatedSecret>;
   /** Adds the operator-chosen `plain` unless the client already has it; the created secret, or undefined. */
-  ensure(clientId: string, plain: string, createdBy?: string): CreatedSecret | undefined;
-  list(clientId: string): ClientSecret[];
+  ensure(clientId: string, plain: string, createdBy?: string): Promise<CreatedSecret | undefined>;
+  list(clientId: string): Promise<ClientSecret[]>;
   /** Deletes one secret of the client: it stops working at once. True when a row was removed. */
-  remove(clientId: string, secretId: string): boolean;
+  remove(clientId: string, secretId: string): Promise<boolean>;
   /** Turns one secret of the client on or off (an INACTIVE secret stops working at once); the secret, or undefined if none. */
-  setStatus(clientId: string, secretId: string, status: ClientSecret['status']): ClientSecret | undefined;
+  setStatus(clientId: string, secretId: string, status: ClientSecret['status']): Promise<ClientSecret | undefined>;
   /** Deletes the client's secrets made by `createdBy` except `keepId`; returns their ids. */
-  removeCreatedBy(clientId: string, createdBy: string, keepId?: string): string[];
-  /** Writes the noted uses now; called before reads and on close. Never throws: what it cannot write it keeps. */
-  flush(): void;
+  removeCreatedBy(clientId: string, createdBy: string, keepId?: string): Promise<string[]>;
+  /** Writes the noted uses now; called before reads and on close. Never rejects: what it cannot write it keeps. */
+  flush(): Promise<void>;
   /** Leaves the operator-chosen `plain` as the client's only secret. */
-  replaceAll(clientId: string, plain: string): CreatedSecret | undefined;
+  replaceAll(clientId: string, plain: string): Promise<CreatedSecret | undefined>;
   /**
    * True when `plain` is an active secret of the client; that use then becomes the secret's
    * last_used_time, written at most once a second in one transaction, not once per token request.
    */
-  verify(clientId: string, plain: string): boolean;
+  verify(clientId: string, plain: string): Promise<boolean>;
 }
 
 type HashScheme = 'sha256' | 'hmac-sha256';
@@ -90,111 +91,131 @@ interface Digests {
   keyed: string;
 }
 
+interface Use extends Digests {
+  clientId: string;
+  time: string;
+}
+
+// A row matches when its digest, of its own scheme, is the presented value's: (clientId, sha256, keyed).
+const MATCHES = `client_id = ? AND ((hash_scheme = 'sha256' AND secret_hash = ?) OR (hash_scheme = 'hmac-sha256' AND secret_hash = ?))`;
+const INSERT = `INSERT INTO client_secrets (id, client_id, secret_hash, hash_scheme, secret_suffix, status, create_time, update_time, created_by)
+  VALUES (?, ?, ?, ?, ?, 'ACTIVE', ?, ?, ?)`;
+const BY_ID = 'SELECT * FROM client_secrets WHERE id = ?';
+const MATCHING = `SELECT * FROM client_secrets WHERE ${MATCHES}`;
+const ACTIVE = `SELECT 1 AS one FROM client_secrets WHERE ${MATCHES} AND status = 'ACTIVE' AND (expire_time IS NULL OR expire_time > ?)`;
+const REHASH = `UPDATE client_secrets SET secret_hash = ?, hash_scheme = 'hmac-sha256' WHERE id = ?`;
+const LIST = 'SELECT * FROM client_secrets WHERE client_id = ? ORDER BY create_time, id';
+const REMOVE_OTHERS = 'DELETE FROM client_secrets WHERE client_id = ? AND id <> ?';
+const REMOVE_ONE = 'DELETE FROM client_secrets WHERE client_id = ? AND id = ?';
+const SET_STATUS = 'UPDATE client_secrets SET status = ?, update_time = ? WHERE client_id = ? AND id = ? AND status <> ?';
+const BY_CLIENT_AND_ID = 'SELECT * FROM client_secrets WHERE client_id = ? AND id = ?';
+const CREATED_BY_OTHERS = 'SELECT id FROM client_secrets WHERE client_id = ? AND created_by = ? AND id <> ?';
+const TOUCH = `UPDATE client_secrets SET last_used_time = ? WHERE ${MATCHES} AND (last_used_time IS NULL OR last_used_time < ?)`;
+
+/** The uses verify() notes, written at most once a second: one per store, whichever scope verified. */
+export interface SecretUses {
+  note(use: Use): void;
+  /** Never rejects: when the write fails (a full disk), the uses are kept and tried again a little later. */
+  flush(): Promise<void>;
+}
+
 /** `unwritten` hears of a flush that could not be written (its uses are kept for the next try). */
-export function sqliteSecrets(db: Db, clock: Clock, hashKey: Buffer, ids: IdSource, unwritten: (err: unknown) => void = () => undefined): SecretRepository {
+export function secretUses(database: Database, unwritten: (err: unknown) => void = () => undefined): SecretUses {
+  // Uses noted since the last flush, by client and digests: only digests are held, never a secret.
+  let uses = new Map<string, Use>();
+  let timer: NodeJS.Timeout | undefined;
+  let writing: Promise<void> = Promise.resolve();
+
+  const write = async () => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    if (uses.size === 0 || !database.isOpen()) return;
+    const written = uses;
+    uses = new Map();
+    try {
+      // The updates depend on nothing read: no write lock needed.
+      await database.transaction(
+        async (tx) => {
+          for (const u of written.values()) await tx.run(TOUCH, [u.time, u.clientId, u.sha256, u.keyed, u.time]);
+        },
+        { writeLock: false },
+      );
+    } catch (err) {
+      // Behind any newer use of the same secret.
+      uses = new Map([...written, ...uses]);
+      timer = setTimeout(() => void flush(), LAST_USED_RETRY_MS).unref();
+      unwritten(err);
+    }
+  };
+  // One flush at a time, in order.
+  const flush = () => (writing = writing.then(write));
+
+  return {
+    note(use) {
+      uses.set(`${use.clientId}\n${use.sha256}`, use);
+      timer ??= setTimeout(() => void flush(), LAST_USED_FLUSH_MS).unref();
+    },
+    flush,
+  };
+}
+
+export function secretRepository(scope: Scope, clock: Clock, hashKey: Buffer, ids: IdSource, uses: SecretUses): SecretRepository {
+  const { sql } = scope;
   const sha256 = (plain: string) => createHash('sha256').update(plain, 'utf8').digest('hex');
   const keyed = (plain: string) => createHmac('sha256', hashKey).update(plain, 'utf8').digest('hex');
-  const digests = (plain: string): Digests => ({ sha256: sha256(plain), keyed: keyed(plain) });
-  // A row matches when its digest, of its own scheme, is the presented value's.
-  const matches = `client_id = @clientId
-    AND ((hash_scheme = 'sha256' AND secret_hash = @sha256) OR (hash_scheme = 'hmac-sha256' AND secret_hash = @keyed))`;
-  const insert = db.prepare(
-    `INSERT INTO client_secrets (id, client_id, secret_hash, hash_scheme, secret_suffix, status, create_time, update_time, created_by)
-     VALUES (?, ?, ?, ?, ?, 'ACTIVE', ?, ?, ?)`,
-  );
-  const byId = db.prepare<[string], Row>('SELECT * FROM client_secrets WHERE id = ?');
-  const matching = db.prepare<[{ clientId: string } & Digests], Row>(`SELECT * FROM client_secrets WHERE ${matches}`);
-  const active = db.prepare<[{ clientId: string; now: string } & Digests], { one: number }>(
-    `SELECT 1 AS one FROM client_secrets WHERE ${matches}
-       AND status = 'ACTIVE' AND (expire_time IS NULL OR expire_time > @now)`,
-  );
-  const rehash = db.prepare(`UPDATE client_secrets SET secret_hash = ?, hash_scheme = 'hmac-sha256' WHERE id = ?`);
-  const list = db.prepare<[string], Row>('SELECT * FROM client_secrets WHERE client_id = ? ORDER BY create_time, id');
-  const removeOthers = db.prepare('DELETE FROM client_secrets WHERE client_id = ? AND id <> ?');
-  const removeOne = db.prepare('DELETE FROM client_secrets WHERE client_id = ? AND id = ?');
-  const setStatus = db.prepare('UPDATE client_secrets SET status = ?, update_time = ? WHERE client_id = ? AND id = ? AND status <> ?');
-  const byClientAndId = db.prepare<[string, string], Row>('SELECT * FROM client_secrets WHERE client_id = ? AND id = ?');
-  const createdByOthers = db.prepare<[string, string, string], { id: string }>(
-    'SELECT id FROM client_secrets WHERE client_id = ? AND created_by = ? AND id <> ?',
-  );
-  const touch = db.prepare<[{ time: string; clientId: string } & Digests]>(
-    `UPDATE client_secrets SET last_used_time = @time WHERE ${matches} AND (last_used_time IS NULL OR last_used_time < @time)`,
-  );
 
-  const create = (clientId: string, plain?: string, by?: string): CreatedSecret => {
+  const create = async (clientId: string, plain?: string, by?: string): Promise<CreatedSecret> => {
     const value = plain ?? ids.newSecret();
     const [hash, scheme]: [string, HashScheme] = plain === undefined ? [sha256(value), 'sha256'] : [keyed(value), 'hmac-sha256'];
     const id = ids.newId('secret');
     const now = isoNow(clock);
-    insert.run(id, clientId, hash, scheme, value.slice(-4), now, now, by ?? null);
-    return { secret: toSecret(byId.get(id)!), plainSecret: value };
+    await sql.run(INSERT, [id, clientId, hash, scheme, value.slice(-4), now, now, by ?? null]);
+    return { secret: toSecret((await sql.get<Row>(BY_ID, [id]))!), plainSecret: value };
   };
 
   // The operator's secret as stored, re-hashed under the install key if an older version stored it as SHA-256.
-  const findOperatorSecret = (clientId: string, plain: string): Row | undefined => {
-    const d = digests(plain);
-    const row = matching.get({ clientId, ...d });
-    if (row?.hash_scheme === 'sha256') rehash.run(d.keyed, row.id);
+  const findOperatorSecret = async (clientId: string, plain: string): Promise<Row | undefined> => {
+    const k = keyed(plain);
+    const row = await sql.get<Row>(MATCHING, [clientId, sha256(plain), k]);
+    if (row?.hash_scheme === 'sha256') await sql.run(REHASH, [k, row.id]);
     return row;
   };
 
-  const ensure = (clientId: string, plain: string, by?: string) => (findOperatorSecret(clientId, plain) ? undefined : create(clientId, plain, by));
-
-  // Uses noted since the last flush, by client and digests: only digests are held, never a secret.
-  let uses = new Map<string, { clientId: string; time: string } & Digests>();
-  let timer: NodeJS.Timeout | undefined;
-  const writeUses = db.transaction((rows: ({ clientId: string; time: string } & Digests)[]) => {
-    for (const u of rows) touch.run(u);
-  });
-  // Runs from a timer too: it never throws. When the write fails (a full disk), the uses are kept,
-  // behind any newer one of the same secret, and tried again a little later.
-  const flush = () => {
-    if (timer) clearTimeout(timer);
-    timer = undefined;
-    if (uses.size === 0 || !db.open) return;
-    const written = uses;
-    uses = new Map();
-    try {
-      writeUses([...written.values()]);
-    } catch (err) {
-      uses = new Map([...written, ...uses]);
-      timer = setTimeout(flush, LAST_USED_RETRY_MS).unref();
-      unwritten(err);
-    }
-  };
+  const ensure = async (clientId: string, plain: string, by?: string) => ((await findOperatorSecret(clientId, plain)) ? undefined : create(clientId, plain, by));
 
   return {
     create,
     ensure,
-    replaceAll: (clientId, plain) => {
-      const existing = findOperatorSecret(clientId, plain);
-      const created = existing ? undefined : create(clientId, plain);
-      removeOthers.run(clientId, existing?.id ?? created!.secret.id);
-      return created;
+    replaceAll: (clientId, plain) =>
+      scope.atomic(async () => {
+        const existing = await findOperatorSecret(clientId, plain);
+        const created = existing ? undefined : await create(clientId, plain);
+        await sql.run(REMOVE_OTHERS, [clientId, existing?.id ?? created!.secret.id]);
+        return created;
+      }),
+    list: async (clientId) => {
+      // Outside a transaction only: the flush is a transaction of its own (inside one, the last use may be a second old).
+      if (!scope.inTransaction) await uses.flush();
+      return (await sql.all<Row>(LIST, [clientId])).map(toSecret);
     },
-    list: (clientId) => {
-      flush();
-      return list.all(clientId).map(toSecret);
-    },
-    remove: (clientId, secretId) => removeOne.run(clientId, secretId).changes > 0,
-    setStatus: (clientId, secretId, status) => {
-      setStatus.run(status, isoNow(clock), clientId, secretId, status);
-      const row = byClientAndId.get(clientId, secretId);
+    remove: async (clientId, secretId) => (await sql.run(REMOVE_ONE, [clientId, secretId])).changes > 0,
+    setStatus: async (clientId, secretId, status) => {
+      await sql.run(SET_STATUS, [status, isoNow(clock), clientId, secretId, status]);
+      const row = await sql.get<Row>(BY_CLIENT_AND_ID, [clientId, secretId]);
       return row && toSecret(row);
     },
-    removeCreatedBy: (clientId, by, keepId = '') => {
-      const ids = createdByOthers.all(clientId, by, keepId).map((r) => r.id);
-      for (const id of ids) removeOne.run(clientId, id);
+    removeCreatedBy: async (clientId, by, keepId = '') => {
+      const ids = (await sql.all<{ id: string }>(CREATED_BY_OTHERS, [clientId, by, keepId])).map((r) => r.id);
+      for (const id of ids) await sql.run(REMOVE_ONE, [clientId, id]);
       return ids;
     },
-    verify: (clientId, plain) => {
-      const d = digests(plain);
+    verify: async (clientId, plain) => {
+      const digests = { sha256: sha256(plain), keyed: keyed(plain) };
       const time = isoNow(clock);
-      if (active.get({ clientId, ...d, now: time }) === undefined) return false;
-      uses.set(`${clientId}\n${d.sha256}`, { clientId, time, ...d });
-      timer ??= setTimeout(flush, LAST_USED_FLUSH_MS).unref();
+      if ((await sql.get(ACTIVE, [clientId, digests.sha256, digests.keyed, time])) === undefined) return false;
+      uses.note({ clientId, time, ...digests });
       return true;
     },
-    flush,
+    flush: () => uses.flush(),
   };
 }

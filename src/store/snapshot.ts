@@ -1,33 +1,44 @@
 // A copy of the environment's rows (what a seed makes, and the signing keys) that can be put back
 // exactly, secrets included: what a fixture's reset() returns to. Tokens, sessions and grants are
 // dropped on restore.
-import type { Store } from './index.js';
+import { CHANGE_TOPICS } from './changes.js';
+import type { Scope } from './scope.js';
 
 // Parents before children, so foreign keys hold while rows go back in.
 const TABLES = ['organizations', 'resources', 'resource_scopes', 'clients', 'client_secrets', 'users', 'signing_keys', 'environment_scopes', 'test_users'] as const;
 const DROPPED = ['user_consents', 'oidc_payloads', 'issued_tokens', 'audit_events', 'email_codes', 'outbox_messages', 'passkey_challenges', 'passkeys'] as const;
 
 export interface Snapshot {
-  restore(): void;
+  restore(): Promise<void>;
 }
 
-export function takeSnapshot(store: Pick<Store, 'db' | 'resources'>): Snapshot {
-  const { db } = store;
-  const saved = TABLES.map((table) => ({ table, rows: db.prepare(`SELECT * FROM ${table}`).all() as Record<string, unknown>[] }));
-  const restore = db.transaction(() => {
-    for (const table of DROPPED) db.prepare(`DELETE FROM ${table}`).run();
-    for (const table of [...TABLES].reverse()) db.prepare(`DELETE FROM ${table}`).run();
-    for (const { table, rows } of saved) {
-      if (rows.length === 0) continue;
-      const columns = Object.keys(rows[0]!);
-      const insert = db.prepare(`INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')})`);
-      for (const row of rows) insert.run(row);
-    }
-  });
+export interface SnapshotRepository {
+  /** Copies the rows now; the copy's restore() puts them back (every cache hears of it). */
+  take(): Promise<Snapshot>;
+}
+
+/** `before` runs first in a restore: the issued-token queue is written, so none of its rows lands after. */
+export function snapshotRepository(scope: Scope, before: () => Promise<void>): SnapshotRepository {
   return {
-    restore() {
-      store.resources.forget(); // its rows are written behind its back here
-      restore();
+    async take() {
+      const saved: { table: string; rows: Record<string, unknown>[] }[] = [];
+      for (const table of TABLES) saved.push({ table, rows: await scope.sql.all<Record<string, unknown>>(`SELECT * FROM ${table}`) });
+      return {
+        restore: async () => {
+          await before();
+          await scope.atomic(async ({ sql, changed }) => {
+            for (const table of DROPPED) await sql.run(`DELETE FROM ${table}`);
+            for (const table of [...TABLES].reverse()) await sql.run(`DELETE FROM ${table}`);
+            for (const { table, rows } of saved) {
+              for (const row of rows) {
+                const columns = Object.keys(row);
+                await sql.run(`INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`, Object.values(row));
+              }
+            }
+            for (const topic of CHANGE_TOPICS) await changed(topic);
+          });
+        },
+      };
     },
   };
 }

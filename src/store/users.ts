@@ -1,8 +1,8 @@
 // Users who sign in on the login page. Passwords are human secrets, so they get scrypt, not SHA-256.
-// A sign-in checks its password on the libuv thread pool: scrypt takes tens of milliseconds of CPU,
-// which on the event loop would stall every token request while a person signs in.
-import { randomBytes, scrypt, scryptSync, timingSafeEqual, type ScryptOptions } from 'node:crypto';
-import type { Db } from './database.js';
+// scrypt runs on the libuv thread pool: it takes tens of milliseconds of CPU, which on the event loop
+// would stall every token request while a person signs in (or a seed's user is written).
+import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import type { Scope } from './scope.js';
 import { isoNow, type Clock } from './time.js';
 
 export interface User {
@@ -25,12 +25,12 @@ export interface UserInput {
 }
 
 export interface UserRepository {
-  get(id: string): User | undefined;
-  findByEmail(email: string): User | undefined;
+  get(id: string): Promise<User | undefined>;
+  findByEmail(email: string): Promise<User | undefined>;
   /** Every user, or the members of one organization; oldest first (the first is who AUTO_LOGIN signs in without a login_hint). */
-  list(organizationId?: string): User[];
+  list(organizationId?: string): Promise<User[]>;
   /** Creates or updates the user; a password is re-hashed only when it changed. True when a row changed. */
-  upsert(user: UserInput): boolean;
+  upsert(user: UserInput): Promise<boolean>;
   verifyPassword(id: string, password: string): Promise<boolean>;
   /** The user with this email and password; the same work (one scrypt) whether or not the email exists. */
   authenticate(email: string, password: string): Promise<User | undefined>;
@@ -41,11 +41,15 @@ const SCRYPT = { N: 16384, r: 8, p: 1 } as const;
 // Compared against when no user has the email (or the user has no password), so that answer takes as long.
 const NOBODY_HASH = 'scrypt$16384$8$1$QMNhkqCvcJYbYB9JMqMUpg$dLpj9iUdXbww32WHIpKiMzQFPCn02OhJDr8yNoYcv5I';
 
-export function hashPassword(password: string): string {
+/** A new scrypt hash of `password`, off the event loop. */
+export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);
-  const hash = scryptSync(password, salt, 32, SCRYPT);
+  const hash = await scryptAsync(password, salt, 32, SCRYPT);
   return `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${salt.toString('base64url')}$${hash.toString('base64url')}`;
 }
+
+const scryptAsync = (password: string, salt: Buffer, length: number, options: ScryptOptions) =>
+  new Promise<Buffer>((resolve, reject) => scrypt(password, salt, length, options, (err, key) => (err ? reject(err) : resolve(key))));
 
 interface StoredHash {
   salt: Buffer;
@@ -64,16 +68,7 @@ function parseHash(stored: string | null): StoredHash | undefined {
 export async function passwordMatches(stored: string | null, password: string): Promise<boolean> {
   const h = parseHash(stored);
   if (!h) return false;
-  const actual = await new Promise<Buffer>((resolve, reject) =>
-    scrypt(password, h.salt, h.expected.length, h.options, (err, key) => (err ? reject(err) : resolve(key))),
-  );
-  return timingSafeEqual(h.expected, actual);
-}
-
-/** On the event loop: for a write that must stay in one synchronous transaction (a seed's user). */
-function passwordMatchesSync(stored: string | null, password: string): boolean {
-  const h = parseHash(stored);
-  return h !== undefined && timingSafeEqual(h.expected, scryptSync(password, h.salt, h.expected.length, h.options));
+  return timingSafeEqual(h.expected, await scryptAsync(password, h.salt, h.expected.length, h.options));
 }
 
 interface Row {
@@ -95,63 +90,59 @@ const toUser = (r: Row): User => ({
   updateTime: r.update_time,
 });
 
-export function sqliteUsers(db: Db, clock: Clock): UserRepository {
-  const get = db.prepare<[string], Row>('SELECT * FROM users WHERE id = ?');
-  const byEmail = db.prepare<[string], Row>('SELECT * FROM users WHERE email = ?');
-  const all = db.prepare<[], Row>('SELECT * FROM users ORDER BY create_time, id');
-  const ofOrganization = db.prepare<[string], Row>('SELECT * FROM users WHERE organization_id = ? ORDER BY create_time, id');
-  const upsert = db.prepare(
-    `INSERT INTO users (id, email, name, password_hash, organization_id, create_time, update_time)
-     VALUES (@id, @email, @name, @passwordHash, @organizationId, @now, @now)
-     ON CONFLICT (id) DO UPDATE SET email = excluded.email, name = excluded.name,
-       password_hash = excluded.password_hash, organization_id = excluded.organization_id,
-       update_time = excluded.update_time`,
-  );
+const GET = 'SELECT * FROM users WHERE id = ?';
+// Emails are stored in lower case: a lookup lowers what it is given.
+const BY_EMAIL = 'SELECT * FROM users WHERE email = ?';
+const ALL = 'SELECT * FROM users ORDER BY create_time, id';
+const OF_ORGANIZATION = 'SELECT * FROM users WHERE organization_id = ? ORDER BY create_time, id';
+const UPSERT = `INSERT INTO users (id, email, name, password_hash, organization_id, create_time, update_time)
+  VALUES (?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (id) DO UPDATE SET email = excluded.email, name = excluded.name,
+    password_hash = excluded.password_hash, organization_id = excluded.organization_id,
+    update_time = excluded.update_time`;
+
+export function userRepository({ sql }: Scope, clock: Clock): UserRepository {
+  const row = (id: string) => sql.get<Row>(GET, [id]);
+  const byEmail = (email: string) => sql.get<Row>(BY_EMAIL, [email.toLowerCase()]);
   return {
-    get: (id) => {
-      const row = get.get(id);
-      return row && toUser(row);
+    get: async (id) => {
+      const found = await row(id);
+      return found && toUser(found);
     },
-    findByEmail: (email) => {
-      const row = byEmail.get(email);
-      return row && toUser(row);
+    findByEmail: async (email) => {
+      const found = await byEmail(email);
+      return found && toUser(found);
     },
-    list: (organizationId) => (organizationId === undefined ? all.all() : ofOrganization.all(organizationId)).map(toUser),
-    upsert: (input) => {
-      const row = get.get(input.id);
+    list: async (organizationId) => (organizationId === undefined ? await sql.all<Row>(ALL) : await sql.all<Row>(OF_ORGANIZATION, [organizationId])).map(toUser),
+    upsert: async (input) => {
+      const existing = await row(input.id);
       const passwordUnchanged =
         input.password !== undefined
-          ? row !== undefined && passwordMatchesSync(row.password_hash, input.password)
-          : input.passwordHash === undefined || row?.password_hash === input.passwordHash;
+          ? existing !== undefined && (await passwordMatches(existing.password_hash, input.password))
+          : input.passwordHash === undefined || existing?.password_hash === input.passwordHash;
       if (
-        row &&
+        existing &&
         passwordUnchanged &&
-        row.email === input.email.toLowerCase() &&
-        row.name === input.name &&
-        (row.organization_id ?? undefined) === input.organizationId
+        existing.email === input.email.toLowerCase() &&
+        existing.name === input.name &&
+        (existing.organization_id ?? undefined) === input.organizationId
       ) {
         return false;
       }
       const passwordHash = passwordUnchanged
-        ? (row?.password_hash ?? null)
+        ? (existing?.password_hash ?? null)
         : input.password !== undefined
-          ? hashPassword(input.password)
+          ? await hashPassword(input.password)
           : input.passwordHash!;
-      upsert.run({
-        id: input.id,
-        email: input.email.toLowerCase(),
-        name: input.name,
-        passwordHash,
-        organizationId: input.organizationId ?? null,
-        now: isoNow(clock),
-      });
+      const now = isoNow(clock);
+      await sql.run(UPSERT, [input.id, input.email.toLowerCase(), input.name, passwordHash, input.organizationId ?? null, now, now]);
       return true;
     },
-    verifyPassword: (id, password) => passwordMatches(get.get(id)?.password_hash ?? null, password),
+    verifyPassword: async (id, password) => passwordMatches((await row(id))?.password_hash ?? null, password),
     authenticate: async (email, password) => {
-      const row = byEmail.get(email.toLowerCase());
-      const matches = await passwordMatches(row?.password_hash ?? NOBODY_HASH, password);
-      return matches && row?.password_hash ? toUser(row) : undefined;
+      const found = await byEmail(email);
+      const matches = await passwordMatches(found?.password_hash ?? NOBODY_HASH, password);
+      return matches && found?.password_hash ? toUser(found) : undefined;
     },
   };
 }

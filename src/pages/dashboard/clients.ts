@@ -14,10 +14,10 @@ export interface ClientOwner {
   base: string;
   /** The breadcrumb back to the owner. */
   crumbs: { label: string; href: string }[];
-  get(clientId: string): ClientView;
-  addSecret(caller: Caller, clientId: string): CreatedSecret;
-  removeSecret(caller: Caller, clientId: string, secretId: string): void;
-  remove(caller: Caller, clientId: string): void;
+  get(clientId: string): Promise<ClientView>;
+  addSecret(caller: Caller, clientId: string): Promise<CreatedSecret>;
+  removeSecret(caller: Caller, clientId: string, secretId: string): Promise<void>;
+  remove(caller: Caller, clientId: string): Promise<void>;
 }
 
 type ClientParams = { Params: { id: string; clientId: string } };
@@ -31,20 +31,20 @@ const KIND_LABELS: Record<string, string> = {
 };
 
 /** After a create: the secret goes to the next page of that client only, through the session. */
-export function revealAndShow(ui: Dashboard, request: FastifyRequest, reply: FastifyReply, owner: { base: string }, created: CreatedClient, notice: string): FastifyReply {
-  ui.session(request).revealed = { clientId: created.client.clientId, plainSecret: created.plainSecret };
-  return ui.done(request, reply, `${owner.base}/clients/${encodeURIComponent(created.client.clientId)}`, notice);
+export function revealAndShow(ui: Dashboard, request: FastifyRequest, reply: FastifyReply, owner: { base: string }, created: CreatedClient, notice: string): Promise<FastifyReply> {
+  const revealed = { clientId: created.client.clientId, plainSecret: created.plainSecret };
+  return ui.done(request, reply, `${owner.base}/clients/${encodeURIComponent(created.client.clientId)}`, notice, revealed);
 }
 
-export function clientRoutes(app: FastifyInstance, ui: Dashboard, pattern: string, ownerOf: (id: string) => ClientOwner): void {
+export function clientRoutes(app: FastifyInstance, ui: Dashboard, pattern: string, ownerOf: (id: string) => Promise<ClientOwner>): void {
   const clientPath = `${pattern}/clients/:clientId`;
 
   app.get<ClientParams>(clientPath, async (request, reply) => {
-    const owner = ownerOf(request.params.id);
-    const { client, secrets } = owner.get(request.params.clientId);
+    const owner = await ownerOf(request.params.id);
+    const { client, secrets } = await owner.get(request.params.clientId);
     const session = ui.session(request);
     const revealed = session.revealed?.clientId === client.clientId ? session.revealed.plainSecret : undefined;
-    delete session.revealed; // shown once: a reload finds it gone
+    if (session.revealed) await ui.sessions.update(request, { revealed: undefined }); // shown once: a reload finds it gone
     const publicClient = client.kind === 'cimd' || client.metadata.token_endpoint_auth_method === 'none';
     return ui.render(request, reply, owner.section, 'client', {
       title: client.name || client.clientId,
@@ -60,23 +60,23 @@ export function clientRoutes(app: FastifyInstance, ui: Dashboard, pattern: strin
   });
 
   app.post<ClientParams>(`${clientPath}/secrets`, { preHandler: app.csrfProtection }, async (request, reply) => {
-    const owner = ownerOf(request.params.id);
+    const owner = await ownerOf(request.params.id);
     const { clientId } = request.params;
-    const created = owner.addSecret(ui.caller(request), clientId);
-    ui.session(request).revealed = { clientId, plainSecret: created.plainSecret };
-    return ui.done(request, reply, `${owner.base}/clients/${encodeURIComponent(clientId)}`, 'A new secret was created. The previous ones keep working until you delete them.');
+    const created = await owner.addSecret(ui.caller(request), clientId);
+    const revealed = { clientId, plainSecret: created.plainSecret };
+    return ui.done(request, reply, `${owner.base}/clients/${encodeURIComponent(clientId)}`, 'A new secret was created. The previous ones keep working until you delete them.', revealed);
   });
 
   app.post<SecretParams>(`${clientPath}/secrets/:secretId/delete`, { preHandler: app.csrfProtection }, async (request, reply) => {
-    const owner = ownerOf(request.params.id);
+    const owner = await ownerOf(request.params.id);
     const { clientId, secretId } = request.params;
-    owner.removeSecret(ui.caller(request), clientId, secretId);
+    await owner.removeSecret(ui.caller(request), clientId, secretId);
     return ui.done(request, reply, `${owner.base}/clients/${encodeURIComponent(clientId)}`, `Secret ${secretId} deleted: it no longer works.`);
   });
 
   app.post<ClientParams>(`${clientPath}/delete`, { preHandler: app.csrfProtection }, async (request, reply) => {
-    const owner = ownerOf(request.params.id);
-    owner.remove(ui.caller(request), request.params.clientId);
+    const owner = await ownerOf(request.params.id);
+    await owner.remove(ui.caller(request), request.params.clientId);
     return ui.done(request, reply, owner.crumbs.at(-1)!.href, `Client ${request.params.clientId} deleted.`);
   });
 }

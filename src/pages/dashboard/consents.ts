@@ -14,11 +14,11 @@ export function consentRoutes(app: FastifyInstance, ui: Dashboard): void {
   const { management } = ui;
 
   app.get<{ Querystring: ConsentQuery }>('/dashboard/consents', async (request, reply) => {
-    const servers = management.resources.list({ pageSize: 30 }).items;
+    const servers = (await management.resources.list({ pageSize: 30 })).items;
     const serverId = request.query.server || servers[0]?.id || '';
     const search = request.query.q ?? '';
-    const page = serverId ? management.consents.listResourceUserConsents(serverId, search, { pageSize: 50, pageToken: request.query.page_token ?? '' }) : undefined;
-    const chosen = servers.find((s) => s.id === serverId) ?? (serverId ? management.resources.get(serverId) : undefined);
+    const page = serverId ? await management.consents.listResourceUserConsents(serverId, search, { pageSize: 50, pageToken: request.query.page_token ?? '' }) : undefined;
+    const chosen = servers.find((s) => s.id === serverId) ?? (serverId ? await management.resources.get(serverId) : undefined);
     return ui.render(request, reply, 'consents', 'consents', {
       title: 'Consents',
       servers: [...servers, ...(chosen && !servers.some((s) => s.id === chosen.id) ? [chosen] : [])].map((s) => ({ id: s.id, name: s.name, selected: s.id === serverId })),
@@ -32,7 +32,7 @@ export function consentRoutes(app: FastifyInstance, ui: Dashboard): void {
   app.post<{ Params: { consentId: string }; Body: FormBody }>('/dashboard/consents/:consentId/revoke', { preHandler: app.csrfProtection }, async (request, reply) => {
     const clientId = text(request.body, 'client_id');
     const server = text(request.body, 'server');
-    management.consents.revoke(ui.caller(request), clientId, request.params.consentId);
+    await management.consents.revoke(ui.caller(request), clientId, request.params.consentId);
     return ui.done(request, reply, `/dashboard/consents?server=${encodeURIComponent(server)}`, 'Consent revoked. The client’s next authorization asks again.');
   });
 }

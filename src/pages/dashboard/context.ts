@@ -7,7 +7,7 @@ import type { ManagementService } from '../../management/service.js';
 import type { EnvironmentContext } from '../../oidc/environment.js';
 import { breakable, scopeList } from '../breakable.js';
 import { hostOf } from '../interaction-context.js';
-import type { DashboardSession, DashboardSessions } from './session.js';
+import type { DashboardSession, DashboardSessions, RevealedSecret } from './session.js';
 
 export type Section = 'mcp-servers' | 'organizations' | 'users' | 'test-users' | 'consents' | 'environment' | 'keys' | 'audit';
 
@@ -37,16 +37,12 @@ export interface Dashboard {
   caller(request: FastifyRequest): Caller;
   /** Renders views/dashboard/<view>.eta inside the dashboard's frame. */
   render(request: FastifyRequest, reply: FastifyReply, section: Section | undefined, view: string, model: Record<string, unknown>): Promise<FastifyReply>;
-  /** After an action: a notice for the next page, and 303 to it. */
-  done(request: FastifyRequest, reply: FastifyReply, to: string, notice: string): FastifyReply;
+  /** After an action: a notice for the next page (and a secret for it to show once), and 303 to it. */
+  done(request: FastifyRequest, reply: FastifyReply, to: string, notice: string, revealed?: RevealedSecret): Promise<FastifyReply>;
 }
 
 export function dashboard(env: EnvironmentContext, management: ManagementService, sessions: DashboardSessions): Dashboard {
-  const session = (request: FastifyRequest) => {
-    const found = sessions.of(request);
-    if (!found) throw new Error('dashboard route reached without a session'); // the onRequest hook prevents it
-    return found;
-  };
+  const session = (request: FastifyRequest) => sessions.loaded(request);
   return {
     env,
     management,
@@ -56,7 +52,7 @@ export function dashboard(env: EnvironmentContext, management: ManagementService
     async render(request, reply, section, view, model) {
       const current = session(request);
       const notice = current.notice;
-      delete current.notice;
+      if (notice !== undefined) await sessions.update(request, { notice: undefined });
       return reply.header('cache-control', 'no-store').view(`dashboard/${view}.eta`, {
         environmentHost: hostOf(env.issuer),
         signedInAs: current.signedInAs,
@@ -68,8 +64,8 @@ export function dashboard(env: EnvironmentContext, management: ManagementService
         ...model,
       });
     },
-    done(request, reply, to, notice) {
-      session(request).notice = notice;
+    async done(request, reply, to, notice, revealed) {
+      await sessions.update(request, { notice, ...(revealed ? { revealed } : {}) });
       return reply.redirect(to, 303);
     },
   };

@@ -10,16 +10,16 @@ type Params = { Params: { id: string } };
 
 export function environmentRoutes(app: FastifyInstance, ui: Dashboard): void {
   const { management } = ui;
-  const client = (): ClientView => management.clients.listEnvironmentClients({ pageSize: 30 }).items[0]!;
+  const client = async (): Promise<ClientView> => (await management.clients.listEnvironmentClients({ pageSize: 30 })).items[0]!;
 
-  const page = (request: FastifyRequest, reply: FastifyReply, extra: { problem?: Problem; revealed?: string } = {}) => {
-    const { client: c, secrets } = client();
+  const page = async (request: FastifyRequest, reply: FastifyReply, extra: { problem?: Problem; revealed?: string } = {}) => {
+    const { client: c, secrets } = await client();
     return ui.render(request, reply, 'environment', 'environment', {
       title: 'Environment',
       client: c,
       form: { name: c.name, scopes: c.scopes.join(' '), redirectUris: c.redirectUris.join('\n'), postLogoutRedirectUris: (c.metadata.post_logout_redirect_uris ?? []).join('\n'), expiry: String(c.expiry) },
       secrets,
-      scopes: management.scopes.list(),
+      scopes: await management.scopes.list(),
       ...extra,
     });
   };
@@ -36,8 +36,8 @@ export function environmentRoutes(app: FastifyInstance, ui: Dashboard): void {
     return act(
       request,
       reply,
-      () =>
-        management.clients.updateEnvironmentClient(ui.caller(request), client().client.clientId, {
+      async () =>
+        management.clients.updateEnvironmentClient(ui.caller(request), (await client()).client.clientId, {
           name: text(body, 'name'),
           scopes: text(body, 'scopes').split(/\s+/).filter(Boolean),
           redirectUris: lines(body, 'redirect_uris'),
@@ -49,17 +49,17 @@ export function environmentRoutes(app: FastifyInstance, ui: Dashboard): void {
   });
 
   app.post('/dashboard/environment/secrets', { preHandler: app.csrfProtection }, async (request, reply) => {
-    const result = await attempt(() => management.clients.addEnvironmentClientSecret(ui.caller(request), client().client.clientId));
+    const result = await attempt(async () => management.clients.addEnvironmentClientSecret(ui.caller(request), (await client()).client.clientId));
     if (result.problem) return page(request, reply.code(result.problem.status), { problem: result.problem });
     return page(request, reply, { revealed: result.ok.plainSecret });
   });
   app.post<Params & { Body: FormBody }>('/dashboard/environment/secrets/:id/status', { preHandler: app.csrfProtection }, async (request, reply) => {
     const status = text(request.body, 'status') === 'INACTIVE' ? 'INACTIVE' : 'ACTIVE';
     const id = request.params.id;
-    return act(request, reply, () => management.clients.setEnvironmentClientSecretStatus(ui.caller(request), client().client.clientId, id, status), `Secret ${id} is ${status === 'ACTIVE' ? 'on' : 'off'}.`);
+    return act(request, reply, async () => management.clients.setEnvironmentClientSecretStatus(ui.caller(request), (await client()).client.clientId, id, status), `Secret ${id} is ${status === 'ACTIVE' ? 'on' : 'off'}.`);
   });
   app.post<Params>('/dashboard/environment/secrets/:id/delete', { preHandler: app.csrfProtection }, async (request, reply) =>
-    act(request, reply, () => management.clients.removeEnvironmentClientSecret(ui.caller(request), client().client.clientId, request.params.id), `Secret ${request.params.id} deleted.`),
+    act(request, reply, async () => management.clients.removeEnvironmentClientSecret(ui.caller(request), (await client()).client.clientId, request.params.id), `Secret ${request.params.id} deleted.`),
   );
 
   app.post<{ Body: FormBody }>('/dashboard/environment/scopes', { preHandler: app.csrfProtection }, async (request, reply) => {

@@ -32,21 +32,21 @@ const OPEN_PATHS = new Set(['/dashboard/sign-in']);
 
 export async function dashboardRoutes(app: FastifyInstance, options: DashboardOptions): Promise<void> {
   const { env, management } = options;
-  const sessions = dashboardSessions(env.clock);
+  const sessions = dashboardSessions(env.store.dashboardSessions, env.clock);
   const ui = dashboard(env, management, sessions);
 
   app.addHook('onRequest', async (request, reply) => {
     if (OPEN_PATHS.has(request.url.split('?')[0]!)) return;
-    if (!sessions.of(request)) return reply.header('cache-control', 'no-store').redirect('/dashboard/sign-in', 303);
+    if (!(await sessions.of(request))) return reply.header('cache-control', 'no-store').redirect('/dashboard/sign-in', 303);
   });
 
   // A management error (an unknown id in the URL, a refused change without a form to show it on) gets
   // the dashboard's frame; anything else the pages' error page.
   app.setErrorHandler(async (err: PageError, request, reply) => {
-    if (err instanceof PageNotFound && sessions.of(request)) {
+    if (err instanceof PageNotFound && (await sessions.of(request))) {
       return ui.render(request, reply.code(404), undefined, 'not-found', { title: 'Page not found' });
     }
-    if (err instanceof ManagementError && sessions.of(request)) {
+    if (err instanceof ManagementError && (await sessions.of(request))) {
       const problem = problemOf(err);
       if (problem.status >= 500) request.log.error({ err }, 'dashboard failed');
       return ui.render(request, reply.code(problem.status), 'mcp-servers', 'problem', { title: 'Not possible', problem });

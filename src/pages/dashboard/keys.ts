@@ -18,11 +18,11 @@ export function keyRoutes(app: FastifyInstance, ui: Dashboard): void {
   const time = (iso?: string) => (iso ? `${iso.replace('T', ' ').slice(0, 16)} UTC` : '—');
   const cell = (iso?: string) => (iso ? { date: iso.slice(0, 10), time: `${iso.slice(11, 16)} UTC` } : undefined);
 
-  const keysPage = (request: FastifyRequest, reply: FastifyReply, problem?: Problem) =>
+  const keysPage = async (request: FastifyRequest, reply: FastifyReply, problem?: Problem) =>
     ui.render(request, reply, 'keys', 'keys', {
       title: 'Signing keys',
       keysUrl: `${ui.env.issuer}/keys`,
-      keys: management.keys.list().map((k) => ({ ...k, stateLabel: STATE_LABELS[k.state] ?? k.state, created: cell(k.createTime), activates: cell(k.activateTime), retires: cell(k.retireTime) })),
+      keys: (await management.keys.list()).map((k) => ({ ...k, stateLabel: STATE_LABELS[k.state] ?? k.state, created: cell(k.createTime), activates: cell(k.activateTime), retires: cell(k.retireTime) })),
       delays: SWITCH_DELAYS,
       ...(problem ? { problem } : {}),
     });

@@ -100,10 +100,10 @@ export function mcpServerRoutes(app: FastifyInstance, ui: Dashboard): void {
   };
 
   app.get<{ Querystring: { page_token?: string } }>('/dashboard/mcp-servers', async (request, reply) => {
-    const page = management.resources.list({ pageSize: 30, pageToken: request.query.page_token ?? '' });
+    const page = await management.resources.list({ pageSize: 30, pageToken: request.query.page_token ?? '' });
     return ui.render(request, reply, 'mcp-servers', 'mcp-servers', {
       title: 'MCP servers',
-      servers: page.items.map((r) => ({ ...r, clientCount: management.clients.listResourceClients(r.id, { pageSize: 1 }).totalSize })),
+      servers: await Promise.all(page.items.map(async (r) => ({ ...r, clientCount: (await management.clients.listResourceClients(r.id, { pageSize: 1 })).totalSize }))),
       nextPageToken: page.nextPageToken,
     });
   });
@@ -117,20 +117,20 @@ export function mcpServerRoutes(app: FastifyInstance, ui: Dashboard): void {
   });
 
   app.get<Params>('/dashboard/mcp-servers/:id', async (request, reply) => {
-    const resource = management.resources.get(request.params.id);
+    const resource = await management.resources.get(request.params.id);
     return settingsPage(request, reply, resource, formOf(resource));
   });
 
   app.post<Params & { Body: FormBody }>('/dashboard/mcp-servers/:id', { preHandler: app.csrfProtection }, async (request, reply) => {
-    const resource = management.resources.get(request.params.id);
+    const resource = await management.resources.get(request.params.id);
     const result = await attempt(() => management.resources.update(ui.caller(request), resource.id, fieldsOf(request.body)));
     if (result.problem) return settingsPage(request, reply.code(result.problem.status), resource, typedForm(request.body), result.problem);
     return ui.done(request, reply, `/dashboard/mcp-servers/${resource.id}`, 'Settings saved.');
   });
 
   app.post<Params>('/dashboard/mcp-servers/:id/delete', { preHandler: app.csrfProtection }, async (request, reply) => {
-    const resource = management.resources.get(request.params.id);
-    management.resources.delete(ui.caller(request), resource.id);
+    const resource = await management.resources.get(request.params.id);
+    await management.resources.delete(ui.caller(request), resource.id);
     return ui.done(request, reply, '/dashboard/mcp-servers', `MCP server “${resource.name}” and its clients were deleted.`);
   });
 }

@@ -19,32 +19,32 @@ interface OrganizationClientForm {
 export function organizationRoutes(app: FastifyInstance, ui: Dashboard): void {
   const { management } = ui;
 
-  const listPage = (request: FastifyRequest, reply: FastifyReply, pageToken: string, form: { displayName: string }, problem?: Problem) => {
-    const page = management.organizations.list({ pageSize: 50, pageToken });
+  const listPage = async (request: FastifyRequest, reply: FastifyReply, pageToken: string, form: { displayName: string }, problem?: Problem) => {
+    const page = await management.organizations.list({ pageSize: 50, pageToken });
     return ui.render(request, reply, 'organizations', 'organizations', {
       title: 'Organizations',
-      organizations: page.items.map((o) => ({ ...o, clientCount: management.clients.listOrganizationClients(o.id, { pageSize: 100 }).totalSize })),
+      organizations: await Promise.all(page.items.map(async (o) => ({ ...o, clientCount: (await management.clients.listOrganizationClients(o.id, { pageSize: 100 })).totalSize }))),
       nextPageToken: page.nextPageToken,
       form,
       ...(problem ? { problem } : {}),
     });
   };
 
-  const organizationPage = (request: FastifyRequest, reply: FastifyReply, organization: Organization, pageToken: string, form?: OrganizationClientForm, problem?: Problem) => {
-    const page = management.clients.listOrganizationClients(organization.id, { pageSize: 50, pageToken });
+  const organizationPage = async (request: FastifyRequest, reply: FastifyReply, organization: Organization, pageToken: string, form?: OrganizationClientForm, problem?: Problem) => {
+    const page = await management.clients.listOrganizationClients(organization.id, { pageSize: 50, pageToken });
     return ui.render(request, reply, 'organizations', 'organization', {
       title: organization.displayName,
       organization,
       clients: page.items,
       nextPageToken: page.nextPageToken,
-      members: management.users.list({ pageSize: 100 }, organization.id).items,
+      members: (await management.users.list({ pageSize: 100 }, organization.id)).items,
       form: form ?? { name: '', description: '', scopes: '', audience: '', expiry: '3600' },
       ...(problem ? { problem } : {}),
     });
   };
 
-  const ownerOf = (id: string): ClientOwner => {
-    const organization = management.organizations.get(id);
+  const ownerOf = async (id: string): Promise<ClientOwner> => {
+    const organization = await management.organizations.get(id);
     const base = `/dashboard/organizations/${organization.id}`;
     return {
       section: 'organizations',
@@ -72,11 +72,11 @@ export function organizationRoutes(app: FastifyInstance, ui: Dashboard): void {
   });
 
   app.get<Params & { Querystring: { page_token?: string } }>('/dashboard/organizations/:id', async (request, reply) =>
-    organizationPage(request, reply, management.organizations.get(request.params.id), request.query.page_token ?? ''),
+    organizationPage(request, reply, await management.organizations.get(request.params.id), request.query.page_token ?? ''),
   );
 
   app.post<Params & { Body: FormBody }>('/dashboard/organizations/:id/clients', { preHandler: app.csrfProtection }, async (request, reply) => {
-    const organization = management.organizations.get(request.params.id);
+    const organization = await management.organizations.get(request.params.id);
     const body = request.body;
     const form: OrganizationClientForm = {
       name: text(body, 'name'),
@@ -96,7 +96,7 @@ export function organizationRoutes(app: FastifyInstance, ui: Dashboard): void {
       });
     });
     if (result.problem) return organizationPage(request, reply.code(result.problem.status), organization, '', form, result.problem);
-    return revealAndShow(ui, request, reply, ownerOf(organization.id), result.ok, 'Client created. Copy its secret now: it will not be shown again.');
+    return revealAndShow(ui, request, reply, await ownerOf(organization.id), result.ok, 'Client created. Copy its secret now: it will not be shown again.');
   });
 
   clientRoutes(app, ui, '/dashboard/organizations/:id', ownerOf);

@@ -11,8 +11,8 @@ type Params = { Params: { id: string } };
 export function serverClientRoutes(app: FastifyInstance, ui: Dashboard): void {
   const { management } = ui;
 
-  const ownerOf = (id: string): ClientOwner => {
-    const server = management.resources.get(id);
+  const ownerOf = async (id: string): Promise<ClientOwner> => {
+    const server = await management.resources.get(id);
     const base = `/dashboard/mcp-servers/${server.id}`;
     return {
       section: 'mcp-servers',
@@ -29,11 +29,11 @@ export function serverClientRoutes(app: FastifyInstance, ui: Dashboard): void {
     };
   };
 
-  const clientsPage = (request: FastifyRequest, reply: FastifyReply, server: Resource, form: { name?: string; description?: string; scopes?: string[]; expiry?: string } = {}, problem?: Problem) => {
+  const clientsPage = async (request: FastifyRequest, reply: FastifyReply, server: Resource, form: { name?: string; description?: string; scopes?: string[]; expiry?: string } = {}, problem?: Problem) => {
     // Each list pages on its own (MCP hosts may have registered many): ?m2m_page=… and ?registered_page=….
     const query = request.query as Record<string, string | undefined>;
-    const m2m = management.clients.listResourceClients(server.id, { ...(query.m2m_page ? { pageToken: query.m2m_page } : {}) }, 'static');
-    const registered = management.clients.listResourceClients(server.id, { ...(query.registered_page ? { pageToken: query.registered_page } : {}) }, 'registered');
+    const m2m = await management.clients.listResourceClients(server.id, { ...(query.m2m_page ? { pageToken: query.m2m_page } : {}) }, 'static');
+    const registered = await management.clients.listResourceClients(server.id, { ...(query.registered_page ? { pageToken: query.registered_page } : {}) }, 'registered');
     const next = (param: string, token: string) => (token ? `?${new URLSearchParams({ ...pagePositions(query), [param]: token }).toString()}` : '');
     return ui.render(request, reply, 'mcp-servers', 'server-clients', {
       title: `${server.name} · Clients`,
@@ -48,10 +48,10 @@ export function serverClientRoutes(app: FastifyInstance, ui: Dashboard): void {
     });
   };
 
-  app.get<Params>('/dashboard/mcp-servers/:id/clients', async (request, reply) => clientsPage(request, reply, management.resources.get(request.params.id)));
+  app.get<Params>('/dashboard/mcp-servers/:id/clients', async (request, reply) => clientsPage(request, reply, await management.resources.get(request.params.id)));
 
   app.post<Params & { Body: FormBody }>('/dashboard/mcp-servers/:id/clients', { preHandler: app.csrfProtection }, async (request, reply) => {
-    const server = management.resources.get(request.params.id);
+    const server = await management.resources.get(request.params.id);
     const body = request.body;
     const result = await attempt(() => {
       const expiry = seconds(body, 'expiry');
@@ -66,7 +66,7 @@ export function serverClientRoutes(app: FastifyInstance, ui: Dashboard): void {
       const form = { name: text(body, 'name'), description: text(body, 'description'), scopes: all(body, 'scopes'), expiry: text(body, 'expiry') };
       return clientsPage(request, reply.code(result.problem.status), server, form, result.problem);
     }
-    return revealAndShow(ui, request, reply, ownerOf(server.id), result.ok, 'Client created. Copy its secret now: it will not be shown again.');
+    return revealAndShow(ui, request, reply, await ownerOf(server.id), result.ok, 'Client created. Copy its secret now: it will not be shown again.');
   });
 
   clientRoutes(app, ui, '/dashboard/mcp-servers/:id', ownerOf);

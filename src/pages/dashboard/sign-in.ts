@@ -24,24 +24,24 @@ export function signInRoutes(app: FastifyInstance, ui: Dashboard, options: { lim
       ...(form.error ? { error: form.error } : {}),
     });
 
-  app.get('/dashboard/sign-in', async (request, reply) => (ui.sessions.of(request) ? reply.redirect('/dashboard', 303) : page(reply)));
+  app.get('/dashboard/sign-in', async (request, reply) => ((await ui.sessions.of(request)) ? reply.redirect('/dashboard', 303) : page(reply)));
 
   app.post<{ Body: SignInForm }>('/dashboard/sign-in', { preHandler: app.csrfProtection }, async (request, reply) => {
     const form = request.body;
     const keys = attemptKeys(request, form.password !== undefined ? 'dashboard-admin' : `dashboard:${(form.client_id ?? '').trim()}`);
-    ensureMayTry(options.limits, keys, ui.env.clock());
-    const signedIn = dashboardCaller(ui.env.store, options.adminPassword, form);
+    await ensureMayTry(options.limits, keys, ui.env.clock());
+    const signedIn = await dashboardCaller(ui.env.store, options.adminPassword, form);
     if (!signedIn) {
-      options.limits.failed(keys);
+      await options.limits.failed(keys);
       return page(reply.code(401), { clientId: (form.client_id ?? '').trim(), error: 'Those credentials did not sign you in. Check the client ID and secret (or the admin password).' });
     }
-    options.limits.succeeded(keys);
-    ui.sessions.start(reply, signedIn.caller, signedIn.signedInAs);
+    await options.limits.succeeded(keys);
+    await ui.sessions.start(reply, signedIn.caller, signedIn.signedInAs);
     return reply.redirect('/dashboard/mcp-servers', 303);
   });
 
   app.post('/dashboard/sign-out', { preHandler: app.csrfProtection }, async (request, reply) => {
-    ui.sessions.end(request, reply);
+    await ui.sessions.end(request, reply);
     return reply.redirect('/dashboard/sign-in', 303);
   });
 }

@@ -16,7 +16,7 @@ export function testUserRoutes(app: FastifyInstance, ui: Dashboard): void {
       ...(problem ? { problem } : {}),
     });
 
-  app.get('/dashboard/test-users', async (request, reply) => page(request, reply, ui.management.testUsers.get()));
+  app.get('/dashboard/test-users', async (request, reply) => page(request, reply, await ui.management.testUsers.get()));
 
   app.post<{ Body: FormBody }>('/dashboard/test-users', { preHandler: app.csrfProtection }, async (request, reply) => {
     const body = request.body;

@@ -15,9 +15,9 @@ interface UserForm {
 export function userRoutes(app: FastifyInstance, ui: Dashboard): void {
   const { management } = ui;
 
-  const usersPage = (request: FastifyRequest, reply: FastifyReply, pageToken: string, form: UserForm, problem?: Problem) => {
-    const page = management.users.list({ pageSize: 50, pageToken });
-    const organizations = management.organizations.list({ pageSize: 100 }).items;
+  const usersPage = async (request: FastifyRequest, reply: FastifyReply, pageToken: string, form: UserForm, problem?: Problem) => {
+    const page = await management.users.list({ pageSize: 50, pageToken });
+    const organizations = (await management.organizations.list({ pageSize: 100 })).items;
     const names = new Map(organizations.map((o) => [o.id, o.displayName]));
     return ui.render(request, reply, 'users', 'users', {
       title: 'Users',
@@ -50,20 +50,20 @@ export function userRoutes(app: FastifyInstance, ui: Dashboard): void {
   });
 
   app.get<{ Params: { id: string } }>('/dashboard/users/:id', async (request, reply) => {
-    const user = management.users.get(request.params.id);
-    const organization = user.organizationId ? management.organizations.get(user.organizationId) : undefined;
+    const user = await management.users.get(request.params.id);
+    const organization = user.organizationId ? await management.organizations.get(user.organizationId) : undefined;
     return ui.render(request, reply, 'users', 'user', {
       title: user.email,
       user: { ...user, organizationName: organization?.displayName ?? '' },
-      passkeys: management.passkeys.list(user.id).map((p) => ({ ...p, kind: p.backupEligible ? 'Synced passkey' : 'Device-bound passkey' })),
+      passkeys: (await management.passkeys.list(user.id)).map((p) => ({ ...p, kind: p.backupEligible ? 'Synced passkey' : 'Device-bound passkey' })),
     });
   });
 
   app.post<{ Params: { id: string; passkeyId: string } }>('/dashboard/users/:id/passkeys/:passkeyId/delete', { preHandler: app.csrfProtection }, async (request, reply) => {
-    const user = management.users.get(request.params.id);
-    const passkey = management.passkeys.get(request.params.passkeyId);
+    const user = await management.users.get(request.params.id);
+    const passkey = await management.passkeys.get(request.params.passkeyId);
     if (passkey.userId !== user.id) throw new NotFound('credential', passkey.id);
-    management.passkeys.remove(ui.caller(request), passkey.id);
+    await management.passkeys.remove(ui.caller(request), passkey.id);
     return ui.done(request, reply, `/dashboard/users/${user.id}`, `Passkey ${passkey.id} removed: it signs no one in any more.`);
   });
 }

@@ -9,7 +9,7 @@ export function attemptKeys(request: FastifyRequest, account: string): AttemptKe
 }
 
 /** Throws the 429 page when these keys must wait. */
-export function ensureMayTry(limits: AttemptLimits, keys: AttemptKeys, now: number): void {
-  const retryAt = limits.retryAt(keys);
+export async function ensureMayTry(limits: AttemptLimits, keys: AttemptKeys, now: number): Promise<void> {
+  const retryAt = await limits.retryAt(keys);
   if (retryAt !== undefined) throw new TooManyAttempts(Math.ceil((retryAt - now) / 1000), new Date(retryAt));
 }

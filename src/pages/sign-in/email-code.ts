@@ -21,24 +21,24 @@ const CODE_PROBLEMS: Record<Exclude<CodeCheck, 'valid'>, { status: number; error
 
 // What the code page says about where the code is: the static one of a test user, or the outbox (an
 // emulation shortcut; off, the message went by SMTP).
-const codePageFlags = (ctx: SignInContext, email: string) => ({
+const codePageFlags = async (ctx: SignInContext, email: string) => ({
   email,
   testUser: isTestUser(email, ctx.env.settings.testUsers),
-  allowListed: ctx.emailSignIn.isAllowListed(email),
+  allowListed: await ctx.emailSignIn.isAllowListed(email),
   outbox: ctx.env.settings.emulationShortcuts,
 });
 
 /** Sends a code and a link for this sign-in to `email`, and shows the page that asks for the code. */
 export async function sendCode(ctx: SignInContext, current: InteractionInProgress, reply: FastifyReply, email: string, notice?: string): Promise<FastifyReply> {
   const page = await ctx.pageBase(current, reply, 'Check your email');
-  ctx.emailSignIn.send({
+  await ctx.emailSignIn.send({
     ns: current.issuer.scope.ns,
     uid: current.interaction.uid,
     email,
     clientName: page.clientName,
     linkFor: (token) => `${ctx.env.issuer}${current.base}/email-link?token=${encodeURIComponent(token)}`,
   });
-  return reply.view('login-code.eta', { ...page, ...codePageFlags(ctx, email), ...(notice ? { notice } : {}) });
+  return reply.view('login-code.eta', { ...page, ...(await codePageFlags(ctx, email)), ...(notice ? { notice } : {}) });
 }
 
 export function emailCodeRoutes(app: FastifyInstance, ctx: SignInContext): void {
@@ -46,25 +46,25 @@ export function emailCodeRoutes(app: FastifyInstance, ctx: SignInContext): void 
     const email = (request.body.email ?? '').trim().toLowerCase();
     if (!email) throw new PageProblem(400, 'invalid_request', 'Enter your email first', 'The form did not say which email the code was sent to.', 'Go back and enter your email.');
     const keys = attemptKeys(request, email);
-    ensureMayTry(ctx.limits, keys, ctx.env.clock());
-    const result = ctx.emailSignIn.checkCode({ ns: current.issuer.scope.ns, uid: current.interaction.uid, email }, request.body.otp ?? '');
+    await ensureMayTry(ctx.limits, keys, ctx.env.clock());
+    const result = await ctx.emailSignIn.checkCode({ ns: current.issuer.scope.ns, uid: current.interaction.uid, email }, request.body.otp ?? '');
     if (result !== 'valid') {
-      if (result === 'wrong') ctx.limits.failed(keys);
+      if (result === 'wrong') await ctx.limits.failed(keys);
       const problem = CODE_PROBLEMS[result];
       const page = await ctx.pageBase(current, reply, 'Check your email');
-      return reply.code(problem.status).view('login-code.eta', { ...page, ...codePageFlags(ctx, email), error: problem.error });
+      return reply.code(problem.status).view('login-code.eta', { ...page, ...(await codePageFlags(ctx, email)), error: problem.error });
     }
-    ctx.limits.succeeded(keys);
-    const { user } = ctx.management.users.signUp(SIGN_UP, { email });
+    await ctx.limits.succeeded(keys);
+    const { user } = await ctx.management.users.signUp(SIGN_UP, { email });
     return finishOrOfferPasskey(ctx, current, request, reply, user, 'otp');
   });
 
   // The link in the email. It works in the browser the sign-in started in (the interaction's cookie).
   signInStep<unknown, { token?: string }>(app, ctx, 'GET', 'email-link', async (current, request, reply) => {
-    const link = ctx.emailSignIn.useLink(request.query.token ?? '', current.issuer.scope.ns, current.interaction.uid);
+    const link = await ctx.emailSignIn.useLink(request.query.token ?? '', current.issuer.scope.ns, current.interaction.uid);
     switch (link.state) {
       case 'valid':
-        return ctx.finish(current, request, reply, ctx.management.users.signUp(SIGN_UP, { email: link.email }).user, 'otp');
+        return ctx.finish(current, request, reply, (await ctx.management.users.signUp(SIGN_UP, { email: link.email })).user, 'otp');
       case 'used':
         throw new PageProblem(400, 'link_used', 'This link was already used', 'Each sign-in link works once.', 'Go back to the sign-in page and send a new code.');
       case 'expired':

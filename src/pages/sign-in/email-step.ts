@@ -29,10 +29,10 @@ export async function emailPage(ctx: SignInContext, current: InteractionInProgre
 
 export function emailStepRoutes(app: FastifyInstance, ctx: SignInContext): void {
   // Which method follows the email; a sign-up proves the email first, so it never starts with a password.
-  const methodFor = (current: InteractionInProgress, email: string, asked: unknown): Method => {
+  const methodFor = async (current: InteractionInProgress, email: string, asked: unknown): Promise<Method> => {
     if (current.interaction.prompt.name === 'create') return 'email_code';
     if (asked === 'password' || asked === 'email_code') return asked;
-    if (ctx.emailSignIn.isAllowListed(email)) return 'email_code';
+    if (await ctx.emailSignIn.isAllowListed(email)) return 'email_code';
     return isTestUser(email, ctx.env.settings.testUsers) ? 'email_code' : ctx.loginMethod;
   };
 
@@ -40,6 +40,6 @@ export function emailStepRoutes(app: FastifyInstance, ctx: SignInContext): void 
     const email = (request.body.email ?? '').trim();
     if (!email) return emailPage(ctx, current, reply.code(400), { email, error: 'Enter your email address.' });
     if (!/^[^\s@]+@[^\s@]+$/.test(email) || email.length > 320) return emailPage(ctx, current, reply.code(400), { email, error: 'Enter a valid email address, such as name@example.com.' });
-    return methodFor(current, email, request.body.method) === 'password' ? passwordPage(ctx, current, reply, { email }) : sendCode(ctx, current, reply, email);
+    return (await methodFor(current, email, request.body.method)) === 'password' ? passwordPage(ctx, current, reply, { email }) : sendCode(ctx, current, reply, email);
   });
 }

@@ -83,13 +83,10 @@ export async function identityProviderPage(
     name: form.name ?? '',
     ...(enterprise
       ? {
-          organizations: ctx.env.store.organizations
-            .list()
-            .map((o) => ({ id: o.id, name: o.displayName, selected: o.id === chosenOrganization })),
+          organizations: (await ctx.env.store.organizations.list()).map((o) => ({ id: o.id, name: o.displayName, selected: o.id === chosenOrganization })),
         }
       : {}),
-    users: ctx.env.store.users
-      .list()
+    users: (await ctx.env.store.users.list())
       .slice(0, PICKABLE_USERS)
       .map((u) => ({ id: u.id, email: u.email, name: u.name, initial: (u.name || u.email).slice(0, 1).toUpperCase() })),
     ...(form.error ? { error: form.error } : {}),
@@ -114,17 +111,17 @@ export function identityProviderRoutes(app: FastifyInstance, ctx: SignInContext)
 }
 
 async function signInWithIdentity(ctx: SignInContext, current: InteractionInProgress, request: InteractionRequest<IdentityForm>, reply: FastifyReply, idp: IdentityProvider, body: IdentityForm) {
-  const picked = body.pick ? ctx.env.store.users.get(body.pick) : undefined;
+  const picked = body.pick ? await ctx.env.store.users.get(body.pick) : undefined;
   if (body.pick && !picked) throw new PageProblem(400, 'invalid_request', 'Unknown user', 'The user picked does not exist (any more).', 'Go back, reload the page and pick again.');
   const email = (picked?.email ?? body.email ?? '').trim();
   const name = (body.name ?? '').trim();
   const organizationId = idp.kind === 'enterprise' ? (body.organization_id as string | undefined)?.trim() || undefined : undefined;
   const retry = (error: string) => identityProviderPage(ctx, current, reply.code(400), idp, { email, name, ...(organizationId ? { organizationId } : {}), error });
   if (!email) return retry('Enter the email the identity provider returns.');
-  if (organizationId && !ctx.env.store.organizations.get(organizationId)) return retry(`There is no organization ${organizationId} in this environment.`);
+  if (organizationId && !(await ctx.env.store.organizations.get(organizationId))) return retry(`There is no organization ${organizationId} in this environment.`);
   try {
     const caller = { actor: `sign-in:${idp.kind === 'social' ? idp.provider : 'sso'}` };
-    const { user } = picked ? { user: picked } : ctx.management.users.signUp(caller, { email, name, ...(organizationId ? { organizationId } : {}) });
+    const { user } = picked ? { user: picked } : await ctx.management.users.signUp(caller, { email, name, ...(organizationId ? { organizationId } : {}) });
     return await ctx.finish(current, request, reply, user, 'fed');
   } catch (err) {
     const problem = exposeManagementError(err);

@@ -63,7 +63,7 @@ function credentialOf(body: { credential?: unknown }): unknown {
 export async function finishOrOfferPasskey(ctx: SignInContext, current: InteractionInProgress, request: FastifyRequest, reply: FastifyReply, user: User, method: SignInMethod): Promise<FastifyReply> {
   const asked = (request.body as { passkey_offer?: unknown } | undefined)?.passkey_offer === '1';
   const rp = relyingPartyOf(ctx.env.issuer);
-  if (!asked || !rp || request.cookies[NOT_NOW_COOKIE] || ctx.env.store.passkeys.listByUser(user.id).length > 0) {
+  if (!asked || !rp || request.cookies[NOT_NOW_COOKIE] || (await ctx.env.store.passkeys.listByUser(user.id)).length > 0) {
     return ctx.finish(current, request, reply, user, method);
   }
   const options = await ctx.passkeys.registrationOptions(signInOf(current), rp, user, method);
@@ -80,21 +80,21 @@ export function passkeyRoutes(app: FastifyInstance, ctx: SignInContext): void {
 
   signInStep<{ credential?: unknown }>(app, ctx, 'POST', 'passkey', async (current, request, reply) => {
     const passkey = await ctx.passkeys.verifyAuthentication(signInOf(current), relyingParty(ctx), credentialOf(request.body)).catch(refusalPage);
-    const user = ctx.env.store.users.get(passkey.userId);
+    const user = await ctx.env.store.users.get(passkey.userId);
     if (!user) refusalPage(new PasskeyRefused('unknown_credential'));
     return ctx.finish(current, request, reply, user, 'hwk');
   });
 
   signInStep<{ credential?: unknown }>(app, ctx, 'POST', 'passkey/register', async (current, request, reply) => {
     const { passkey, amr } = await ctx.passkeys.verifyRegistration(signInOf(current), relyingParty(ctx), credentialOf(request.body)).catch(refusalPage);
-    const kept = ctx.management.passkeys.register(SIGN_IN, passkey);
-    return ctx.finish(current, request, reply, ctx.env.store.users.get(kept.userId)!, methodOf(amr));
+    const kept = await ctx.management.passkeys.register(SIGN_IN, passkey);
+    return ctx.finish(current, request, reply, (await ctx.env.store.users.get(kept.userId))!, methodOf(amr));
   });
 
   // "Not now": the sign-in the offer interrupted goes on, and this browser is not asked again for a while.
   signInStep(app, ctx, 'POST', 'passkey/skip', async (current, request, reply) => {
-    const pending = ctx.env.store.passkeys.usePendingRegistration(current.issuer.scope.ns, current.interaction.uid);
-    const user = pending.state === 'valid' ? ctx.env.store.users.get(pending.userId ?? '') : undefined;
+    const pending = await ctx.env.store.passkeys.usePendingRegistration(current.issuer.scope.ns, current.interaction.uid);
+    const user = pending.state === 'valid' ? await ctx.env.store.users.get(pending.userId ?? '') : undefined;
     if (pending.state !== 'valid' || !user) {
       throw new PageProblem(400, 'session_not_found', 'This sign-in has expired', 'The offer to add a passkey was answered already, or too long ago.', 'Go back to the application and start again.');
     }

@@ -16,13 +16,13 @@ export function passwordRoutes(app: FastifyInstance, ctx: SignInContext): void {
   signInStep<{ email?: string; password?: string }>(app, ctx, 'POST', 'login', async (current, request, reply) => {
     const email = (request.body.email ?? '').trim();
     const keys = attemptKeys(request, email);
-    ensureMayTry(ctx.limits, keys, ctx.env.clock());
+    await ensureMayTry(ctx.limits, keys, ctx.env.clock());
     const user = await ctx.env.store.users.authenticate(email, request.body.password ?? '');
     if (!user) {
-      ctx.limits.failed(keys);
+      await ctx.limits.failed(keys);
       return passwordPage(ctx, current, reply.code(401), { email, error: WRONG_CREDENTIALS });
     }
-    ctx.limits.succeeded(keys);
+    await ctx.limits.succeeded(keys);
     return finishOrOfferPasskey(ctx, current, request, reply, user, 'pwd');
   });
 }
