@@ -137,6 +137,15 @@ export async function openStore(location: string, clock: Clock = systemClock, op
   });
 }
 
+/**
+ * A store over a database opened by the caller (tools and SQLite-only tests, which keep its executor to
+ * set what only a connection can: a page limit); migrations applied, fresh install keys in memory.
+ */
+export async function openStoreOn(database: Database, clock: Clock = systemClock, options: StoreOptions = {}): Promise<Store> {
+  await migrate(database);
+  return assemble(database, clock, options, { installKeys: newInstallKeys(), tightened: [], close: async () => undefined });
+}
+
 async function openPostgresStore(url: string, clock: Clock, options: StoreOptions): Promise<Store> {
   const database = openPostgres({ url, poolSize: options.poolSize ?? 10, connectionError: (err) => options.connectionLost?.(err) });
   let watch: ChangeWatch | undefined;
@@ -187,7 +196,6 @@ function assemble(database: Database, clock: Clock, options: StoreOptions, engin
 
   // One transaction: its writes bump their topics' versions inside it; this process hears after COMMIT.
   const inTransaction = async <T>(fn: (scope: Scope, write: Write) => Promise<T>): Promise<T> => {
-    guard.refuseInside();
     const topics = new Set<ChangeTopic>();
     const result = await database.transaction(async (sql) => {
       const write: Write = {
@@ -272,7 +280,10 @@ function assemble(database: Database, clock: Clock, options: StoreOptions, engin
   const root: Scope = {
     sql: guard.sql(database.sql),
     inTransaction: false,
-    atomic: (fn) => inTransaction((_scope, write) => fn(write)),
+    atomic: (fn) => {
+      guard.refuseInside();
+      return inTransaction((_scope, write) => fn(write));
+    },
   };
   const repositories = repositoriesOf(root, (fn) =>
     guard.watch(() =>

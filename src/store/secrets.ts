@@ -11,7 +11,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import type { IdSource } from './ids.js';
 import type { Scope } from './scope.js';
-import type { Database } from './sql/sql.js';
+import type { Database, Sql } from './sql/sql.js';
 import { isoNow, type Clock } from './time.js';
 
 export interface ClientSecret {
@@ -160,11 +160,11 @@ export function secretUses(database: Database, unwritten: (err: unknown) => void
 }
 
 export function secretRepository(scope: Scope, clock: Clock, hashKey: Buffer, ids: IdSource, uses: SecretUses): SecretRepository {
-  const { sql } = scope;
+  const { sql: own } = scope;
   const sha256 = (plain: string) => createHash('sha256').update(plain, 'utf8').digest('hex');
   const keyed = (plain: string) => createHmac('sha256', hashKey).update(plain, 'utf8').digest('hex');
 
-  const create = async (clientId: string, plain?: string, by?: string): Promise<CreatedSecret> => {
+  const create = async (clientId: string, plain?: string, by?: string, sql: Sql = own): Promise<CreatedSecret> => {
     const value = plain ?? ids.newSecret();
     const [hash, scheme]: [string, HashScheme] = plain === undefined ? [sha256(value), 'sha256'] : [keyed(value), 'hmac-sha256'];
     const id = ids.newId('secret');
@@ -174,7 +174,7 @@ export function secretRepository(scope: Scope, clock: Clock, hashKey: Buffer, id
   };
 
   // The operator's secret as stored, re-hashed under the install key if an older version stored it as SHA-256.
-  const findOperatorSecret = async (clientId: string, plain: string): Promise<Row | undefined> => {
+  const findOperatorSecret = async (clientId: string, plain: string, sql: Sql = own): Promise<Row | undefined> => {
     const k = keyed(plain);
     const row = await sql.get<Row>(MATCHING, [clientId, sha256(plain), k]);
     if (row?.hash_scheme === 'sha256') await sql.run(REHASH, [k, row.id]);
@@ -187,32 +187,32 @@ export function secretRepository(scope: Scope, clock: Clock, hashKey: Buffer, id
     create,
     ensure,
     replaceAll: (clientId, plain) =>
-      scope.atomic(async () => {
-        const existing = await findOperatorSecret(clientId, plain);
-        const created = existing ? undefined : await create(clientId, plain);
+      scope.atomic(async ({ sql }) => {
+        const existing = await findOperatorSecret(clientId, plain, sql);
+        const created = existing ? undefined : await create(clientId, plain, undefined, sql);
         await sql.run(REMOVE_OTHERS, [clientId, existing?.id ?? created!.secret.id]);
         return created;
       }),
     list: async (clientId) => {
       // Outside a transaction only: the flush is a transaction of its own (inside one, the last use may be a second old).
       if (!scope.inTransaction) await uses.flush();
-      return (await sql.all<Row>(LIST, [clientId])).map(toSecret);
+      return (await own.all<Row>(LIST, [clientId])).map(toSecret);
     },
-    remove: async (clientId, secretId) => (await sql.run(REMOVE_ONE, [clientId, secretId])).changes > 0,
+    remove: async (clientId, secretId) => (await own.run(REMOVE_ONE, [clientId, secretId])).changes > 0,
     setStatus: async (clientId, secretId, status) => {
-      await sql.run(SET_STATUS, [status, isoNow(clock), clientId, secretId, status]);
-      const row = await sql.get<Row>(BY_CLIENT_AND_ID, [clientId, secretId]);
+      await own.run(SET_STATUS, [status, isoNow(clock), clientId, secretId, status]);
+      const row = await own.get<Row>(BY_CLIENT_AND_ID, [clientId, secretId]);
       return row && toSecret(row);
     },
     removeCreatedBy: async (clientId, by, keepId = '') => {
-      const ids = (await sql.all<{ id: string }>(CREATED_BY_OTHERS, [clientId, by, keepId])).map((r) => r.id);
-      for (const id of ids) await sql.run(REMOVE_ONE, [clientId, id]);
+      const ids = (await own.all<{ id: string }>(CREATED_BY_OTHERS, [clientId, by, keepId])).map((r) => r.id);
+      for (const id of ids) await own.run(REMOVE_ONE, [clientId, id]);
       return ids;
     },
     verify: async (clientId, plain) => {
       const digests = { sha256: sha256(plain), keyed: keyed(plain) };
       const time = isoNow(clock);
-      if ((await sql.get(ACTIVE, [clientId, digests.sha256, digests.keyed, time])) === undefined) return false;
+      if ((await own.get(ACTIVE, [clientId, digests.sha256, digests.keyed, time])) === undefined) return false;
       uses.note({ clientId, time, ...digests });
       return true;
     },

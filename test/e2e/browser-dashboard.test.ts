@@ -154,7 +154,7 @@ describe('the dashboard, in Chromium without JavaScript', { timeout: 60_000 }, (
     await person.getByRole('button', { name: 'Allow access' }).click();
     expect((await arrived()).searchParams.get('code')).toMatch(/^[\w-]{20,}$/);
     await person.close();
-    expect(server.app.store.users.findByEmail('e2e+sktest@example.com')?.id).toMatch(/^usr_\d{17}$/);
+    expect((await server.app.store.users.findByEmail('e2e+sktest@example.com'))?.id).toMatch(/^usr_\d{17}$/);
     const sent = (await (await fetch(`${server.url}/outbox?to=e2e%2Bsktest%40example.com`, { headers: { accept: 'application/json' } })).json()) as unknown[];
     expect(sent).toEqual([]);
   });

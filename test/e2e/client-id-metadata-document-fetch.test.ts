@@ -74,7 +74,7 @@ describe('one total deadline per fetch', () => {
       text: 'the client metadata document did not arrive within 0.3 s',
     });
     await closed; // the emulator hung up: nothing keeps reading the drip
-    expect(server.app.store.clients.get(url)).toBeUndefined();
+    expect((await server.app.store.clients.get(url))).toBeUndefined();
   });
 
   it('cuts a server that accepts the connection and never answers', async () => {
@@ -123,21 +123,21 @@ describe('cached rows are pruned by retention', () => {
     const browsed = `${base}/browsed.json`; // an authorization started, never finished
     const consented = `${base}/consented.json`;
     expect((await startAuthorization(issuer, browsed)).status).toBe(303);
-    expect(server.app.store.clients.get(browsed)?.kind).toBe('cimd');
+    expect((await server.app.store.clients.get(browsed))?.kind).toBe('cimd');
     expect((await exchange(issuer, consented, await authorize(issuer, consented, person))).status).toBe(200);
 
-    const row = (clientId: string) => server.app.store.clients.get(clientId)?.kind;
+    const row = async (clientId: string) => (await server.app.store.clients.get(clientId))?.kind;
     await server.app.retention!.sweep();
-    expect(row(browsed)).toBe('cimd'); // still fresh
+    expect(await row(browsed)).toBe('cimd'); // still fresh
 
     server.clock.advance('61s');
     await server.app.retention!.sweep();
-    expect(row(browsed)).toBeUndefined();
-    expect(row(consented)).toBe('cimd');
+    expect(await row(browsed)).toBeUndefined();
+    expect(await row(consented)).toBe('cimd');
 
     const before = fetches.filter((f) => f === '/browsed.json').length;
     expect((await startAuthorization(issuer, browsed)).status).toBe(303);
     expect(fetches.filter((f) => f === '/browsed.json').length).toBe(before + 1);
-    expect(server.app.store.clients.get(browsed)?.kind).toBe('cimd');
+    expect((await server.app.store.clients.get(browsed))?.kind).toBe('cimd');
   });
 });

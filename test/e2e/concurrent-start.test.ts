@@ -6,12 +6,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { migrationsDir } from '../../src/store/database.js';
+import { migrationsDir } from '../../src/store/migrations.js';
 import { runNode, startCli, type RunningCli } from '../helpers/cli.js';
 import { decodeJwt, tokenRequest } from '../helpers/server.js';
 
 // Every shipped migration, by number: each must run exactly once.
-const MIGRATION_VERSIONS = readdirSync(migrationsDir())
+const MIGRATION_VERSIONS = readdirSync(migrationsDir('sqlite'))
   .filter((f) => /^\d{3}_[a-z0-9_]+\.sql$/.test(f))
   .sort()
   .map((f) => Number(f.slice(0, 3)));
@@ -90,10 +90,10 @@ describe(`${N} processes opening one new database at once (no server lock)`, () 
   const script = (file: string) => `
     const { openStore } = await import(${JSON.stringify(join(DIST, 'store/index.js'))});
     const { loadOrCreateKeySet } = await import(${JSON.stringify(join(DIST, 'oidc/signing-keys.js'))});
-    const store = openStore(${JSON.stringify(file)});
+    const store = await openStore(${JSON.stringify(file)});
     const keys = await loadOrCreateKeySet(store.signingKeys);
-    store.close();
-    console.log(keys.current.kid, store.cookieKeys.join(','));`;
+    await store.close();
+    console.log(keys.current.kid, store.installKeys.cookieKeys.join(','));`;
 
   it('each applies no migration twice, and all sign with the one key stored and share one cookie key', async () => {
     const runs = await Promise.all(Array.from({ length: N }, () => runNode(['--input-type=module', '-e', script(join(dir, 'emulator.sqlite'))])));

@@ -36,7 +36,7 @@ describe('who may use the dashboard', () => {
     const page = await fetch(`${server.url}/dashboard/mcp-servers`, { redirect: 'manual' });
     expect(page.status).toBe(303);
     expect(page.headers.get('location')).toBe('/dashboard/sign-in');
-    const before = server.app.store.resources.list().length;
+    const before = (await server.app.store.resources.list()).length;
     const post = await fetch(`${server.url}/dashboard/mcp-servers`, {
       method: 'POST',
       redirect: 'manual',
@@ -45,7 +45,7 @@ describe('who may use the dashboard', () => {
     });
     expect(post.status).toBe(303);
     expect(post.headers.get('location')).toBe('/dashboard/sign-in');
-    expect(server.app.store.resources.list().length).toBe(before);
+    expect((await server.app.store.resources.list()).length).toBe(before);
   });
 
   it('signs in with the environment client: an HttpOnly, SameSite=Lax session cookie for /dashboard', async () => {
@@ -62,7 +62,7 @@ describe('who may use the dashboard', () => {
     const steps = await signedIn({ password: ADMIN_PASSWORD });
     await steps.open(`${server.url}/dashboard/organizations`);
     await steps.submit('/dashboard/organizations', { display_name: 'Admin-made' });
-    const event = server.app.management.audit.list({ type: 'organization.created' }).events[0]!;
+    const event = (await server.app.management.audit.list({ type: 'organization.created' })).events[0]!;
     expect(event.actor).toBe('admin');
   });
 
@@ -118,7 +118,7 @@ describe('who may use the dashboard', () => {
     const res = await steps.post('/dashboard/organizations', { display_name: 'Forged' }, ['_csrf']);
     expect(res.status).toBe(403);
     expect(await res.text()).toContain('<code>invalid_csrf_token</code>');
-    expect(server.app.store.organizations.list().some((o) => o.displayName === 'Forged')).toBe(false);
+    expect((await server.app.store.organizations.list()).some((o) => o.displayName === 'Forged')).toBe(false);
   });
 
   it('signs out: the session no longer opens pages', async () => {
@@ -165,11 +165,11 @@ describe('management errors as readable messages', () => {
     const html = await refused.text();
     expect(problemOf(html)?.replaceAll('&#39;', "'")).toBe("Some fields need another look: Issuer of user tokens must be 'resource' when token_profile is 'rfc9068' (RFC 9068 tokens name the server's own issuer)");
     expect(html).toContain('name="token_profile" value="rfc9068" checked');
-    expect(server.app.store.resources.list().some((r) => r.name === 'Strict')).toBe(false);
+    expect((await server.app.store.resources.list()).some((r) => r.name === 'Strict')).toBe(false);
 
     const saved = (await steps.submit('/dashboard/mcp-servers', { ...form, token_issuer: 'resource' })) as PageSeen;
     expect(saved.status).toBe(200);
-    expect(server.app.store.resources.list().find((r) => r.name === 'Strict')).toMatchObject({ tokenProfile: 'rfc9068', tokenIssuer: 'resource' });
+    expect((await server.app.store.resources.list()).find((r) => r.name === 'Strict')).toMatchObject({ tokenProfile: 'rfc9068', tokenIssuer: 'resource' });
     expect(saved.html).toContain('name="token_profile" value="rfc9068" checked');
   });
 
@@ -232,7 +232,7 @@ describe('clients and secrets', () => {
     expect((await token(first)).status).toBe(200);
     expect((await token(second)).status).toBe(200);
 
-    const oldId = server.app.store.secrets.list(clientId).find((s) => s.secretSuffix === first.slice(-4))!.id;
+    const oldId = (await server.app.store.secrets.list(clientId)).find((s) => s.secretSuffix === first.slice(-4))!.id;
     await steps.submit(`/secrets/${oldId}/delete`);
     expect((await token(first)).status).toBe(401);
     expect((await token(second)).status).toBe(200);
@@ -293,7 +293,7 @@ describe('users made in the dashboard', () => {
 });
 
 describe('the environment: its API client, secrets and scopes; consent screens', () => {
-  const envClient = () => server.app.store.clients.get(ENV_CLIENT.id)!;
+  const envClient = async () => (await server.app.store.clients.get(ENV_CLIENT.id))!;
 
   it('creates a scope, gives it to the API client, refuses one the environment lacks (400 naming the field)', async () => {
     const steps = await signedIn();
@@ -301,19 +301,19 @@ describe('the environment: its API client, secrets and scopes; consent screens',
     expect(headingOf(page.html)).toBe('Environment');
     expect(page.html).toContain(ENV_CLIENT.id);
     await steps.submit('/dashboard/environment/scopes', { name: 'dash:read', description: 'Dashboard reads' });
-    const scope = server.app.store.environmentScopes.findByName('dash:read')!;
+    const scope = (await server.app.store.environmentScopes.findByName('dash:read'))!;
     expect(scope).toMatchObject({ description: 'Dashboard reads', enabled: true });
 
     const form = { name: 'Platform', redirect_uris: 'http://127.0.0.1:4010/callback', post_logout_redirect_uris: 'http://127.0.0.1:4010/', access_token_expiry: '86399' };
     const refused = await steps.post('/dashboard/environment/client', { ...form, scopes: 'openid todo:read' });
     expect(refused.status).toBe(400);
     expect(problemOf(await refused.text())).toBe('Some fields need another look: Scope 2 is not an enabled scope of the environment (todo:read)');
-    expect(envClient().scopes).toEqual(['openid']);
+    expect((await envClient()).scopes).toEqual(['openid']);
     await steps.submit('/dashboard/environment/client', { ...form, scopes: 'openid dash:read' });
-    expect(envClient()).toMatchObject({ name: 'Platform', scopes: ['openid', 'dash:read'] });
+    expect((await envClient())).toMatchObject({ name: 'Platform', scopes: ['openid', 'dash:read'] });
 
     await steps.submit(`/dashboard/environment/scopes/${scope.id}`); // no "enabled": turned off
-    expect(server.app.store.environmentScopes.get(scope.id)?.enabled).toBe(false);
+    expect((await server.app.store.environmentScopes.get(scope.id))?.enabled).toBe(false);
     const held = await steps.post(`/dashboard/environment/scopes/${scope.id}/delete`);
     expect(held.status).toBe(400);
     expect(problemOf(await held.text())).toBe(`Scope dash:read is held by client ${ENV_CLIENT.id}: remove it from the client first.`);
@@ -328,11 +328,11 @@ describe('the environment: its API client, secrets and scopes; consent screens',
     expect((await token()).status).toBe(200);
     const reloaded = (await steps.open(`${server.url}/dashboard/environment`)) as PageSeen;
     expect(reloaded.html).not.toContain(secret);
-    const id = server.app.store.secrets.list(ENV_CLIENT.id).find((s) => s.secretSuffix === secret.slice(-4))!.id;
+    const id = (await server.app.store.secrets.list(ENV_CLIENT.id)).find((s) => s.secretSuffix === secret.slice(-4))!.id;
     await steps.submit(`/dashboard/environment/secrets/${id}/status`, { status: 'INACTIVE' });
     expect((await token()).status).toBe(401);
     await steps.submit(`/dashboard/environment/secrets/${id}/delete`);
-    expect(server.app.store.secrets.list(ENV_CLIENT.id).map((s) => s.id)).not.toContain(id);
+    expect((await server.app.store.secrets.list(ENV_CLIENT.id)).map((s) => s.id)).not.toContain(id);
   });
 
   it('looks up the consent screen of an authorization in progress; an unknown id is a 404 said on the page', async () => {

@@ -33,7 +33,7 @@ async function personToken(): Promise<string> {
   return ((await res.json()) as TokenSet).access_token;
 }
 
-const managementChanges = () => server.app.store.auditEvents.list({ type: 'organization_client', limit: 100 }).length;
+const managementChanges = async () => (await server.app.store.auditEvents.list({ type: 'organization_client', limit: 100 })).length;
 
 /** A Connect (JSON over HTTP/1.1) call of GetOrganization. */
 const connectCall = (token: string) =>
@@ -51,14 +51,14 @@ describe('a person’s token of the environment client is no admin credential', 
 
   it('is a real token of ours: issuer, client and signature as an API token, but a person as subject', async () => {
     expect(decodeJwt(token).payload).toMatchObject({ iss: server.url, client_id: ENV_CLIENT.id, sub: ADA.id });
-    server.app.store.issuedTokens.flush();
-    expect(server.app.store.issuedTokens.get(String(decodeJwt(token).payload.jti))?.grantType).toBe('authorization_code');
+    await server.app.store.issuedTokens.flush();
+    expect((await server.app.store.issuedTokens.get(String(decodeJwt(token).payload.jti)))?.grantType).toBe('authorization_code');
   });
 
   it('REST: 401 with Scalekit’s error JSON on a read and on a create, and nothing is created', async () => {
     const api = restCaller(server.url, token);
-    const clientsBefore = server.app.store.clients.listByOrganization(ORG).length;
-    const changesBefore = managementChanges();
+    const clientsBefore = (await server.app.store.clients.listByOrganization(ORG)).length;
+    const changesBefore = (await managementChanges());
 
     const list = await api('GET', '/organizations');
     expect(list.status).toBe(401);
@@ -67,22 +67,22 @@ describe('a person’s token of the environment client is no admin credential', 
     expect(create.status).toBe(401);
     expect(create.body).toEqual(unauthenticated('Token is not an environment API token'));
 
-    expect(server.app.store.clients.listByOrganization(ORG).length).toBe(clientsBefore);
-    expect(managementChanges()).toBe(changesBefore);
+    expect((await server.app.store.clients.listByOrganization(ORG)).length).toBe(clientsBefore);
+    expect((await managementChanges())).toBe(changesBefore);
   });
 
   it('gRPC over h2c: status 16 on a read and on a create, and nothing is created', async () => {
     const grpc = grpcClients(server.url, token);
-    const clientsBefore = server.app.store.clients.listByOrganization(ORG).length;
-    const changesBefore = managementChanges();
+    const clientsBefore = (await server.app.store.clients.listByOrganization(ORG)).length;
+    const changesBefore = (await managementChanges());
 
     const read = await connectError(grpc.organizations.listOrganization({}));
     expect([read.code, read.rawMessage]).toEqual([Code.Unauthenticated, 'Token is not an environment API token']);
     const create = await connectError(grpc.clients.createOrganizationClient({ organizationId: ORG, client: { name: 'Admin by a person', scopes: ['todo:read'] } }));
     expect([create.code, create.rawMessage]).toEqual([Code.Unauthenticated, 'Token is not an environment API token']);
 
-    expect(server.app.store.clients.listByOrganization(ORG).length).toBe(clientsBefore);
-    expect(managementChanges()).toBe(changesBefore);
+    expect((await server.app.store.clients.listByOrganization(ORG)).length).toBe(clientsBefore);
+    expect((await managementChanges())).toBe(changesBefore);
   });
 
   it('Connect over HTTP/1.1: 401 unauthenticated', async () => {
@@ -138,19 +138,19 @@ describe('the fixture’s revoke and expire controls count on every management c
   const adminToken = () => environmentToken(em.url, { id: em.environment.clientId, secret: em.environment.clientSecret });
   const jtiOf = (token: string) => String(decodeJwt(token).payload.jti);
 
-  it('em.expire({ jti }): 401 "Token expired" on the next call, on REST and gRPC', async () => {
+  it('(await em.expire({ jti })): 401 "Token expired" on the next call, on REST and gRPC', async () => {
     const token = await adminToken();
     expect((await restCaller(em.url, token)('GET', '/organizations')).status).toBe(200);
-    expect(em.expire({ jti: jtiOf(token) }).accessTokens).toBe(1);
+    expect((await em.expire({ jti: jtiOf(token) })).accessTokens).toBe(1);
     expect((await restCaller(em.url, token)('GET', '/organizations')).body).toEqual(unauthenticated('Token expired'));
     const err = await connectError(grpcClients(em.url, token).organizations.listOrganization({}));
     expect([err.code, err.rawMessage]).toEqual([Code.Unauthenticated, 'Token expired']);
   });
 
-  it('em.revoke({ clientId }): every token of the environment client stops', async () => {
+  it('(await em.revoke({ clientId })): every token of the environment client stops', async () => {
     const token = await adminToken();
     expect((await restCaller(em.url, token)('GET', '/organizations')).status).toBe(200);
-    em.revoke({ clientId: em.environment.clientId });
+    await em.revoke({ clientId: em.environment.clientId });
     expect((await restCaller(em.url, token)('GET', '/organizations')).body).toEqual(unauthenticated('Token revoked'));
     // A new token works again.
     expect((await restCaller(em.url, await adminToken())('GET', '/organizations')).status).toBe(200);

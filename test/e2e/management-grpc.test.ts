@@ -26,9 +26,9 @@ afterAll(() => server.close());
 /** The error an SDK call rejected with, to assert on its exact gRPC status and error code. */
 const sdkError = (call: Promise<unknown>) => rejectionOf(call, ScalekitServerException);
 
-const tokensOf = (clientId: string) => {
-  server.app.store.issuedTokens.flush();
-  return server.app.store.db.prepare('SELECT count(*) FROM issued_tokens WHERE client_id = ?').pluck().get(clientId) as number;
+const tokensOf = async (clientId: string) => {
+  await server.app.store.issuedTokens.flush();
+  return (await server.db.get<{ n: number }>('SELECT count(*) AS n FROM issued_tokens WHERE client_id = ?', [clientId]))!.n;
 };
 
 async function tokenFor(clientId: string, secret: string, extra: Record<string, string> = {}) {
@@ -47,12 +47,12 @@ describe('authentication (the SDK authenticates lazily)', () => {
 
   it('lets the SDK recover: its first call gets 16, it fetches one token by client_credentials and reuses it', async () => {
     const sdk = new ScalekitClient(server.url, ENV_CLIENT.id, ENV_CLIENT.secret);
-    const before = tokensOf(ENV_CLIENT.id);
+    const before = (await tokensOf(ENV_CLIENT.id));
     const first = await sdk.m2m.listOrganizationClients(ORG);
     expect(first.clients.map((c) => c.clientId)).toContain('m2morg_20000000000000001');
-    expect(tokensOf(ENV_CLIENT.id)).toBe(before + 1);
+    expect((await tokensOf(ENV_CLIENT.id))).toBe(before + 1);
     await sdk.organization.getOrganization(ORG);
-    expect(tokensOf(ENV_CLIENT.id)).toBe(before + 1);
+    expect((await tokensOf(ENV_CLIENT.id))).toBe(before + 1);
   });
 
   it('answers a token of another client (not the environment client) with 16', async () => {
@@ -346,6 +346,6 @@ describe('resources (MCP servers) and their clients over gRPC', () => {
   it('answers a method it does not serve (CreateClient: web, SPA and native app clients) with UNIMPLEMENTED (12), after authentication', async () => {
     expect((await connectError(grpc.clients.createClient({ client: { name: 'Web app', clientType: 'WEB_APP' } }))).code).toBe(Code.Unimplemented);
     expect((await connectError(grpcClients(server.url).clients.createClient({}))).code).toBe(Code.Unauthenticated);
-    expect(server.app.store.clients.listByKind('environment').map((c) => c.clientId)).toEqual([ENV_CLIENT.id]);
+    expect((await server.app.store.clients.listByKind('environment')).map((c) => c.clientId)).toEqual([ENV_CLIENT.id]);
   });
 });

@@ -192,8 +192,8 @@ describe('organization clients', () => {
     expect(twin.status).toBe(409);
     expect(twin.body).toEqual({ code: 6, message: 'resource res_20000000000000001 already has resource_id http://localhost:3002', details: errorDetail('ALREADY_EXISTS') });
     // Nothing was written: the org's clients are the seeded two, the servers the seeded one.
-    expect(server.app.store.clients.listByOrganization(ORG).map((c) => c.name)).not.toContain('Aud');
-    expect(server.app.store.resources.list().filter((r) => r.name === 'Todo again')).toEqual([]);
+    expect((await server.app.store.clients.listByOrganization(ORG)).map((c) => c.name)).not.toContain('Aud');
+    expect((await server.app.store.resources.list()).filter((r) => r.name === 'Todo again')).toEqual([]);
     // A resource client's default audience (Server URL and res_ id) still passes the rule.
     const resourceClient = await api('POST', '/resources/res_20000000000000001/clients', { name: 'Default audience' });
     expect((resourceClient.body.client as { audience: string[] }).audience).toEqual([TODO, 'res_20000000000000001']);
@@ -239,7 +239,7 @@ describe('resources, their clients, organizations and users', () => {
       },
     });
     expect((resource.scopes as Record<string, unknown>[])[0]).toMatchObject({ name: 'docs:read', enabled: true });
-    expect(server.app.store.resources.get(String(resource.id))?.tokenIssuer).toBe('resource');
+    expect((await server.app.store.resources.get(String(resource.id)))?.tokenIssuer).toBe('resource');
 
     const patched = await api('PATCH', `/resources/${String(resource.id)}`, { token_issuer: 'env' });
     expect(patched.body.resource).toMatchObject({ name: 'Docs', token_issuer: 'env', scopes: [expect.objectContaining({ name: 'docs:read' })] });

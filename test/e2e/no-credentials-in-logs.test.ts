@@ -90,7 +90,7 @@ describe('logs at trace level after hostile requests', () => {
     for (const [bytes] of battery) statuses.push((await rawRequest(server.url, bytes)).status);
     expect(statuses).toEqual(battery.map(([, status]) => status));
 
-    server.app.store.issuedTokens.flush();
+    await server.app.store.issuedTokens.flush();
     const logs = server.logs();
     // The malformed requests were logged (so the search below has something to search).
     expect(logs).toContain('"msg":"client header_overflow"');

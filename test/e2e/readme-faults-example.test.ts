@@ -30,8 +30,8 @@ it('runs as the README shows it', async () => {
   await token;
 
   const { kid } = await em.rotateKeys(); // /keys publishes both keys; new tokens carry the new kid at once
-  em.revoke({ jti });                    // or { clientId } or { userId }: introspection says inactive, grants end
-  em.expire({ userId: 'usr_10000000000000001' }); // their expiry moves to now; grants and consents stay
+  await em.revoke({ jti });                    // or { clientId } or { userId }: introspection says inactive, grants end
+  await em.expire({ userId: 'usr_10000000000000001' }); // their expiry moves to now; grants and consents stay
   // --- end ---
 
   expect(answered!.status).toBe(200); // held, released, answered

@@ -54,8 +54,8 @@ describe('OAuth 2.1 §4.1: authorization code with PKCE', () => {
       nbf: payload.iat,
       exp: (payload.iat as number) + 3600,
     });
-    server.app.store.issuedTokens.flush();
-    expect(server.app.store.issuedTokens.get(String(payload.jti))).toMatchObject({ grantType: 'authorization_code', clientId, subject: ADA.id });
+    await server.app.store.issuedTokens.flush();
+    expect((await server.app.store.issuedTokens.get(String(payload.jti)))).toMatchObject({ grantType: 'authorization_code', clientId, subject: ADA.id });
   });
 
   it('gives a request without scope the MCP server’s scopes', async () => {
@@ -105,7 +105,7 @@ describe('the consent is remembered per client, user and MCP server', () => {
     expect(consent.html).not.toContain('<span class="scope-name">todo:read</span>');
     const token = (await (await exchange(issuer, id, wider)).json()) as TokenSet;
     expect(decodeJwt(token.access_token).payload.scopes).toEqual(['todo:read', 'todo:write']);
-    expect(server.app.store.consents.find(id, ADA.id, RES)?.scopes).toEqual(['todo:read', 'todo:write']);
+    expect((await server.app.store.consents.find(id, ADA.id, RES))?.scopes).toEqual(['todo:read', 'todo:write']);
   });
 
   it('asks again when the client sends prompt=consent alone, not when it comes with offline_access (OIDC’s rule for refresh tokens)', async () => {
@@ -163,8 +163,8 @@ describe('errors, each with its exact code', () => {
     expect(((await (await exchange(issuer, clientId, grant)).json()) as { error: string }).error).toBe('invalid_grant');
     expect(await introspection(first.access_token)).toEqual({ active: false });
     expect(await introspection(first.refresh_token!)).toEqual({ active: false });
-    server.app.store.issuedTokens.flush();
-    expect(server.app.store.issuedTokens.get(String(decodeJwt(first.access_token).payload.jti))?.revokedAt).toEqual(expect.any(Number));
+    await server.app.store.issuedTokens.flush();
+    expect((await server.app.store.issuedTokens.get(String(decodeJwt(first.access_token).payload.jti)))?.revokedAt).toEqual(expect.any(Number));
   });
 
   it('code_challenge_method=plain → invalid_request at the redirect URI', async () => {

@@ -70,8 +70,8 @@ describe('RFC 6749 §4.4 client_credentials: success', () => {
   });
 
   it('keeps the registered claims when a stored client carries reserved custom claims (the seed refuses them)', async () => {
-    const agent = server.app.store.clients.get(AGENT.id)!;
-    server.app.store.clients.upsert({
+    const agent = (await server.app.store.clients.get(AGENT.id))!;
+    await server.app.store.clients.upsert({
       ...agent,
       clientId: 'm2morg_20000000000000008',
       customClaims: [
@@ -80,7 +80,7 @@ describe('RFC 6749 §4.4 client_credentials: success', () => {
         { key: 'team', value: 'platform' },
       ],
     });
-    server.app.store.secrets.create('m2morg_20000000000000008', 'override-secret-0123456789abcdef');
+    await server.app.store.secrets.create('m2morg_20000000000000008', 'override-secret-0123456789abcdef');
     const res = await tokenRequest(server.url, cc({ client_id: 'm2morg_20000000000000008', client_secret: 'override-secret-0123456789abcdef' }));
     const { payload } = decodeJwt(((await res.json()) as { access_token: string }).access_token);
     expect(payload).toMatchObject({ iss: server.url, aud: ['http://localhost:3002/'], team: 'platform' });
@@ -118,8 +118,8 @@ describe('RFC 6749 §4.4 client_credentials: success', () => {
   it('records one audit row per issued token (jti, client, scopes, time)', async () => {
     const res = await tokenRequest(server.url, cc({ scope: 'todo:read' }));
     const { payload } = decodeJwt(((await res.json()) as { access_token: string }).access_token);
-    server.app.store.issuedTokens.flush();
-    const row = server.app.store.db.prepare('SELECT * FROM issued_tokens WHERE jti = ?').get(payload.jti) as Record<string, unknown>;
+    await server.app.store.issuedTokens.flush();
+    const row = (await server.db.get<Record<string, unknown>>('SELECT * FROM issued_tokens WHERE jti = ?', [payload.jti]))!;
     expect(row).toMatchObject({ grant_type: 'client_credentials', client_id: AGENT.id, subject: AGENT.id, scopes: 'todo:read', issued_at: payload.iat, expires_at: payload.exp });
   });
 });
@@ -173,9 +173,9 @@ describe('RFC 6749 §5.2 errors', () => {
   });
 
   it('answers invalid_scope for a scope the client lacks, and issues nothing', async () => {
-    const count = server.app.store.issuedTokens.count();
+    const count = (await server.app.store.issuedTokens.count());
     await expectOAuthError(await tokenRequest(server.url, cc({ scope: 'todo:read admin' })), 400, 'invalid_scope');
-    expect(server.app.store.issuedTokens.count()).toBe(count);
+    expect((await server.app.store.issuedTokens.count())).toBe(count);
   });
 
   it('answers invalid_target for a resource outside the client audience', async () => {
@@ -217,7 +217,7 @@ describe('RFC 6749 §5.2 errors', () => {
   });
 
   it('answers unauthorized_client for a client that may not use client_credentials', async () => {
-    server.app.store.clients.upsert({
+    await server.app.store.clients.upsert({
       clientId: 'm2m_20000000000000009',
       kind: 'dcr',
       resourceId: 'res_20000000000000001',
@@ -229,7 +229,7 @@ describe('RFC 6749 §5.2 errors', () => {
       expiry: 3600,
       redirectUris: ['http://127.0.0.1/cb'],
     });
-    server.app.store.secrets.create('m2m_20000000000000009', 'dcr-secret-0123456789abcdef');
+    await server.app.store.secrets.create('m2m_20000000000000009', 'dcr-secret-0123456789abcdef');
     const res = await tokenRequest(server.url, cc({ client_id: 'm2m_20000000000000009', client_secret: 'dcr-secret-0123456789abcdef' }));
     await expectOAuthError(res, 400, 'unauthorized_client');
   });
@@ -238,7 +238,7 @@ describe('RFC 6749 §5.2 errors', () => {
     await tokenRequest(server.url, cc());
     await tokenRequest(server.url, { grant_type: 'client_credentials' }, { authorization: basic(AGENT.id, AGENT.secret) });
     await tokenRequest(server.url, cc({ client_secret: 'wrong-secret-0123456789' }));
-    server.app.store.issuedTokens.flush();
+    await server.app.store.issuedTokens.flush();
     const logs = server.logs();
     expect(logs.length).toBeGreaterThan(0);
     expect(logs).not.toContain(AGENT.secret);

@@ -54,8 +54,8 @@ describe('RFC 7591 §3.2.1: a successful registration', () => {
       resource_id: RES,
       secrets: [],
     });
-    expect(server.app.store.clients.get(String(body.client_id))).toMatchObject({ kind: 'dcr', resourceId: RES });
-    expect(server.app.store.secrets.list(String(body.client_id))).toEqual([]);
+    expect((await server.app.store.clients.get(String(body.client_id)))).toMatchObject({ kind: 'dcr', resourceId: RES });
+    expect((await server.app.store.secrets.list(String(body.client_id)))).toEqual([]);
   });
 
   it('gives a secret only when a client_secret_* method is asked, shown once, stored hashed', async () => {
@@ -65,8 +65,8 @@ describe('RFC 7591 §3.2.1: a successful registration', () => {
     expect(body.client_secret).toMatch(/^[\w-]{43}$/);
     expect(body.client_secret_expires_at).toBe(0);
     expect(body.secrets).toEqual([expect.objectContaining({ secret_suffix: body.client_secret.slice(-4), status: 'ACTIVE' })]);
-    expect(server.app.store.secrets.verify(body.client_id, body.client_secret)).toBe(true);
-    const rows = server.app.store.db.prepare('SELECT * FROM client_secrets WHERE client_id = ?').all(body.client_id);
+    expect((await server.app.store.secrets.verify(body.client_id, body.client_secret))).toBe(true);
+    const rows = await server.db.all('SELECT * FROM client_secrets WHERE client_id = ?', [body.client_id]);
     expect(JSON.stringify(rows)).not.toContain(body.client_secret);
   });
 
@@ -142,24 +142,24 @@ describe('RFC 7591 §3.2.2: errors name the field', () => {
   });
 
   it('an unknown MCP server → 404, and nothing is written', async () => {
-    const before = server.app.store.clients.listByKind('dcr').length;
+    const before = (await server.app.store.clients.listByKind('dcr')).length;
     expect((await errorOf(await register(server.url, 'res_99999999999999999', {}))).status).toBe(404);
-    expect(server.app.store.clients.listByKind('dcr').length).toBe(before);
+    expect((await server.app.store.clients.listByKind('dcr')).length).toBe(before);
   });
 
   it('an MCP server with DCR switched off → 403 access_denied, and nothing is written', async () => {
-    const resource = server.app.store.resources.get(RES)!;
-    server.app.store.resources.upsert({ ...resource, disableDynamicClientRegistration: true });
+    const resource = (await server.app.store.resources.get(RES))!;
+    await server.app.store.resources.upsert({ ...resource, disableDynamicClientRegistration: true });
     try {
-      const before = server.app.store.clients.listByKind('dcr').length;
+      const before = (await server.app.store.clients.listByKind('dcr')).length;
       expect(await errorOf(await register(server.url, RES, {}))).toEqual({
         status: 403,
         error: 'access_denied',
         error_description: 'dynamic client registration is disabled for this MCP server',
       });
-      expect(server.app.store.clients.listByKind('dcr').length).toBe(before);
+      expect((await server.app.store.clients.listByKind('dcr')).length).toBe(before);
     } finally {
-      server.app.store.resources.upsert(resource);
+      await server.app.store.resources.upsert(resource);
     }
   });
 });
@@ -170,7 +170,7 @@ describe('a per-address limit on open registration (REGISTRATION_RATE_LIMIT)', (
     try {
       for (let i = 0; i < 3; i++) expect((await register(limited.url, RES, { client_name: `Host ${i}` })).status).toBe(201);
       limited.clock.advance(20 * 60_000);
-      const before = limited.app.store.clients.listByKind('dcr').length;
+      const before = (await limited.app.store.clients.listByKind('dcr')).length;
       const refused = await register(limited.url, RES, { client_name: 'One too many' });
       expect(refused.status).toBe(429);
       // The oldest of the three leaves the hour 40 minutes from now (less the real time the test took).
@@ -180,8 +180,8 @@ describe('a per-address limit on open registration (REGISTRATION_RATE_LIMIT)', (
       expect(refused.headers.get('cache-control')).toBe('no-store');
       expect(refused.headers.get('access-control-allow-origin')).toBe('*');
       expect(await refused.json()).toEqual({ error: 'too_many_requests', error_description: `too many client registrations from this address: try again in ${retryAfter} s` });
-      expect(limited.app.store.clients.listByKind('dcr').length).toBe(before);
-      expect(limited.app.store.clients.listByKind('dcr').map((c) => c.name)).not.toContain('One too many');
+      expect((await limited.app.store.clients.listByKind('dcr')).length).toBe(before);
+      expect((await limited.app.store.clients.listByKind('dcr')).map((c) => c.name)).not.toContain('One too many');
       // Another emulator in this process keeps its own count.
       expect((await register(server.url, RES, {})).status).toBe(201);
 
@@ -234,7 +234,7 @@ describe('self-registered clients never used are pruned (UNUSED_DCR_CLIENT_DAYS)
       expect((await exchange(issuer, tokened, await authorize(issuer, tokened, { email: ADA.email, password: ADA.password }))).status).toBe(200);
       await authorize(issuer, coded, { email: ADA.email, password: ADA.password });
       const staticClient = (await api('POST', `/resources/${RES}/clients`, { name: 'Static, never used' })).body.client as { client_id: string };
-      expect(pruned.app.store.secrets.list(unused.client_id)).toHaveLength(1);
+      expect((await pruned.app.store.secrets.list(unused.client_id))).toHaveLength(1);
 
       // A new environment token each time: the clock moves by days.
       const status = async (clientId: string) => (await restCaller(pruned.url, await environmentToken(pruned.url))('GET', `/resources/${RES}/clients/${clientId}`)).status;
@@ -247,7 +247,7 @@ describe('self-registered clients never used are pruned (UNUSED_DCR_CLIENT_DAYS)
       await pruned.app.retention!.sweep();
 
       expect(await status(unused.client_id)).toBe(404);
-      expect(pruned.app.store.db.prepare('SELECT count(*) AS n FROM client_secrets WHERE client_id = ?').get(unused.client_id)).toEqual({ n: 0 });
+      expect(await pruned.db.get('SELECT count(*) AS n FROM client_secrets WHERE client_id = ?', [unused.client_id])).toEqual({ n: 0 });
       for (const kept of [tokened, coded, recent, staticClient.client_id]) expect(await status(kept)).toBe(200);
       // The used client goes on working.
       const again = await authorize(issuer, tokened, { email: ADA.email, password: ADA.password });

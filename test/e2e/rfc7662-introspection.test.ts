@@ -158,8 +158,8 @@ describe('RFC 7662 §2.2: inactive tokens are exactly {"active": false}', () => 
 
   it('the access token of a consent the person withdrew (REST DELETE …/consents/…)', async () => {
     const { access_token, clientId } = await userTokens();
-    const consent = server.app.store.consents.list({ clientId })[0]!;
-    server.app.management.consents.revoke({ actor: ENV_CLIENT.id }, clientId, consent.id);
+    const consent = (await server.app.store.consents.list({ clientId }))[0]!;
+    await server.app.management.consents.revoke({ actor: ENV_CLIENT.id }, clientId, consent.id);
     await inactive(access_token);
   });
 });

@@ -25,8 +25,8 @@ beforeAll(async () => {
   const token = await environmentToken(server.url);
   api = restCaller(server.url, token);
   grpc = grpcClients(server.url, token);
-  const resource = server.app.store.resources.get(RES)!;
-  server.app.store.resources.upsert({ ...resource, enableCimd: true });
+  const resource = (await server.app.store.resources.get(RES))!;
+  await server.app.store.resources.upsert({ ...resource, enableCimd: true });
   documents = createServer((req, res) => {
     const body = served.get(req.url!);
     if (body === undefined) return void res.writeHead(404).end();
@@ -91,12 +91,12 @@ describe('RFC 7591 dynamic client registration', () => {
   });
 
   it('refuses more than 10 redirect URIs, and writes nothing', async () => {
-    const before = server.app.store.clients.listByKind('dcr').length;
+    const before = (await server.app.store.clients.listByKind('dcr')).length;
     const uris = Array.from({ length: 11 }, (_, i) => `http://127.0.0.1/cb${i}`);
     const res = await register(server.url, RES, { redirect_uris: uris });
     expect(await res.json()).toEqual({ error: 'invalid_redirect_uri', error_description: 'redirect_uris: must list at most 10 redirect URIs' });
     expect(res.status).toBe(400);
-    expect(server.app.store.clients.listByKind('dcr').length).toBe(before);
+    expect((await server.app.store.clients.listByKind('dcr')).length).toBe(before);
     expect((await register(server.url, RES, { redirect_uris: uris.slice(0, 10) })).status).toBe(201);
   });
 });

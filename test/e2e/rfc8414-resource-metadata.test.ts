@@ -38,14 +38,14 @@ describe('RFC 8414 §3: metadata of <env>/resources/<res_id>', () => {
   });
 
   it('lists no registration_endpoint while the MCP server disables dynamic client registration', async () => {
-    const resource = server.app.store.resources.get(RES)!;
-    server.app.store.resources.upsert({ ...resource, disableDynamicClientRegistration: true });
+    const resource = (await server.app.store.resources.get(RES))!;
+    await server.app.store.resources.upsert({ ...resource, disableDynamicClientRegistration: true });
     try {
       const doc = (await (await fetch(`${server.url}/.well-known/oauth-authorization-server/resources/${RES}`)).json()) as Record<string, unknown>;
       expect(doc).not.toHaveProperty('registration_endpoint');
       expect(doc.issuer).toBe(`${server.url}/resources/${RES}`);
     } finally {
-      server.app.store.resources.upsert(resource);
+      await server.app.store.resources.upsert(resource);
     }
   });
 

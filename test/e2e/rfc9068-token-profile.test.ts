@@ -136,7 +136,7 @@ describe('token_profile in the management API', () => {
     expect(created.status).toBe(201);
     expect(created.body.resource).toMatchObject({ token_profile: 'rfc9068', token_issuer: 'resource' });
     const id = String((created.body.resource as { id: string }).id);
-    expect(server.app.store.resources.get(id)).toMatchObject({ tokenProfile: 'rfc9068', tokenIssuer: 'resource' });
+    expect((await server.app.store.resources.get(id))).toMatchObject({ tokenProfile: 'rfc9068', tokenIssuer: 'resource' });
 
     const conflict = await rest('PATCH', `/resources/${id}`, { token_issuer: 'env' });
     expect(conflict.status).toBe(400);
@@ -144,7 +144,7 @@ describe('token_profile in the management API', () => {
     const unknown = await rest('PATCH', `/resources/${id}`, { token_profile: 'strict' });
     expect(unknown.status).toBe(400);
     expect(unknown.body.message).toBe("resource.token_profile: must be 'scalekit' or 'rfc9068'");
-    expect(server.app.store.resources.get(id)?.tokenProfile).toBe('rfc9068');
+    expect((await server.app.store.resources.get(id))?.tokenProfile).toBe('rfc9068');
 
     const back = await rest('PATCH', `/resources/${id}`, { token_profile: 'scalekit', token_issuer: 'env' });
     expect(back.body.resource).toMatchObject({ token_profile: 'scalekit', token_issuer: 'env' });

@@ -256,7 +256,7 @@ describe('simulated identity providers', () => {
     expect(headingOf(page.html)).toBe('Sign in with Google');
     const consent = (await steps.submit('/sso', { email: 'lin@gmail.example', name: 'Lin', decision: 'approve' })) as PageSeen;
     expect(headingOf(consent.html)).toBe('Code host wants to access Todo');
-    const user = server.app.store.users.findByEmail('lin@gmail.example')!;
+    const user = (await server.app.store.users.findByEmail('lin@gmail.example'))!;
     expect(user).toMatchObject({ id: expect.stringMatching(/^usr_\d{17}$/), name: 'Lin' });
     expect(user.organizationId).toBeUndefined();
   });
@@ -272,7 +272,7 @@ describe('simulated identity providers', () => {
     const done = await steps.submit('/consent', { decision: 'approve' });
     if (!('callback' in done)) throw new Error(`no callback: ${headingOf(done.html)}`);
     const token = (await (await exchange(issuer, clientId, { callback: done.callback, code: done.callback.searchParams.get('code')!, verifier })).json()) as TokenSet;
-    const sam = server.app.store.users.findByEmail('sam@acme.example')!;
+    const sam = (await server.app.store.users.findByEmail('sam@acme.example'))!;
     expect(decodeJwt(token.access_token).payload).toMatchObject({ sub: sam.id, oid: 'org_20000000000000001' });
   });
 
@@ -316,7 +316,7 @@ describe('prompt', () => {
     const { code } = await latestMessage(server.url, 'new.person@example.com');
     const next = (await steps.submit('/verify', { otp: code! })) as PageSeen;
     expect(headingOf(next.html)).toBe('Code host wants to access Todo');
-    expect(server.app.store.users.findByEmail('new.person@example.com')?.id).toMatch(/^usr_\d{17}$/);
+    expect((await server.app.store.users.findByEmail('new.person@example.com'))?.id).toMatch(/^usr_\d{17}$/);
   });
 });
 

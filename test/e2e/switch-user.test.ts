@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SeedInput } from '../../src/config/seed.js';
 import { MiniBrowser, type PersonAnswers } from '../helpers/browser.js';
 import { ada, authorize, exchange, registerClient, tokenCall, type TokenSet } from '../helpers/code-flow.js';
+import { dialectOf } from '../../src/store/sql/sql.js';
 import { ADA, basic, decodeJwt, ENV_CLIENT, startTestServer, TEST_SEED, WEB_APP_CALLBACK, type TestServer } from '../helpers/server.js';
 
 const RES = 'res_20000000000000001';
@@ -26,11 +27,11 @@ function handedTo(browser: MiniBrowser, person: PersonAnswers): MiniBrowser {
 }
 
 /** Live sessions of a person at an issuer (oidc-provider's Session rows). */
-const sessionsOf = (ns: string, accountId: string) =>
-  server.app.store.db
-    .prepare("SELECT count(*) FROM oidc_payloads WHERE ns = ? AND model = 'Session' AND json_extract(payload, '$.accountId') = ? AND (expires_at IS NULL OR expires_at > ?)")
-    .pluck()
-    .get(ns, accountId, Math.floor(Date.now() / 1000)) as number;
+const sessionsOf = async (ns: string, accountId: string) =>
+  (await server.db.get<{ n: number }>(
+    `SELECT count(*) AS n FROM oidc_payloads WHERE ns = ? AND model = 'Session' AND ${dialectOf(server.db).jsonText('payload', 'accountId')} = ? AND (expires_at IS NULL OR expires_at > ?)`,
+    [ns, accountId, Math.floor(Date.now() / 1000)],
+  ))!.n;
 
 describe('prompt=login and another person, at an MCP server’s issuer', () => {
   it('ends Ada’s session and gives Bob’s token; the browser then stays signed in as Bob', async () => {
@@ -38,7 +39,7 @@ describe('prompt=login and another person, at an MCP server’s issuer', () => {
     const clientId = await registerClient(server.url, RES, { client_name: 'Shared laptop host' });
     const first = await authorize(issuer, clientId, ada, { scope: 'todo:read' });
     expect(decodeJwt(((await (await exchange(issuer, clientId, first)).json()) as TokenSet).access_token).payload.sub).toBe(ADA.id);
-    expect(sessionsOf(RES, ADA.id)).toBe(1);
+    expect((await sessionsOf(RES, ADA.id))).toBe(1);
 
     const browser = handedTo(first.browser, bob);
     const switched = await authorize(issuer, clientId, bob, { scope: 'todo:read', prompt: 'login' }, browser);
@@ -46,8 +47,8 @@ describe('prompt=login and another person, at an MCP server’s issuer', () => {
     const res = await exchange(issuer, clientId, switched);
     expect(res.status).toBe(200);
     expect(decodeJwt(((await res.json()) as TokenSet).access_token).payload.sub).toBe(BOB.id);
-    expect(sessionsOf(RES, ADA.id)).toBe(0);
-    expect(sessionsOf(RES, BOB.id)).toBe(1);
+    expect((await sessionsOf(RES, ADA.id))).toBe(0);
+    expect((await sessionsOf(RES, BOB.id))).toBe(1);
 
     // Signed in as Bob now: no sign-in page, and his token again.
     const seen = browser.pages.length;
@@ -75,6 +76,6 @@ describe('prompt=login and another person, at the environment’s issuer', () =>
     const switched = await authorize(server.url, ENV_CLIENT.id, bob, { ...params, prompt: 'login' }, handedTo(first.browser, bob));
     expect(switched.callback.href.startsWith(WEB_APP_CALLBACK)).toBe(true);
     expect(decodeJwt((await redeem(switched)).access_token).payload.sub).toBe(BOB.id);
-    expect(sessionsOf('env', ADA.id)).toBe(0);
+    expect((await sessionsOf('env', ADA.id))).toBe(0);
   });
 });

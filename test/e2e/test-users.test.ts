@@ -46,7 +46,7 @@ describe('REST /api/v1/environment/test-users', () => {
     expect(body).toEqual({ enabled: true, emails: ['qa+sktest@example.com', 'ci+sktest-2@any.example'], static_code: '135790' });
     const again = await rest('PATCH', '/environment/test-users', { static_code: '246810' });
     expect(again.body).toEqual({ enabled: true, emails: ['qa+sktest@example.com', 'ci+sktest-2@any.example'], static_code: '246810' });
-    const events = server.app.management.audit.list({ type: 'test_users.updated' }).events;
+    const events = (await server.app.management.audit.list({ type: 'test_users.updated' })).events;
     expect(events[0]).toMatchObject({ actor: ENV_CLIENT.id, details: { enabled: true, emails: ['qa+sktest@example.com', 'ci+sktest-2@any.example'] } });
     expect(JSON.stringify(events)).not.toContain('246810');
     expect(server.logs()).not.toContain('246810');
@@ -95,7 +95,7 @@ describe('signing in as an allow-listed test user', () => {
     expect(headingOf(consent.html)).toMatch(/wants to access Todo$/);
     const callback = (await steps.submit('/consent', { decision: 'approve' })) as { callback: URL };
     const token = (await (await exchange(`${server.url}/resources/${RES}`, clientId, { callback: callback.callback, code: callback.callback.searchParams.get('code')!, verifier })).json()) as TokenSet;
-    const user = server.app.store.users.findByEmail(email)!;
+    const user = (await server.app.store.users.findByEmail(email))!;
     expect(user.id).toMatch(/^usr_\d{17}$/);
     expect(decodeJwt(token.access_token).payload).toMatchObject({ sub: user.id });
     expect((await outbox(server.url)).length).toBe(sent);
@@ -142,8 +142,8 @@ describe('the seed’s test_users', () => {
   it('sets the allow-list (on unless it says enabled: false), audited by the seed', async () => {
     const seeded = await startTestServer({ seed: { ...TEST_SEED, test_users: { emails: ['Seed+sktest@example.com'] } } });
     try {
-      expect(seeded.app.management.testUsers.get()).toEqual({ enabled: true, emails: ['seed+sktest@example.com'], staticCode: '424242' });
-      expect(seeded.app.management.audit.list({ type: 'test_users.updated' }).events[0]).toMatchObject({ actor: 'seed' });
+      expect((await seeded.app.management.testUsers.get())).toEqual({ enabled: true, emails: ['seed+sktest@example.com'], staticCode: '424242' });
+      expect((await seeded.app.management.audit.list({ type: 'test_users.updated' })).events[0]).toMatchObject({ actor: 'seed' });
     } finally {
       await seeded.close();
     }
@@ -172,7 +172,7 @@ describe('the dashboard’s Test users page', () => {
     expect(html).toContain('value="nobody@example.com"');
     const saved = (await steps.submit('/dashboard/test-users', { enabled: 'on', 'email.0': 'Dash+sktest@example.com', 'email.1': '', static_code: '975310' })) as PageSeen;
     expect(saved.html).toContain('<p class="notice" role="status">Test users saved and on.</p>');
-    expect(server.app.management.testUsers.get()).toEqual({ enabled: true, emails: ['dash+sktest@example.com'], staticCode: '975310' });
-    expect(server.app.management.audit.list({ type: 'test_users.updated' }).events[0]).toMatchObject({ actor: ENV_CLIENT.id });
+    expect((await server.app.management.testUsers.get())).toEqual({ enabled: true, emails: ['dash+sktest@example.com'], staticCode: '975310' });
+    expect((await server.app.management.audit.list({ type: 'test_users.updated' })).events[0]).toMatchObject({ actor: ENV_CLIENT.id });
   });
 });

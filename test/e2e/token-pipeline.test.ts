@@ -60,10 +60,10 @@ it('gives a client-credentials token and a code-flow token for the same MCP serv
     expect(token.payload.nbf).toBe(token.payload.iat);
   }
 
-  server.app.store.issuedTokens.flush();
+  await server.app.store.issuedTokens.flush();
   const audit = (jti: unknown) => server.app.store.issuedTokens.get(String(jti));
-  expect(audit(machine.payload.jti)).toMatchObject({ grantType: 'client_credentials', clientId: AGENT.id, audience: ['http://localhost:3002/', RES] });
-  expect(audit(user.payload.jti)).toMatchObject({ grantType: 'authorization_code', clientId, subject: ADA.id, audience: ['http://localhost:3002/', RES] });
+  expect(await audit(machine.payload.jti)).toMatchObject({ grantType: 'client_credentials', clientId: AGENT.id, audience: ['http://localhost:3002/', RES] });
+  expect(await audit(user.payload.jti)).toMatchObject({ grantType: 'authorization_code', clientId, subject: ADA.id, audience: ['http://localhost:3002/', RES] });
 
   // The same writer counts them for /metrics.
   const metrics = await (await fetch(`${server.url}/metrics`)).text();
@@ -115,6 +115,6 @@ it('gives the client-credentials and code-flow tokens of an rfc9068 MCP server t
   for (const token of [user, refreshed]) expect(Object.keys(token.payload).sort()).toEqual([...registered, 'sid', 'auth_time', 'amr'].sort());
   for (const claim of ['iss', 'aud', 'resid'] as const) expect(user.payload[claim]).toEqual(machine.payload[claim]);
   expect(machine.payload).toMatchObject({ iss: issuer, aud: ['http://localhost:3004/', STRICT] });
-  server.app.store.issuedTokens.flush();
-  expect(server.app.store.issuedTokens.get(String(refreshed.payload.jti))).toMatchObject({ grantType: 'refresh_token', clientId, subject: ADA.id });
+  await server.app.store.issuedTokens.flush();
+  expect((await server.app.store.issuedTokens.get(String(refreshed.payload.jti)))).toMatchObject({ grantType: 'refresh_token', clientId, subject: ADA.id });
 });

@@ -1,5 +1,6 @@
-// Starts the real server in-process for a test: a real SQLite file in a fresh folder, real HTTP on
-// port 0 of 127.0.0.1. Logs are captured so tests can check what was (not) logged.
+// Starts the real server in-process for a test: a real SQLite file in a fresh folder (in the PostgreSQL
+// run, a fresh PostgreSQL database: databases.ts), real HTTP on port 0 of 127.0.0.1. Logs are captured
+// so tests can check what was (not) logged.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { createTestClock, type TestClock } from '../../src/fixture/clock.js';
 import { testControlsRoom } from '../../src/fixture/extension.js';
 import { createLogger } from '../../src/logger.js';
 import type { HttpLimits } from '../../src/server/http-limits.js';
+import { freshPostgresDatabase, onPostgres, rawDatabase, type FreshDatabase, type RawDatabase } from './databases.js';
 
 export const TEST_SEED: SeedInput = {
   environment: { redirect_uris: ['http://127.0.0.1:4010/callback'], post_logout_redirect_uris: ['http://127.0.0.1:4010/'] },
@@ -61,14 +63,27 @@ export interface TestServer {
   /** The server's clock: real time until a test moves it. */
   clock: TestClock;
   dataDir: string;
+  /** Where its store is: the SQLite file, or the postgres:// URL. */
+  database: string;
+  /** Raw SQL on its database, for checks by row (opened on first use, closed with the server). */
+  db: RawDatabase;
   logs: () => string;
   close: () => Promise<void>;
 }
 
 export async function startTestServer(
-  options: { seed?: SeedInput; env?: Record<string, string>; httpLimits?: Partial<HttpLimits>; metadataDocumentDeadlineMs?: number } = {},
+  options: {
+    seed?: SeedInput;
+    env?: Record<string, string>;
+    httpLimits?: Partial<HttpLimits>;
+    metadataDocumentDeadlineMs?: number;
+    /** A PostgreSQL database to share with another app (its URL); default: a fresh one in the PostgreSQL run, else SQLite in DATA_DIR. */
+    database?: string;
+  } = {},
 ): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'emulator-test-'));
+  const fresh: FreshDatabase | undefined = options.database === undefined && onPostgres() && options.env?.DATABASE_URL === undefined ? await freshPostgresDatabase() : undefined;
+  const databaseUrl = options.database ?? fresh?.url;
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',
@@ -76,6 +91,7 @@ export async function startTestServer(
     LOG_LEVEL: 'trace',
     SCALEKIT_CLIENT_ID: ENV_CLIENT.id,
     SCALEKIT_CLIENT_SECRET: ENV_CLIENT.secret,
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     ...options.env,
   });
   let captured = '';
@@ -96,16 +112,27 @@ export async function startTestServer(
       : {}),
     ...(options.httpLimits ? { httpLimits: options.httpLimits } : {}),
     ...(options.metadataDocumentDeadlineMs ? { metadataDocumentDeadlineMs: options.metadataDocumentDeadlineMs } : {}),
+  }).catch(async (err: unknown) => {
+    await fresh?.drop();
+    throw err;
   });
   const url = await app.listen();
+  const database = config.databaseUrl ?? config.databasePath;
+  let raw: RawDatabase | undefined;
   return {
     url,
     app,
     clock,
     dataDir,
+    database,
+    get db() {
+      return (raw ??= rawDatabase(database));
+    },
     logs: () => captured,
     close: async () => {
       await app.close();
+      await raw?.close();
+      await fresh?.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

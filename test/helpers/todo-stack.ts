@@ -52,7 +52,7 @@ export async function startTodoStack(servers: TodoServerSpec[], options: StartEm
   const mcpUrl: Record<string, string> = {};
   for (const [i, spec] of servers.entries()) {
     // The Metadata JSON the dashboard hands out, verbatim (or with fewer scopes published).
-    const metadata = em.protectedResourceMetadata(spec.resourceId) as { resource: string; authorization_servers: string[] };
+    const metadata = (await em.protectedResourceMetadata(spec.resourceId)) as { resource: string; authorization_servers: string[] };
     const app = createTodoServer({
       scalekit,
       serverUrl: `${urls[i]}/`,
