@@ -1,11 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+// The seed through the management service, on each engine (../store/engines.ts), checked by its rows.
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_USER_PASSWORD, parseSeed, type Seed } from '../../src/config/seed.js';
 import { applySeed as applySeedThrough } from '../../src/management/seed.js';
 import { createManagementService } from '../../src/management/service.js';
-import { openStore, type Store } from '../../src/store/index.js';
+import type { Store } from '../../src/store/index.js';
+import type { RawDatabase } from '../helpers/databases.js';
+import { ENGINES, openOn, type OpenedStore } from '../store/engines.js';
 
 const T0 = Date.parse('2025-01-01T00:00:00.000Z');
 const T1 = Date.parse('2025-01-02T00:00:00.000Z');
@@ -14,28 +14,33 @@ const PASSWORD = 'alice-password';
 
 const TABLES = ['organizations', 'resources', 'resource_scopes', 'clients', 'client_secrets', 'users'] as const;
 
-let dir: string;
+describe.each(ENGINES)('on $name', (engine) => {
 let now: number;
+let opened: OpenedStore;
 let store: Store;
-
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'store-seed-'));
+let raw: RawDatabase;
+beforeAll(() => engine.setUp());
+afterAll(() => engine.tearDown());
+beforeEach(async () => {
   now = T0;
-  store = openStore(join(dir, 'emulator.sqlite'), () => now);
+  opened = await openOn(await engine.fresh(), () => now);
+  ({ store, raw } = opened);
 });
-
-afterEach(() => {
-  store.close();
-  rmSync(dir, { recursive: true, force: true });
+afterEach(async () => {
+  await opened.close();
+  await engine.clean();
 });
+const scalar = async (sql: string, params?: unknown[]) => {
+  const row = await raw.get<Record<string, unknown>>(sql, params);
+  return row && Object.values(row)[0];
+};
 
 // The seed loader is a client of the management service, as in the app.
 const applySeed = (s: Store, seed: Seed) => applySeedThrough(createManagementService({ store: s, clock: () => now }), seed);
 
-const count = (table: string) => store.db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
-const counts = () => Object.fromEntries(TABLES.map((t) => [t, count(t)]));
-const snapshot = () =>
-  Object.fromEntries(TABLES.map((t) => [t, store.db.prepare(`SELECT * FROM ${t} ORDER BY 1, 2`).all()]));
+const count = async (table: string) => (await scalar(`SELECT count(*) FROM ${table}`)) as number;
+const counts = async () => Object.fromEntries(await Promise.all(TABLES.map(async (t) => [t, await count(t)] as const)));
+const snapshot = async () => Object.fromEntries(await Promise.all(TABLES.map(async (t) => [t, await raw.all(`SELECT * FROM ${t} ORDER BY 1, 2`)] as const)));
 
 function fullSeed(): Seed {
   return parseSeed({
@@ -82,23 +87,21 @@ function fullSeed(): Seed {
 }
 
 describe('applySeed with a full seed', () => {
-  it('creates the organizations', () => {
-    applySeed(store, fullSeed());
-    expect(store.db.prepare('SELECT id, display_name FROM organizations ORDER BY id').all()).toEqual([
+  it('creates the organizations', async () => {
+    await applySeed(store, fullSeed());
+    expect((await raw.all('SELECT id, display_name FROM organizations ORDER BY id'))).toEqual([
       { id: 'org_1', display_name: 'Acme' },
       { id: 'org_2', display_name: 'Globex' },
     ]);
   });
 
-  it('creates the resource with its defaults and its scopes in order, all enabled', () => {
-    applySeed(store, fullSeed());
+  it('creates the resource with its defaults and its scopes in order, all enabled', async () => {
+    await applySeed(store, fullSeed());
     expect(
-      store.db
-        .prepare(
+      (await raw.all(
           `SELECT id, name, resource_type, resource_id, access_token_expiry, refresh_token_expiry,
              disable_dynamic_client_registration, enable_cimd FROM resources`,
-        )
-        .all(),
+        )),
     ).toEqual([
       {
         id: 'res_1',
@@ -111,18 +114,16 @@ describe('applySeed with a full seed', () => {
         enable_cimd: 1,
       },
     ]);
-    expect(store.db.prepare('SELECT name, enabled, position FROM resource_scopes ORDER BY position').all()).toEqual([
+    expect((await raw.all('SELECT name, enabled, position FROM resource_scopes ORDER BY position'))).toEqual([
       { name: 'todo:read', enabled: 1, position: 0 },
       { name: 'todo:write', enabled: 1, position: 1 },
     ]);
   });
 
-  it('creates the clients as organization clients with their JSON fields', () => {
-    applySeed(store, fullSeed());
+  it('creates the clients as organization clients with their JSON fields', async () => {
+    await applySeed(store, fullSeed());
     expect(
-      store.db
-        .prepare('SELECT client_id, kind, organization_id, scopes, audience, custom_claims, expiry FROM clients ORDER BY client_id')
-        .all(),
+      (await raw.all('SELECT client_id, kind, organization_id, scopes, audience, custom_claims, expiry FROM clients ORDER BY client_id')),
     ).toEqual([
       {
         client_id: 'm2morg_1',
@@ -146,103 +147,101 @@ describe('applySeed with a full seed', () => {
   });
 
   it('creates the users, the password hashed', async () => {
-    applySeed(store, fullSeed());
-    expect(store.db.prepare('SELECT id, email, name, organization_id FROM users ORDER BY id').all()).toEqual([
+    await applySeed(store, fullSeed());
+    expect((await raw.all('SELECT id, email, name, organization_id FROM users ORDER BY id'))).toEqual([
       { id: 'usr_1', email: 'alice@example.com', name: 'Alice', organization_id: 'org_1' },
       { id: 'usr_2', email: 'bob@example.com', name: '', organization_id: null },
     ]);
-    expect(store.db.prepare("SELECT password_hash FROM users WHERE id = 'usr_1'").pluck().get()).toMatch(/^scrypt\$/);
+    expect((await scalar("SELECT password_hash FROM users WHERE id = 'usr_1'"))).toMatch(/^scrypt\$/);
     expect(await store.users.verifyPassword('usr_1', PASSWORD)).toBe(true);
   });
 
   it('gives a new user seeded without a password the documented default one, and keeps a changed one on the next run', async () => {
-    applySeed(store, fullSeed());
+    await applySeed(store, fullSeed());
     expect((await store.users.authenticate('bob@example.com', DEFAULT_USER_PASSWORD))?.id).toBe('usr_2');
     expect(await store.users.authenticate('bob@example.com', 'something-else')).toBeUndefined();
-    store.users.upsert({ id: 'usr_2', email: 'bob@example.com', name: '', password: 'bobs-own-password' });
-    applySeed(store, fullSeed());
+    await store.users.upsert({ id: 'usr_2', email: 'bob@example.com', name: '', password: 'bobs-own-password' });
+    await applySeed(store, fullSeed());
     expect((await store.users.authenticate('bob@example.com', 'bobs-own-password'))?.id).toBe('usr_2');
     expect(await store.users.authenticate('bob@example.com', DEFAULT_USER_PASSWORD)).toBeUndefined();
   });
 
-  it('counts every row it created as changed (one per org, resource, client, secret and user)', () => {
-    expect(applySeed(store, fullSeed()).changed).toBe(2 + 1 + 2 + 2 + 2);
+  it('counts every row it created as changed (one per org, resource, client, secret and user)', async () => {
+    expect((await applySeed(store, fullSeed())).changed).toBe(2 + 1 + 2 + 2 + 2);
   });
 
-  it('lets the client with plain_secret authenticate with it', () => {
-    applySeed(store, fullSeed());
-    expect(store.secrets.verify('m2morg_2', SECRET)).toBe(true);
-    expect(store.secrets.verify('m2morg_2', `${SECRET}x`)).toBe(false);
+  it('lets the client with plain_secret authenticate with it', async () => {
+    await applySeed(store, fullSeed());
+    expect((await store.secrets.verify('m2morg_2', SECRET))).toBe(true);
+    expect((await store.secrets.verify('m2morg_2', `${SECRET}x`))).toBe(false);
   });
 });
 
 describe('a client without plain_secret', () => {
-  it('gets one generated secret on the first run, returned in createdSecrets and verifiable', () => {
-    const { createdSecrets } = applySeed(store, fullSeed());
+  it('gets one generated secret on the first run, returned in createdSecrets and verifiable', async () => {
+    const { createdSecrets } = (await applySeed(store, fullSeed()));
     expect(createdSecrets).toHaveLength(1);
     const [created] = createdSecrets;
     expect(created?.clientId).toBe('m2morg_1');
-    expect(store.secrets.list('m2morg_1').map((s) => s.id)).toEqual([created?.secretId]);
-    expect(store.secrets.verify('m2morg_1', created?.plainSecret ?? '')).toBe(true);
+    expect((await store.secrets.list('m2morg_1')).map((s) => s.id)).toEqual([created?.secretId]);
+    expect((await store.secrets.verify('m2morg_1', created?.plainSecret ?? ''))).toBe(true);
   });
 
-  it('gets no new secret on the second run', () => {
-    applySeed(store, fullSeed());
-    const second = applySeed(store, fullSeed());
+  it('gets no new secret on the second run', async () => {
+    await applySeed(store, fullSeed());
+    const second = (await applySeed(store, fullSeed()));
     expect(second.createdSecrets).toEqual([]);
-    expect(store.db.prepare("SELECT count(*) FROM client_secrets WHERE client_id = 'm2morg_1'").pluck().get()).toBe(1);
+    expect((await scalar("SELECT count(*) FROM client_secrets WHERE client_id = 'm2morg_1'"))).toBe(1);
   });
 });
 
 describe('applying the same seed twice', () => {
-  it('reports nothing changed the second time', () => {
-    applySeed(store, fullSeed());
+  it('reports nothing changed the second time', async () => {
+    await applySeed(store, fullSeed());
     now = T1;
-    expect(applySeed(store, fullSeed()).changed).toBe(0);
+    expect((await applySeed(store, fullSeed())).changed).toBe(0);
   });
 
-  it('leaves every row, update_time included, exactly as the first run wrote it', () => {
-    applySeed(store, fullSeed());
-    const before = snapshot();
+  it('leaves every row, update_time included, exactly as the first run wrote it', async () => {
+    await applySeed(store, fullSeed());
+    const before = (await snapshot());
     now = T1;
-    applySeed(store, fullSeed());
-    expect(snapshot()).toEqual(before);
+    await applySeed(store, fullSeed());
+    expect((await snapshot())).toEqual(before);
   });
 
-  it('leaves the row counts unchanged', () => {
-    applySeed(store, fullSeed());
-    const before = counts();
-    applySeed(store, fullSeed());
-    expect(counts()).toEqual(before);
+  it('leaves the row counts unchanged', async () => {
+    await applySeed(store, fullSeed());
+    const before = (await counts());
+    await applySeed(store, fullSeed());
+    expect((await counts())).toEqual(before);
   });
 
   // src/store/users.ts upsert compares the stored, lower-cased email with the seed's as written,
   // so a seed whose email has capitals "changes" the user on every start.
-  it('reports nothing changed the second time for a user whose email has capitals', () => {
+  it('reports nothing changed the second time for a user whose email has capitals', async () => {
     const seed = parseSeed({ users: [{ id: 'usr_1', email: 'Alice@Example.com', password: PASSWORD }] });
-    applySeed(store, seed);
+    await applySeed(store, seed);
     now = T1;
-    expect(applySeed(store, seed).changed).toBe(0);
+    expect((await applySeed(store, seed)).changed).toBe(0);
   });
 });
 
 describe('re-seeding a database the user changed', () => {
-  it('keeps an organization added outside the seed', () => {
-    applySeed(store, fullSeed());
-    store.db
-      .prepare('INSERT INTO organizations (id, display_name, create_time, update_time) VALUES (?, ?, ?, ?)')
-      .run('org_99', 'Added later', '2025-01-01T10:00:00.000Z', '2025-01-01T10:00:00.000Z');
-    applySeed(store, fullSeed());
-    expect(store.db.prepare("SELECT display_name FROM organizations WHERE id = 'org_99'").pluck().get()).toBe('Added later');
-    expect(count('organizations')).toBe(3);
+  it('keeps an organization added outside the seed', async () => {
+    await applySeed(store, fullSeed());
+    await raw.run('INSERT INTO organizations (id, display_name, create_time, update_time) VALUES (?, ?, ?, ?)', ['org_99', 'Added later', '2025-01-01T10:00:00.000Z', '2025-01-01T10:00:00.000Z']);
+    await applySeed(store, fullSeed());
+    expect((await scalar("SELECT display_name FROM organizations WHERE id = 'org_99'"))).toBe('Added later');
+    expect((await count('organizations'))).toBe(3);
   });
 
-  it('puts back a seeded value the user changed, counting it as one change', () => {
-    applySeed(store, fullSeed());
-    store.db.prepare("UPDATE organizations SET display_name = 'Renamed' WHERE id = 'org_1'").run();
+  it('puts back a seeded value the user changed, counting it as one change', async () => {
+    await applySeed(store, fullSeed());
+    await raw.run("UPDATE organizations SET display_name = 'Renamed' WHERE id = 'org_1'");
     now = T1;
-    expect(applySeed(store, fullSeed()).changed).toBe(1);
-    expect(store.organizations.get('org_1')).toMatchObject({ displayName: 'Acme', updateTime: '2025-01-02T00:00:00.000Z' });
+    expect((await applySeed(store, fullSeed())).changed).toBe(1);
+    expect((await store.organizations.get('org_1'))).toMatchObject({ displayName: 'Acme', updateTime: '2025-01-02T00:00:00.000Z' });
   });
 });
 
@@ -268,13 +267,13 @@ describe('a seed that fails part-way', () => {
     };
   }
 
-  it('throws NOT_FOUND naming the missing organization', () => {
-    expect(() => applySeed(store, failingSeed())).toThrow(/organization org_404 not found/);
+  it('throws NOT_FOUND naming the missing organization', async () => {
+    await expect(applySeed(store, failingSeed())).rejects.toThrow(/organization org_404 not found/);
   });
 
-  it('writes nothing: zero rows in every table it would have touched', () => {
-    expect(() => applySeed(store, failingSeed())).toThrow(/organization org_404 not found/);
-    expect(counts()).toEqual({
+  it('writes nothing: zero rows in every table it would have touched', async () => {
+    await expect(applySeed(store, failingSeed())).rejects.toThrow(/organization org_404 not found/);
+    expect((await counts())).toEqual({
       organizations: 0,
       resources: 0,
       resource_scopes: 0,
@@ -284,13 +283,14 @@ describe('a seed that fails part-way', () => {
     });
   });
 
-  it('leaves an earlier successful seed exactly as it was', () => {
-    applySeed(store, fullSeed());
-    const before = snapshot();
+  it('leaves an earlier successful seed exactly as it was', async () => {
+    await applySeed(store, fullSeed());
+    const before = (await snapshot());
     now = T1;
     const changed = failingSeed();
     changed.organizations[0] = { id: 'org_1', display_name: 'Renamed' };
-    expect(() => applySeed(store, changed)).toThrow(/organization org_404 not found/);
-    expect(snapshot()).toEqual(before);
+    await expect(applySeed(store, changed)).rejects.toThrow(/organization org_404 not found/);
+    expect((await snapshot())).toEqual(before);
   });
+});
 });

@@ -14,11 +14,11 @@ const SECRET = 'known-client-secret-0123456789';
 
 let dir: string;
 let store: Store;
-beforeEach(() => {
+beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'client-auth-'));
-  store = openStore(join(dir, 'emulator.sqlite'));
-  store.organizations.upsert({ id: 'org_1', displayName: 'Acme' });
-  store.clients.upsert({
+  store = await openStore(join(dir, 'emulator.sqlite'));
+  await store.organizations.upsert({ id: 'org_1', displayName: 'Acme' });
+  await store.clients.upsert({
     clientId: KNOWN,
     kind: 'organization',
     organizationId: 'org_1',
@@ -30,11 +30,11 @@ beforeEach(() => {
     expiry: 3600,
     redirectUris: [],
   });
-  store.secrets.create(KNOWN, SECRET);
-  store.secrets.create(KNOWN);
+  await store.secrets.create(KNOWN, SECRET);
+  await store.secrets.create(KNOWN);
 });
-afterEach(() => {
-  store.close();
+afterEach(async () => {
+  await store.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -55,10 +55,10 @@ function recording(): { store: Store; calls: string[] } {
   return { store: { ...store, clients: watch('clients', store.clients), secrets: watch('secrets', store.secrets) }, calls };
 }
 
-function attempt(credentials: ClientCredentials): { calls: string[]; answer: unknown } {
+async function attempt(credentials: ClientCredentials): Promise<{ calls: string[]; answer: unknown }> {
   const { store: watched, calls } = recording();
   try {
-    return { calls, answer: authenticateClient(watched, credentials, 'http://issuer').clientId };
+    return { calls, answer: (await authenticateClient(watched, credentials, 'http://issuer')).clientId };
   } catch (err) {
     expect(err).toBeInstanceOf(OAuthError);
     const e = err as OAuthError;
@@ -68,17 +68,17 @@ function attempt(credentials: ClientCredentials): { calls: string[]; answer: unk
 
 describe('RFC 6749 §2.3.1: an unknown client and a wrong secret', () => {
   for (const method of ['client_secret_post', 'client_secret_basic'] as const) {
-    it(`take the same steps and get the same invalid_client answer (${method})`, () => {
-      const unknown = attempt({ clientId: 'm2morg_39999999999999999', clientSecret: SECRET, method });
-      const wrongSecret = attempt({ clientId: KNOWN, clientSecret: `${SECRET}x`, method });
+    it(`take the same steps and get the same invalid_client answer (${method})`, async () => {
+      const unknown = await attempt({ clientId: 'm2morg_39999999999999999', clientSecret: SECRET, method });
+      const wrongSecret = await attempt({ clientId: KNOWN, clientSecret: `${SECRET}x`, method });
       expect(wrongSecret).toEqual(unknown);
       expect(unknown.calls).toEqual(['secrets.verify(string, string)']);
       expect(unknown.answer).toMatchObject({ status: 401, body: { error: 'invalid_client', error_description: 'client authentication failed' } });
     });
   }
 
-  it('the right secret is verified first, then the client is read', () => {
-    expect(attempt({ clientId: KNOWN, clientSecret: SECRET, method: 'client_secret_post' })).toEqual({
+  it('the right secret is verified first, then the client is read', async () => {
+    expect(await attempt({ clientId: KNOWN, clientSecret: SECRET, method: 'client_secret_post' })).toEqual({
       calls: ['secrets.verify(string, string)', 'clients.get(string)'],
       answer: KNOWN,
     });

@@ -1,19 +1,38 @@
+// SQLite's migrations, by its files: a new file, the same file opened again, upgrades of databases
+// that earlier versions wrote (with rows), a failing file, and a database newer than the code. The
+// PostgreSQL runner's own checks (the advisory lock, replicas at once) are in ../postgres/.
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { migrate, migrationsDir, type Db } from '../../src/store/database.js';
-import { openStore, type Store } from '../../src/store/index.js';
+import { DatabaseNewerThanCode, openStore, openStoreOn, type Store } from '../../../src/store/index.js';
+import { migrate as migrateDatabase, migrationsDir as migrationsFolder } from '../../../src/store/migrations.js';
+import { openSqlite } from '../../../src/store/sql/sqlite.js';
+
+type Db = Database.Database;
+const migrationsDir = () => migrationsFolder('sqlite');
+
+/** Applies the migrations of `dir` to the file `db` is open on (through the store's runner, on a connection of its own). */
+async function migrate(db: Db, dir?: string): Promise<string[]> {
+  const database = openSqlite(db.name);
+  try {
+    return await migrateDatabase(database, dir);
+  } finally {
+    await database.close();
+  }
+}
 
 const TABLES = [
   'audit_events',
   'client_secrets',
   'clients',
+  'dashboard_sessions',
   'email_codes',
   'environment_scopes',
   'issued_tokens',
+  'limit_events',
   'oidc_payloads',
   'organizations',
   'outbox_messages',
@@ -24,6 +43,7 @@ const TABLES = [
   'schema_migrations',
   'signing_keys',
   'storage_probe',
+  'store_versions',
   'test_users',
   'user_consents',
   'users',
@@ -33,12 +53,19 @@ const MIGRATION_FILES = readdirSync(migrationsDir()).filter((f) => /^\d{3}_[a-z0
 
 let dir: string;
 let file: string;
-const opened: { close(): void }[] = [];
+const opened: { close(): unknown }[] = [];
 
-function open(): Store {
-  const store = openStore(file);
+async function open(): Promise<Store> {
+  const store = await openStore(file);
   opened.push(store);
   return store;
+}
+
+/** A second connection on the store's file, for reading what only SQLite has (its catalogue, pragmas). */
+function connection(path = file): Db {
+  const db = new Database(path);
+  opened.push(db);
+  return db;
 }
 
 function tableNames(db: Db): string[] {
@@ -48,65 +75,67 @@ function tableNames(db: Db): string[] {
     .all() as string[];
 }
 
-beforeEach(() => {
+beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'store-migrations-'));
   file = join(dir, 'emulator.sqlite');
 });
 
-afterEach(() => {
-  for (const s of opened.splice(0)) s.close();
+afterEach(async () => {
+  for (const s of opened.splice(0)) await s.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
 describe('openStore on a new file', () => {
-  it('creates every table of the initial schema', () => {
-    const store = open();
-    expect(tableNames(store.db)).toEqual(TABLES);
+  it('creates every table of the initial schema', async () => {
+    await open();
+    expect(tableNames(connection())).toEqual(TABLES);
   });
 
-  it('records 001_initial.sql as version 1, and every migration file by its number, in schema_migrations', () => {
-    const store = open();
-    const rows = store.db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all();
+  it('records 001_initial.sql as version 1, and every migration file by its number, in schema_migrations', async () => {
+    await open();
+    const rows = connection().prepare('SELECT version, name FROM schema_migrations ORDER BY version').all();
     expect(rows[0]).toEqual({ version: 1, name: '001_initial.sql' });
     expect(rows).toEqual(MIGRATION_FILES.map((name) => ({ version: Number(name.slice(0, 3)), name })));
   });
 
-  it('creates the database file, and its folder when missing', () => {
+  it('creates the database file, and its folder when missing', async () => {
     file = join(dir, 'nested', 'deeper', 'emulator.sqlite');
-    const store = open();
-    expect(store.db.name).toBe(file);
-    expect(tableNames(store.db)).toContain('organizations');
+    await open();
+    expect(connection().name).toBe(file);
+    expect(tableNames(connection())).toContain('organizations');
   });
 
-  it('puts the database in WAL journal mode', () => {
-    const store = open();
-    expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
+  it('puts the database in WAL journal mode', async () => {
+    await open();
+    expect(connection().pragma('journal_mode', { simple: true })).toBe('wal');
   });
 
-  it('turns foreign keys on', () => {
-    const store = open();
-    expect(store.db.pragma('foreign_keys', { simple: true })).toBe(1);
+  it('turns foreign keys on', async () => {
+    // A connection's own setting: asked of the executor openStore opens the file with.
+    const database = openSqlite(file);
+    opened.push(database);
+    expect(await database.sql.get('PRAGMA foreign_keys')).toEqual({ foreign_keys: 1 });
   });
 });
 
 describe('opening the same file again', () => {
-  it('applies no migration twice (schema_migrations row count unchanged)', () => {
-    const first = open();
-    const before = first.db.prepare('SELECT count(*) FROM schema_migrations').pluck().get();
-    first.close();
-    const second = open();
-    const after = second.db.prepare('SELECT count(*) FROM schema_migrations').pluck().get();
+  it('applies no migration twice (schema_migrations row count unchanged)', async () => {
+    const first = (await open());
+    const before = connection().prepare('SELECT count(*) FROM schema_migrations').pluck().get();
+    await first.close();
+    await open();
+    const after = connection().prepare('SELECT count(*) FROM schema_migrations').pluck().get();
     expect(before).toBe(MIGRATION_FILES.length);
     expect(after).toBe(before);
   });
 
-  it('keeps the rows written before', () => {
-    const first = open();
-    first.organizations.upsert({ id: 'org_1', displayName: 'Acme' });
-    first.close();
-    const second = open();
-    expect(second.organizations.get('org_1')?.displayName).toBe('Acme');
-    expect(second.db.prepare('SELECT id, display_name FROM organizations').all()).toEqual([
+  it('keeps the rows written before', async () => {
+    const first = (await open());
+    await first.organizations.upsert({ id: 'org_1', displayName: 'Acme' });
+    await first.close();
+    const second = (await open());
+    expect((await second.organizations.get('org_1'))?.displayName).toBe('Acme');
+    expect(connection().prepare('SELECT id, display_name FROM organizations').all()).toEqual([
       { id: 'org_1', display_name: 'Acme' },
     ]);
   });
@@ -114,12 +143,12 @@ describe('opening the same file again', () => {
 
 describe('upgrading a database with rows to 004_management.sql', () => {
   // A database as 001 left it, with a seeded organization client, its secret and a key.
-  function databaseAt001(): Db {
+  async function databaseAt001(): Promise<Db> {
     const only001 = join(dir, 'at-001');
     mkdirSync(only001);
     copyFileSync(join(migrationsDir(), '001_initial.sql'), join(only001, '001_initial.sql'));
     const db = new Database(file);
-    migrate(db, only001);
+    await migrate(db, only001);
     const t = '2025-01-01T00:00:00.000Z';
     db.prepare("INSERT INTO organizations VALUES ('org_1', 'Acme', ?, ?)").run(t, t);
     db.prepare(
@@ -134,9 +163,9 @@ describe('upgrading a database with rows to 004_management.sql', () => {
     return db;
   }
 
-  it('keeps every row, gives resources token_issuer env and marks organization-client secrets as the seed\'s', () => {
-    const db = databaseAt001();
-    migrate(db);
+  it('keeps every row, gives resources token_issuer env and marks organization-client secrets as the seed\'s', async () => {
+    const db = await databaseAt001();
+    await migrate(db);
     expect(db.prepare('SELECT id, token_issuer FROM resources').all()).toEqual([{ id: 'res_1', token_issuer: 'env' }]);
     expect(db.prepare('SELECT id, created_by FROM client_secrets ORDER BY id').all()).toEqual([
       { id: 'sks_1', created_by: 'seed' },
@@ -149,9 +178,9 @@ describe('upgrading a database with rows to 004_management.sql', () => {
     db.close();
   });
 
-  it('gives resources token_profile scalekit (011) and refuses any other value', () => {
-    const db = databaseAt001();
-    migrate(db);
+  it('gives resources token_profile scalekit (011) and refuses any other value', async () => {
+    const db = await databaseAt001();
+    await migrate(db);
     expect(db.prepare('SELECT id, token_issuer, token_profile FROM resources').all()).toEqual([{ id: 'res_1', token_issuer: 'env', token_profile: 'scalekit' }]);
     expect(() => db.prepare("UPDATE resources SET token_profile = 'strict'").run()).toThrow('CHECK constraint failed');
     db.close();
@@ -159,12 +188,12 @@ describe('upgrading a database with rows to 004_management.sql', () => {
 });
 
 describe('upgrading a database with DCR clients to 007_clients_last_used.sql', () => {
-  it('dates the clients that were used (a token row, a consent or a secret use) and leaves the never-used ones NULL', () => {
+  it('dates the clients that were used (a token row, a consent or a secret use) and leaves the never-used ones NULL', async () => {
     const upTo006 = join(dir, 'to-006');
     mkdirSync(upTo006);
     for (const f of MIGRATION_FILES.filter((f) => f < '007')) copyFileSync(join(migrationsDir(), f), join(upTo006, f));
     const db = new Database(file);
-    migrate(db, upTo006);
+    await migrate(db, upTo006);
     const t = '2025-01-01T00:00:00.000Z';
     db.prepare(
       `INSERT INTO resources (id, name, resource_type, resource_id, access_token_expiry, refresh_token_expiry, create_time, update_time)
@@ -177,7 +206,7 @@ describe('upgrading a database with DCR clients to 007_clients_last_used.sql', (
     db.prepare("INSERT INTO users (id, email, create_time, update_time) VALUES ('usr_1', 'a@example.com', ?, ?)").run(t, t);
     db.prepare("INSERT INTO user_consents (id, client_id, user_id, ns, grant_id, create_time, update_time) VALUES ('cns_1', 'm2m_consent', 'usr_1', 'res_1', 'g', ?, '2025-02-01T00:00:00.000Z')").run(t);
     db.prepare("INSERT INTO client_secrets (id, client_id, secret_hash, secret_suffix, create_time, update_time, last_used_time) VALUES ('sks_1', 'm2m_secret', 'h', 'abcd', ?, ?, '2025-03-01T00:00:00.000Z')").run(t, t);
-    migrate(db);
+    await migrate(db);
     expect(db.prepare('SELECT client_id, last_used_time FROM clients ORDER BY client_id').all()).toEqual([
       { client_id: 'm2m_consent', last_used_time: '2025-02-01T00:00:00.000Z' },
       { client_id: 'm2m_never', last_used_time: null },
@@ -194,12 +223,12 @@ describe('upgrading a database written by the previous version (001 only)', () =
   const sha256 = (plain: string) => createHash('sha256').update(plain, 'utf8').digest('hex');
 
   // The rows 0.1.0 wrote: an environment client with a configured secret and a generated one, both SHA-256.
-  beforeEach(() => {
+  beforeEach(async () => {
     const only001 = join(dir, 'migrations-0.1.0-secrets');
     mkdirSync(only001);
     copyFileSync(join(migrationsDir(), '001_initial.sql'), join(only001, '001_initial.sql'));
     const db = new Database(file);
-    migrate(db, only001);
+    await migrate(db, only001);
     const now = '2025-01-01T00:00:00.000Z';
     db.prepare(`INSERT INTO clients (client_id, kind, expiry, create_time, update_time) VALUES ('skc_1', 'environment', 86399, ?, ?)`).run(now, now);
     const insert = db.prepare(`INSERT INTO client_secrets (id, client_id, secret_hash, secret_suffix, create_time, update_time)
@@ -209,47 +238,53 @@ describe('upgrading a database written by the previous version (001 only)', () =
     db.close();
   });
 
-  const schemes = (store: Store) => store.db.prepare('SELECT id, hash_scheme FROM client_secrets ORDER BY id').all();
+  const schemes = (_store: Store) => connection().prepare('SELECT id, hash_scheme FROM client_secrets ORDER BY id').all();
 
-  it('applies the later migrations, and both SHA-256 secrets still verify', () => {
-    const store = open();
-    expect(store.db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all()).toEqual(
+  it('applies the later migrations, and both SHA-256 secrets still verify', async () => {
+    const store = (await open());
+    expect(connection().prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all()).toEqual(
       MIGRATION_FILES.map((name) => Number(name.slice(0, 3))),
     );
     expect(schemes(store)).toEqual([
       { id: 'sks_1', hash_scheme: 'sha256' },
       { id: 'sks_2', hash_scheme: 'sha256' },
     ]);
-    expect(store.secrets.verify('skc_1', OPERATOR_SECRET)).toBe(true);
-    expect(store.secrets.verify('skc_1', GENERATED_SECRET)).toBe(true);
+    expect((await store.secrets.verify('skc_1', OPERATOR_SECRET))).toBe(true);
+    expect((await store.secrets.verify('skc_1', GENERATED_SECRET))).toBe(true);
   });
 
-  it('re-hashes an operator-chosen secret under the install key when it is given again, keeping its row', () => {
-    const store = open();
-    expect(store.secrets.ensure('skc_1', OPERATOR_SECRET)).toBeUndefined();
+  it('re-hashes an operator-chosen secret under the install key when it is given again, keeping its row', async () => {
+    const store = (await open());
+    expect((await store.secrets.ensure('skc_1', OPERATOR_SECRET))).toBeUndefined();
     expect(schemes(store)).toEqual([
       { id: 'sks_1', hash_scheme: 'hmac-sha256' },
       { id: 'sks_2', hash_scheme: 'sha256' },
     ]);
-    expect(store.db.prepare("SELECT secret_hash FROM client_secrets WHERE id = 'sks_1'").pluck().get()).not.toBe(sha256(OPERATOR_SECRET));
-    expect(store.secrets.list('skc_1').map((s) => s.secretSuffix)).toEqual(['wxyz', GENERATED_SECRET.slice(-4)]);
-    expect(store.secrets.verify('skc_1', OPERATOR_SECRET)).toBe(true);
-    expect(store.secrets.verify('skc_1', GENERATED_SECRET)).toBe(true);
+    expect(connection().prepare("SELECT secret_hash FROM client_secrets WHERE id = 'sks_1'").pluck().get()).not.toBe(sha256(OPERATOR_SECRET));
+    expect((await store.secrets.list('skc_1')).map((s) => s.secretSuffix)).toEqual(['wxyz', GENERATED_SECRET.slice(-4)]);
+    expect((await store.secrets.verify('skc_1', OPERATOR_SECRET))).toBe(true);
+    expect((await store.secrets.verify('skc_1', GENERATED_SECRET))).toBe(true);
   });
 
-  it('replaceAll with the configured secret keeps its row, re-hashed, and drops the other', () => {
-    const store = open();
-    expect(store.secrets.replaceAll('skc_1', OPERATOR_SECRET)).toBeUndefined();
+  it('replaceAll with the configured secret keeps its row, re-hashed, and drops the other', async () => {
+    const store = (await open());
+    expect((await store.secrets.replaceAll('skc_1', OPERATOR_SECRET))).toBeUndefined();
     expect(schemes(store)).toEqual([{ id: 'sks_1', hash_scheme: 'hmac-sha256' }]);
-    expect(store.secrets.verify('skc_1', OPERATOR_SECRET)).toBe(true);
+    expect((await store.secrets.verify('skc_1', OPERATOR_SECRET))).toBe(true);
   });
 });
 
 describe('an in-memory store', () => {
-  it("opens ':memory:' without touching the file system and migrates it", () => {
-    const store = openStore(':memory:');
+  it("opens ':memory:' without touching the file system and migrates it", async () => {
+    const store = await openStore(':memory:');
     opened.push(store);
-    expect(tableNames(store.db)).toEqual(TABLES);
+    expect(await store.organizations.upsert({ id: 'org_1', displayName: 'Acme' })).toBe(true);
+    await expect(store.ping()).resolves.toBeUndefined();
+    // Its tables, through an in-memory database of the same executor (a second connection would see another database).
+    const database = openSqlite(':memory:');
+    opened.push(await openStoreOn(database));
+    const tables = await database.sql.all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name");
+    expect(tables.map((t) => t.name)).toEqual(TABLES);
   });
 });
 
@@ -257,7 +292,7 @@ describe('migrate(db, dir) with a failing migration file', () => {
   let migrations: string;
   let db: Db;
 
-  beforeEach(() => {
+  beforeEach(async () => {
     migrations = join(dir, 'migrations');
     mkdirSync(migrations);
     writeFileSync(join(migrations, '001_ok.sql'), 'CREATE TABLE good (id INTEGER PRIMARY KEY);\n');
@@ -269,34 +304,48 @@ describe('migrate(db, dir) with a failing migration file', () => {
     opened.push(db);
   });
 
-  it('throws', () => {
-    expect(() => migrate(db, migrations)).toThrow(/near "THIS": syntax error/);
+  it('throws', async () => {
+    await expect(migrate(db, migrations)).rejects.toThrow(/near "THIS": syntax error/);
   });
 
-  it('records the good migration and no row for the failed one', () => {
-    expect(() => migrate(db, migrations)).toThrow(/near "THIS": syntax error/);
+  it('records the good migration and no row for the failed one', async () => {
+    await expect(migrate(db, migrations)).rejects.toThrow(/near "THIS": syntax error/);
     expect(db.prepare('SELECT version, name FROM schema_migrations').all()).toEqual([
       { version: 1, name: '001_ok.sql' },
     ]);
   });
 
-  it("leaves no trace of the failed migration's statements (no partial table, no inserted row)", () => {
-    expect(() => migrate(db, migrations)).toThrow(/near "THIS": syntax error/);
+  it("leaves no trace of the failed migration's statements (no partial table, no inserted row)", async () => {
+    await expect(migrate(db, migrations)).rejects.toThrow(/near "THIS": syntax error/);
     expect(tableNames(db)).toEqual(['good', 'schema_migrations']);
     expect(db.prepare('SELECT count(*) FROM good').pluck().get()).toBe(0);
   });
 
-  it('applies the fixed migration on the next run, and only that one', () => {
-    expect(() => migrate(db, migrations)).toThrow(/near "THIS": syntax error/);
+  it('applies the fixed migration on the next run, and only that one', async () => {
+    await expect(migrate(db, migrations)).rejects.toThrow(/near "THIS": syntax error/);
     writeFileSync(join(migrations, '002_broken.sql'), 'CREATE TABLE partial (id INTEGER PRIMARY KEY);\n');
-    expect(migrate(db, migrations)).toEqual(['002_broken.sql']);
+    expect((await migrate(db, migrations))).toEqual(['002_broken.sql']);
     expect(db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all()).toEqual([1, 2]);
   });
 
-  it('ignores files that do not match NNN_name.sql', () => {
+  it('ignores files that do not match NNN_name.sql', async () => {
     writeFileSync(join(migrations, '002_broken.sql'), 'CREATE TABLE partial (id INTEGER PRIMARY KEY);\n');
     writeFileSync(join(migrations, 'README.md'), 'not sql');
     writeFileSync(join(migrations, '3_short.sql'), 'THIS IS NOT SQL;');
-    expect(migrate(db, migrations)).toEqual(['001_ok.sql', '002_broken.sql']);
+    expect((await migrate(db, migrations))).toEqual(['001_ok.sql', '002_broken.sql']);
+  });
+});
+
+describe('a database migrated by a newer version of the emulator', () => {
+  it('is refused at open, naming the migration this version does not have, and left as it was', async () => {
+    await (await open()).close();
+    const db = connection();
+    db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, '999_from_a_newer_version.sql', ?)").run(new Date().toISOString());
+    const refused = openStore(file);
+    await expect(refused).rejects.toThrow(new DatabaseNewerThanCode([999]));
+    await expect(refused).rejects.toThrow(
+      'the database was migrated by a newer version of the emulator (it records migration 999, which this version does not have); run that version or a newer one',
+    );
+    expect(db.prepare('SELECT max(version) FROM schema_migrations').pluck().get()).toBe(999);
   });
 });
