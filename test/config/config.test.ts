@@ -182,6 +182,8 @@ describe('configDescriptions', () => {
         'ALLOW_INSECURE_CIMD',
         'AUDIT_RETENTION_DAYS',
         'AUTO_LOGIN',
+        'DATABASE_POOL_SIZE',
+        'DATABASE_URL',
         'DATA_DIR',
         'EMULATION_SHORTCUTS',
         'HOST',

@@ -313,7 +313,7 @@ describe('todo MCP server with introspection switched on', () => {
   it('answers 401 invalid_token once the token is revoked; offline validation alone still lets it in', async () => {
     const token = await tokenFor(AGENT);
     expect((await postMcp(checking.url, listTodos, token)).status).toBe(200);
-    expect(emulator.revoke({ jti: String(decodeJwt(token).jti) })).toEqual({ accessTokens: 1, grants: 0 });
+    expect(await emulator.revoke({ jti: String(decodeJwt(token).jti) })).toEqual({ accessTokens: 1, grants: 0 });
     await refusedAsInvalid(await postMcp(checking.url, listTodos, token));
     expect((await postMcp(todo.url, listTodos, token)).status).toBe(200); // the server without introspection cannot know
   });

@@ -71,14 +71,14 @@ describe('GET /metrics', () => {
 
   it('reports the audit queue depth: rows recorded and not yet written', async () => {
     const { store, context } = server.app;
-    store.issuedTokens.flush();
+    await store.issuedTokens.flush();
     const depth = async () => sample(await context.metrics.registry.getSingleMetricAsString('scalekit_emulator_audit_queue_depth'), 'scalekit_emulator_audit_queue_depth');
     expect(await depth()).toBe(0);
     const row = { grantType: 'client_credentials', clientId: AGENT.id, subject: AGENT.id, scopes: [], audience: [], issuedAt: 1, expiresAt: 2 };
     store.issuedTokens.record({ ...row, jti: 'tkn_90000000000000001' });
     store.issuedTokens.record({ ...row, jti: 'tkn_90000000000000002' });
     expect(await depth()).toBe(2);
-    store.issuedTokens.flush();
+    await store.issuedTokens.flush();
     expect(await depth()).toBe(0);
   });
 

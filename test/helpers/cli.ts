@@ -1,6 +1,10 @@
-// Runs the built command-line entry (`node dist/src/cli/main.js start`) as a user would.
+// Runs the built command-line entry (`node dist/src/cli/main.js start`) as a user would. In the
+// PostgreSQL run of the suite (databases.ts), a start without DATABASE_URL gets a fresh database, one
+// per DATA_DIR (a restart on the same folder finds its data again), dropped after the test file.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { afterAll } from 'vitest';
+import { freshPostgresDatabase, onPostgres, type FreshDatabase } from './databases.js';
 
 const MAIN = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
 
@@ -16,7 +20,19 @@ export interface RunningCli {
   kill: (signal: NodeJS.Signals) => Promise<void>;
 }
 
-export function startCli(env: Record<string, string>, timeoutMs = 15_000): Promise<RunningCli> {
+const databases = new Map<string, Promise<FreshDatabase>>();
+if (onPostgres()) afterAll(async () => Promise.all([...databases.values()].map(async (d) => (await d).drop())));
+
+/** `env` with the DATABASE_URL of its DATA_DIR in the PostgreSQL run; as given otherwise. */
+async function onItsDatabase(env: Record<string, string>): Promise<Record<string, string>> {
+  if (!onPostgres() || env.DATABASE_URL !== undefined) return env;
+  const key = env.DATA_DIR ?? '';
+  if (!databases.has(key)) databases.set(key, freshPostgresDatabase());
+  return { ...env, DATABASE_URL: (await databases.get(key)!).url };
+}
+
+export async function startCli(given: Record<string, string>, timeoutMs = 15_000): Promise<RunningCli> {
+  const env = await onItsDatabase(given);
   const child = spawn(process.execPath, [MAIN, 'start'], {
     env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -63,7 +79,8 @@ function kill(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
 }
 
 /** Runs `start` expecting it to fail; resolves to its exit code and everything it printed. */
-export function failingStart(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+export async function failingStart(given: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  const env = await onItsDatabase(given);
   const child = spawn(process.execPath, [MAIN, 'start'], {
     env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
