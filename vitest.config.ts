@@ -16,6 +16,7 @@ export const SQLITE_ONLY: Record<string, string> = {
   'test/e2e/cli-start.test.ts': 'DATA_DIR errors and SQLite files checked by name; the CLI on PostgreSQL is cli-postgres.test.ts',
   'test/e2e/node-version.test.ts': 'starts no store',
   'test/e2e/npm-start-build.test.ts': 'starts no store (npm start builds)',
+  'test/e2e/postgres-*.test.ts': 'on PostgreSQL already, on databases of their own (two apps on one, a CLI, kill -9)',
 };
 
 export default defineConfig({

@@ -2,7 +2,7 @@
 // on SIGINT/SIGTERM.
 import type { Logger } from 'pino';
 import { buildApp } from '../app.js';
-import { loadConfig } from '../config/index.js';
+import { loadConfig, redactedUrl } from '../config/index.js';
 import { DEMO_SEED, loadSeedFile, parseSeed } from '../config/seed.js';
 import { createTestClock } from '../fixture/clock.js';
 import { testControlsRoom } from '../fixture/extension.js';
@@ -46,7 +46,7 @@ export async function start(env: Record<string, string | undefined>): Promise<vo
     throw explainStartupError(err, config);
   });
   if (config.logLevel !== 'silent') process.stdout.write((await startupBanner(app, issuer, config)) + '\n');
-  logger.info({ issuer, database: config.databasePath }, 'started');
+  logger.info({ issuer, database: config.databaseUrl ? redactedUrl(config.databaseUrl) : config.databasePath }, 'started');
 }
 
 /** Exits on SIGINT/SIGTERM, after running the close function given (once there is something to close). */

@@ -1,7 +1,9 @@
 // What a person sees when a page cannot go on: what happened and what to do next, never a stack trace.
 // oidc-provider's errors are known by name: importing the package here would load it at start, which
 // it is kept out of (a third of cold start).
-import { STORAGE_RETRY_AFTER_SECONDS, storageFailure } from '../store/storage-failure.js';
+import { STORAGE_RETRY_AFTER_SECONDS, storageFailure, storageReason } from '../store/storage-failure.js';
+
+const sentence = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 export interface PageError {
   statusCode?: number;
@@ -76,12 +78,13 @@ export function errorPageModel(err: PageError, environmentUrl: string): ErrorPag
   const storage = storageFailure(err);
   if (storage) {
     const full = storage === 'SQLITE_FULL';
+    const cause = storage.startsWith('SQLITE_') ? `Its disk ${full ? 'is full' : 'failed a read or a write'}` : sentence(storageReason(storage));
     return {
       ...page(
         503,
         'temporarily_unavailable',
         'The emulator cannot save anything right now',
-        `Its disk ${full ? 'is full' : 'failed a read or a write'} (${storage}), so nothing was changed.`,
+        `${cause} (${storage}), so nothing was changed.`,
         full ? 'Try again in a minute, once there is room on the disk.' : 'Try again in a minute.',
       ),
       retryAfter: STORAGE_RETRY_AFTER_SECONDS,

@@ -40,10 +40,11 @@ export const STORAGE_RETRY_AFTER_SECONDS = 30;
 
 /** What to tell a caller, naming the cause. */
 export function storageProblem(code: string): string {
-  return `the server cannot store anything right now (${why(code)}: ${code}); nothing was changed, try again later`;
+  return `the server cannot store anything right now (${storageReason(code)}: ${code}); nothing was changed, try again later`;
 }
 
-function why(code: string): string {
+/** The cause in words, e.g. "the disk is full", "the database cannot be reached". */
+export function storageReason(code: string): string {
   if (code === 'SQLITE_FULL' || code === '53100') return 'the disk is full';
   if (code.startsWith('SQLITE_IOERR')) return 'the disk failed a read or a write';
   if (code === '53300' || code === 'POOL_TIMEOUT') return 'the database has no connection free';

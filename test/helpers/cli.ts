@@ -3,8 +3,7 @@
 // per DATA_DIR (a restart on the same folder finds its data again), dropped after the test file.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterAll } from 'vitest';
-import { freshPostgresDatabase, onPostgres, type FreshDatabase } from './databases.js';
+import { databaseOfApp, onPostgres } from './databases.js';
 
 const MAIN = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
 
@@ -20,15 +19,10 @@ export interface RunningCli {
   kill: (signal: NodeJS.Signals) => Promise<void>;
 }
 
-const databases = new Map<string, Promise<FreshDatabase>>();
-if (onPostgres()) afterAll(async () => Promise.all([...databases.values()].map(async (d) => (await d).drop())));
-
 /** `env` with the DATABASE_URL of its DATA_DIR in the PostgreSQL run; as given otherwise. */
 async function onItsDatabase(env: Record<string, string>): Promise<Record<string, string>> {
   if (!onPostgres() || env.DATABASE_URL !== undefined) return env;
-  const key = env.DATA_DIR ?? '';
-  if (!databases.has(key)) databases.set(key, freshPostgresDatabase());
-  return { ...env, DATABASE_URL: (await databases.get(key)!).url };
+  return { ...env, DATABASE_URL: (await databaseOfApp(env.DATA_DIR ?? '(no DATA_DIR)')).url };
 }
 
 export async function startCli(given: Record<string, string>, timeoutMs = 15_000): Promise<RunningCli> {

@@ -5,6 +5,7 @@
 // read through the store's own executor (`?` placeholders on both engines).
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { afterAll } from 'vitest';
 import { openPostgres } from '../../src/store/sql/postgres.js';
 import type { Sql } from '../../src/store/sql/sql.js';
 import { openSqlite } from '../../src/store/sql/sqlite.js';
@@ -29,6 +30,30 @@ export async function freshPostgresDatabase(): Promise<FreshDatabase> {
   const url = new URL(server);
   url.pathname = `/${name}`;
   return { url: url.href, drop: () => admin(server, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
+// One database per DATA_DIR a test names (an app restarted on the same folder finds its data again),
+// dropped after the test file.
+const byDataDir = new Map<string, Promise<FreshDatabase>>();
+// Registered as the file's modules load (a hook cannot be added from inside a test).
+if (onPostgres()) {
+  afterAll(async () => {
+    await Promise.all([...byDataDir.values()].map(async (d) => (await d).drop()));
+    byDataDir.clear();
+  });
+}
+
+/**
+ * The PostgreSQL database of an app the helpers start in the PostgreSQL run: a fresh one, dropped by
+ * release(); or, for a DATA_DIR the test chose, the one of that folder, kept until the file ends.
+ */
+export async function databaseOfApp(dataDir: string | undefined): Promise<{ url: string; release(): Promise<void> }> {
+  if (dataDir === undefined) {
+    const fresh = await freshPostgresDatabase();
+    return { url: fresh.url, release: fresh.drop };
+  }
+  if (!byDataDir.has(dataDir)) byDataDir.set(dataDir, freshPostgresDatabase());
+  return { url: (await byDataDir.get(dataDir)!).url, release: async () => undefined };
 }
 
 async function admin(server: string, statement: string): Promise<void> {

@@ -12,7 +12,7 @@ import { createTestClock, type TestClock } from '../../src/fixture/clock.js';
 import { testControlsRoom } from '../../src/fixture/extension.js';
 import { createLogger } from '../../src/logger.js';
 import type { HttpLimits } from '../../src/server/http-limits.js';
-import { freshPostgresDatabase, onPostgres, rawDatabase, type FreshDatabase, type RawDatabase } from './databases.js';
+import { databaseOfApp, onPostgres, rawDatabase, type RawDatabase } from './databases.js';
 
 export const TEST_SEED: SeedInput = {
   environment: { redirect_uris: ['http://127.0.0.1:4010/callback'], post_logout_redirect_uris: ['http://127.0.0.1:4010/'] },
@@ -82,7 +82,7 @@ export async function startTestServer(
   } = {},
 ): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'emulator-test-'));
-  const fresh: FreshDatabase | undefined = options.database === undefined && onPostgres() && options.env?.DATABASE_URL === undefined ? await freshPostgresDatabase() : undefined;
+  const fresh = options.database === undefined && onPostgres() && options.env?.DATABASE_URL === undefined ? await databaseOfApp(options.env?.DATA_DIR) : undefined;
   const databaseUrl = options.database ?? fresh?.url;
   const config = loadConfig({
     PORT: '0',
@@ -113,7 +113,7 @@ export async function startTestServer(
     ...(options.httpLimits ? { httpLimits: options.httpLimits } : {}),
     ...(options.metadataDocumentDeadlineMs ? { metadataDocumentDeadlineMs: options.metadataDocumentDeadlineMs } : {}),
   }).catch(async (err: unknown) => {
-    await fresh?.drop();
+    await fresh?.release();
     throw err;
   });
   const url = await app.listen();
@@ -132,7 +132,7 @@ export async function startTestServer(
     close: async () => {
       await app.close();
       await raw?.close();
-      await fresh?.drop();
+      await fresh?.release();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
