@@ -10,7 +10,7 @@ import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import type { TlsSettings } from '../config/index.js';
-import { PRIVATE_FILE_MODE, tightenPrivateFile, type TightenedFile } from '../store/data-files.js';
+import { ensurePrivateFolder, PRIVATE_FILE_MODE, tightenPrivateFile, type TightenedFile } from '../store/data-files.js';
 import type { TlsCredentials } from './tls.js';
 import type { IssuedCertificate } from './x509.js';
 
@@ -72,6 +72,8 @@ function operatorCertificate(certPath: string, keyPath: string, now: Date): Serv
 }
 
 async function localCaCertificate(dir: string, names: string[], now: Date): Promise<ServedCertificate> {
+  // DATA_DIR holds the CA's files whatever the store: with DATABASE_URL nothing else made the folder.
+  const folder = ensurePrivateFolder(dir);
   const path = (file: string) => join(dir, file);
   const changes: string[] = [];
   const x509 = () => import('./x509.js');
@@ -109,7 +111,7 @@ async function localCaCertificate(dir: string, names: string[], now: Date): Prom
     server = { ...made, x509: new X509Certificate(made.cert) };
   }
 
-  const tightenedFiles = Object.values(LOCAL_CA_FILES).flatMap((file) => tightenPrivateFile(path(file)));
+  const tightenedFiles = [...folder, ...Object.values(LOCAL_CA_FILES).flatMap((file) => tightenPrivateFile(path(file)))];
   return { cert: server!.cert, key: server!.key, caPath: path(LOCAL_CA_FILES.caCert), changes, tightenedFiles, warnings: [] };
 }
 

@@ -1,7 +1,10 @@
 // Runs the built command-line entry (`node dist/src/cli/main.js start`) as a user would. In the
 // PostgreSQL run of the suite (databases.ts), a start without DATABASE_URL gets a fresh database, one
-// per DATA_DIR (a restart on the same folder finds its data again), dropped after the test file.
+// per DATA_DIR (a restart on the same folder finds its data again), dropped after the test file; a
+// DATA_DIR that already holds a SQLite database (a test made it on purpose) stays on it.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { databaseOfApp, onPostgres } from './databases.js';
 
@@ -22,6 +25,7 @@ export interface RunningCli {
 /** `env` with the DATABASE_URL of its DATA_DIR in the PostgreSQL run; as given otherwise. */
 async function onItsDatabase(env: Record<string, string>): Promise<Record<string, string>> {
   if (!onPostgres() || env.DATABASE_URL !== undefined) return env;
+  if (env.DATA_DIR !== undefined && existsSync(join(env.DATA_DIR, 'emulator.sqlite'))) return env;
   return { ...env, DATABASE_URL: (await databaseOfApp(env.DATA_DIR ?? '(no DATA_DIR)')).url };
 }
 
