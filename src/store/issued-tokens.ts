@@ -165,7 +165,7 @@ export function tokenQueue(database: Database): TokenQueue {
   // One batch at a time, in order: what arrives meanwhile waits in the queue for the next one.
   const flush = () => {
     underWay++;
-    batches = batches.then(writeQueued).finally(() => underWay--);
+    batches = batches.catch(() => undefined).then(writeQueued).finally(() => underWay--);
     return batches;
   };
 

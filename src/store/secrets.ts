@@ -148,7 +148,7 @@ export function secretUses(database: Database, unwritten: (err: unknown) => void
     }
   };
   // One flush at a time, in order.
-  const flush = () => (writing = writing.then(write));
+  const flush = () => (writing = writing.catch(() => undefined).then(write));
 
   return {
     note(use) {
