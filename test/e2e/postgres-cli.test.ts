@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { failingStart, startCli, type RunningCli } from '../helpers/cli.js';
 import { freshPostgresDatabase, postgresServer, rawDatabase, type FreshDatabase } from '../helpers/databases.js';
 import { decodeJwt, tokenRequest } from '../helpers/server.js';
@@ -42,7 +42,8 @@ describe.skipIf(!postgresServer())('start with DATABASE_URL', () => {
     const hidden = new URL(database.url);
     hidden.password = '***';
     expect(cli.output()).toContain(`Database: PostgreSQL at ${hidden.href}`);
-    expect(cli.output()).toContain(`"database":"${hidden.href}"`); // the start's log line
+    await vi.waitFor(() => expect(cli.output()).toContain('"msg":"started"'), { timeout: 10_000, interval: 20 }); // logged after the banner
+    expect(cli.output()).toContain(`"database":"${hidden.href}"`);
     expect(cli.output()).not.toContain(PASSWORD);
     const secret = /m2morg_10000000000000001\s+client_secret\s+(\S+)/.exec(cli.output())![1]!;
     const res = await tokenRequest(cli.url, { grant_type: 'client_credentials', client_id: 'm2morg_10000000000000001', client_secret: secret });
