@@ -28,9 +28,9 @@ try {
   symlinkSync(join(root, 'node_modules'), join(checkout, 'node_modules'));
   const [{ filename, files }] = JSON.parse(npm(['pack', '--json', '--pack-destination', work], checkout));
   step(`packed ${filename} (${files.length} files)`);
-  const stray = files.map((f) => f.path).filter((p) => !/^(dist\/src\/.+\.(js|d\.ts|js\.map|d\.ts\.map)|migrations\/\d{3}_[a-z0-9_]+\.sql|views\/[a-z0-9_/-]+\.(eta|css|js|svg)|scripts\/build-checkout\.mjs|package\.json|README\.md|LICENSE)$/.test(p));
+  const stray = files.map((f) => f.path).filter((p) => !/^(dist\/src\/.+\.(js|d\.ts|js\.map|d\.ts\.map)|migrations\/(sqlite|postgres)\/\d{3}_[a-z0-9_]+\.sql|views\/[a-z0-9_/-]+\.(eta|css|js|svg)|scripts\/build-checkout\.mjs|package\.json|README\.md|LICENSE)$/.test(p));
   if (stray.length) fail(`unexpected files in the package: ${stray.join(', ')}`);
-  for (const needed of ['dist/src/cli/main.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'migrations/001_initial.sql', 'views/login-email.eta', 'views/assets/styles.css', 'views/dashboard/layout.eta', 'views/assets/dashboard.js', 'views/assets/passkeys.js', 'views/assets/favicon.svg', 'scripts/build-checkout.mjs']) {
+  for (const needed of ['dist/src/cli/main.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'migrations/sqlite/001_initial.sql', 'migrations/postgres/001_initial.sql', 'views/login-email.eta', 'views/assets/styles.css', 'views/dashboard/layout.eta', 'views/assets/dashboard.js', 'views/assets/passkeys.js', 'views/assets/favicon.svg', 'scripts/build-checkout.mjs']) {
     if (!files.some((f) => f.path === needed)) fail(`missing ${needed}`);
   }
 
