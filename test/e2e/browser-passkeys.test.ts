@@ -77,7 +77,7 @@ describe('passkeys in Chromium with a virtual authenticator', { timeout: 60_000 
     await page.getByRole('button', { name: 'Allow access' }).click();
     expect(await claimsOf(clientId, verifier, await arrived())).toMatchObject({ sub: ADA.id, resid: RES });
 
-    const [kept] = (await server.app.store.passkeys.listByUser(ADA.id));
+    const [kept] = await server.app.store.passkeys.listByUser(ADA.id);
     const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
     expect(credentials).toHaveLength(1);
     expect(kept).toMatchObject({ credentialId: credentials[0]!.credentialId.replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_'), rpId: 'localhost', transports: ['internal'] });
@@ -169,7 +169,7 @@ describe('passkeys in Chromium with a virtual authenticator', { timeout: 60_000 
   });
 
   it('refuses a copied authenticator: an answer whose signature counter did not grow', async () => {
-    const [passkey] = (await server.app.store.passkeys.listByUser(ADA.id));
+    const [passkey] = await server.app.store.passkeys.listByUser(ADA.id);
     expect(passkey!.counter).toBeGreaterThan(0);
     const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
     const original = credentials[0]!;
@@ -188,7 +188,7 @@ describe('passkeys in Chromium with a virtual authenticator', { timeout: 60_000 
   it('lists, renames and deletes passkeys with @scalekit-sdk/node (WebAuthnService over gRPC), and over REST', async () => {
     const scalekit = new ScalekitClient(server.url, ENV_CLIENT.id, ENV_CLIENT.secret);
     const listed = await scalekit.webauthn.listCredentials(ADA.id);
-    const [passkey] = (await server.app.store.passkeys.listByUser(ADA.id));
+    const [passkey] = await server.app.store.passkeys.listByUser(ADA.id);
     expect(listed.credentials.map((c) => ({ id: c.id, userId: c.userId, displayName: c.displayName, transports: c.transports }))).toEqual([
       { id: passkey!.id, userId: ADA.id, displayName: 'Passkey', transports: ['internal'] },
     ]);
@@ -207,7 +207,7 @@ describe('passkeys in Chromium with a virtual authenticator', { timeout: 60_000 
   });
 
   it('a passkey removed in the dashboard is refused with a readable page, though the device still offers it', async () => {
-    const [passkey] = (await server.app.store.passkeys.listByUser(ADA.id));
+    const [passkey] = await server.app.store.passkeys.listByUser(ADA.id);
     const admin = await context.newPage();
     await admin.goto(`${server.url}/dashboard/sign-in`);
     await admin.locator('input[name="client_id"]').fill(ENV_CLIENT.id);
@@ -219,7 +219,7 @@ describe('passkeys in Chromium with a virtual authenticator', { timeout: 60_000 
     await admin.locator('tr', { hasText: passkey!.id }).getByRole('button', { name: 'Remove' }).click();
     expect(await admin.locator('.notice').textContent()).toBe(`Passkey ${passkey!.id} removed: it signs no one in any more.`);
     await admin.close();
-    expect((await server.app.store.passkeys.listByUser(ADA.id))).toEqual([]);
+    expect(await server.app.store.passkeys.listByUser(ADA.id)).toEqual([]);
     expect((await server.app.management.audit.list({ type: 'passkey.removed' })).events[0]).toMatchObject({ actor: ENV_CLIENT.id, targetId: passkey!.id });
 
     await context.clearCookies();

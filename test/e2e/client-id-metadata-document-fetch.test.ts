@@ -74,7 +74,7 @@ describe('one total deadline per fetch', () => {
       text: 'the client metadata document did not arrive within 0.3 s',
     });
     await closed; // the emulator hung up: nothing keeps reading the drip
-    expect((await server.app.store.clients.get(url))).toBeUndefined();
+    expect(await server.app.store.clients.get(url)).toBeUndefined();
   });
 
   it('cuts a server that accepts the connection and never answers', async () => {

@@ -310,7 +310,7 @@ describe('the environment: its API client, secrets and scopes; consent screens',
     expect(problemOf(await refused.text())).toBe('Some fields need another look: Scope 2 is not an enabled scope of the environment (todo:read)');
     expect((await envClient()).scopes).toEqual(['openid']);
     await steps.submit('/dashboard/environment/client', { ...form, scopes: 'openid dash:read' });
-    expect((await envClient())).toMatchObject({ name: 'Platform', scopes: ['openid', 'dash:read'] });
+    expect(await envClient()).toMatchObject({ name: 'Platform', scopes: ['openid', 'dash:read'] });
 
     await steps.submit(`/dashboard/environment/scopes/${scope.id}`); // no "enabled": turned off
     expect((await server.app.store.environmentScopes.get(scope.id))?.enabled).toBe(false);

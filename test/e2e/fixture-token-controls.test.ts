@@ -38,7 +38,7 @@ const userTokens = async () => {
 describe('revoke', () => {
   it('one access token by its jti: introspection says inactive, the client’s other tokens stay active', async () => {
     const [revoked, kept] = [await agentToken(), await agentToken()];
-    expect((await em.revoke({ jti: String(decodeJwt(revoked).jti) }))).toEqual({ accessTokens: 1, grants: 0 });
+    expect(await em.revoke({ jti: String(decodeJwt(revoked).jti) })).toEqual({ accessTokens: 1, grants: 0 });
     expect([await active(revoked), await active(kept)]).toEqual([false, true]);
     // Offline validation cannot see it, as with Scalekit.
     const scalekit = new ScalekitClient(em.url, em.environment.clientId, em.environment.clientSecret);
@@ -47,7 +47,7 @@ describe('revoke', () => {
 
   it('a refresh token by its jti (the token itself) ends its grant: refresh fails, the consent is gone', async () => {
     const { access_token, refresh_token, clientId } = await userTokens();
-    expect((await em.revoke({ jti: refresh_token! }))).toEqual({ accessTokens: 0, grants: 1 });
+    expect(await em.revoke({ jti: refresh_token! })).toEqual({ accessTokens: 0, grants: 1 });
     const res = await refresh(refresh_token!, clientId);
     expect([res.status, ((await res.json()) as { error: string }).error]).toEqual([400, 'invalid_grant']);
     expect(await active(access_token)).toBe(false);
@@ -55,14 +55,14 @@ describe('revoke', () => {
 
   it('every token of a client, whichever grant issued them', async () => {
     const tokens = [await agentToken(), await agentToken(), await em.mintToken({ clientId: AGENT })];
-    expect((await em.revoke({ clientId: AGENT }))).toEqual({ accessTokens: 3, grants: 0 });
+    expect(await em.revoke({ clientId: AGENT })).toEqual({ accessTokens: 3, grants: 0 });
     for (const token of tokens) expect(await active(token)).toBe(false);
   });
 
   it('a user’s grants: consents revoked through the management service (audited), refresh tokens and access tokens ended', async () => {
     const { access_token, refresh_token, clientId } = await userTokens();
     const minted = await em.mintToken({ subject: 'usr_10000000000000001' });
-    expect((await em.revoke({ userId: 'usr_10000000000000001' }))).toEqual({ accessTokens: 2, grants: 1 });
+    expect(await em.revoke({ userId: 'usr_10000000000000001' })).toEqual({ accessTokens: 2, grants: 1 });
     expect([await active(access_token), await active(minted)]).toEqual([false, false]);
     expect((await refresh(refresh_token!, clientId)).status).toBe(400);
     const events = (await (await fetch(`${em.url}/api/v1/audit-events?type=user_consent`, { headers: { authorization: `Bearer ${await environmentToken()}` } })).json()) as {
@@ -75,13 +75,13 @@ describe('revoke', () => {
 describe('expire', () => {
   it('an access token by its jti: inactive at introspection from now, the others untouched', async () => {
     const [expired, kept] = [await agentToken(), await agentToken()];
-    expect((await em.expire({ jti: String(decodeJwt(expired).jti) }))).toEqual({ accessTokens: 1, refreshTokens: 0 });
+    expect(await em.expire({ jti: String(decodeJwt(expired).jti) })).toEqual({ accessTokens: 1, refreshTokens: 0 });
     expect([await active(expired), await active(kept)]).toEqual([false, true]);
   });
 
   it('a user’s tokens: refresh fails, but the grant stays, so the next authorization asks no consent', async () => {
     const { access_token, refresh_token, clientId } = await userTokens();
-    expect((await em.expire({ userId: 'usr_10000000000000001' }))).toEqual({ accessTokens: 1, refreshTokens: 1 });
+    expect(await em.expire({ userId: 'usr_10000000000000001' })).toEqual({ accessTokens: 1, refreshTokens: 1 });
     expect(await active(access_token)).toBe(false);
     const res = await refresh(refresh_token!, clientId);
     expect([res.status, ((await res.json()) as { error: string }).error]).toEqual([400, 'invalid_grant']);
@@ -93,7 +93,7 @@ describe('expire', () => {
 
   it('a client’s refresh tokens', async () => {
     const { refresh_token, clientId } = await userTokens();
-    expect((await em.expire({ clientId }))).toEqual({ accessTokens: 1, refreshTokens: 1 });
+    expect(await em.expire({ clientId })).toEqual({ accessTokens: 1, refreshTokens: 1 });
     expect((await refresh(refresh_token!, clientId)).status).toBe(400);
   });
 });

@@ -27,7 +27,7 @@ describe('startEmulator()', () => {
     const { access_token } = (await res.json()) as { access_token: string };
     await expect(scalekit.validateToken(access_token, { audience: [TODO], requiredScopes: ['todo:read'] })).resolves.toBeTruthy();
     expect(em.urls.resourceIssuer('res_10000000000000001')).toBe(`${em.url}/resources/res_10000000000000001`);
-    expect((await em.protectedResourceMetadata('res_10000000000000001'))).toEqual({
+    expect(await em.protectedResourceMetadata('res_10000000000000001')).toEqual({
       authorization_servers: [`${em.url}/resources/res_10000000000000001`],
       bearer_methods_supported: ['header'],
       resource: TODO,

@@ -58,7 +58,7 @@ describe('a person’s token of the environment client is no admin credential', 
   it('REST: 401 with Scalekit’s error JSON on a read and on a create, and nothing is created', async () => {
     const api = restCaller(server.url, token);
     const clientsBefore = (await server.app.store.clients.listByOrganization(ORG)).length;
-    const changesBefore = (await managementChanges());
+    const changesBefore = await managementChanges();
 
     const list = await api('GET', '/organizations');
     expect(list.status).toBe(401);
@@ -68,13 +68,13 @@ describe('a person’s token of the environment client is no admin credential', 
     expect(create.body).toEqual(unauthenticated('Token is not an environment API token'));
 
     expect((await server.app.store.clients.listByOrganization(ORG)).length).toBe(clientsBefore);
-    expect((await managementChanges())).toBe(changesBefore);
+    expect(await managementChanges()).toBe(changesBefore);
   });
 
   it('gRPC over h2c: status 16 on a read and on a create, and nothing is created', async () => {
     const grpc = grpcClients(server.url, token);
     const clientsBefore = (await server.app.store.clients.listByOrganization(ORG)).length;
-    const changesBefore = (await managementChanges());
+    const changesBefore = await managementChanges();
 
     const read = await connectError(grpc.organizations.listOrganization({}));
     expect([read.code, read.rawMessage]).toEqual([Code.Unauthenticated, 'Token is not an environment API token']);
@@ -82,7 +82,7 @@ describe('a person’s token of the environment client is no admin credential', 
     expect([create.code, create.rawMessage]).toEqual([Code.Unauthenticated, 'Token is not an environment API token']);
 
     expect((await server.app.store.clients.listByOrganization(ORG)).length).toBe(clientsBefore);
-    expect((await managementChanges())).toBe(changesBefore);
+    expect(await managementChanges()).toBe(changesBefore);
   });
 
   it('Connect over HTTP/1.1: 401 unauthenticated', async () => {

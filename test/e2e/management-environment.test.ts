@@ -64,7 +64,7 @@ describe('environment app clients over gRPC', () => {
       expect(err.findDetails(ErrorInfoSchema).map((d) => d.errorCode)).toEqual(['UNAUTHENTICATED']);
     }
     expect((await server.app.store.clients.get(ENV_CLIENT.id))?.name).not.toBe('Taken over');
-    expect((await server.app.store.environmentScopes.findByName('sneaky:read'))).toBeUndefined();
+    expect(await server.app.store.environmentScopes.findByName('sneaky:read')).toBeUndefined();
   });
 
   it('adds a secret that works at /oauth/token, turns it off and on, deletes it; never the last working one', async () => {
@@ -84,7 +84,7 @@ describe('environment app clients over gRPC', () => {
     expect((await connectError(grpc.clients.deleteClientSecret({ clientId: ENV_CLIENT.id, secretId }))).code).toBe(Code.NotFound);
 
     // The configured secret is now the only one: taking it away would lock every caller out.
-    const [only] = (await server.app.store.secrets.list(ENV_CLIENT.id));
+    const [only] = await server.app.store.secrets.list(ENV_CLIENT.id);
     const last = await connectError(grpc.clients.deleteClientSecret({ clientId: ENV_CLIENT.id, secretId: only!.id }));
     expect(last.code).toBe(Code.FailedPrecondition);
     expect(last.rawMessage).toBe(`secret ${only!.id} is the last active secret of ${ENV_CLIENT.id}: create another first`);
@@ -111,7 +111,7 @@ it('keeps what UpdateClient set across a restart (name, scopes, lifetime)', asyn
     await first.close();
     const second = await startTestServer({ env: { DATA_DIR: dataDir } });
     try {
-      expect((await second.app.store.clients.get(ENV_CLIENT.id))).toMatchObject({ name: 'Kept', scopes: ['openid', 'kept:read'], expiry: 7200 });
+      expect(await second.app.store.clients.get(ENV_CLIENT.id)).toMatchObject({ name: 'Kept', scopes: ['openid', 'kept:read'], expiry: 7200 });
       expect(((await (await clientToken(second.url, ENV_CLIENT.id, ENV_CLIENT.secret)).json()) as { expires_in: number }).expires_in).toBe(7200);
     } finally {
       await second.close();

@@ -47,12 +47,12 @@ describe('authentication (the SDK authenticates lazily)', () => {
 
   it('lets the SDK recover: its first call gets 16, it fetches one token by client_credentials and reuses it', async () => {
     const sdk = new ScalekitClient(server.url, ENV_CLIENT.id, ENV_CLIENT.secret);
-    const before = (await tokensOf(ENV_CLIENT.id));
+    const before = await tokensOf(ENV_CLIENT.id);
     const first = await sdk.m2m.listOrganizationClients(ORG);
     expect(first.clients.map((c) => c.clientId)).toContain('m2morg_20000000000000001');
-    expect((await tokensOf(ENV_CLIENT.id))).toBe(before + 1);
+    expect(await tokensOf(ENV_CLIENT.id)).toBe(before + 1);
     await sdk.organization.getOrganization(ORG);
-    expect((await tokensOf(ENV_CLIENT.id))).toBe(before + 1);
+    expect(await tokensOf(ENV_CLIENT.id)).toBe(before + 1);
   });
 
   it('answers a token of another client (not the environment client) with 16', async () => {

@@ -55,7 +55,7 @@ describe('OAuth 2.1 §4.1: authorization code with PKCE', () => {
       exp: (payload.iat as number) + 3600,
     });
     await server.app.store.issuedTokens.flush();
-    expect((await server.app.store.issuedTokens.get(String(payload.jti)))).toMatchObject({ grantType: 'authorization_code', clientId, subject: ADA.id });
+    expect(await server.app.store.issuedTokens.get(String(payload.jti))).toMatchObject({ grantType: 'authorization_code', clientId, subject: ADA.id });
   });
 
   it('gives a request without scope the MCP server’s scopes', async () => {

@@ -173,9 +173,9 @@ describe('RFC 6749 §5.2 errors', () => {
   });
 
   it('answers invalid_scope for a scope the client lacks, and issues nothing', async () => {
-    const count = (await server.app.store.issuedTokens.count());
+    const count = await server.app.store.issuedTokens.count();
     await expectOAuthError(await tokenRequest(server.url, cc({ scope: 'todo:read admin' })), 400, 'invalid_scope');
-    expect((await server.app.store.issuedTokens.count())).toBe(count);
+    expect(await server.app.store.issuedTokens.count()).toBe(count);
   });
 
   it('answers invalid_target for a resource outside the client audience', async () => {

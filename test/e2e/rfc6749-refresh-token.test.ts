@@ -88,7 +88,7 @@ describe('rotation', () => {
     expect(b).toMatchObject({ sub: ADA.id, aud: a.aud, resid: RES, sid: a.sid, scopes: a.scopes, client_id: clientId });
     expect(b.jti).not.toBe(a.jti);
     await server.app.store.issuedTokens.flush();
-    expect((await server.app.store.issuedTokens.get(String(b.jti)))).toMatchObject({ grantType: 'refresh_token', subject: ADA.id });
+    expect(await server.app.store.issuedTokens.get(String(b.jti))).toMatchObject({ grantType: 'refresh_token', subject: ADA.id });
   });
 
   it('accepts the rotated token again within the grace window (a lost response), not after', async () => {
@@ -113,7 +113,7 @@ describe('RFC 9700 §4.14.2: a retry within the grace window, and reuse after it
   it('answers a retry within the grace window with the SAME successor and an access token of the same grant: one chain', async () => {
     const first = await ownGrant();
     const refresh = (token: string | undefined) => refreshAs(first.clientId, token);
-    const grantId = (await grantOf(first.access_token));
+    const grantId = await grantOf(first.access_token);
     const rotated = (await (await refresh(first.refresh_token)).json()) as TokenSet;
     server.clock.advance(`${REFRESH_GRACE_SECONDS - 5}s`);
     try {
@@ -122,11 +122,11 @@ describe('RFC 9700 §4.14.2: a retry within the grace window, and reuse after it
       const again = (await retry.json()) as TokenSet;
       expect(again.refresh_token).toBe(rotated.refresh_token);
       expect(decodeJwt(again.access_token).payload.jti).not.toBe(decodeJwt(rotated.access_token).payload.jti);
-      expect((await grantOf(again.access_token))).toBe(grantId);
-      expect((await unusedRefreshTokens(grantId))).toBe(1);
+      expect(await grantOf(again.access_token)).toBe(grantId);
+      expect(await unusedRefreshTokens(grantId)).toBe(1);
       // A third try is answered alike.
       expect(((await (await refresh(first.refresh_token)).json()) as TokenSet).refresh_token).toBe(rotated.refresh_token);
-      expect((await unusedRefreshTokens(grantId))).toBe(1);
+      expect(await unusedRefreshTokens(grantId)).toBe(1);
     } finally {
       server.clock.reset();
     }
@@ -139,7 +139,7 @@ describe('RFC 9700 §4.14.2: a retry within the grace window, and reuse after it
     expect(answers.map((a) => a.status)).toEqual([200, 200]);
     const [a, b] = (await Promise.all(answers.map((r) => r.json()))) as TokenSet[];
     expect(b!.refresh_token).toBe(a!.refresh_token);
-    expect((await unusedRefreshTokens((await grantOf(first.access_token))))).toBe(1);
+    expect(await unusedRefreshTokens(await grantOf(first.access_token))).toBe(1);
   });
 
   it('cannot fork the chain: once the successor was used, the older token is reuse and the grant ends, even within the window', async () => {

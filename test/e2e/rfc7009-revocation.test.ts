@@ -50,8 +50,8 @@ describe('RFC 7009 §2.1: an access token (a JWT, by its jti)', () => {
     await oidc.tokenRevocation(asAgent, token, { token_type_hint: 'access_token' });
     const after = Math.floor(server.clock.now() / 1000);
     expect(await activeAtEnvironment(token)).toBe(false);
-    expect((await revokedAt(token))).toBeGreaterThanOrEqual(before);
-    expect((await revokedAt(token))).toBeLessThanOrEqual(after);
+    expect(await revokedAt(token)).toBeGreaterThanOrEqual(before);
+    expect(await revokedAt(token)).toBeLessThanOrEqual(after);
     const audit = await restCaller(server.url, await environmentToken(server.url))('GET', `/audit-events?type=token.revoked&client_id=${AGENT.id}`);
     expect(audit.body.events).toContainEqual(expect.objectContaining({ type: 'token.revoked', target_id: decodeJwt(token).payload.jti }));
   });
@@ -80,15 +80,15 @@ describe('RFC 7009 §2.1: a refresh token ends its grant', () => {
     const refreshed = await tokenCall(issuer, { grant_type: 'refresh_token', refresh_token, client_id: clientId, client_secret: clientSecret });
     expect([refreshed.status, ((await refreshed.json()) as { error: string }).error]).toEqual([400, 'invalid_grant']);
     expect(await activeAtEnvironment(access_token)).toBe(false);
-    expect((await revokedAt(access_token))).toBeDefined();
-    expect((await server.app.store.consents.list({ clientId }))).toEqual([]);
+    expect(await revokedAt(access_token)).toBeDefined();
+    expect(await server.app.store.consents.list({ clientId })).toEqual([]);
   });
 
   it('is unknown at the environment’s issuer (another issuer’s token): 200, and the grant stays', async () => {
     const { refresh_token, clientId, clientSecret } = await userTokens();
     const res = await post('/oauth/revoke', { token: refresh_token! }, { authorization: basic(clientId, clientSecret) });
     expect(res.status).toBe(200);
-    expect((await server.app.store.consents.list({ clientId }))).toHaveLength(1);
+    expect(await server.app.store.consents.list({ clientId })).toHaveLength(1);
     const refreshed = await tokenCall(`${server.url}/resources/${RES}`, { grant_type: 'refresh_token', refresh_token, client_id: clientId, client_secret: clientSecret });
     expect(refreshed.status).toBe(200);
   });
@@ -125,7 +125,7 @@ describe('a client may revoke only its own tokens', () => {
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual({ error: 'unauthorized_client', error_description: 'the token was not issued to this client' });
     expect(await activeAtEnvironment(theirs)).toBe(true);
-    expect((await revokedAt(theirs))).toBeUndefined();
+    expect(await revokedAt(theirs)).toBeUndefined();
   });
 
   it('the environment’s own client is refused another client’s token too', async () => {
@@ -155,7 +155,7 @@ describe('RFC 7009 §2.1: a public client (an MCP host) revokes its own tokens b
     const refreshed = await tokenCall(issuer(), { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: tokens.clientId });
     expect([refreshed.status, ((await refreshed.json()) as { error: string }).error]).toEqual([400, 'invalid_grant']);
     expect(await activeAtEnvironment(tokens.access_token)).toBe(false);
-    expect((await server.app.store.consents.list({ clientId: tokens.clientId }))).toEqual([]);
+    expect(await server.app.store.consents.list({ clientId: tokens.clientId })).toEqual([]);
   });
 
   it('revokes its access token the same way', async () => {

@@ -54,8 +54,8 @@ describe('RFC 7591 §3.2.1: a successful registration', () => {
       resource_id: RES,
       secrets: [],
     });
-    expect((await server.app.store.clients.get(String(body.client_id)))).toMatchObject({ kind: 'dcr', resourceId: RES });
-    expect((await server.app.store.secrets.list(String(body.client_id)))).toEqual([]);
+    expect(await server.app.store.clients.get(String(body.client_id))).toMatchObject({ kind: 'dcr', resourceId: RES });
+    expect(await server.app.store.secrets.list(String(body.client_id))).toEqual([]);
   });
 
   it('gives a secret only when a client_secret_* method is asked, shown once, stored hashed', async () => {
@@ -65,7 +65,7 @@ describe('RFC 7591 §3.2.1: a successful registration', () => {
     expect(body.client_secret).toMatch(/^[\w-]{43}$/);
     expect(body.client_secret_expires_at).toBe(0);
     expect(body.secrets).toEqual([expect.objectContaining({ secret_suffix: body.client_secret.slice(-4), status: 'ACTIVE' })]);
-    expect((await server.app.store.secrets.verify(body.client_id, body.client_secret))).toBe(true);
+    expect(await server.app.store.secrets.verify(body.client_id, body.client_secret)).toBe(true);
     const rows = await server.db.all('SELECT * FROM client_secrets WHERE client_id = ?', [body.client_id]);
     expect(JSON.stringify(rows)).not.toContain(body.client_secret);
   });
@@ -234,7 +234,7 @@ describe('self-registered clients never used are pruned (UNUSED_DCR_CLIENT_DAYS)
       expect((await exchange(issuer, tokened, await authorize(issuer, tokened, { email: ADA.email, password: ADA.password }))).status).toBe(200);
       await authorize(issuer, coded, { email: ADA.email, password: ADA.password });
       const staticClient = (await api('POST', `/resources/${RES}/clients`, { name: 'Static, never used' })).body.client as { client_id: string };
-      expect((await pruned.app.store.secrets.list(unused.client_id))).toHaveLength(1);
+      expect(await pruned.app.store.secrets.list(unused.client_id)).toHaveLength(1);
 
       // A new environment token each time: the clock moves by days.
       const status = async (clientId: string) => (await restCaller(pruned.url, await environmentToken(pruned.url))('GET', `/resources/${RES}/clients/${clientId}`)).status;

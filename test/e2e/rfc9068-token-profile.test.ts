@@ -136,7 +136,7 @@ describe('token_profile in the management API', () => {
     expect(created.status).toBe(201);
     expect(created.body.resource).toMatchObject({ token_profile: 'rfc9068', token_issuer: 'resource' });
     const id = String((created.body.resource as { id: string }).id);
-    expect((await server.app.store.resources.get(id))).toMatchObject({ tokenProfile: 'rfc9068', tokenIssuer: 'resource' });
+    expect(await server.app.store.resources.get(id)).toMatchObject({ tokenProfile: 'rfc9068', tokenIssuer: 'resource' });
 
     const conflict = await rest('PATCH', `/resources/${id}`, { token_issuer: 'env' });
     expect(conflict.status).toBe(400);

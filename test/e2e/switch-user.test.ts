@@ -39,7 +39,7 @@ describe('prompt=login and another person, at an MCP server’s issuer', () => {
     const clientId = await registerClient(server.url, RES, { client_name: 'Shared laptop host' });
     const first = await authorize(issuer, clientId, ada, { scope: 'todo:read' });
     expect(decodeJwt(((await (await exchange(issuer, clientId, first)).json()) as TokenSet).access_token).payload.sub).toBe(ADA.id);
-    expect((await sessionsOf(RES, ADA.id))).toBe(1);
+    expect(await sessionsOf(RES, ADA.id)).toBe(1);
 
     const browser = handedTo(first.browser, bob);
     const switched = await authorize(issuer, clientId, bob, { scope: 'todo:read', prompt: 'login' }, browser);
@@ -47,8 +47,8 @@ describe('prompt=login and another person, at an MCP server’s issuer', () => {
     const res = await exchange(issuer, clientId, switched);
     expect(res.status).toBe(200);
     expect(decodeJwt(((await res.json()) as TokenSet).access_token).payload.sub).toBe(BOB.id);
-    expect((await sessionsOf(RES, ADA.id))).toBe(0);
-    expect((await sessionsOf(RES, BOB.id))).toBe(1);
+    expect(await sessionsOf(RES, ADA.id)).toBe(0);
+    expect(await sessionsOf(RES, BOB.id)).toBe(1);
 
     // Signed in as Bob now: no sign-in page, and his token again.
     const seen = browser.pages.length;
@@ -76,6 +76,6 @@ describe('prompt=login and another person, at the environment’s issuer', () =>
     const switched = await authorize(server.url, ENV_CLIENT.id, bob, { ...params, prompt: 'login' }, handedTo(first.browser, bob));
     expect(switched.callback.href.startsWith(WEB_APP_CALLBACK)).toBe(true);
     expect(decodeJwt((await redeem(switched)).access_token).payload.sub).toBe(BOB.id);
-    expect((await sessionsOf('env', ADA.id))).toBe(0);
+    expect(await sessionsOf('env', ADA.id)).toBe(0);
   });
 });

@@ -142,7 +142,7 @@ describe('the seed’s test_users', () => {
   it('sets the allow-list (on unless it says enabled: false), audited by the seed', async () => {
     const seeded = await startTestServer({ seed: { ...TEST_SEED, test_users: { emails: ['Seed+sktest@example.com'] } } });
     try {
-      expect((await seeded.app.management.testUsers.get())).toEqual({ enabled: true, emails: ['seed+sktest@example.com'], staticCode: '424242' });
+      expect(await seeded.app.management.testUsers.get()).toEqual({ enabled: true, emails: ['seed+sktest@example.com'], staticCode: '424242' });
       expect((await seeded.app.management.audit.list({ type: 'test_users.updated' })).events[0]).toMatchObject({ actor: 'seed' });
     } finally {
       await seeded.close();
@@ -172,7 +172,7 @@ describe('the dashboard’s Test users page', () => {
     expect(html).toContain('value="nobody@example.com"');
     const saved = (await steps.submit('/dashboard/test-users', { enabled: 'on', 'email.0': 'Dash+sktest@example.com', 'email.1': '', static_code: '975310' })) as PageSeen;
     expect(saved.html).toContain('<p class="notice" role="status">Test users saved and on.</p>');
-    expect((await server.app.management.testUsers.get())).toEqual({ enabled: true, emails: ['dash+sktest@example.com'], staticCode: '975310' });
+    expect(await server.app.management.testUsers.get()).toEqual({ enabled: true, emails: ['dash+sktest@example.com'], staticCode: '975310' });
     expect((await server.app.management.audit.list({ type: 'test_users.updated' })).events[0]).toMatchObject({ actor: ENV_CLIENT.id });
   });
 });

@@ -116,5 +116,5 @@ it('gives the client-credentials and code-flow tokens of an rfc9068 MCP server t
   for (const claim of ['iss', 'aud', 'resid'] as const) expect(user.payload[claim]).toEqual(machine.payload[claim]);
   expect(machine.payload).toMatchObject({ iss: issuer, aud: ['http://localhost:3004/', STRICT] });
   await server.app.store.issuedTokens.flush();
-  expect((await server.app.store.issuedTokens.get(String(refreshed.payload.jti)))).toMatchObject({ grantType: 'refresh_token', clientId, subject: ADA.id });
+  expect(await server.app.store.issuedTokens.get(String(refreshed.payload.jti))).toMatchObject({ grantType: 'refresh_token', clientId, subject: ADA.id });
 });

@@ -89,7 +89,7 @@ function fullSeed(): Seed {
 describe('applySeed with a full seed', () => {
   it('creates the organizations', async () => {
     await applySeed(store, fullSeed());
-    expect((await raw.all('SELECT id, display_name FROM organizations ORDER BY id'))).toEqual([
+    expect(await raw.all('SELECT id, display_name FROM organizations ORDER BY id')).toEqual([
       { id: 'org_1', display_name: 'Acme' },
       { id: 'org_2', display_name: 'Globex' },
     ]);
@@ -114,7 +114,7 @@ describe('applySeed with a full seed', () => {
         enable_cimd: 1,
       },
     ]);
-    expect((await raw.all('SELECT name, enabled, position FROM resource_scopes ORDER BY position'))).toEqual([
+    expect(await raw.all('SELECT name, enabled, position FROM resource_scopes ORDER BY position')).toEqual([
       { name: 'todo:read', enabled: 1, position: 0 },
       { name: 'todo:write', enabled: 1, position: 1 },
     ]);
@@ -148,11 +148,11 @@ describe('applySeed with a full seed', () => {
 
   it('creates the users, the password hashed', async () => {
     await applySeed(store, fullSeed());
-    expect((await raw.all('SELECT id, email, name, organization_id FROM users ORDER BY id'))).toEqual([
+    expect(await raw.all('SELECT id, email, name, organization_id FROM users ORDER BY id')).toEqual([
       { id: 'usr_1', email: 'alice@example.com', name: 'Alice', organization_id: 'org_1' },
       { id: 'usr_2', email: 'bob@example.com', name: '', organization_id: null },
     ]);
-    expect((await scalar("SELECT password_hash FROM users WHERE id = 'usr_1'"))).toMatch(/^scrypt\$/);
+    expect(await scalar("SELECT password_hash FROM users WHERE id = 'usr_1'")).toMatch(/^scrypt\$/);
     expect(await store.users.verifyPassword('usr_1', PASSWORD)).toBe(true);
   });
 
@@ -172,26 +172,26 @@ describe('applySeed with a full seed', () => {
 
   it('lets the client with plain_secret authenticate with it', async () => {
     await applySeed(store, fullSeed());
-    expect((await store.secrets.verify('m2morg_2', SECRET))).toBe(true);
-    expect((await store.secrets.verify('m2morg_2', `${SECRET}x`))).toBe(false);
+    expect(await store.secrets.verify('m2morg_2', SECRET)).toBe(true);
+    expect(await store.secrets.verify('m2morg_2', `${SECRET}x`)).toBe(false);
   });
 });
 
 describe('a client without plain_secret', () => {
   it('gets one generated secret on the first run, returned in createdSecrets and verifiable', async () => {
-    const { createdSecrets } = (await applySeed(store, fullSeed()));
+    const { createdSecrets } = await applySeed(store, fullSeed());
     expect(createdSecrets).toHaveLength(1);
     const [created] = createdSecrets;
     expect(created?.clientId).toBe('m2morg_1');
     expect((await store.secrets.list('m2morg_1')).map((s) => s.id)).toEqual([created?.secretId]);
-    expect((await store.secrets.verify('m2morg_1', created?.plainSecret ?? ''))).toBe(true);
+    expect(await store.secrets.verify('m2morg_1', created?.plainSecret ?? '')).toBe(true);
   });
 
   it('gets no new secret on the second run', async () => {
     await applySeed(store, fullSeed());
-    const second = (await applySeed(store, fullSeed()));
+    const second = await applySeed(store, fullSeed());
     expect(second.createdSecrets).toEqual([]);
-    expect((await scalar("SELECT count(*) FROM client_secrets WHERE client_id = 'm2morg_1'"))).toBe(1);
+    expect(await scalar("SELECT count(*) FROM client_secrets WHERE client_id = 'm2morg_1'")).toBe(1);
   });
 });
 
@@ -204,17 +204,17 @@ describe('applying the same seed twice', () => {
 
   it('leaves every row, update_time included, exactly as the first run wrote it', async () => {
     await applySeed(store, fullSeed());
-    const before = (await snapshot());
+    const before = await snapshot();
     now = T1;
     await applySeed(store, fullSeed());
-    expect((await snapshot())).toEqual(before);
+    expect(await snapshot()).toEqual(before);
   });
 
   it('leaves the row counts unchanged', async () => {
     await applySeed(store, fullSeed());
-    const before = (await counts());
+    const before = await counts();
     await applySeed(store, fullSeed());
-    expect((await counts())).toEqual(before);
+    expect(await counts()).toEqual(before);
   });
 
   // src/store/users.ts upsert compares the stored, lower-cased email with the seed's as written,
@@ -232,8 +232,8 @@ describe('re-seeding a database the user changed', () => {
     await applySeed(store, fullSeed());
     await raw.run('INSERT INTO organizations (id, display_name, create_time, update_time) VALUES (?, ?, ?, ?)', ['org_99', 'Added later', '2025-01-01T10:00:00.000Z', '2025-01-01T10:00:00.000Z']);
     await applySeed(store, fullSeed());
-    expect((await scalar("SELECT display_name FROM organizations WHERE id = 'org_99'"))).toBe('Added later');
-    expect((await count('organizations'))).toBe(3);
+    expect(await scalar("SELECT display_name FROM organizations WHERE id = 'org_99'")).toBe('Added later');
+    expect(await count('organizations')).toBe(3);
   });
 
   it('puts back a seeded value the user changed, counting it as one change', async () => {
@@ -241,7 +241,7 @@ describe('re-seeding a database the user changed', () => {
     await raw.run("UPDATE organizations SET display_name = 'Renamed' WHERE id = 'org_1'");
     now = T1;
     expect((await applySeed(store, fullSeed())).changed).toBe(1);
-    expect((await store.organizations.get('org_1'))).toMatchObject({ displayName: 'Acme', updateTime: '2025-01-02T00:00:00.000Z' });
+    expect(await store.organizations.get('org_1')).toMatchObject({ displayName: 'Acme', updateTime: '2025-01-02T00:00:00.000Z' });
   });
 });
 
@@ -273,7 +273,7 @@ describe('a seed that fails part-way', () => {
 
   it('writes nothing: zero rows in every table it would have touched', async () => {
     await expect(applySeed(store, failingSeed())).rejects.toThrow(/organization org_404 not found/);
-    expect((await counts())).toEqual({
+    expect(await counts()).toEqual({
       organizations: 0,
       resources: 0,
       resource_scopes: 0,
@@ -285,12 +285,12 @@ describe('a seed that fails part-way', () => {
 
   it('leaves an earlier successful seed exactly as it was', async () => {
     await applySeed(store, fullSeed());
-    const before = (await snapshot());
+    const before = await snapshot();
     now = T1;
     const changed = failingSeed();
     changed.organizations[0] = { id: 'org_1', display_name: 'Renamed' };
     await expect(applySeed(store, changed)).rejects.toThrow(/organization org_404 not found/);
-    expect((await snapshot())).toEqual(before);
+    expect(await snapshot()).toEqual(before);
   });
 });
 });

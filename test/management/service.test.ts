@@ -56,19 +56,19 @@ const seedWith = (plainSecret: string): SeedInput => ({
 describe('the seed, a client of the management service', () => {
   it('replaces the secret it set when its plain_secret changes, and keeps secrets made through the API', async () => {
     await applySeed(service, parseSeed(seedWith('first-seeded-secret-0123')));
-    const viaApi = (await service.clients.addOrganizationClientSecret(API, 'org_1', 'm2morg_1'));
+    const viaApi = await service.clients.addOrganizationClientSecret(API, 'org_1', 'm2morg_1');
     await applySeed(service, parseSeed(seedWith('second-seeded-secret-0123')));
-    expect((await store.secrets.verify('m2morg_1', 'first-seeded-secret-0123'))).toBe(false);
-    expect((await store.secrets.verify('m2morg_1', 'second-seeded-secret-0123'))).toBe(true);
-    expect((await store.secrets.verify('m2morg_1', viaApi.plainSecret))).toBe(true);
+    expect(await store.secrets.verify('m2morg_1', 'first-seeded-secret-0123')).toBe(false);
+    expect(await store.secrets.verify('m2morg_1', 'second-seeded-secret-0123')).toBe(true);
+    expect(await store.secrets.verify('m2morg_1', viaApi.plainSecret)).toBe(true);
     expect((await store.secrets.list('m2morg_1')).map((s) => s.createdBy).sort()).toEqual(['seed', 'skc_1']);
   });
 
   it('changes nothing when applied again with the same plain_secret', async () => {
     await applySeed(service, parseSeed(seedWith('same-seeded-secret-01234')));
-    const before = (await store.secrets.list('m2morg_1'));
+    const before = await store.secrets.list('m2morg_1');
     expect((await applySeed(service, parseSeed(seedWith('same-seeded-secret-01234')))).changed).toBe(0);
-    expect((await store.secrets.list('m2morg_1'))).toEqual(before);
+    expect(await store.secrets.list('m2morg_1')).toEqual(before);
   });
 
   it('obeys the API\'s rules: a Server URL used twice fails the seed naming the entry, as it fails the API', async () => {
@@ -91,7 +91,7 @@ describe('the seed, a client of the management service', () => {
     }
     expect(err).toBeInstanceOf(SeedError);
     expect((err as SeedError).message).toBe('Invalid seed seed.yaml:\n  - resources.1: resource res_1 already has resource_id http://localhost:3002/');
-    expect((await store.resources.list())).toEqual([]);
+    expect(await store.resources.list()).toEqual([]);
 
     await service.resources.create(API, { name: 'A', serverUrl: 'http://localhost:3002/' });
     await expect(service.resources.create(API, { name: 'B', serverUrl: 'http://localhost:3002/' })).rejects.toThrow(AlreadyExists);
@@ -111,7 +111,7 @@ describe('the seed, a client of the management service', () => {
     const broken: SeedInput = { organizations: [{ id: 'org_2', display_name: 'Globex' }], resources: [{ id: 'res_1', name: 'x', resource_id: 'http://a/' }, { id: 'res_2', name: 'y', resource_id: 'http://a/' }] };
     await expect(async () => applySeed(service, parseSeed(broken))).rejects.toThrow(SeedError);
     expect(logged).toBe('');
-    expect((await store.organizations.get('org_2'))).toBeUndefined();
+    expect(await store.organizations.get('org_2')).toBeUndefined();
   });
 });
 
@@ -175,9 +175,9 @@ describe('background retention', () => {
     } finally {
       retention.stop();
     }
-    expect((await column('SELECT jti FROM issued_tokens'))).toEqual(['tkn_recent']);
-    expect((await column('SELECT type FROM audit_events'))).toEqual(['organization.updated']);
-    expect((await column('SELECT id FROM oidc_payloads'))).toEqual(['live']);
+    expect(await column('SELECT jti FROM issued_tokens')).toEqual(['tkn_recent']);
+    expect(await column('SELECT type FROM audit_events')).toEqual(['organization.updated']);
+    expect(await column('SELECT id FROM oidc_payloads')).toEqual(['live']);
   });
 
   it('keeps every token and audit row with retention 0, and still deletes expired payloads', async () => {
@@ -189,8 +189,8 @@ describe('background retention', () => {
     } finally {
       retention.stop();
     }
-    expect((await count('issued_tokens'))).toBe(1);
-    expect((await count('oidc_payloads'))).toBe(0);
+    expect(await count('issued_tokens')).toBe(1);
+    expect(await count('oidc_payloads')).toBe(0);
   });
 });
 });

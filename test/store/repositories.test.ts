@@ -43,35 +43,35 @@ const constraint = (sqlite: string, postgres: string) => (engine.name === 'sqlit
 
 describe('organizations', () => {
   it('upsert of a new organization returns true and stores the row', async () => {
-    expect((await store.organizations.upsert({ id: 'org_1', displayName: 'Acme' }))).toBe(true);
-    expect((await rows('SELECT * FROM organizations'))).toEqual([
+    expect(await store.organizations.upsert({ id: 'org_1', displayName: 'Acme' })).toBe(true);
+    expect(await rows('SELECT * FROM organizations')).toEqual([
       { id: 'org_1', display_name: 'Acme', create_time: '2025-01-01T00:00:00.000Z', update_time: '2025-01-01T00:00:00.000Z' },
     ]);
   });
 
   it('get returns the organization, undefined for an unknown id', async () => {
     await store.organizations.upsert({ id: 'org_1', displayName: 'Acme' });
-    expect((await store.organizations.get('org_1'))).toEqual({
+    expect(await store.organizations.get('org_1')).toEqual({
       id: 'org_1',
       displayName: 'Acme',
       createTime: '2025-01-01T00:00:00.000Z',
       updateTime: '2025-01-01T00:00:00.000Z',
     });
-    expect((await store.organizations.get('org_2'))).toBeUndefined();
+    expect(await store.organizations.get('org_2')).toBeUndefined();
   });
 
   it('upsert with the same display name returns false and keeps update_time', async () => {
     await store.organizations.upsert({ id: 'org_1', displayName: 'Acme' });
     now = T1;
-    expect((await store.organizations.upsert({ id: 'org_1', displayName: 'Acme' }))).toBe(false);
-    expect((await scalar('SELECT update_time FROM organizations WHERE id = ?', 'org_1'))).toBe('2025-01-01T00:00:00.000Z');
+    expect(await store.organizations.upsert({ id: 'org_1', displayName: 'Acme' })).toBe(false);
+    expect(await scalar('SELECT update_time FROM organizations WHERE id = ?', 'org_1')).toBe('2025-01-01T00:00:00.000Z');
   });
 
   it('upsert with a new display name returns true, renames and bumps only update_time', async () => {
     await store.organizations.upsert({ id: 'org_1', displayName: 'Acme' });
     now = T1;
-    expect((await store.organizations.upsert({ id: 'org_1', displayName: 'Acme Corp' }))).toBe(true);
-    expect((await rows('SELECT * FROM organizations'))).toEqual([
+    expect(await store.organizations.upsert({ id: 'org_1', displayName: 'Acme Corp' })).toBe(true);
+    expect(await rows('SELECT * FROM organizations')).toEqual([
       { id: 'org_1', display_name: 'Acme Corp', create_time: '2025-01-01T00:00:00.000Z', update_time: '2025-01-02T00:00:00.000Z' },
     ]);
   });
@@ -104,8 +104,8 @@ describe('resources', () => {
   });
 
   it('upsert of a new resource returns true and stores the row with its flags as 0/1', async () => {
-    expect((await store.resources.upsert(todo()))).toBe(true);
-    expect((await rows('SELECT * FROM resources'))).toEqual([
+    expect(await store.resources.upsert(todo())).toBe(true);
+    expect(await rows('SELECT * FROM resources')).toEqual([
       {
         id: 'res_1',
         name: 'Todo',
@@ -126,7 +126,7 @@ describe('resources', () => {
 
   it('get returns the resource with its scopes in the given order', async () => {
     await store.resources.upsert(todo());
-    expect((await store.resources.get('res_1'))).toEqual({
+    expect(await store.resources.get('res_1')).toEqual({
       ...todo(),
       tokenIssuer: 'env',
       tokenProfile: 'scalekit',
@@ -137,7 +137,7 @@ describe('resources', () => {
 
   it('stores scopes with positions 0..n-1 in the given order', async () => {
     await store.resources.upsert(todo());
-    expect((await rows('SELECT name, description, enabled, position FROM resource_scopes ORDER BY position'))).toEqual([
+    expect(await rows('SELECT name, description, enabled, position FROM resource_scopes ORDER BY position')).toEqual([
       { name: 'todo:write', description: 'Write', enabled: 1, position: 0 },
       { name: 'todo:read', description: 'Read', enabled: 0, position: 1 },
       { name: 'todo:admin', description: '', enabled: 1, position: 2 },
@@ -147,35 +147,35 @@ describe('resources', () => {
   it('upsert with new scopes replaces the old ones entirely', async () => {
     await store.resources.upsert(todo());
     await store.resources.upsert(todo({ scopes: [{ name: 'todo:delete', description: 'Delete', enabled: true }] }));
-    expect((await rows('SELECT resource_id, name FROM resource_scopes'))).toEqual([{ resource_id: 'res_1', name: 'todo:delete' }]);
+    expect(await rows('SELECT resource_id, name FROM resource_scopes')).toEqual([{ resource_id: 'res_1', name: 'todo:delete' }]);
     expect((await store.resources.get('res_1'))?.scopes).toEqual([{ name: 'todo:delete', description: 'Delete', enabled: true }]);
   });
 
   it('upsert with reordered scopes returns true and stores the new order', async () => {
     await store.resources.upsert(todo());
     const reordered = [...todo().scopes].reverse();
-    expect((await store.resources.upsert(todo({ scopes: reordered })))).toBe(true);
+    expect(await store.resources.upsert(todo({ scopes: reordered }))).toBe(true);
     expect((await store.resources.get('res_1'))?.scopes.map((s) => s.name)).toEqual(['todo:admin', 'todo:read', 'todo:write']);
   });
 
   it('upsert of an identical resource returns false and keeps update_time', async () => {
     await store.resources.upsert(todo());
     now = T1;
-    expect((await store.resources.upsert(todo()))).toBe(false);
-    expect((await scalar('SELECT update_time FROM resources'))).toBe('2025-01-01T00:00:00.000Z');
+    expect(await store.resources.upsert(todo())).toBe(false);
+    expect(await scalar('SELECT update_time FROM resources')).toBe('2025-01-01T00:00:00.000Z');
   });
 
   it('upsert with a changed field returns true, keeps create_time and bumps update_time', async () => {
     await store.resources.upsert(todo());
     now = T1;
-    expect((await store.resources.upsert(todo({ accessTokenExpiry: 60 })))).toBe(true);
-    expect((await rows('SELECT access_token_expiry, create_time, update_time FROM resources'))).toEqual([
+    expect(await store.resources.upsert(todo({ accessTokenExpiry: 60 }))).toBe(true);
+    expect(await rows('SELECT access_token_expiry, create_time, update_time FROM resources')).toEqual([
       { access_token_expiry: 60, create_time: '2025-01-01T00:00:00.000Z', update_time: '2025-01-02T00:00:00.000Z' },
     ]);
   });
 
   it('get returns undefined for an unknown id', async () => {
-    expect((await store.resources.get('res_404'))).toBeUndefined();
+    expect(await store.resources.get('res_404')).toBeUndefined();
   });
 
   it('list returns every resource with its scopes', async () => {
@@ -192,13 +192,13 @@ describe('resources', () => {
     it('serves a write at once: get and list after an update and after a remove', async () => {
       await store.resources.upsert(todo());
       expect((await store.resources.get('res_1'))?.accessTokenExpiry).toBe(3600);
-      expect((await store.resources.list())).toHaveLength(1);
+      expect(await store.resources.list()).toHaveLength(1);
       await store.resources.upsert(todo({ accessTokenExpiry: 60 }));
       expect((await store.resources.get('res_1'))?.accessTokenExpiry).toBe(60);
       expect((await store.resources.list())[0]?.accessTokenExpiry).toBe(60);
       await store.resources.remove('res_1');
-      expect((await store.resources.get('res_1'))).toBeUndefined();
-      expect((await store.resources.list())).toEqual([]);
+      expect(await store.resources.get('res_1')).toBeUndefined();
+      expect(await store.resources.list()).toEqual([]);
     });
 
     it('keeps nothing read inside a transaction that rolls back', async () => {
@@ -257,8 +257,8 @@ describe('clients', () => {
   });
 
   it('upsert of a new client returns true and stores array fields as JSON arrays', async () => {
-    expect((await store.clients.upsert(agent()))).toBe(true);
-    expect((await rows('SELECT * FROM clients'))).toEqual([
+    expect(await store.clients.upsert(agent())).toBe(true);
+    expect(await rows('SELECT * FROM clients')).toEqual([
       {
         client_id: 'm2morg_1',
         kind: 'organization',
@@ -292,12 +292,12 @@ describe('clients', () => {
     await store.issuedTokens.record({ ...token, issuedAt: (at + 86_400_000 + 1000) / 1000, expiresAt: (at + 90_000_000) / 1000 });
     expect(await lastUsed()).toEqual({ last_used_time: '2025-01-03T10:00:01.000Z' });
     // A client row left untouched by upsert: the seed applied again changes nothing.
-    expect((await store.clients.upsert(agent()))).toBe(false);
+    expect(await store.clients.upsert(agent())).toBe(false);
   });
 
   it('get returns the client with its arrays parsed back', async () => {
     await store.clients.upsert(agent());
-    expect((await store.clients.get('m2morg_1'))).toEqual({
+    expect(await store.clients.get('m2morg_1')).toEqual({
       ...agent(),
       metadata: {},
       createTime: '2025-01-01T00:00:00.000Z',
@@ -307,7 +307,7 @@ describe('clients', () => {
 
   it('get of a client without organization or resource has neither key', async () => {
     await store.clients.upsert(agent({ clientId: 'skc_1', kind: 'environment', organizationId: undefined }));
-    const client = (await store.clients.get('skc_1'));
+    const client = await store.clients.get('skc_1');
     expect(client).toBeDefined();
     expect(client).not.toHaveProperty('organizationId');
     expect(client).not.toHaveProperty('resourceId');
@@ -316,28 +316,28 @@ describe('clients', () => {
   it('upsert of an identical client returns false and does not touch update_time', async () => {
     await store.clients.upsert(agent());
     now = T1;
-    expect((await store.clients.upsert(agent()))).toBe(false);
-    expect((await scalar('SELECT update_time FROM clients'))).toBe('2025-01-01T00:00:00.000Z');
+    expect(await store.clients.upsert(agent())).toBe(false);
+    expect(await scalar('SELECT update_time FROM clients')).toBe('2025-01-01T00:00:00.000Z');
   });
 
   it('upsert of the same custom claims built with keys in another order returns false', async () => {
     await store.clients.upsert(agent());
     now = T1;
-    expect((await store.clients.upsert(agent({ customClaims: [{ value: 'blue', key: 'team' }] })))).toBe(false);
+    expect(await store.clients.upsert(agent({ customClaims: [{ value: 'blue', key: 'team' }] }))).toBe(false);
   });
 
   it('upsert with a changed array returns true and bumps only update_time', async () => {
     await store.clients.upsert(agent());
     now = T1;
-    expect((await store.clients.upsert(agent({ scopes: ['todo:read'] })))).toBe(true);
-    expect((await rows('SELECT scopes, create_time, update_time FROM clients'))).toEqual([
+    expect(await store.clients.upsert(agent({ scopes: ['todo:read'] }))).toBe(true);
+    expect(await rows('SELECT scopes, create_time, update_time FROM clients')).toEqual([
       { scopes: '["todo:read"]', create_time: '2025-01-01T00:00:00.000Z', update_time: '2025-01-02T00:00:00.000Z' },
     ]);
   });
 
   it('upsert of a client whose organization does not exist throws and writes nothing', async () => {
     await expect(store.clients.upsert(agent({ organizationId: 'org_404' }))).rejects.toMatchObject({ code: constraint('SQLITE_CONSTRAINT_FOREIGNKEY', '23503') });
-    expect((await scalar('SELECT count(*) FROM clients'))).toBe(0);
+    expect(await scalar('SELECT count(*) FROM clients')).toBe(0);
   });
 
   it('listByKind returns only clients of that kind', async () => {
@@ -345,16 +345,16 @@ describe('clients', () => {
     await store.clients.upsert(agent({ clientId: 'skc_1', kind: 'environment', organizationId: undefined }));
     expect((await store.clients.listByKind('environment')).map((c) => c.clientId)).toEqual(['skc_1']);
     expect((await store.clients.listByKind('organization')).map((c) => c.clientId)).toEqual(['m2morg_1']);
-    expect((await store.clients.listByKind('dcr'))).toEqual([]);
+    expect(await store.clients.listByKind('dcr')).toEqual([]);
   });
 
   it('remove deletes the client and its secrets, true only when a row was removed', async () => {
     await store.clients.upsert(agent());
     await store.secrets.create('m2morg_1');
-    expect((await store.clients.remove('m2morg_1'))).toBe(true);
-    expect((await store.clients.remove('m2morg_1'))).toBe(false);
-    expect((await scalar('SELECT count(*) FROM clients'))).toBe(0);
-    expect((await scalar('SELECT count(*) FROM client_secrets'))).toBe(0);
+    expect(await store.clients.remove('m2morg_1')).toBe(true);
+    expect(await store.clients.remove('m2morg_1')).toBe(false);
+    expect(await scalar('SELECT count(*) FROM clients')).toBe(0);
+    expect(await scalar('SELECT count(*) FROM client_secrets')).toBe(0);
   });
 });
 
@@ -380,35 +380,35 @@ describe('secrets', () => {
   const sha256 = (plain: string) => createHash('sha256').update(plain, 'utf8').digest('hex');
 
   it('setStatus INACTIVE stops a secret verifying, ACTIVE brings it back; the row says so', async () => {
-    const { plainSecret, secret } = (await store.secrets.create('skc_1'));
+    const { plainSecret, secret } = await store.secrets.create('skc_1');
     now = T1;
-    expect((await store.secrets.setStatus('skc_1', secret.id, 'INACTIVE'))).toMatchObject({ id: secret.id, status: 'INACTIVE', updateTime: '2025-01-02T00:00:00.000Z' });
-    expect((await rows('SELECT status FROM client_secrets WHERE id = ?', secret.id))).toEqual([{ status: 'INACTIVE' }]);
-    expect((await store.secrets.verify('skc_1', plainSecret))).toBe(false);
+    expect(await store.secrets.setStatus('skc_1', secret.id, 'INACTIVE')).toMatchObject({ id: secret.id, status: 'INACTIVE', updateTime: '2025-01-02T00:00:00.000Z' });
+    expect(await rows('SELECT status FROM client_secrets WHERE id = ?', secret.id)).toEqual([{ status: 'INACTIVE' }]);
+    expect(await store.secrets.verify('skc_1', plainSecret)).toBe(false);
     expect((await store.secrets.setStatus('skc_1', secret.id, 'ACTIVE'))?.status).toBe('ACTIVE');
-    expect((await store.secrets.verify('skc_1', plainSecret))).toBe(true);
-    expect((await store.secrets.setStatus('skc_1', 'sks_1', 'INACTIVE'))).toBeUndefined();
-    expect((await store.secrets.setStatus('other', secret.id, 'INACTIVE'))).toBeUndefined();
+    expect(await store.secrets.verify('skc_1', plainSecret)).toBe(true);
+    expect(await store.secrets.setStatus('skc_1', 'sks_1', 'INACTIVE')).toBeUndefined();
+    expect(await store.secrets.setStatus('other', secret.id, 'INACTIVE')).toBeUndefined();
   });
 
   it('stores a generated secret as the SHA-256 hex digest, scheme sha256', async () => {
-    const { plainSecret } = (await store.secrets.create('skc_1'));
-    expect((await rows('SELECT secret_hash, hash_scheme FROM client_secrets'))).toEqual([{ secret_hash: sha256(plainSecret), hash_scheme: 'sha256' }]);
+    const { plainSecret } = await store.secrets.create('skc_1');
+    expect(await rows('SELECT secret_hash, hash_scheme FROM client_secrets')).toEqual([{ secret_hash: sha256(plainSecret), hash_scheme: 'sha256' }]);
   });
 
   it('stores an operator-chosen secret as HMAC-SHA256 under the install key, scheme hmac-sha256', async () => {
     await store.secrets.create('skc_1', PLAIN);
-    expect((await rows('SELECT secret_hash, hash_scheme FROM client_secrets'))).toEqual([{ secret_hash: keyed(PLAIN), hash_scheme: 'hmac-sha256' }]);
+    expect(await rows('SELECT secret_hash, hash_scheme FROM client_secrets')).toEqual([{ secret_hash: keyed(PLAIN), hash_scheme: 'hmac-sha256' }]);
   });
 
   it('stores the last four characters as secret_suffix', async () => {
-    const created = (await store.secrets.create('skc_1', PLAIN));
-    expect((await scalar('SELECT secret_suffix FROM client_secrets'))).toBe('wxyz');
+    const created = await store.secrets.create('skc_1', PLAIN);
+    expect(await scalar('SELECT secret_suffix FROM client_secrets')).toBe('wxyz');
     expect(created.secret.secretSuffix).toBe('wxyz');
   });
 
   it('create returns the plain secret and an ACTIVE sks_ secret', async () => {
-    const created = (await store.secrets.create('skc_1', PLAIN));
+    const created = await store.secrets.create('skc_1', PLAIN);
     expect(created.plainSecret).toBe(PLAIN);
     expect(created.secret).toMatchObject({ clientId: 'skc_1', status: 'ACTIVE', createTime: '2025-01-01T00:00:00.000Z' });
     expect(isId('secret', created.secret.id)).toBe(true);
@@ -423,79 +423,79 @@ describe('secrets', () => {
 
   it('verify is true for the plain secret', async () => {
     await store.secrets.create('skc_1', PLAIN);
-    expect((await store.secrets.verify('skc_1', PLAIN))).toBe(true);
+    expect(await store.secrets.verify('skc_1', PLAIN)).toBe(true);
   });
 
   it('verify is false for a wrong secret, another client or an unknown client', async () => {
     await store.secrets.create('skc_1', PLAIN);
-    expect((await store.secrets.verify('skc_1', `${PLAIN}x`))).toBe(false);
-    expect((await store.secrets.verify('skc_1', PLAIN.toUpperCase()))).toBe(false);
-    expect((await store.secrets.verify('skc_2', PLAIN))).toBe(false);
+    expect(await store.secrets.verify('skc_1', `${PLAIN}x`)).toBe(false);
+    expect(await store.secrets.verify('skc_1', PLAIN.toUpperCase())).toBe(false);
+    expect(await store.secrets.verify('skc_2', PLAIN)).toBe(false);
   });
 
   it('verify is false for an INACTIVE secret', async () => {
     await store.secrets.create('skc_1', PLAIN);
     await raw.run("UPDATE client_secrets SET status = 'INACTIVE'");
-    expect((await store.secrets.verify('skc_1', PLAIN))).toBe(false);
+    expect(await store.secrets.verify('skc_1', PLAIN)).toBe(false);
   });
 
   it('verify is false once expire_time has passed', async () => {
     await store.secrets.create('skc_1', PLAIN);
     await raw.run('UPDATE client_secrets SET expire_time = ?', ['2025-01-01T12:00:00.000Z']);
-    expect((await store.secrets.verify('skc_1', PLAIN))).toBe(true);
+    expect(await store.secrets.verify('skc_1', PLAIN)).toBe(true);
     now = T1;
-    expect((await store.secrets.verify('skc_1', PLAIN))).toBe(false);
+    expect(await store.secrets.verify('skc_1', PLAIN)).toBe(false);
   });
 
   it('ensure adds the secret the first time and returns undefined after, leaving one row', async () => {
     expect((await store.secrets.ensure('skc_1', PLAIN))?.plainSecret).toBe(PLAIN);
-    expect((await store.secrets.ensure('skc_1', PLAIN))).toBeUndefined();
-    expect((await scalar('SELECT count(*) FROM client_secrets'))).toBe(1);
+    expect(await store.secrets.ensure('skc_1', PLAIN)).toBeUndefined();
+    expect(await scalar('SELECT count(*) FROM client_secrets')).toBe(1);
   });
 
   it('replaceAll leaves exactly one secret: the given one', async () => {
     const old1 = (await store.secrets.create('skc_1')).plainSecret;
     const old2 = (await store.secrets.create('skc_1')).plainSecret;
     await store.secrets.replaceAll('skc_1', PLAIN);
-    expect((await scalar('SELECT count(*) FROM client_secrets WHERE client_id = ?', 'skc_1'))).toBe(1);
-    expect((await store.secrets.verify('skc_1', PLAIN))).toBe(true);
-    expect((await store.secrets.verify('skc_1', old1))).toBe(false);
-    expect((await store.secrets.verify('skc_1', old2))).toBe(false);
+    expect(await scalar('SELECT count(*) FROM client_secrets WHERE client_id = ?', 'skc_1')).toBe(1);
+    expect(await store.secrets.verify('skc_1', PLAIN)).toBe(true);
+    expect(await store.secrets.verify('skc_1', old1)).toBe(false);
+    expect(await store.secrets.verify('skc_1', old2)).toBe(false);
   });
 
   it('replaceAll with the secret already held keeps its row and returns undefined', async () => {
-    const { secret } = (await store.secrets.create('skc_1', PLAIN));
+    const { secret } = await store.secrets.create('skc_1', PLAIN);
     await store.secrets.create('skc_1');
-    expect((await store.secrets.replaceAll('skc_1', PLAIN))).toBeUndefined();
+    expect(await store.secrets.replaceAll('skc_1', PLAIN)).toBeUndefined();
     expect((await store.secrets.list('skc_1')).map((s) => s.id)).toEqual([secret.id]);
   });
 
   it('list returns the secrets of one client without any hash or plain value', async () => {
     await store.secrets.create('skc_1', PLAIN);
-    const listed = (await store.secrets.list('skc_1'));
+    const listed = await store.secrets.list('skc_1');
     expect(listed).toHaveLength(1);
     expect(JSON.stringify(listed)).not.toContain(PLAIN);
     expect(JSON.stringify(listed)).not.toContain(keyed(PLAIN));
-    expect((await store.secrets.list('skc_2'))).toEqual([]);
+    expect(await store.secrets.list('skc_2')).toEqual([]);
   });
 });
 
 describe('environment scopes', () => {
   it('upsert stores a row (names unique), changes only description and flag, and says when it changed', async () => {
-    expect((await store.environmentScopes.upsert({ id: 'scope_1', name: 'reports:read', description: 'Read', enabled: true }))).toBe(true);
-    expect((await rows('SELECT * FROM environment_scopes'))).toEqual([
+    expect(await store.environmentScopes.upsert({ id: 'scope_1', name: 'reports:read', description: 'Read', enabled: true })).toBe(true);
+    expect(await rows('SELECT * FROM environment_scopes')).toEqual([
       { id: 'scope_1', name: 'reports:read', description: 'Read', enabled: 1, create_time: '2025-01-01T00:00:00.000Z', update_time: '2025-01-01T00:00:00.000Z' },
     ]);
-    expect((await store.environmentScopes.upsert({ id: 'scope_1', name: 'reports:read', description: 'Read', enabled: true }))).toBe(false);
+    expect(await store.environmentScopes.upsert({ id: 'scope_1', name: 'reports:read', description: 'Read', enabled: true })).toBe(false);
     now = T1;
-    expect((await store.environmentScopes.upsert({ id: 'scope_1', name: 'reports:read', description: 'Read', enabled: false }))).toBe(true);
-    expect((await store.environmentScopes.findByName('reports:read'))).toMatchObject({ id: 'scope_1', enabled: false, updateTime: '2025-01-02T00:00:00.000Z' });
+    expect(await store.environmentScopes.upsert({ id: 'scope_1', name: 'reports:read', description: 'Read', enabled: false })).toBe(true);
+    expect(await store.environmentScopes.findByName('reports:read')).toMatchObject({ id: 'scope_1', enabled: false, updateTime: '2025-01-02T00:00:00.000Z' });
     await expect(store.environmentScopes.upsert({ id: 'scope_2', name: 'reports:read', description: '', enabled: true })).rejects.toMatchObject({
       code: constraint('SQLITE_CONSTRAINT_UNIQUE', '23505'),
     });
-    expect((await store.environmentScopes.remove('scope_1'))).toBe(true);
-    expect((await store.environmentScopes.remove('scope_1'))).toBe(false);
-    expect((await store.environmentScopes.list())).toEqual([]);
+    expect(await store.environmentScopes.remove('scope_1')).toBe(true);
+    expect(await store.environmentScopes.remove('scope_1')).toBe(false);
+    expect(await store.environmentScopes.list()).toEqual([]);
   });
 });
 
@@ -504,7 +504,7 @@ describe('users', () => {
   const alice = { id: 'usr_1', email: 'alice@example.com', name: 'Alice', password: PASSWORD };
 
   it('upsert of a new user returns true and stores the password as scrypt$..., never plain', async () => {
-    expect((await store.users.upsert(alice))).toBe(true);
+    expect(await store.users.upsert(alice)).toBe(true);
     const hash = (await scalar('SELECT password_hash FROM users')) as string;
     expect(hash).toMatch(/^scrypt\$16384\$8\$1\$[A-Za-z0-9_-]+\$[A-Za-z0-9_-]+$/);
     expect(hash).not.toContain(PASSWORD);
@@ -523,35 +523,35 @@ describe('users', () => {
 
   it('verifyPassword is false for a user without a password', async () => {
     await store.users.upsert({ id: 'usr_1', email: 'alice@example.com', name: 'Alice' });
-    expect((await scalar('SELECT password_hash FROM users'))).toBeNull();
+    expect(await scalar('SELECT password_hash FROM users')).toBeNull();
     expect(await store.users.verifyPassword('usr_1', '')).toBe(false);
   });
 
   it('upsert with the same password returns false and keeps the stored hash and update_time', async () => {
     await store.users.upsert(alice);
-    const before = (await rows('SELECT password_hash, update_time FROM users'));
+    const before = await rows('SELECT password_hash, update_time FROM users');
     now = T1;
-    expect((await store.users.upsert(alice))).toBe(false);
-    expect((await rows('SELECT password_hash, update_time FROM users'))).toEqual(before);
+    expect(await store.users.upsert(alice)).toBe(false);
+    expect(await rows('SELECT password_hash, update_time FROM users')).toEqual(before);
   });
 
   it('upsert without a password keeps the stored one', async () => {
     await store.users.upsert(alice);
     const { password: _password, ...withoutPassword } = alice;
-    expect((await store.users.upsert({ ...withoutPassword, name: 'Alice B.' }))).toBe(true);
+    expect(await store.users.upsert({ ...withoutPassword, name: 'Alice B.' })).toBe(true);
     expect(await store.users.verifyPassword('usr_1', PASSWORD)).toBe(true);
   });
 
   it('upsert with a new password returns true and only the new password verifies', async () => {
     await store.users.upsert(alice);
-    expect((await store.users.upsert({ ...alice, password: 'another password' }))).toBe(true);
+    expect(await store.users.upsert({ ...alice, password: 'another password' })).toBe(true);
     expect(await store.users.verifyPassword('usr_1', 'another password')).toBe(true);
     expect(await store.users.verifyPassword('usr_1', PASSWORD)).toBe(false);
   });
 
   it('stores the email in lower case and findByEmail finds it in any case', async () => {
     await store.users.upsert({ ...alice, email: 'Alice@Example.COM' });
-    expect((await scalar('SELECT email FROM users'))).toBe('alice@example.com');
+    expect(await scalar('SELECT email FROM users')).toBe('alice@example.com');
     expect((await store.users.findByEmail('ALICE@example.com'))?.id).toBe('usr_1');
   });
 
@@ -560,13 +560,13 @@ describe('users', () => {
   it('upsert of the same mixed-case email twice returns false the second time', async () => {
     await store.users.upsert({ ...alice, email: 'Alice@Example.com' });
     now = T1;
-    expect((await store.users.upsert({ ...alice, email: 'Alice@Example.com' }))).toBe(false);
+    expect(await store.users.upsert({ ...alice, email: 'Alice@Example.com' })).toBe(false);
   });
 
   it('get returns the user without any password field', async () => {
     await store.organizations.upsert({ id: 'org_1', displayName: 'Acme' });
     await store.users.upsert({ ...alice, organizationId: 'org_1' });
-    expect((await store.users.get('usr_1'))).toEqual({
+    expect(await store.users.get('usr_1')).toEqual({
       id: 'usr_1',
       email: 'alice@example.com',
       name: 'Alice',
@@ -579,7 +579,7 @@ describe('users', () => {
   it('a second user with the same email in another case is rejected', async () => {
     await store.users.upsert(alice);
     await expect(store.users.upsert({ ...alice, id: 'usr_2', email: 'ALICE@example.com' })).rejects.toMatchObject({ code: constraint('SQLITE_CONSTRAINT_UNIQUE', '23505') });
-    expect((await scalar('SELECT count(*) FROM users'))).toBe(1);
+    expect(await scalar('SELECT count(*) FROM users')).toBe(1);
   });
 });
 
@@ -597,19 +597,19 @@ describe('issued tokens', () => {
 
   it('get returns a recorded token (flushing the queue first)', async () => {
     void store.issuedTokens.record(token);
-    expect((await store.issuedTokens.get('tkn_1'))).toEqual(token);
+    expect(await store.issuedTokens.get('tkn_1')).toEqual(token);
   });
 
   it('count includes recorded tokens not yet written', async () => {
     void store.issuedTokens.record(token);
     void store.issuedTokens.record({ ...token, jti: 'tkn_2' });
-    expect((await store.issuedTokens.count())).toBe(2);
+    expect(await store.issuedTokens.count()).toBe(2);
   });
 
   it('flush writes the row, with scopes space-separated and audience as JSON', async () => {
     void store.issuedTokens.record(token);
     await store.issuedTokens.flush();
-    expect((await rows('SELECT * FROM issued_tokens'))).toEqual([
+    expect(await rows('SELECT * FROM issued_tokens')).toEqual([
       {
         jti: 'tkn_1',
         grant_type: 'client_credentials',
@@ -628,7 +628,7 @@ describe('issued tokens', () => {
   it('recorded tokens are written by the next event-loop turn without an explicit flush', async () => {
     void store.issuedTokens.record(token);
     await new Promise((resolve) => setImmediate(resolve));
-    expect((await scalar('SELECT count(*) FROM issued_tokens'))).toBe(1);
+    expect(await scalar('SELECT count(*) FROM issued_tokens')).toBe(1);
   });
 
   it('rows recorded in one turn are committed together: all are visible when the first resolves', async () => {
@@ -662,7 +662,7 @@ describe('issued tokens', () => {
     await raw.close();
     opened = await openOn(opened.location, () => now);
     ({ store, raw } = opened);
-    expect((await store.issuedTokens.count())).toBe(1);
+    expect(await store.issuedTokens.count()).toBe(1);
   });
 
   it('a token with no scopes reads back with an empty scope list', async () => {
@@ -671,20 +671,20 @@ describe('issued tokens', () => {
   });
 
   it('get returns undefined for an unknown jti', async () => {
-    expect((await store.issuedTokens.get('tkn_404'))).toBeUndefined();
+    expect(await store.issuedTokens.get('tkn_404')).toBeUndefined();
   });
 
   it('revoke marks the matching live rows, by jti, client, subject or grant; returns how many', async () => {
     void store.issuedTokens.record(token);
     void store.issuedTokens.record({ ...token, jti: 'tkn_2', grantId: 'g1', subject: 'usr_1' });
     void store.issuedTokens.record({ ...token, jti: 'tkn_3', clientId: 'm2morg_2', subject: 'usr_1' });
-    expect((await store.issuedTokens.revoke({ jti: 'tkn_1' }, 100))).toBe(1);
-    expect((await store.issuedTokens.revoke({ clientId: 'm2morg_1' }, 200))).toBe(1); // tkn_1 keeps its time
-    expect((await store.issuedTokens.revoke({ subject: 'usr_1' }, 300))).toBe(1);
-    expect((await store.issuedTokens.revoke({ grantId: 'g1' }, 400))).toBe(0);
+    expect(await store.issuedTokens.revoke({ jti: 'tkn_1' }, 100)).toBe(1);
+    expect(await store.issuedTokens.revoke({ clientId: 'm2morg_1' }, 200)).toBe(1); // tkn_1 keeps its time
+    expect(await store.issuedTokens.revoke({ subject: 'usr_1' }, 300)).toBe(1);
+    expect(await store.issuedTokens.revoke({ grantId: 'g1' }, 400)).toBe(0);
     void store.issuedTokens.record({ ...token, jti: 'tkn_4', expiresAt: 500 });
-    expect((await store.issuedTokens.revoke({ jti: 'tkn_4' }, 500))).toBe(0); // expired by then
-    expect((await rows('SELECT jti, revoked_at FROM issued_tokens ORDER BY jti'))).toEqual([
+    expect(await store.issuedTokens.revoke({ jti: 'tkn_4' }, 500)).toBe(0); // expired by then
+    expect(await rows('SELECT jti, revoked_at FROM issued_tokens ORDER BY jti')).toEqual([
       { jti: 'tkn_1', revoked_at: 100 },
       { jti: 'tkn_2', revoked_at: 200 },
       { jti: 'tkn_3', revoked_at: 300 },
@@ -698,8 +698,8 @@ describe('issued tokens', () => {
     void store.issuedTokens.record({ ...token, jti: 'tkn_2', expiresAt: 1_000 });
     void store.issuedTokens.record({ ...token, jti: 'tkn_3' });
     await store.issuedTokens.revoke({ jti: 'tkn_3' }, 900);
-    expect((await store.issuedTokens.expire({ clientId: 'm2morg_1' }, 1_735_690_000))).toBe(1);
-    expect((await rows('SELECT jti, expires_at, revoked_at FROM issued_tokens ORDER BY jti'))).toEqual([
+    expect(await store.issuedTokens.expire({ clientId: 'm2morg_1' }, 1_735_690_000)).toBe(1);
+    expect(await rows('SELECT jti, expires_at, revoked_at FROM issued_tokens ORDER BY jti')).toEqual([
       { jti: 'tkn_1', expires_at: 1_735_690_000, revoked_at: null },
       { jti: 'tkn_2', expires_at: 1_000, revoked_at: null },
       { jti: 'tkn_3', expires_at: 1_735_693_200, revoked_at: 900 },
@@ -712,25 +712,25 @@ describe('oidc payloads', () => {
 
   it('find returns the stored payload', async () => {
     await store.oidcPayloads.upsert('env', 'Session', 's1', { accountId: 'usr_1', kind: 'Session' }, NOW + 60);
-    expect((await store.oidcPayloads.find('env', 'Session', 's1', NOW))).toEqual({ accountId: 'usr_1', kind: 'Session' });
+    expect(await store.oidcPayloads.find('env', 'Session', 's1', NOW)).toEqual({ accountId: 'usr_1', kind: 'Session' });
   });
 
   it('find returns undefined for an unknown id, another model or another namespace', async () => {
     await store.oidcPayloads.upsert('env', 'Session', 's1', { a: 1 }, null);
-    expect((await store.oidcPayloads.find('env', 'Session', 's2', NOW))).toBeUndefined();
-    expect((await store.oidcPayloads.find('env', 'Grant', 's1', NOW))).toBeUndefined();
-    expect((await store.oidcPayloads.find('res_1', 'Session', 's1', NOW))).toBeUndefined();
+    expect(await store.oidcPayloads.find('env', 'Session', 's2', NOW)).toBeUndefined();
+    expect(await store.oidcPayloads.find('env', 'Grant', 's1', NOW)).toBeUndefined();
+    expect(await store.oidcPayloads.find('res_1', 'Session', 's1', NOW)).toBeUndefined();
   });
 
   it('upsert of an existing id replaces the payload and expiry (one row)', async () => {
     await store.oidcPayloads.upsert('env', 'Session', 's1', { v: 1 }, NOW + 60);
     await store.oidcPayloads.upsert('env', 'Session', 's1', { v: 2 }, NOW + 120);
-    expect((await rows('SELECT payload, expires_at FROM oidc_payloads'))).toEqual([{ payload: '{"v":2}', expires_at: NOW + 120 }]);
+    expect(await rows('SELECT payload, expires_at FROM oidc_payloads')).toEqual([{ payload: '{"v":2}', expires_at: NOW + 120 }]);
   });
 
   it('upsert stores grantId, uid and userCode in their own columns', async () => {
     await store.oidcPayloads.upsert('env', 'DeviceCode', 'd1', { grantId: 'g1', uid: 'u1', userCode: 'ABCD', n: 3 }, null);
-    expect((await rows('SELECT grant_id, uid, user_code, expires_at, consumed_at FROM oidc_payloads'))).toEqual([
+    expect(await rows('SELECT grant_id, uid, user_code, expires_at, consumed_at FROM oidc_payloads')).toEqual([
       { grant_id: 'g1', uid: 'u1', user_code: 'ABCD', expires_at: null, consumed_at: null },
     ]);
   });
@@ -738,55 +738,55 @@ describe('oidc payloads', () => {
   it('find after consume returns the payload with consumed set to the consume time', async () => {
     await store.oidcPayloads.upsert('env', 'AuthorizationCode', 'c1', { grantId: 'g1' }, NOW + 60);
     await store.oidcPayloads.consume('env', 'AuthorizationCode', 'c1', NOW + 5);
-    expect((await store.oidcPayloads.find('env', 'AuthorizationCode', 'c1', NOW + 10))).toEqual({ grantId: 'g1', consumed: NOW + 5 });
-    expect((await scalar('SELECT consumed_at FROM oidc_payloads'))).toBe(NOW + 5);
+    expect(await store.oidcPayloads.find('env', 'AuthorizationCode', 'c1', NOW + 10)).toEqual({ grantId: 'g1', consumed: NOW + 5 });
+    expect(await scalar('SELECT consumed_at FROM oidc_payloads')).toBe(NOW + 5);
   });
 
   it('upsertSuccessor stores the new refresh token and names it in the replaced one’s successor_id', async () => {
     await store.oidcPayloads.upsert('env', 'RefreshToken', 'r1', { grantId: 'g1' }, NOW + 600);
     await store.oidcPayloads.consume('env', 'RefreshToken', 'r1', NOW);
     await store.oidcPayloads.upsertSuccessor('env', 'RefreshToken', 'r1', 'r2', { grantId: 'g1' }, NOW + 600);
-    expect((await store.oidcPayloads.find('env', 'RefreshToken', 'r2', NOW))).toEqual({ grantId: 'g1' });
-    expect((await store.oidcPayloads.successorOf('env', 'RefreshToken', 'r1'))).toBe('r2');
-    expect((await store.oidcPayloads.successorOf('env', 'RefreshToken', 'r2'))).toBeUndefined();
-    expect((await store.oidcPayloads.successorOf('res_1', 'RefreshToken', 'r1'))).toBeUndefined();
-    expect((await scalar("SELECT successor_id FROM oidc_payloads WHERE id = 'r1'"))).toBe('r2');
+    expect(await store.oidcPayloads.find('env', 'RefreshToken', 'r2', NOW)).toEqual({ grantId: 'g1' });
+    expect(await store.oidcPayloads.successorOf('env', 'RefreshToken', 'r1')).toBe('r2');
+    expect(await store.oidcPayloads.successorOf('env', 'RefreshToken', 'r2')).toBeUndefined();
+    expect(await store.oidcPayloads.successorOf('res_1', 'RefreshToken', 'r1')).toBeUndefined();
+    expect(await scalar("SELECT successor_id FROM oidc_payloads WHERE id = 'r1'")).toBe('r2');
   });
 
   it('find returns no consumed key for a payload never consumed', async () => {
     await store.oidcPayloads.upsert('env', 'AuthorizationCode', 'c1', { grantId: 'g1' }, NOW + 60);
-    expect((await store.oidcPayloads.find('env', 'AuthorizationCode', 'c1', NOW))).not.toHaveProperty('consumed');
+    expect(await store.oidcPayloads.find('env', 'AuthorizationCode', 'c1', NOW)).not.toHaveProperty('consumed');
   });
 
   it('find does not return a row whose expires_at is in the past or now', async () => {
     await store.oidcPayloads.upsert('env', 'Session', 'past', { a: 1 }, NOW - 1);
     await store.oidcPayloads.upsert('env', 'Session', 'edge', { a: 1 }, NOW);
-    expect((await store.oidcPayloads.find('env', 'Session', 'past', NOW))).toBeUndefined();
-    expect((await store.oidcPayloads.find('env', 'Session', 'edge', NOW))).toBeUndefined();
+    expect(await store.oidcPayloads.find('env', 'Session', 'past', NOW)).toBeUndefined();
+    expect(await store.oidcPayloads.find('env', 'Session', 'edge', NOW)).toBeUndefined();
   });
 
   it('find returns a row without expiry at any time', async () => {
     await store.oidcPayloads.upsert('env', 'Client', 'c1', { a: 1 }, null);
-    expect((await store.oidcPayloads.find('env', 'Client', 'c1', Number.MAX_SAFE_INTEGER))).toEqual({ a: 1 });
+    expect(await store.oidcPayloads.find('env', 'Client', 'c1', Number.MAX_SAFE_INTEGER)).toEqual({ a: 1 });
   });
 
   it('findByUid returns the live payload with that uid, undefined once expired', async () => {
     await store.oidcPayloads.upsert('env', 'Interaction', 'i1', { uid: 'u1', prompt: 'login' }, NOW + 60);
-    expect((await store.oidcPayloads.findByUid('env', 'Interaction', 'u1', NOW))).toEqual({ uid: 'u1', prompt: 'login' });
-    expect((await store.oidcPayloads.findByUid('env', 'Interaction', 'u1', NOW + 60))).toBeUndefined();
-    expect((await store.oidcPayloads.findByUid('other', 'Interaction', 'u1', NOW))).toBeUndefined();
+    expect(await store.oidcPayloads.findByUid('env', 'Interaction', 'u1', NOW)).toEqual({ uid: 'u1', prompt: 'login' });
+    expect(await store.oidcPayloads.findByUid('env', 'Interaction', 'u1', NOW + 60)).toBeUndefined();
+    expect(await store.oidcPayloads.findByUid('other', 'Interaction', 'u1', NOW)).toBeUndefined();
   });
 
   it('findByUserCode returns the payload with that user code', async () => {
     await store.oidcPayloads.upsert('env', 'DeviceCode', 'd1', { userCode: 'ABCD-EFGH' }, NOW + 60);
-    expect((await store.oidcPayloads.findByUserCode('env', 'DeviceCode', 'ABCD-EFGH', NOW))).toEqual({ userCode: 'ABCD-EFGH' });
+    expect(await store.oidcPayloads.findByUserCode('env', 'DeviceCode', 'ABCD-EFGH', NOW)).toEqual({ userCode: 'ABCD-EFGH' });
   });
 
   it('destroy deletes only that row', async () => {
     await store.oidcPayloads.upsert('env', 'Session', 's1', { a: 1 }, null);
     await store.oidcPayloads.upsert('env', 'Session', 's2', { a: 2 }, null);
     await store.oidcPayloads.destroy('env', 'Session', 's1');
-    expect((await rows('SELECT id FROM oidc_payloads'))).toEqual([{ id: 's2' }]);
+    expect(await rows('SELECT id FROM oidc_payloads')).toEqual([{ id: 's2' }]);
   });
 
   it('revokeByGrantId deletes the codes and tokens of that grant in that namespace only; the grant and an interaction naming it stay', async () => {
@@ -797,7 +797,7 @@ describe('oidc payloads', () => {
     await store.oidcPayloads.upsert('env', 'RefreshToken', 'r2', { grantId: 'g2' }, NOW + 600);
     await store.oidcPayloads.upsert('res_1', 'RefreshToken', 'r1', { grantId: 'g1' }, NOW + 600);
     await store.oidcPayloads.revokeByGrantId('env', 'g1');
-    expect((await rows('SELECT ns, model, id FROM oidc_payloads ORDER BY ns, model, id'))).toEqual([
+    expect(await rows('SELECT ns, model, id FROM oidc_payloads ORDER BY ns, model, id')).toEqual([
       { ns: 'env', model: 'Grant', id: 'g1' },
       { ns: 'env', model: 'Interaction', id: 'i1' },
       { ns: 'env', model: 'RefreshToken', id: 'r2' },
@@ -810,15 +810,15 @@ describe('oidc payloads', () => {
     await store.oidcPayloads.upsert('env', 'Session', 'edge', { a: 1 }, NOW);
     await store.oidcPayloads.upsert('env', 'Session', 'live', { a: 1 }, NOW + 1);
     await store.oidcPayloads.upsert('env', 'Client', 'forever', { a: 1 }, null);
-    expect((await store.oidcPayloads.sweep(NOW))).toBe(2);
-    expect((await rows('SELECT id FROM oidc_payloads ORDER BY id'))).toEqual([{ id: 'forever' }, { id: 'live' }]);
+    expect(await store.oidcPayloads.sweep(NOW)).toBe(2);
+    expect(await rows('SELECT id FROM oidc_payloads ORDER BY id')).toEqual([{ id: 'forever' }, { id: 'live' }]);
   });
 
   it('findInAnyIssuer finds a live payload by model and id whatever its namespace', async () => {
     await store.oidcPayloads.upsert('res_1', 'RefreshToken', 'r1', { clientId: 'm2m_1' }, NOW + 60);
-    expect((await store.oidcPayloads.findInAnyIssuer('RefreshToken', 'r1', NOW))).toEqual({ ns: 'res_1', payload: { clientId: 'm2m_1' } });
-    expect((await store.oidcPayloads.findInAnyIssuer('RefreshToken', 'r1', NOW + 60))).toBeUndefined();
-    expect((await store.oidcPayloads.findInAnyIssuer('Grant', 'r1', NOW))).toBeUndefined();
+    expect(await store.oidcPayloads.findInAnyIssuer('RefreshToken', 'r1', NOW)).toEqual({ ns: 'res_1', payload: { clientId: 'm2m_1' } });
+    expect(await store.oidcPayloads.findInAnyIssuer('RefreshToken', 'r1', NOW + 60)).toBeUndefined();
+    expect(await store.oidcPayloads.findInAnyIssuer('Grant', 'r1', NOW)).toBeUndefined();
   });
 
   it('grantsOf lists the grants of a client or a user in every namespace, from the grants and from their tokens', async () => {
@@ -826,21 +826,21 @@ describe('oidc payloads', () => {
     await store.oidcPayloads.upsert('res_1', 'RefreshToken', 'r1', { clientId: 'c1', accountId: 'usr_2', grantId: 'g2' }, NOW + 60);
     await store.oidcPayloads.upsert('res_1', 'Session', 's1', { accountId: 'usr_1' }, NOW + 60);
     const sorted = (list: { ns: string; grantId: string }[]) => [...list].sort((a, b) => a.grantId.localeCompare(b.grantId));
-    expect(sorted((await store.oidcPayloads.grantsOf({ clientId: 'c1' })))).toEqual([
+    expect(sorted(await store.oidcPayloads.grantsOf({ clientId: 'c1' }))).toEqual([
       { ns: 'env', grantId: 'g1' },
       { ns: 'res_1', grantId: 'g2' },
     ]);
-    expect((await store.oidcPayloads.grantsOf({ accountId: 'usr_1' }))).toEqual([{ ns: 'env', grantId: 'g1' }]);
+    expect(await store.oidcPayloads.grantsOf({ accountId: 'usr_1' })).toEqual([{ ns: 'env', grantId: 'g1' }]);
   });
 
   it('expire ends the live payloads of that model by id, client or account', async () => {
     await store.oidcPayloads.upsert('env', 'RefreshToken', 'r1', { clientId: 'c1', accountId: 'usr_1' }, NOW + 60);
     await store.oidcPayloads.upsert('res_1', 'RefreshToken', 'r2', { clientId: 'c1', accountId: 'usr_2' }, null);
     await store.oidcPayloads.upsert('env', 'Grant', 'g1', { clientId: 'c1' }, null);
-    expect((await store.oidcPayloads.expire('RefreshToken', { accountId: 'usr_2' }, NOW))).toBe(1);
-    expect((await store.oidcPayloads.expire('RefreshToken', { clientId: 'c1' }, NOW))).toBe(1);
-    expect((await store.oidcPayloads.expire('RefreshToken', { id: 'r1' }, NOW))).toBe(0);
-    expect((await rows('SELECT id, expires_at FROM oidc_payloads ORDER BY id'))).toEqual([
+    expect(await store.oidcPayloads.expire('RefreshToken', { accountId: 'usr_2' }, NOW)).toBe(1);
+    expect(await store.oidcPayloads.expire('RefreshToken', { clientId: 'c1' }, NOW)).toBe(1);
+    expect(await store.oidcPayloads.expire('RefreshToken', { id: 'r1' }, NOW)).toBe(0);
+    expect(await rows('SELECT id, expires_at FROM oidc_payloads ORDER BY id')).toEqual([
       { id: 'g1', expires_at: null },
       { id: 'r1', expires_at: NOW },
       { id: 'r2', expires_at: NOW },

@@ -120,7 +120,7 @@ describe('openStore on a new file', () => {
 
 describe('opening the same file again', () => {
   it('applies no migration twice (schema_migrations row count unchanged)', async () => {
-    const first = (await open());
+    const first = await open();
     const before = connection().prepare('SELECT count(*) FROM schema_migrations').pluck().get();
     await first.close();
     await open();
@@ -130,10 +130,10 @@ describe('opening the same file again', () => {
   });
 
   it('keeps the rows written before', async () => {
-    const first = (await open());
+    const first = await open();
     await first.organizations.upsert({ id: 'org_1', displayName: 'Acme' });
     await first.close();
-    const second = (await open());
+    const second = await open();
     expect((await second.organizations.get('org_1'))?.displayName).toBe('Acme');
     expect(connection().prepare('SELECT id, display_name FROM organizations').all()).toEqual([
       { id: 'org_1', display_name: 'Acme' },
@@ -241,7 +241,7 @@ describe('upgrading a database written by the previous version (001 only)', () =
   const schemes = (_store: Store) => connection().prepare('SELECT id, hash_scheme FROM client_secrets ORDER BY id').all();
 
   it('applies the later migrations, and both SHA-256 secrets still verify', async () => {
-    const store = (await open());
+    const store = await open();
     expect(connection().prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all()).toEqual(
       MIGRATION_FILES.map((name) => Number(name.slice(0, 3))),
     );
@@ -249,28 +249,28 @@ describe('upgrading a database written by the previous version (001 only)', () =
       { id: 'sks_1', hash_scheme: 'sha256' },
       { id: 'sks_2', hash_scheme: 'sha256' },
     ]);
-    expect((await store.secrets.verify('skc_1', OPERATOR_SECRET))).toBe(true);
-    expect((await store.secrets.verify('skc_1', GENERATED_SECRET))).toBe(true);
+    expect(await store.secrets.verify('skc_1', OPERATOR_SECRET)).toBe(true);
+    expect(await store.secrets.verify('skc_1', GENERATED_SECRET)).toBe(true);
   });
 
   it('re-hashes an operator-chosen secret under the install key when it is given again, keeping its row', async () => {
-    const store = (await open());
-    expect((await store.secrets.ensure('skc_1', OPERATOR_SECRET))).toBeUndefined();
+    const store = await open();
+    expect(await store.secrets.ensure('skc_1', OPERATOR_SECRET)).toBeUndefined();
     expect(schemes(store)).toEqual([
       { id: 'sks_1', hash_scheme: 'hmac-sha256' },
       { id: 'sks_2', hash_scheme: 'sha256' },
     ]);
     expect(connection().prepare("SELECT secret_hash FROM client_secrets WHERE id = 'sks_1'").pluck().get()).not.toBe(sha256(OPERATOR_SECRET));
     expect((await store.secrets.list('skc_1')).map((s) => s.secretSuffix)).toEqual(['wxyz', GENERATED_SECRET.slice(-4)]);
-    expect((await store.secrets.verify('skc_1', OPERATOR_SECRET))).toBe(true);
-    expect((await store.secrets.verify('skc_1', GENERATED_SECRET))).toBe(true);
+    expect(await store.secrets.verify('skc_1', OPERATOR_SECRET)).toBe(true);
+    expect(await store.secrets.verify('skc_1', GENERATED_SECRET)).toBe(true);
   });
 
   it('replaceAll with the configured secret keeps its row, re-hashed, and drops the other', async () => {
-    const store = (await open());
-    expect((await store.secrets.replaceAll('skc_1', OPERATOR_SECRET))).toBeUndefined();
+    const store = await open();
+    expect(await store.secrets.replaceAll('skc_1', OPERATOR_SECRET)).toBeUndefined();
     expect(schemes(store)).toEqual([{ id: 'sks_1', hash_scheme: 'hmac-sha256' }]);
-    expect((await store.secrets.verify('skc_1', OPERATOR_SECRET))).toBe(true);
+    expect(await store.secrets.verify('skc_1', OPERATOR_SECRET)).toBe(true);
   });
 });
 
@@ -324,7 +324,7 @@ describe('migrate(db, dir) with a failing migration file', () => {
   it('applies the fixed migration on the next run, and only that one', async () => {
     await expect(migrate(db, migrations)).rejects.toThrow(/near "THIS": syntax error/);
     writeFileSync(join(migrations, '002_broken.sql'), 'CREATE TABLE partial (id INTEGER PRIMARY KEY);\n');
-    expect((await migrate(db, migrations))).toEqual(['002_broken.sql']);
+    expect(await migrate(db, migrations)).toEqual(['002_broken.sql']);
     expect(db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all()).toEqual([1, 2]);
   });
 
@@ -332,7 +332,7 @@ describe('migrate(db, dir) with a failing migration file', () => {
     writeFileSync(join(migrations, '002_broken.sql'), 'CREATE TABLE partial (id INTEGER PRIMARY KEY);\n');
     writeFileSync(join(migrations, 'README.md'), 'not sql');
     writeFileSync(join(migrations, '3_short.sql'), 'THIS IS NOT SQL;');
-    expect((await migrate(db, migrations))).toEqual(['001_ok.sql', '002_broken.sql']);
+    expect(await migrate(db, migrations)).toEqual(['001_ok.sql', '002_broken.sql']);
   });
 });
 
