@@ -22,6 +22,8 @@ export interface TodoServerSpec {
   /** Override the PRM's scopes_supported (the dashboard's JSON lists the server's scopes). */
   publishedScopes?: string[];
   enableCimd?: boolean;
+  /** Check every token at the emulator's introspection endpoint too, so a revoked one is refused. */
+  introspect?: boolean;
 }
 
 export interface TodoStack {
@@ -57,6 +59,7 @@ export async function startTodoStack(servers: TodoServerSpec[], options: StartEm
       scalekit,
       serverUrl: `${urls[i]}/`,
       metadata: { ...metadata, ...(spec.publishedScopes ? { scopes_supported: spec.publishedScopes } : {}) },
+      introspect: spec.introspect ?? false,
     });
     await app.listen(ports[i], '127.0.0.1');
     apps.push(app);
