@@ -54,11 +54,11 @@ export const ours = {
   /**
    * opts.dataDir must come from freshDataDir(); opts.profileDir turns on --cpu-prof; opts.compileCache
    * is the folder of Node's compile cache (src/cli/main.ts enables it; an empty folder = a cleared cache);
-   * opts.env adds variables (e.g. AUTO_LOGIN).
+   * opts.env adds variables (e.g. AUTO_LOGIN); opts.main another build's CLI (default BENCH_OURS_MAIN).
    */
-  spawn(port, { dataDir, profileDir, compileCache, env = {} } = {}) {
+  spawn(port, { dataDir, profileDir, compileCache, env = {}, main = OURS_MAIN } = {}) {
     const flags = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-    return spawnNode('ours', [...flags, OURS_MAIN, 'start'], {
+    return spawnNode('ours', [...flags, main, 'start'], {
       cwd: REPO_ROOT,
       env: {
         PORT: String(port),
