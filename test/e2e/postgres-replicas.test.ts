@@ -16,6 +16,7 @@ import { MiniBrowser } from '../helpers/browser.js';
 import { startCli, type RunningCli } from '../helpers/cli.js';
 import { authorize, exchange, registerClient, tokenCall, type TokenSet } from '../helpers/code-flow.js';
 import { freshPostgresDatabase, postgresServer, rawDatabase, type FreshDatabase } from '../helpers/databases.js';
+import { freePort } from '../helpers/postgres-cluster.js';
 import { clientToken, restCaller, type Rest } from '../helpers/management.js';
 import { basic, clientCredentialsToken, decodeJwt, postForm } from '../helpers/server.js';
 
@@ -60,16 +61,6 @@ async function startBalancer(): Promise<Balancer> {
   };
   return balancer;
 }
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 
 /** A secret a start generated and showed once (the banner line after the client's id). */
 const shownSecret = (output: string, clientId: string) => new RegExp(`${clientId}\\s+client_secret\\s+(\\S+)\\s+\\(shown once`).exec(output)?.[1];
@@ -291,5 +282,90 @@ describe.skipIf(!postgresServer())('two replicas on one PostgreSQL database, beh
       expect(await introspectOnB(tokens.access_token)).toEqual({ active: false });
       expect(await introspectOnB(tokens.refresh_token!)).toEqual({ active: false });
     });
+  });
+});
+
+describe.skipIf(!postgresServer())('kill -9 of one replica under client-credentials load', () => {
+  let dir: string;
+  let database: FreshDatabase;
+  const running: RunningCli[] = [];
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'emulator-replicas-kill-'));
+    database = await freshPostgresDatabase();
+  });
+  afterAll(async () => {
+    await Promise.all(running.map((cli) => cli.stop()));
+    await database?.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('every token a client received has its audit row, B answers throughout, and A restarts with the same keys and clients', async () => {
+    const start = async (name: Replica) => {
+      const cli = await startCli({ DATA_DIR: join(dir, name), DATABASE_URL: database.url, LOG_LEVEL: 'warn' });
+      running.push(cli);
+      return cli;
+    };
+    const a = await start('a');
+    const b = await start('b');
+    const agent = { id: DEMO_AGENT, secret: shownSecret(a.output(), DEMO_AGENT)! };
+    const envClient = { id: environmentClientOf(a.output()), secret: shownSecret(a.output(), environmentClientOf(a.output()))! };
+    const created = await restCaller(a.url, await clientCredentialsToken(a.url, envClient))('POST', `/organizations/${ORG}/clients`, { name: 'Made on A before the kill', audience: [TODO] });
+    const madeOnA = { id: String((created.body.client as { client_id: string }).client_id), secret: String(created.body.plain_secret) };
+    const kids = await keysOf(a.url);
+
+    // Workers send token requests to A and B in turn. Once A has answered 30, it is killed (SIGKILL)
+    // while requests are in flight; the load goes on until B has answered 30 more after A is gone.
+    const received: { replica: Replica; jti: string; kid: unknown }[] = [];
+    const unanswered: Record<Replica, string[]> = { a: [], b: [] };
+    let kill: Promise<void> | undefined;
+    let afterKill: number | undefined;
+    let sent = 0;
+    const fromB = () => received.filter((t) => t.replica === 'b').length;
+    const worker = async (first: number) => {
+      for (let i = first; afterKill === undefined || fromB() < afterKill + 30; i++) {
+        if (++sent > 5000) throw new Error('the load did not reach its end'); // a bound, not a timing
+        const replica: Replica = i % 2 === 0 ? 'a' : 'b';
+        try {
+          const res = await clientToken(replica === 'a' ? a.url : b.url, agent.id, agent.secret);
+          if (res.status !== 200) unanswered[replica].push(`${res.status} ${await res.text()}`);
+          else {
+            const { header, payload } = decodeJwt(((await res.json()) as { access_token: string }).access_token);
+            received.push({ replica, jti: String(payload.jti), kid: header.kid });
+          }
+        } catch (err) {
+          unanswered[replica].push(String((err as Error).cause ?? err));
+        }
+        if (!kill && received.filter((t) => t.replica === 'a').length >= 30) {
+          kill = a.kill('SIGKILL').then(() => void (afterKill = fromB()));
+        }
+      }
+    };
+    await Promise.all([0, 1, 2, 3, 4, 5, 6, 7].map(worker));
+    await kill;
+    console.log(`tokens received: ${received.filter((t) => t.replica === 'a').length} from A, ${fromB()} from B; requests to A not answered: ${unanswered.a.length}`);
+
+    expect(unanswered.b).toEqual([]); // B answered every request, during the kill and after
+    expect(new Set(received.map((t) => t.kid))).toEqual(new Set([kids[0]]));
+    const raw = rawDatabase(database.url);
+    try {
+      const jtis = received.map((t) => t.jti);
+      const rows = await raw.all<{ jti: string; client_id: string }>('SELECT jti, client_id FROM issued_tokens WHERE jti = ANY(?)', [jtis]);
+      expect(jtis.filter((jti) => !rows.some((r) => r.jti === jti))).toEqual([]); // no token without its row
+      expect(new Set(rows.map((r) => r.client_id))).toEqual(new Set([DEMO_AGENT]));
+    } finally {
+      await raw.close();
+    }
+
+    // A again, on the same database: the same signing key, the same clients, nothing generated anew.
+    const again = await start('a');
+    expect(await keysOf(again.url)).toEqual(kids);
+    expect(await keysOf(b.url)).toEqual(kids);
+    expect(shownSecret(again.output(), DEMO_AGENT)).toBeUndefined();
+    expect(environmentClientOf(again.output())).toBe(envClient.id);
+    for (const client of [agent, madeOnA, envClient]) {
+      const token = await clientCredentialsToken(again.url, client);
+      expect(decodeJwt(token)).toMatchObject({ header: { kid: kids[0] }, payload: { client_id: client.id } });
+    }
+    expect((await clientToken(b.url, agent.id, agent.secret)).status).toBe(200);
   });
 });
