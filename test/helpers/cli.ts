@@ -62,7 +62,7 @@ export async function startCli(given: Record<string, string>, timeoutMs = 15_000
 
 function stop(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve(child.exitCode);
+    if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode); // gone already (a kill -9 too)
     child.once('exit', (code) => resolve(code));
     child.kill('SIGTERM');
   });

@@ -19,7 +19,8 @@ export function debianPostgresBin(): string | undefined {
   return versions[0] && join(root, versions[0], 'bin');
 }
 
-const freePort = () =>
+/** A port of 127.0.0.1 free at the moment of asking. */
+export const freePort = () =>
   new Promise<number>((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
