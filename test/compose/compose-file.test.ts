@@ -56,13 +56,17 @@ describe('docker-compose.postgres.yml', () => {
   const replicasOf = (all: Record<string, Service>) =>
     Object.entries(all).filter(([, s]) => (s as Service & { build?: { target?: string } }).build?.target === 'emulator');
 
-  it('publishes only the balancer, on EMULATOR_PORT, and every replica names that URL as the issuer', () => {
-    for (const [env, port] of [[{}, '8080'], [{ EMULATOR_PORT: '9080' }, '9080']] as const) {
+  it('publishes only the balancer, on EMULATOR_PORT, and every replica names its URL (ISSUER_HOST) as the issuer', () => {
+    const cases = [
+      [{}, '8080', 'http://localhost:8080'],
+      [{ EMULATOR_PORT: '9080', ISSUER_HOST: 'auth.ci.internal' }, '9080', 'http://auth.ci.internal:9080'],
+    ] as const;
+    for (const [env, port, issuer] of cases) {
       const all = services(env, file);
       expect(Object.entries(all).filter(([, s]) => s.ports).map(([name, s]) => [name, s.ports])).toEqual([['balancer', [`${port}:8080`]]]);
       const replicas = replicasOf(all);
       expect(replicas.map(([name]) => name)).toEqual(['emulator-a', 'emulator-b']);
-      for (const [, replica] of replicas) expect(replica.environment.SCALEKIT_ENVIRONMENT_URL).toBe(`http://localhost:${port}`);
+      for (const [, replica] of replicas) expect(replica.environment.SCALEKIT_ENVIRONMENT_URL).toBe(issuer);
     }
   });
 
