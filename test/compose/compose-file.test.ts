@@ -100,6 +100,10 @@ describe('docker-compose.postgres.yml', () => {
     }
   });
 
+  it('gives every variable it reads a default, as podman-compose passes `${NAME:-}` on literally', () => {
+    expect(readFileSync(new URL(file, root), 'utf8').match(/\$\{\w+(:-)?\}/g)).toBeNull();
+  });
+
   it('names official images that test/compose/standins/build.sh can stand in for where Docker Hub is unreachable', () => {
     const images = Object.values(services({}, file)).map((s) => (s as Service & { image?: string }).image).filter(Boolean);
     expect(images).toEqual(['docker.io/library/postgres:15-bookworm', 'docker.io/library/haproxy:lts']);
