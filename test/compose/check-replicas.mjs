@@ -339,7 +339,7 @@ await step('compose down (volumes kept) and up again', () => {
   return `project ${name}`;
 });
 
-await step(`${EMULATOR_URL}/health and both replicas answer after down/up`, async () => {
+await step(`${EMULATOR_URL}/health and every replica answer after down/up`, async () => {
   await waitFor(`${EMULATOR_URL}/health`, 120);
   const deadline = Date.now() + 120_000;
   for (const service of REPLICAS) {
@@ -355,7 +355,7 @@ await step(`${EMULATOR_URL}/health and both replicas answer after down/up`, asyn
   }
 });
 
-await step('after down/up both replicas serve the same keys, the client and the tokens issued before', async () => {
+await step('after down/up every replica serves the same keys, the client and the tokens issued before', async () => {
   for (const service of REPLICAS) {
     const now = kidsOn(name, service);
     if (now !== kids) fail(`${service} lists ${now}, before down/up ${kids}: the database volume did not keep the keys`);
