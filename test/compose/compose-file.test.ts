@@ -16,7 +16,8 @@ interface Service {
 /** The services with Compose's interpolation (`${NAME}`, `${NAME:-default}`: default when unset or empty) from `env`. */
 function services(env: Record<string, string>, file = 'docker-compose.yml'): Record<string, Service> {
   const text = readFileSync(new URL(file, root), 'utf8').replace(/\$\{(\w+)(?::-([^}]*))?\}/g, (_, name: string, fallback = '') => env[name] || fallback);
-  return (parse(text) as { services: Record<string, Service> }).services;
+  // merge: `<<: *anchor`, as Compose reads it (the replicas share one definition).
+  return (parse(text, { merge: true }) as { services: Record<string, Service> }).services;
 }
 
 describe('docker-compose.yml host ports', () => {
@@ -75,6 +76,9 @@ describe('docker-compose.postgres.yml', () => {
       const all = services(env, file);
       const [[, first], ...others] = replicasOf(all) as [[string, Service], ...[string, Service][]];
       for (const [, other] of others) expect(other.environment).toEqual(first.environment);
+      // Each its own named /data (only TLS=1's CA lives there), so `down`/`up` leaves no anonymous volume.
+      const dataVolumes = replicasOf(all).map(([, r]) => (r as Service & { volumes: string[] }).volumes.find((v) => v.endsWith(':/data')));
+      expect(new Set(dataVolumes).size).toBe(dataVolumes.length);
       const url = new URL(first.environment.DATABASE_URL!);
       const db = all.postgres!.environment;
       expect([url.protocol, url.hostname, url.port, url.username, decodeURIComponent(url.password), url.pathname]).toEqual([
