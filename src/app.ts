@@ -178,7 +178,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
     resourceMetadataRoutes(fastify, context);
     healthRoute(fastify, context);
     userinfoRoute(fastify, context);
-    await fastify.register(async (scope) => tokenRoutes(scope, context));
+    await fastify.register(async (scope) => tokenRoutes(scope, context, management.users));
     await fastify.register(async (scope) => revocationRoutes(scope, context));
     await fastify.register(async (scope) => introspectionRoutes(scope, context));
     await fastify.register(async (scope) => registrationRoutes(scope, management.registration, context));

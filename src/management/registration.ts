@@ -5,6 +5,7 @@
 // <env>/api/v1/resources/<res_id>/clients:register (routes/registration.ts) and as the authenticated
 // RegisterClient RPC; both write through here, so both leave the same audit event.
 import { z } from 'zod';
+import { REGISTRABLE_GRANT_TYPES } from '../oidc/grants/index.js';
 import type { Client, RegisteredMetadata } from '../store/clients.js';
 import type { ClientSecret } from '../store/secrets.js';
 import type { AuditLog, Caller } from './audit.js';
@@ -33,7 +34,7 @@ const metadataSchema = z.object({
     .enum(['none', 'client_secret_basic', 'client_secret_post'], { error: 'must be none, client_secret_basic or client_secret_post' })
     .default('none'),
   grant_types: z
-    .array(z.enum(['authorization_code', 'refresh_token'], { error: 'only authorization_code and refresh_token are supported' }))
+    .array(z.enum(REGISTRABLE_GRANT_TYPES as [string, ...string[]], { error: `only ${inWords(REGISTRABLE_GRANT_TYPES)} are supported` }))
     .max(10, 'must list at most 10 grant types')
     .refine((g) => g.includes('authorization_code'), 'must include authorization_code')
     .default(['authorization_code', 'refresh_token']),
@@ -51,6 +52,11 @@ const metadataSchema = z.object({
   software_version: shortText.optional(),
 });
 // RFC 7591 §2: metadata the server does not understand is ignored, not refused (z.object strips it).
+
+/** `a`, `a and b`, `a, b and c`. */
+function inWords(list: readonly string[]): string {
+  return list.length < 2 ? list.join('') : `${list.slice(0, -1).join(', ')} and ${list.at(-1)}`;
+}
 
 export type RegistrationRequest = z.input<typeof metadataSchema>;
 

@@ -12,6 +12,7 @@ import { BlockList, isIP } from 'node:net';
 import { z } from 'zod';
 import type { Client, RegisteredMetadata } from '../store/clients.js';
 import type { EnvironmentContext } from './environment.js';
+import { REGISTRABLE_GRANT_TYPES } from './grants/index.js';
 import { REDIRECT_URI_LIMITS, redirectUriProblem } from './redirect-uri.js';
 
 export class ClientMetadataDocumentError extends Error {
@@ -102,7 +103,7 @@ function validateDocument(url: string, body: unknown): { name: string; redirectU
   }
   if (doc.response_types && !doc.response_types.includes('code')) throw new ClientMetadataDocumentError('response_types must include code');
   // Values we do not support are left out, as the draft asks, rather than refused.
-  const grantTypes = doc.grant_types?.filter((g) => g === 'authorization_code' || g === 'refresh_token');
+  const grantTypes = doc.grant_types?.filter((g) => REGISTRABLE_GRANT_TYPES.includes(g));
   const webUrl = (value: string | undefined) => (value && /^https?:$/.test(URL.parse(value)?.protocol ?? '') ? value : undefined);
   const optional = { client_uri: webUrl(doc.client_uri), logo_uri: webUrl(doc.logo_uri), tos_uri: webUrl(doc.tos_uri), policy_uri: webUrl(doc.policy_uri) };
   return {

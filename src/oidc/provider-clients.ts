@@ -7,6 +7,7 @@ import type { ClientFinder } from './adapter.js';
 import { tokenEndpointAuthMethod } from './client-auth.js';
 import { ClientMetadataDocumentError, isClientIdUrl, metadataDocumentClient } from './client-metadata-document.js';
 import type { EnvironmentContext } from './environment.js';
+import { providerGrantTypes, type GrantIssuer } from './grants/index.js';
 import type { IssuerScope } from './provider.js';
 
 /** Never compared: the provider's compareClientSecret is replaced by the store's verification. */
@@ -19,18 +20,17 @@ export function clientVisibleAt(client: Client, scope: IssuerScope, cimdEnabled:
   return (client.kind === 'resource' || client.kind === 'dcr') && client.resourceId === scope.resourceId;
 }
 
-export function providerClientMetadata(client: Client): ClientMetadata {
+/** `issuer`: where the provider asking serves; the grant registry says which of its grants the client may use there. */
+export function providerClientMetadata(client: Client, issuer: GrantIssuer): ClientMetadata {
   const m = client.metadata;
   const method = tokenEndpointAuthMethod(client);
   const interactive = client.redirectUris.length > 0;
-  // A client that registered without refresh_token gets none; otherwise both code and refresh.
-  const grants = interactive ? ['authorization_code', ...(m.grant_types && !m.grant_types.includes('refresh_token') ? [] : ['refresh_token'])] : [];
   return {
     client_id: client.clientId,
     ...(client.name ? { client_name: client.name } : {}),
     ...(method === 'none' ? {} : { client_secret: SECRET_HELD_BY_THE_STORE }),
     token_endpoint_auth_method: method,
-    grant_types: grants,
+    grant_types: providerGrantTypes(client, issuer),
     response_types: interactive ? ['code'] : [],
     redirect_uris: client.redirectUris,
     post_logout_redirect_uris: m.post_logout_redirect_uris ?? [],
@@ -46,18 +46,21 @@ export function providerClientMetadata(client: Client): ClientMetadata {
 
 export function providerClientFinder(env: EnvironmentContext, scope: IssuerScope): ClientFinder {
   return async (clientId) => {
-    const cimdEnabled = scope.kind === 'resource' && (env.store.resources.get(scope.resourceId)?.enableCimd ?? false);
+    const resource = scope.kind === 'resource' ? await env.store.resources.get(scope.resourceId) : undefined;
+    if (scope.kind === 'resource' && !resource) return undefined;
+    const issuer: GrantIssuer = resource ? { kind: 'resource', resource } : { kind: 'environment' };
+    const cimdEnabled = resource?.enableCimd ?? false;
     if (cimdEnabled && isClientIdUrl(clientId, env.settings.allowInsecureCimd)) {
       try {
-        return providerClientMetadata(await metadataDocumentClient(env, clientId));
+        return providerClientMetadata(await metadataDocumentClient(env, clientId), issuer);
       } catch (err) {
         // Scalekit's error for a document it cannot use; shown on the error page or in the token error.
         if (err instanceof ClientMetadataDocumentError) throw new errors.CustomOIDCProviderError('invalid_client_metadata_url', err.message);
         throw err;
       }
     }
-    const client = env.store.clients.get(clientId);
+    const client = await env.store.clients.get(clientId);
     if (!client) return undefined;
-    return clientVisibleAt(client, scope, cimdEnabled) ? providerClientMetadata(client) : undefined;
+    return clientVisibleAt(client, scope, cimdEnabled) ? providerClientMetadata(client, issuer) : undefined;
   };
 }

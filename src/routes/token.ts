@@ -1,56 +1,55 @@
-// POST /oauth/token and each MCP server's /resources/<res_id>/oauth/token. client_credentials is answered
-// here, in Scalekit's token shape; the grants of the interactive flows (authorization_code, refresh_token)
-// go to that issuer's oidc-provider with the body already parsed.
+// POST /oauth/token and each MCP server's /resources/<res_id>/oauth/token. The grant is picked from the
+// registry (oidc/grants): our own handlers answer in Scalekit's token shape (client credentials, token
+// exchange, the ID-JAG bearer grant); the grants of the interactive flows (authorization_code,
+// refresh_token) go to that issuer's oidc-provider with the body already parsed.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { clientCredentialsGrant, type TokenResponse } from '../oidc/client-credentials.js';
+import type { UserService } from '../management/users.js';
 import type { EnvironmentContext } from '../oidc/environment.js';
-import { InvalidRequest, UnknownMcpServer, UnsupportedGrantType } from '../oidc/errors.js';
+import { InvalidRequest, UnknownMcpServer } from '../oidc/errors.js';
 import { parseForm, type FormParams } from '../oidc/form.js';
+import { answerOwnGrant, offeredGrant, type GrantIssuer, type TokenAnswer } from '../oidc/grants/index.js';
 import { ENVIRONMENT_PATHS } from '../oidc/paths.js';
 import { providerTokenRequest } from '../oidc/provider-token-request.js';
 import { markRetryAnsweredBySuccessor } from '../oidc/refresh-rotation.js';
 import type { IssuerProvider } from '../oidc/providers.js';
-import type { Resource } from '../store/resources.js';
 import { allowCors } from './cors.js';
 import { acceptOAuthForms, noStore, postOnly } from './oauth-forms.js';
 import { asIssuerRequest } from './provider-dispatch.js';
 
-const PROVIDER_GRANTS = new Set(['authorization_code', 'refresh_token']);
+/** People an identity provider vouches for (the ID-JAG grant) are signed up as a sign-in would. */
+const VOUCHED = { actor: 'id-jag' };
 
-export async function tokenRoutes(app: FastifyInstance, env: EnvironmentContext): Promise<void> {
+export async function tokenRoutes(app: FastifyInstance, env: EnvironmentContext, users: Pick<UserService, 'signUp'>): Promise<void> {
   const fail = acceptOAuthForms(app, env);
   const resourceTokenUrl = `/resources/:resourceId${ENVIRONMENT_PATHS.token}`;
   const cors = { onRequest: allowCors(app, [ENVIRONMENT_PATHS.token, resourceTokenUrl], ['POST']) };
   postOnly(app, [ENVIRONMENT_PATHS.token, resourceTokenUrl], fail, 'token', cors);
+  const signUp = async (email: string) => (await users.signUp(VOUCHED, { email })).user;
 
-  // One answer for both issuers: client_credentials by our fast path, the interactive grants by the provider.
-  const answer = async (request: FastifyRequest, reply: FastifyReply, issuer: () => Promise<IssuerProvider>, resource?: Resource) => {
+  // One answer for both issuers: our own handlers, or the issuer's provider for the grants it keeps.
+  const answer = async (request: FastifyRequest, reply: FastifyReply, issuer: GrantIssuer, provider: () => Promise<IssuerProvider>) => {
     const params = parseForm(request.body);
-    const grantType = requiredGrantType(params);
-    if (grantType === 'client_credentials') {
-      return sendToken(reply, await clientCredentialsGrant(env, params, request.headers.authorization, resource));
+    const grant = await offeredGrant(env.store, issuer, requiredGrantType(params));
+    if (grant.handler !== 'provider') {
+      return sendToken(reply, await answerOwnGrant(grant, { env, issuer, params, authorization: request.headers.authorization, signUp }));
     }
-    if (!PROVIDER_GRANTS.has(grantType)) throw unsupportedGrant(grantType);
-    const provider = await issuer();
-    const { body, answersRetry } = providerTokenRequest(env, provider, params);
-    const raw = asIssuerRequest(request.raw, provider, ENVIRONMENT_PATHS.token, body);
+    const issuerProvider = await provider();
+    const { body, answersRetry } = providerTokenRequest(env, issuerProvider, params);
+    const raw = asIssuerRequest(request.raw, issuerProvider, ENVIRONMENT_PATHS.token, body);
     if (answersRetry) markRetryAnsweredBySuccessor(raw);
     reply.hijack();
-    await provider.callback(raw, reply.raw);
+    await issuerProvider.callback(raw, reply.raw);
     return reply;
   };
 
   app.post<{ Params: { resourceId: string } }>(resourceTokenUrl, cors, async (request, reply) => {
-    const resource = env.store.resources.get(request.params.resourceId);
+    const resource = await env.store.resources.get(request.params.resourceId);
     if (!resource) throw new UnknownMcpServer();
-    return answer(request, reply, async () => (await env.providers.forResource(resource.id))!, resource);
+    return answer(request, reply, { kind: 'resource', resource }, async () => (await env.providers.forResource(resource.id))!);
   });
 
-  app.post(ENVIRONMENT_PATHS.token, cors, (request, reply) => answer(request, reply, () => env.providers.environment()));
+  app.post(ENVIRONMENT_PATHS.token, cors, (request, reply) => answer(request, reply, { kind: 'environment' }, () => env.providers.environment()));
 }
-
-const unsupportedGrant = (grantType: string) =>
-  new UnsupportedGrantType(`unsupported grant_type requested: ${grantType.slice(0, 64)}`);
 
 function requiredGrantType(params: FormParams): string {
   const grantType = params.get('grant_type');
@@ -58,7 +57,7 @@ function requiredGrantType(params: FormParams): string {
   return grantType;
 }
 
-function sendToken(reply: FastifyReply, body: TokenResponse): TokenResponse {
+function sendToken(reply: FastifyReply, body: TokenAnswer): TokenAnswer {
   noStore(reply);
   return body;
 }
