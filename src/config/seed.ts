@@ -38,6 +38,10 @@ const resource = z.strictObject({
   token_issuer: z.enum(['env', 'resource'], { error: 'must be env or resource' }).optional(),
   /** The shape of its access tokens: Scalekit's (`typ: JWT`), or RFC 9068's (`typ: at+jwt`, the server's issuer). */
   token_profile: z.enum(['scalekit', 'rfc9068'], { error: 'must be scalekit or rfc9068' }).default('scalekit'),
+  /** Scalekit's xaa_enabled: its issuer accepts ID-JAGs (enterprise-managed authorization). */
+  xaa_enabled: z.boolean().default(false),
+  /** RFC 8693: the MCP servers whose people's tokens this one takes in a token exchange. */
+  token_exchange: z.strictObject({ accept_from: z.array(id('res_')).default([]) }).optional(),
 });
 
 const client = z.strictObject({
@@ -75,6 +79,9 @@ const environment = z.strictObject({
   post_logout_redirect_uris: z.array(z.string()).default([]),
 });
 
+// Identity providers besides the environment whose ID-JAGs the MCP servers with xaa_enabled accept.
+const trustedIdentityProvider = z.strictObject({ issuer: url, jwks_uri: url });
+
 // Scalekit's test users: the allow-list of up to 5 `+sktest` emails that sign in with the static code
 // (the management service checks the emails and the code, as for REST and the dashboard).
 const testUsers = z.strictObject({
@@ -91,6 +98,7 @@ export const seedSchema = z
     clients: z.array(client).default([]),
     users: z.array(user).default([]),
     test_users: testUsers.optional(),
+    trusted_identity_providers: z.array(trustedIdentityProvider).optional(),
   })
   .superRefine((seed, ctx) => {
     const orgs = new Set(seed.organizations.map((o) => o.id));

@@ -146,6 +146,7 @@ export function resourceMessage(r: Resource, environmentUrl: string): ResourceMe
     resourceId: r.serverUrl,
     scopes: r.scopes.map((s) => create(ScopeSchema, { name: s.name, description: s.description, enabled: s.enabled })),
     enableCimd: r.enableCimd,
+    xaaEnabled: r.xaaEnabled,
   });
 }
 

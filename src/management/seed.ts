@@ -55,8 +55,17 @@ export function applySeed(service: ManagementService, seed: Seed, source = '(see
             // A seed says the whole server: a setting it leaves out takes its default.
             tokenIssuer: r.token_issuer ?? defaultTokenIssuer(r.token_profile),
             tokenProfile: r.token_profile,
+            xaaEnabled: r.xaa_enabled,
             scopes: r.scopes.map((s) => ({ name: s.name, description: s.description, enabled: true })),
           }),
+        ),
+      ),
+    );
+    // Once every server of the seed exists, whose tokens each one takes in an exchange (none when left out).
+    seed.resources.forEach((r, i) =>
+      count(
+        entry(`resources.${i}.token_exchange`, () =>
+          service.resources.put(SEED_CALLER, { id: r.id, tokenExchange: { acceptFrom: r.token_exchange?.accept_from ?? [] } }),
         ),
       ),
     );
@@ -100,6 +109,12 @@ export function applySeed(service: ManagementService, seed: Seed, source = '(see
         ),
       ),
     );
+    if (seed.trusted_identity_providers) {
+      const providers = seed.trusted_identity_providers.map((p) => ({ issuer: p.issuer, jwksUri: p.jwks_uri }));
+      const before = JSON.stringify(service.trustedIdentityProviders.list());
+      const after = entry('trusted_identity_providers', () => service.trustedIdentityProviders.replace(SEED_CALLER, providers));
+      count(JSON.stringify(after) !== before);
+    }
     if (seed.test_users) {
       const { enabled, emails, static_code: staticCode } = seed.test_users;
       const before = service.testUsers.get();

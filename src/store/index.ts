@@ -20,6 +20,9 @@ import { sqliteSecrets, type SecretRepository } from './secrets.js';
 import { sqliteSigningKeys, type SigningKeyRepository } from './signing-keys.js';
 import { sqlitePasskeys, type PasskeyRepository } from './passkeys.js';
 import { sqliteTestUsers, type TestUserRepository } from './test-users.js';
+import { sqliteTokenExchangePolicies, type TokenExchangePolicyRepository } from './token-exchange-policies.js';
+import { sqliteTrustedIdentityProviders, type TrustedIdentityProviderRepository } from './trusted-identity-providers.js';
+import { sqliteUsedAssertions, type UsedAssertionRepository } from './used-assertions.js';
 import { systemClock, type Clock } from './time.js';
 import { sqliteUsers, type UserRepository } from './users.js';
 
@@ -43,6 +46,12 @@ export interface Store {
   testUsers: TestUserRepository;
   /** Passkeys (WebAuthn credentials, public keys only) and the challenges of ceremonies in progress. */
   passkeys: PasskeyRepository;
+  /** Per MCP server, whose people's tokens it takes in a token exchange (RFC 8693). */
+  tokenExchangePolicies: TokenExchangePolicyRepository;
+  /** Identity providers besides the environment whose ID-JAGs the MCP servers accept. */
+  trustedIdentityProviders: TrustedIdentityProviderRepository;
+  /** ID-JAGs already presented, until they expire (replay). */
+  usedAssertions: UsedAssertionRepository;
   retention: RetentionRepository;
   /** Where this store's new ids and generated secrets come from (random, or a fixture's fixed sequence). */
   ids: IdSource;
@@ -111,6 +120,9 @@ export function openStore(path: string, clock: Clock = systemClock, options: Sto
     environmentScopes: sqliteEnvironmentScopes(db, clock),
     testUsers: sqliteTestUsers(db, clock),
     passkeys: sqlitePasskeys(db, clock, ids),
+    tokenExchangePolicies: sqliteTokenExchangePolicies(db),
+    trustedIdentityProviders: sqliteTrustedIdentityProviders(db, clock),
+    usedAssertions: sqliteUsedAssertions(db),
     retention: sqliteRetention(db),
     ids,
     cookieKeys: disk.installKeys.cookieKeys,

@@ -28,14 +28,17 @@ export interface Resource {
   scopes: ResourceScope[];
   tokenIssuer: TokenIssuer;
   tokenProfile: TokenProfile;
+  /** Scalekit's xaa_enabled: its issuer accepts ID-JAGs (enterprise-managed authorization). */
+  xaaEnabled: boolean;
   createTime: string;
   updateTime: string;
 }
 
-/** `tokenIssuer` defaults to 'env', `tokenProfile` to 'scalekit'. */
-export type ResourceInput = Omit<Resource, 'createTime' | 'updateTime' | 'tokenIssuer' | 'tokenProfile'> & {
+/** `tokenIssuer` defaults to 'env', `tokenProfile` to 'scalekit', `xaaEnabled` to false. */
+export type ResourceInput = Omit<Resource, 'createTime' | 'updateTime' | 'tokenIssuer' | 'tokenProfile' | 'xaaEnabled'> & {
   tokenIssuer?: TokenIssuer;
   tokenProfile?: TokenProfile;
+  xaaEnabled?: boolean;
 };
 
 export interface ResourceRepository {
@@ -61,6 +64,7 @@ interface Row {
   enable_cimd: number;
   token_issuer: TokenIssuer;
   token_profile: TokenProfile;
+  xaa_enabled: number;
   create_time: string;
   update_time: string;
 }
@@ -79,15 +83,15 @@ export function sqliteResources(db: Db, clock: Clock): ResourceRepository {
   );
   const insert = db.prepare(
     `INSERT INTO resources (id, name, description, resource_type, resource_id, access_token_expiry,
-       refresh_token_expiry, disable_dynamic_client_registration, enable_cimd, token_issuer, token_profile, create_time, update_time)
+       refresh_token_expiry, disable_dynamic_client_registration, enable_cimd, token_issuer, token_profile, xaa_enabled, create_time, update_time)
      VALUES (@id, @name, @description, @resourceType, @serverUrl, @accessTokenExpiry, @refreshTokenExpiry,
-       @disableDcr, @enableCimd, @tokenIssuer, @tokenProfile, @now, @now)`,
+       @disableDcr, @enableCimd, @tokenIssuer, @tokenProfile, @xaa, @now, @now)`,
   );
   const update = db.prepare(
     `UPDATE resources SET name = @name, description = @description, resource_type = @resourceType,
        resource_id = @serverUrl, access_token_expiry = @accessTokenExpiry, refresh_token_expiry = @refreshTokenExpiry,
        disable_dynamic_client_registration = @disableDcr, enable_cimd = @enableCimd, token_issuer = @tokenIssuer,
-       token_profile = @tokenProfile, update_time = @now
+       token_profile = @tokenProfile, xaa_enabled = @xaa, update_time = @now
      WHERE id = @id`,
   );
   const remove = db.prepare('DELETE FROM resources WHERE id = ?');
@@ -110,6 +114,7 @@ export function sqliteResources(db: Db, clock: Clock): ResourceRepository {
     scopes: scopes.all(r.id).map((s) => ({ name: s.name, description: s.description, enabled: s.enabled === 1 })),
     tokenIssuer: r.token_issuer,
     tokenProfile: r.token_profile,
+    xaaEnabled: r.xaa_enabled === 1,
     createTime: r.create_time,
     updateTime: r.update_time,
   });
@@ -130,7 +135,7 @@ export function sqliteResources(db: Db, clock: Clock): ResourceRepository {
   };
 
   const write = db.transaction((given: ResourceInput): boolean => {
-    const input = { ...given, tokenIssuer: given.tokenIssuer ?? 'env', tokenProfile: given.tokenProfile ?? 'scalekit' };
+    const input = { ...given, tokenIssuer: given.tokenIssuer ?? 'env', tokenProfile: given.tokenProfile ?? 'scalekit', xaaEnabled: given.xaaEnabled ?? false };
     const existing = get.get(input.id);
     if (existing && sameExcept(toResource(existing), input, ['createTime', 'updateTime'])) return false;
     const { scopes: _scopes, ...fields } = input;
@@ -138,6 +143,7 @@ export function sqliteResources(db: Db, clock: Clock): ResourceRepository {
       ...fields,
       disableDcr: input.disableDynamicClientRegistration ? 1 : 0,
       enableCimd: input.enableCimd ? 1 : 0,
+      xaa: input.xaaEnabled ? 1 : 0,
       now: isoNow(clock),
     });
     deleteScopes.run(input.id);

@@ -25,6 +25,9 @@ const TABLES = [
   'signing_keys',
   'storage_probe',
   'test_users',
+  'token_exchange_policies',
+  'trusted_identity_providers',
+  'used_assertions',
   'user_consents',
   'users',
 ];
@@ -154,6 +157,18 @@ describe('upgrading a database with rows to 004_management.sql', () => {
     migrate(db);
     expect(db.prepare('SELECT id, token_issuer, token_profile FROM resources').all()).toEqual([{ id: 'res_1', token_issuer: 'env', token_profile: 'scalekit' }]);
     expect(() => db.prepare("UPDATE resources SET token_profile = 'strict'").run()).toThrow('CHECK constraint failed');
+    db.close();
+  });
+
+  it('gives resources xaa_enabled 0 (013); a token-exchange policy goes with either of its servers', () => {
+    const db = databaseAt001();
+    migrate(db);
+    db.pragma('foreign_keys = ON');
+    expect(db.prepare('SELECT id, xaa_enabled FROM resources').all()).toEqual([{ id: 'res_1', xaa_enabled: 0 }]);
+    db.prepare("INSERT INTO resources (id, name, resource_type, resource_id, access_token_expiry, refresh_token_expiry, create_time, update_time) VALUES ('res_2', 'B', 'MCP_SERVER', 'http://b/', 60, 60, 'x', 'x')").run();
+    db.prepare("INSERT INTO token_exchange_policies (resource_id, accept_from) VALUES ('res_2', 'res_1')").run();
+    db.prepare("DELETE FROM resources WHERE id = 'res_1'").run();
+    expect(db.prepare('SELECT count(*) AS n FROM token_exchange_policies').get()).toEqual({ n: 0 });
     db.close();
   });
 });

@@ -118,6 +118,7 @@ describe('resources', () => {
         enable_cimd: 1,
         token_issuer: 'env',
         token_profile: 'scalekit',
+        xaa_enabled: 0,
         create_time: '2025-01-01T00:00:00.000Z',
         update_time: '2025-01-01T00:00:00.000Z',
       },
@@ -130,6 +131,7 @@ describe('resources', () => {
       ...todo(),
       tokenIssuer: 'env',
       tokenProfile: 'scalekit',
+      xaaEnabled: false,
       createTime: '2025-01-01T00:00:00.000Z',
       updateTime: '2025-01-01T00:00:00.000Z',
     });
