@@ -33,7 +33,7 @@ import { WebAuthnCredentialSchema, type WebAuthnCredential } from '@scalekit-sdk
 import { MembershipStatus, OrganizationMembershipSchema, UserProfileSchema } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/commons/commons_pb.js';
 import { OrganizationSchema, type Organization as OrganizationMessage } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/organizations/organizations_pb.js';
 import { UserSchema, type User as UserMessage } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/users/users_pb.js';
-import { grantTypesOf } from '../oidc/grants/index.js';
+import { grantTypesOf } from '../oidc/grant-types/index.js';
 import { protectedResourceMetadata, protectedResourceMetadataUri } from '../oidc/issuers.js';
 import type { Organization } from '../store/organizations.js';
 import type { Passkey } from '../store/passkeys.js';

@@ -5,7 +5,7 @@
 // <env>/api/v1/resources/<res_id>/clients:register (routes/registration.ts) and as the authenticated
 // RegisterClient RPC; both write through here, so both leave the same audit event.
 import { z } from 'zod';
-import { REGISTRABLE_GRANT_TYPES } from '../oidc/grants/index.js';
+import { REGISTRABLE_GRANT_TYPES } from '../oidc/grant-types/index.js';
 import type { Client, RegisteredMetadata } from '../store/clients.js';
 import type { ClientSecret } from '../store/secrets.js';
 import type { AuditLog, Caller } from './audit.js';

@@ -1,6 +1,6 @@
 // The client_credentials grant (RFC 6749 §4.4) for the environment client and M2M clients, named steps
 // in the order of the RFC's checklist (the client is authenticated, and its grant checked, by the grant
-// registry, grants/index.ts): check its MCP server, scope, resource, issue, record.
+// registry, grant-types/index.ts): check its MCP server, scope, resource, issue, record.
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics.js';
 import type { Client } from '../store/clients.js';

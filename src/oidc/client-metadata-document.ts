@@ -12,7 +12,7 @@ import { BlockList, isIP } from 'node:net';
 import { z } from 'zod';
 import type { Client, RegisteredMetadata } from '../store/clients.js';
 import type { EnvironmentContext } from './environment.js';
-import { REGISTRABLE_GRANT_TYPES } from './grants/index.js';
+import { REGISTRABLE_GRANT_TYPES } from './grant-types/index.js';
 import { REDIRECT_URI_LIMITS, redirectUriProblem } from './redirect-uri.js';
 
 export class ClientMetadataDocumentError extends Error {

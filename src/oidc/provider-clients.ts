@@ -7,7 +7,7 @@ import type { ClientFinder } from './adapter.js';
 import { tokenEndpointAuthMethod } from './client-auth.js';
 import { ClientMetadataDocumentError, isClientIdUrl, metadataDocumentClient } from './client-metadata-document.js';
 import type { EnvironmentContext } from './environment.js';
-import { providerGrantTypes, type GrantIssuer } from './grants/index.js';
+import { providerGrantTypes, type GrantIssuer } from './grant-types/index.js';
 import type { IssuerScope } from './provider.js';
 
 /** Never compared: the provider's compareClientSecret is replaced by the store's verification. */

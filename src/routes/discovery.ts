@@ -2,7 +2,7 @@
 // built here in Scalekit's shape (oidc-provider's own discovery cannot be overridden key by key).
 // No registration_endpoint at the environment level: DCR lives on each MCP server's issuer.
 import type { FastifyInstance } from 'fastify';
-import { grantTypesSupported } from '../oidc/grants/index.js';
+import { grantTypesSupported } from '../oidc/grant-types/index.js';
 import { ENVIRONMENT_PATHS } from '../oidc/paths.js';
 import { allowCors } from './cors.js';
 import type { EnvironmentContext } from '../oidc/environment.js';

@@ -4,7 +4,7 @@
 // Only what works is listed: DCR and client-id metadata documents only while the MCP server allows them.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { EnvironmentContext } from '../oidc/environment.js';
-import { grantTypesSupported } from '../oidc/grants/index.js';
+import { grantTypesSupported } from '../oidc/grant-types/index.js';
 import { enabledScopes, resourceIssuer } from '../oidc/issuers.js';
 import { ENVIRONMENT_PATHS } from '../oidc/paths.js';
 import type { Store } from '../store/index.js';

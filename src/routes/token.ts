@@ -1,5 +1,5 @@
 // POST /oauth/token and each MCP server's /resources/<res_id>/oauth/token. The grant is picked from the
-// registry (oidc/grants): our own handlers answer in Scalekit's token shape (client credentials, token
+// registry (oidc/grant-types): our own handlers answer in Scalekit's token shape (client credentials, token
 // exchange, the ID-JAG bearer grant); the grants of the interactive flows (authorization_code,
 // refresh_token) go to that issuer's oidc-provider with the body already parsed.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -7,7 +7,7 @@ import type { UserService } from '../management/users.js';
 import type { EnvironmentContext } from '../oidc/environment.js';
 import { InvalidRequest, UnknownMcpServer } from '../oidc/errors.js';
 import { parseForm, type FormParams } from '../oidc/form.js';
-import { answerOwnGrant, offeredGrant, type GrantIssuer, type TokenAnswer } from '../oidc/grants/index.js';
+import { answerOwnGrant, offeredGrant, type GrantIssuer, type TokenAnswer } from '../oidc/grant-types/index.js';
 import { ENVIRONMENT_PATHS } from '../oidc/paths.js';
 import { providerTokenRequest } from '../oidc/provider-token-request.js';
 import { markRetryAnsweredBySuccessor } from '../oidc/refresh-rotation.js';
