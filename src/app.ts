@@ -126,6 +126,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
       settings: {
         autoLogin: config.autoLogin,
         allowInsecureCimd: config.allowInsecureCimd,
+        allowInsecureJwks: config.allowInsecureJwks,
         handsFreeTickets: new Set<string>(),
         emulationShortcuts: shortcuts,
         testUsers: { anySktestEmail: shortcuts },

@@ -20,6 +20,8 @@ export interface FlowSettings {
   autoLogin: boolean;
   /** Let client-id metadata documents be fetched from private, loopback and link-local addresses. */
   allowInsecureCimd: boolean;
+  /** Let trusted identity providers' JWKS be fetched from private, loopback and link-local addresses. */
+  allowInsecureJwks: boolean;
   /**
    * One-time tickets of authorizations to run hands-free, as AUTO_LOGIN does for all: the fixture's
    * authorize() adds one and sends it as the HANDS_FREE_PARAM of its authorization request.

@@ -2,7 +2,7 @@
 // built here in Scalekit's shape (oidc-provider's own discovery cannot be overridden key by key).
 // No registration_endpoint at the environment level: DCR lives on each MCP server's issuer.
 import type { FastifyInstance } from 'fastify';
-import { grantTypesSupported } from '../oidc/grant-types/index.js';
+import { grantsMetadata } from '../oidc/grant-types/index.js';
 import { ENVIRONMENT_PATHS } from '../oidc/paths.js';
 import { allowCors } from './cors.js';
 import type { EnvironmentContext } from '../oidc/environment.js';
@@ -29,7 +29,7 @@ export async function environmentMetadata(issuer: string, store: Store) {
     introspection_endpoint: issuer + ENVIRONMENT_PATHS.introspection,
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
-    grant_types_supported: await grantTypesSupported(store, { kind: 'environment' }),
+    ...(await grantsMetadata(store, { kind: 'environment' })),
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: ['RS256'],
     scopes_supported: ['openid', 'profile', 'email', 'offline_access'],

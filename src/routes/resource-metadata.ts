@@ -4,7 +4,7 @@
 // Only what works is listed: DCR and client-id metadata documents only while the MCP server allows them.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { EnvironmentContext } from '../oidc/environment.js';
-import { grantTypesSupported } from '../oidc/grant-types/index.js';
+import { grantsMetadata } from '../oidc/grant-types/index.js';
 import { enabledScopes, resourceIssuer } from '../oidc/issuers.js';
 import { ENVIRONMENT_PATHS } from '../oidc/paths.js';
 import type { Store } from '../store/index.js';
@@ -25,7 +25,7 @@ export async function resourceMetadata(environmentUrl: string, resource: Resourc
     jwks_uri: environmentUrl + ENVIRONMENT_PATHS.jwks,
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
-    grant_types_supported: await grantTypesSupported(store, { kind: 'resource', resource }),
+    ...(await grantsMetadata(store, { kind: 'resource', resource })),
     code_challenge_methods_supported: ['S256'],
     token_endpoint_auth_methods_supported: ['none', 'client_secret_post', 'client_secret_basic'],
     ...TOKEN_STATE_AUTH_METHODS,

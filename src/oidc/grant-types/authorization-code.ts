@@ -4,7 +4,6 @@ import type { Grant } from './grant.js';
 export const authorizationCode: Grant = {
   grantType: 'authorization_code',
   offeredAt: () => true,
-  notOffered: '',
   allowsClient: (client) => client.redirectUris.length > 0,
   registrable: true,
   handler: 'provider',

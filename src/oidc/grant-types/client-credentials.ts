@@ -9,7 +9,6 @@ const CONFIDENTIAL_KINDS: ReadonlySet<string> = new Set(['environment', 'organiz
 export const clientCredentials: Grant = {
   grantType: 'client_credentials',
   offeredAt: () => true,
-  notOffered: '',
   allowsClient: (client) => CONFIDENTIAL_KINDS.has(client.kind) && (client.kind === 'environment' || client.redirectUris.length === 0),
   registrable: false,
   handler: ({ env, client, params, issuer }) => clientCredentialsGrant(env, client, params, issuerResource(issuer)),

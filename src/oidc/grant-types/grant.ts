@@ -41,12 +41,14 @@ export interface Grant {
   grantType: string;
   /** Whether this issuer offers the grant now (a per-server switch may turn it off): metadata lists it only then. */
   offeredAt(issuer: GrantIssuer, store: Store): boolean | Promise<boolean>;
-  /** Why it is not offered, for the unsupported_grant_type answer. */
-  notOffered: string;
+  /** Why it is not offered at this issuer, for the unsupported_grant_type answer (never asked of a grant offered everywhere). */
+  notOffered?: (issuer: GrantIssuer) => string;
   /** Which clients may use it at this issuer (the handler may still refuse a client for its own reasons). */
   allowsClient(client: Client, issuer: GrantIssuer): boolean;
   /** A client may list it in its registration (RFC 7591 `grant_types`, a client ID metadata document). */
   registrable: boolean;
+  /** What else an issuer offering it says in its metadata (RFC 8414 fields the grant's specification defines). */
+  metadata?: (issuer: GrantIssuer) => Record<string, unknown>;
   handler: GrantHandler;
 }
 

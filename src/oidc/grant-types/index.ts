@@ -9,9 +9,11 @@ import { UnauthorizedClient, UnsupportedGrantType } from '../errors.js';
 import { authorizationCode } from './authorization-code.js';
 import { clientCredentials } from './client-credentials.js';
 import type { Grant, GrantIssuer, GrantRequest, TokenAnswer } from './grant.js';
+import { jwtBearer } from './jwt-bearer.js';
 import { refreshToken } from './refresh-token.js';
+import { tokenExchange } from './token-exchange.js';
 
-export const GRANTS: readonly Grant[] = [authorizationCode, clientCredentials, refreshToken];
+export const GRANTS: readonly Grant[] = [authorizationCode, clientCredentials, refreshToken, tokenExchange, jwtBearer];
 
 const byType = new Map(GRANTS.map((g) => [g.grantType, g]));
 
@@ -19,14 +21,15 @@ const byType = new Map(GRANTS.map((g) => [g.grantType, g]));
 export async function offeredGrant(store: Store, issuer: GrantIssuer, grantType: string): Promise<Grant> {
   const grant = byType.get(grantType);
   if (!grant) throw new UnsupportedGrantType(`unsupported grant_type requested: ${grantType.slice(0, 64)}`);
-  if (!(await grant.offeredAt(issuer, store))) throw new UnsupportedGrantType(grant.notOffered);
+  if (!(await grant.offeredAt(issuer, store))) throw new UnsupportedGrantType(grant.notOffered?.(issuer) ?? `${grantType} is not offered at this issuer`);
   return grant;
 }
 
-/** `grant_types_supported` of an issuer's metadata: what it offers now. */
-export async function grantTypesSupported(store: Store, issuer: GrantIssuer): Promise<string[]> {
+/** What an issuer's metadata says of its grants: `grant_types_supported`, what it offers now, and what those grants add. */
+export async function grantsMetadata(store: Store, issuer: GrantIssuer): Promise<Record<string, unknown>> {
   const offered = await Promise.all(GRANTS.map((g) => g.offeredAt(issuer, store)));
-  return GRANTS.filter((_, i) => offered[i]).map((g) => g.grantType);
+  const grants = GRANTS.filter((_, i) => offered[i]);
+  return Object.assign({ grant_types_supported: grants.map((g) => g.grantType) }, ...grants.map((g) => g.metadata?.(issuer) ?? {}));
 }
 
 /** The grants a client may use at an issuer. */

@@ -4,7 +4,6 @@ import type { Grant } from './grant.js';
 export const refreshToken: Grant = {
   grantType: 'refresh_token',
   offeredAt: () => true,
-  notOffered: '',
   allowsClient: (client) => client.redirectUris.length > 0 && (client.metadata.grant_types?.includes('refresh_token') ?? true),
   registrable: true,
   handler: 'provider',
