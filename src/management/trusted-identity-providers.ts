@@ -21,9 +21,11 @@ export function trustedIdentityProviderService({ store, issuer }: ServiceDeps, a
     replace(caller, providers) {
       return audit.transaction(() => {
         const checked = validate(trustedIdentityProvidersInput, providers, 'trusted_identity_providers');
-        // The environment's own ID-JAGs are trusted already, with its own keys: another JWKS for its URL would let a stranger's keys speak for it.
-        const own = checked.findIndex((p) => issuer !== undefined && p.issuer === issuer());
-        if (own >= 0) throw InvalidArgument.field(`trusted_identity_providers[${own}].issuer`, 'is the environment itself, trusted already');
+        // The environment's own ID-JAGs are trusted already, with its own keys: another JWKS for its URL (or
+        // an MCP server's issuer under it) would let a stranger's keys speak for it.
+        const environmentUrl = issuer?.() ?? '';
+        const own = checked.findIndex((p) => environmentUrl !== '' && (p.issuer === environmentUrl || p.issuer.startsWith(`${environmentUrl}/`)));
+        if (own >= 0) throw InvalidArgument.field(`trusted_identity_providers[${own}].issuer`, 'is the environment itself or one of its issuers, trusted already');
         if (store.trustedIdentityProviders.replace(checked)) {
           audit.record(caller, { type: 'trusted_identity_providers.updated', details: { trusted_identity_providers: checked.map((p) => ({ issuer: p.issuer, jwks_uri: p.jwksUri })) } });
         }

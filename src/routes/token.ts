@@ -3,9 +3,10 @@
 // exchange, the ID-JAG bearer grant); the grants of the interactive flows (authorization_code,
 // refresh_token) go to that issuer's oidc-provider with the body already parsed.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ManagementError } from '../management/errors.js';
 import type { UserService } from '../management/users.js';
 import type { EnvironmentContext } from '../oidc/environment.js';
-import { InvalidRequest, UnknownMcpServer } from '../oidc/errors.js';
+import { InvalidGrant, InvalidRequest, UnknownMcpServer } from '../oidc/errors.js';
 import { parseForm, type FormParams } from '../oidc/form.js';
 import { answerOwnGrant, offeredGrant, type GrantIssuer, type TokenAnswer } from '../oidc/grant-types/index.js';
 import { ENVIRONMENT_PATHS } from '../oidc/paths.js';
@@ -24,7 +25,14 @@ export async function tokenRoutes(app: FastifyInstance, env: EnvironmentContext,
   const resourceTokenUrl = `/resources/:resourceId${ENVIRONMENT_PATHS.token}`;
   const cors = { onRequest: allowCors(app, [ENVIRONMENT_PATHS.token, resourceTokenUrl], ['POST']) };
   postOnly(app, [ENVIRONMENT_PATHS.token, resourceTokenUrl], fail, 'token', cors);
-  const signUp = async (email: string) => (await users.signUp(VOUCHED, { email })).user;
+  const signUp = async (email: string) => {
+    try {
+      return (await users.signUp(VOUCHED, { email })).user;
+    } catch (err) {
+      if (err instanceof ManagementError) throw new InvalidGrant(`the assertion's email cannot name a user: ${err.message}`);
+      throw err;
+    }
+  };
 
   // One answer for both issuers: our own handlers, or the issuer's provider for the grants it keeps.
   const answer = async (request: FastifyRequest, reply: FastifyReply, issuer: GrantIssuer, provider: () => Promise<IssuerProvider>) => {

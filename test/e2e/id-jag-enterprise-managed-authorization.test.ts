@@ -339,7 +339,7 @@ describe('an external identity provider the environment trusts (issuer + JWKS UR
   it('is set over REST (audited), refused naming the field, and its loopback JWKS refused by the SSRF guard unless ALLOW_INSECURE_JWKS', async () => {
     const refused = await rest('PUT', '/environment/trusted-identity-providers', { trusted_identity_providers: [{ issuer: stack.em.url, jwks_uri: jwksUri }] });
     expect(refused.status).toBe(400);
-    expect(refused.body.message).toBe('trusted_identity_providers[0].issuer: is the environment itself, trusted already');
+    expect(refused.body.message).toBe('trusted_identity_providers[0].issuer: is the environment itself or one of its issuers, trusted already');
     const put = await rest('PUT', '/environment/trusted-identity-providers', { trusted_identity_providers: [{ issuer: IDP, jwks_uri: jwksUri }] });
     expect(put.status).toBe(200);
     expect(put.body.trusted_identity_providers).toEqual([{ issuer: IDP, jwks_uri: jwksUri, create_time: expect.any(String) }]);
@@ -398,6 +398,7 @@ describe('an external identity provider the environment trusts (issuer + JWKS UR
         expect({ status: res.status, ...((await res.json()) as object) }).toEqual({ status: 400, error: 'invalid_grant', error_description: description });
       };
       await refuse(await present(await external({ sub: 'idp-nobody' })), 'the assertion names no user of this environment: its sub is no usr_ id here and it carries no email');
+      await refuse(await present(await external({ sub: 'idp-odd', email: 'odd@' })), "the assertion's email cannot name a user: user.email: must be an email address");
       await refuse(await present(await external({ sub: ADA.id, resource: 'http://localhost:9/' })), `the assertion is for another resource, not this MCP server (${new URL(trusting.mcpUrl[TODO]!).origin}/)`);
       await refuse(await present(await external({ sub: ADA.id, scope: 'todo:read admin' })), 'the assertion names scopes this MCP server does not have: admin');
       const noJti = await new SignJWT({ sub: ADA.id, client_id: asEnv.id })
