@@ -1,4 +1,4 @@
-// `resources list | get <id> | create | delete <id>`: MCP servers, with the protected-resource
+// `resources list | get <id> | create | update <id> | delete <id>`: MCP servers, with the protected-resource
 // metadata JSON each should serve; `consents <id>` and `revoke-consent` for what people approved.
 import { Command, Option } from 'commander';
 import { allPages, apiCommand, collect, connect, path, type CliContext, type JsonOption } from './context.js';
@@ -17,7 +17,21 @@ interface CreateOptions extends JsonOption {
   enableCimd?: boolean;
   tokenIssuer?: string;
   tokenProfile?: string;
+  xaa?: boolean;
+  tokenExchangeFrom?: string[];
 }
+
+interface UpdateOptions extends JsonOption {
+  xaa?: boolean;
+  /** false: --no-token-exchange-from (accept from no server). */
+  tokenExchangeFrom?: string[] | false;
+}
+
+// The settings both create and update take.
+const delegation = (opts: { xaa?: boolean; tokenExchangeFrom?: string[] | false }) => ({
+  ...(opts.xaa !== undefined ? { xaa_enabled: opts.xaa } : {}),
+  ...(opts.tokenExchangeFrom !== undefined ? { token_exchange: { accept_from: opts.tokenExchangeFrom || [] } } : {}),
+});
 
 export function resourcesCommand(ctx: CliContext): Command {
   const resources = new Command('resources').description('MCP servers (resources) of the environment');
@@ -54,6 +68,8 @@ export function resourcesCommand(ctx: CliContext): Command {
       .option('--enable-cimd', 'accept client ID metadata documents')
       .addOption(new Option('--token-issuer <mode>', 'iss of user tokens').choices(['env', 'resource']))
       .addOption(new Option('--token-profile <profile>', "its tokens' shape: Scalekit's, or RFC 9068's (typ at+jwt, the server's issuer)").choices(['scalekit', 'rfc9068']))
+      .option('--xaa', 'accept ID-JAGs (enterprise-managed authorization, xaa_enabled)')
+      .option('--token-exchange-from <resource_id>', "accept this MCP server's people's tokens in a token exchange (RFC 8693; repeat, or comma-separate)", collect)
       .action(async (opts: CreateOptions) => {
         const { api, out } = connect(ctx, opts);
         const resource = {
@@ -68,8 +84,21 @@ export function resourcesCommand(ctx: CliContext): Command {
           ...(opts.enableCimd ? { enable_cimd: true } : {}),
           ...(opts.tokenIssuer ? { token_issuer: opts.tokenIssuer } : {}),
           ...(opts.tokenProfile ? { token_profile: opts.tokenProfile } : {}),
+          ...delegation(opts),
         };
         show(out, await api.call('POST', '/resources', resource));
+      }),
+  );
+  resources.addCommand(
+    apiCommand('update', "change an MCP server's delegation settings")
+      .argument('<resource_id>')
+      .option('--xaa', 'accept ID-JAGs (enterprise-managed authorization, xaa_enabled)')
+      .option('--no-xaa', 'stop accepting ID-JAGs')
+      .option('--token-exchange-from <resource_id>', "accept only these MCP servers' people's tokens in a token exchange (RFC 8693; repeat, or comma-separate)", collect)
+      .option('--no-token-exchange-from', 'accept no token exchange')
+      .action(async (id: string, opts: UpdateOptions) => {
+        const { api, out } = connect(ctx, opts);
+        show(out, await api.call('PATCH', path('/resources', id), delegation(opts)));
       }),
   );
   resources.addCommand(
@@ -144,6 +173,8 @@ function show(out: Output, response: Record<string, unknown>): void {
     ['cimd', r.enable_cimd ? 'on' : 'off'],
     ['token_issuer', r.token_issuer],
     ['token_profile', r.token_profile],
+    ['xaa', r.xaa_enabled ? 'on' : 'off'],
+    ['token_exchange_from', ((r.token_exchange as { accept_from?: string[] } | undefined)?.accept_from ?? []).join(' ') || '-'],
     ['metadata_json', r.protected_metadata],
   ]);
 }
