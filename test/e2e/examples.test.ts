@@ -41,7 +41,7 @@ let emulator: Emulator;
 let todo: HttpApp;
 let planner: HttpApp;
 let backend: HttpApp;
-const toolCalls: { tool: string; clientId: string }[] = [];
+const toolCalls: { tool: string; clientId: string; onBehalfOf?: string }[] = [];
 
 beforeAll(async () => {
   emulator = await startEmulator({ seed, keys: 'fixed' });
@@ -327,6 +327,43 @@ describe('todo MCP server with introspection switched on', () => {
       emulator.clock.reset();
     }
     expect((await postMcp(checking.url, listTodos, token)).status).toBe(200);
+  });
+});
+
+describe('mcp-to-mcp (pattern 3a): the planner acts on behalf of the person who called it', () => {
+  it('plan_day, called with a person’s token, reads the todo server with that person’s token for it (RFC 8693): the todo server sees the planner acting for them', async () => {
+    const agent = await connectAgent({ environmentUrl: emulator.url, clientId: AGENT.id, clientSecret: AGENT.secret, mcpServerUrl: `${todo.url}/mcp` });
+    await agent.callTool('add_todo', { title: 'Call the plumber' }).finally(() => agent.close());
+    toolCalls.length = 0;
+    // The planner server's own confidential client (a seed makes organization clients only: this one over
+    // REST, as `scalekit-emulator clients create --resource res_10000000000000002` does).
+    const created = await fetch(`${emulator.url}/api/v1/resources/res_10000000000000002/clients`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${await tokenFor({ id: emulator.environment.clientId, secret: emulator.environment.clientSecret })}` },
+      body: JSON.stringify({ name: 'Planner backend' }),
+    });
+    const body = (await created.json()) as { client: { client_id: string }; plain_secret: string };
+    const plannerExchange = { id: body.client.client_id, secret: body.plain_secret };
+    const delegating = createPlannerServer({
+      scalekit: { environmentUrl: emulator.url, clientId: emulator.environment.clientId, clientSecret: emulator.environment.clientSecret },
+      serverUrl: PLANNER_AUDIENCE,
+      metadata: metadataFromEnv({ SCALEKIT_ENVIRONMENT_URL: emulator.url, SCALEKIT_RESOURCE_ID: 'res_10000000000000002' }, PLANNER_AUDIENCE, { resourceId: '', scopes: ['plan:read'] }),
+      todo: { mcpServerUrl: `${todo.url}/mcp`, clientId: PLANNER.id, clientSecret: PLANNER.secret, scopes: 'todo:read' },
+      exchange: { clientId: plannerExchange.id, clientSecret: plannerExchange.secret },
+    });
+    await delegating.listen();
+    // The demo user signed in at the planner's issuer (pattern 1), as an MCP host would.
+    const person = await emulator.authorize({ resource: 'res_10000000000000002', user: 'demo@example.com' });
+    const host = await connectWithTokens(`${delegating.url}/mcp`, { get: async () => person.access_token, clear: () => undefined });
+    try {
+      expect(await host.callTool('plan_day')).toContain(':00 Call the plumber');
+    } finally {
+      await host.close();
+      await delegating.close();
+    }
+    expect(toolCalls).toEqual([{ tool: 'list_todos', clientId: plannerExchange.id, onBehalfOf: 'usr_10000000000000001' }]);
+    const exchanged = emulator.requests().find((r) => r.params?.grant_type === 'urn:ietf:params:oauth:grant-type:token-exchange');
+    expect(exchanged).toMatchObject({ path: '/resources/res_10000000000000001/oauth/token', status: 200 });
   });
 });
 
