@@ -29,7 +29,7 @@ export async function environmentMetadata(issuer: string, store: Store) {
     introspection_endpoint: issuer + ENVIRONMENT_PATHS.introspection,
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
-    ...(await grantsMetadata(store, { kind: 'environment' })),
+    ...(await grantsMetadata(store, { kind: 'environment' }, issuer)),
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: ['RS256'],
     scopes_supported: ['openid', 'profile', 'email', 'offline_access'],

@@ -25,7 +25,7 @@ export async function resourceMetadata(environmentUrl: string, resource: Resourc
     jwks_uri: environmentUrl + ENVIRONMENT_PATHS.jwks,
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
-    ...(await grantsMetadata(store, { kind: 'resource', resource })),
+    ...(await grantsMetadata(store, { kind: 'resource', resource }, issuer)),
     code_challenge_methods_supported: ['S256'],
     token_endpoint_auth_methods_supported: ['none', 'client_secret_post', 'client_secret_basic'],
     ...TOKEN_STATE_AUTH_METHODS,

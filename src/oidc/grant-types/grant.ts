@@ -47,8 +47,11 @@ export interface Grant {
   allowsClient(client: Client, issuer: GrantIssuer): boolean;
   /** A client may list it in its registration (RFC 7591 `grant_types`, a client ID metadata document). */
   registrable: boolean;
-  /** What else an issuer offering it says in its metadata (RFC 8414 fields the grant's specification defines). */
-  metadata?: (issuer: GrantIssuer) => Record<string, unknown>;
+  /**
+   * What else an issuer offering it says in its metadata (RFC 8414 fields the grant's specification
+   * defines); `issuerUrl` for endpoints under it (e.g. RFC 8628's device_authorization_endpoint).
+   */
+  metadata?: (issuer: GrantIssuer, issuerUrl: string) => Record<string, unknown>;
   handler: GrantHandler;
 }
 

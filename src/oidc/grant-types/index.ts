@@ -26,10 +26,10 @@ export async function offeredGrant(store: Store, issuer: GrantIssuer, grantType:
 }
 
 /** What an issuer's metadata says of its grants: `grant_types_supported`, what it offers now, and what those grants add. */
-export async function grantsMetadata(store: Store, issuer: GrantIssuer): Promise<Record<string, unknown>> {
+export async function grantsMetadata(store: Store, issuer: GrantIssuer, issuerUrl: string): Promise<Record<string, unknown>> {
   const offered = await Promise.all(GRANTS.map((g) => g.offeredAt(issuer, store)));
   const grants = GRANTS.filter((_, i) => offered[i]);
-  return Object.assign({ grant_types_supported: grants.map((g) => g.grantType) }, ...grants.map((g) => g.metadata?.(issuer) ?? {}));
+  return Object.assign({ grant_types_supported: grants.map((g) => g.grantType) }, ...grants.map((g) => g.metadata?.(issuer, issuerUrl) ?? {}));
 }
 
 /** The grants a client may use at an issuer. */
