@@ -364,7 +364,7 @@ describe('an external identity provider the environment trusts (issuer + JWKS UR
         .setAudience(trusting.em.urls.resourceIssuer(TODO))
         .setJti(crypto.randomUUID())
         .setIssuedAt(Math.floor(trusting.em.clock.now() / 1000))
-        .setExpirationTime(Math.floor(trusting.em.clock.now() / 1000) + 300)
+        .setExpirationTime(typeof claims.exp === 'number' ? claims.exp : Math.floor(trusting.em.clock.now() / 1000) + 300)
         .sign(key.privateKey);
     const subjectOf = async (res: Response) => {
       const body = (await res.json()) as { access_token?: string; error_description?: string };
@@ -399,6 +399,7 @@ describe('an external identity provider the environment trusts (issuer + JWKS UR
       };
       await refuse(await present(await external({ sub: 'idp-nobody' })), 'the assertion names no user of this environment: its sub is no usr_ id here and it carries no email');
       await refuse(await present(await external({ sub: 'idp-odd', email: 'odd@' })), "the assertion's email cannot name a user: user.email: must be an email address");
+      await refuse(await present(await external({ sub: ADA.id, exp: Math.floor(trusting.em.clock.now() / 1000) + 7200 })), 'the assertion is good for more than an hour: an ID-JAG must be short-lived');
       await refuse(await present(await external({ sub: ADA.id, resource: 'http://localhost:9/' })), `the assertion is for another resource, not this MCP server (${new URL(trusting.mcpUrl[TODO]!).origin}/)`);
       await refuse(await present(await external({ sub: ADA.id, scope: 'todo:read admin' })), 'the assertion names scopes this MCP server does not have: admin');
       const noJti = await new SignJWT({ sub: ADA.id, client_id: asEnv.id })

@@ -25,6 +25,9 @@ import { signAccessToken } from '../token-signer.js';
 import { isIdJagTyp, ID_JAG_TYP, type IdJagClaims } from './id-jag.js';
 import { issuerKeys } from './issuer-keys.js';
 
+/** ext-auth §7.4.2: an ID-JAG is short-lived; one good for longer is refused (and its jti is kept no longer). */
+const MAX_REMAINING_SECONDS = 3600;
+
 /** ext-auth §7.4.1: an explicit allow-list of signature algorithms; never `none`, never a shared-key HMAC. */
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 
@@ -101,6 +104,9 @@ async function verifiedAssertion(env: EnvironmentContext, server: Resource, asse
   }
   if (typeof claims.client_id !== 'string' || typeof claims.jti !== 'string' || typeof claims.sub !== 'string') {
     throw new InvalidGrant('the assertion has a sub, client_id or jti that is not a string');
+  }
+  if (claims.exp - Math.floor(env.clock() / 1000) > MAX_REMAINING_SECONDS) {
+    throw new InvalidGrant('the assertion is good for more than an hour: an ID-JAG must be short-lived');
   }
   if (issuer === env.issuer) {
     // One the environment issued: refused once revoked (or expired early) by the environment.
