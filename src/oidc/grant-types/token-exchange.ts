@@ -16,7 +16,7 @@ export const tokenExchange: Grant = {
       : (await store.resources.list()).some((r) => r.xaaEnabled),
   notOffered: (issuer) =>
     issuer.kind === 'resource'
-      ? `this MCP server takes no token exchange: its token_exchange.accept_from names no MCP server`
+      ? 'this MCP server takes no token exchange: its token_exchange.accept_from names no MCP server'
       : 'the environment issues ID-JAGs only while an MCP server accepts them (xaa_enabled), and none does',
   // At an MCP server's issuer, the confidential client of the server the subject token is for (checked
   // by the handler); at the environment's, a client that may present the ID-JAG at the server.
