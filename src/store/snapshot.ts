@@ -5,7 +5,7 @@ import type { Store } from './index.js';
 
 // Parents before children, so foreign keys hold while rows go back in.
 const TABLES = ['organizations', 'resources', 'resource_scopes', 'clients', 'client_secrets', 'users', 'signing_keys', 'environment_scopes', 'test_users'] as const;
-const DROPPED = ['user_consents', 'oidc_payloads', 'issued_tokens', 'audit_events', 'email_codes', 'outbox_messages', 'passkey_challenges', 'passkeys'] as const;
+const DROPPED = ['user_consents', 'oidc_payloads', 'issued_tokens', 'audit_events', 'email_codes', 'outbox_messages', 'passkey_challenges', 'passkeys', 'device_code_polls'] as const;
 
 export interface Snapshot {
   restore(): void;

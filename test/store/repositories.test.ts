@@ -120,6 +120,7 @@ describe('resources', () => {
         token_profile: 'scalekit',
         create_time: '2025-01-01T00:00:00.000Z',
         update_time: '2025-01-01T00:00:00.000Z',
+        enable_device_flow: 0,
       },
     ]);
   });
@@ -128,6 +129,7 @@ describe('resources', () => {
     store.resources.upsert(todo());
     expect(store.resources.get('res_1')).toEqual({
       ...todo(),
+      enableDeviceFlow: false,
       tokenIssuer: 'env',
       tokenProfile: 'scalekit',
       createTime: '2025-01-01T00:00:00.000Z',
