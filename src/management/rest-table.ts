@@ -91,6 +91,7 @@ const ROUTES: Route[] = [
 const RESOURCE_SETTINGS = {
   token_issuer: { key: 'tokenIssuer', schema: { type: 'string', enum: ['env', 'resource'] } },
   token_profile: { key: 'tokenProfile', schema: { type: 'string', enum: ['scalekit', 'rfc9068'] } },
+  enable_device_flow: { key: 'enableDeviceFlow', schema: { type: 'boolean' } },
 } as const satisfies Record<string, { key: keyof NonNullable<RpcContext['resourceSettings']>; schema: JsonSchema }>;
 const SETTING_SCHEMAS: Record<string, JsonSchema> = Object.fromEntries(Object.entries(RESOURCE_SETTINGS).map(([name, s]) => [name, s.schema]));
 

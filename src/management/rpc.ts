@@ -51,8 +51,8 @@ export interface RpcContext {
    * id), from the REST query `interaction_id` or the gRPC metadata `x-interaction-id`: its request is Empty.
    */
   interactionId?: string;
-  /** REST: the resource settings with no proto field (`token_issuer`, `token_profile`). */
-  resourceSettings?: Pick<ResourceFields, 'tokenIssuer' | 'tokenProfile'>;
+  /** REST: the resource settings with no proto field (`token_issuer`, `token_profile`, `enable_device_flow`). */
+  resourceSettings?: Pick<ResourceFields, 'tokenIssuer' | 'tokenProfile' | 'enableDeviceFlow'>;
 }
 
 type Rpc<M> =

@@ -19,6 +19,7 @@ interface ServerForm {
   refreshTokenExpiry: string;
   dcr: boolean;
   cimd: boolean;
+  deviceFlow: boolean;
   tokenIssuer: string;
   tokenProfile: string;
   scopes: { name: string; description: string; enabled: boolean }[];
@@ -34,6 +35,7 @@ const formOf = (r?: Resource): ServerForm => ({
   refreshTokenExpiry: String(r?.refreshTokenExpiry ?? 86400),
   dcr: !(r?.disableDynamicClientRegistration ?? false),
   cimd: r?.enableCimd ?? false,
+  deviceFlow: r?.enableDeviceFlow ?? false,
   tokenIssuer: r?.tokenIssuer ?? 'env',
   tokenProfile: r?.tokenProfile ?? 'scalekit',
   scopes: r?.scopes ?? [],
@@ -47,6 +49,7 @@ const typedForm = (body: FormBody): ServerForm => ({
   refreshTokenExpiry: text(body, 'refresh_token_expiry'),
   dcr: checked(body, 'dcr'),
   cimd: checked(body, 'cimd'),
+  deviceFlow: checked(body, 'device_flow'),
   tokenIssuer: text(body, 'token_issuer'),
   tokenProfile: text(body, 'token_profile'),
   scopes: typedScopes(body),
@@ -70,6 +73,7 @@ function fieldsOf(body: FormBody): ResourceFields {
     ...optionalNumber('refreshTokenExpiry', seconds(body, 'refresh_token_expiry')),
     disableDynamicClientRegistration: !checked(body, 'dcr'),
     enableCimd: checked(body, 'cimd'),
+    enableDeviceFlow: checked(body, 'device_flow'),
     ...(issuer === 'env' || issuer === 'resource' ? { tokenIssuer: issuer } : {}),
     ...(profile === 'scalekit' || profile === 'rfc9068' ? { tokenProfile: profile } : {}),
     scopes: typedScopes(body),
