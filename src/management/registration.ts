@@ -5,6 +5,7 @@
 // <env>/api/v1/resources/<res_id>/clients:register (routes/registration.ts) and as the authenticated
 // RegisterClient RPC; both write through here, so both leave the same audit event.
 import { z } from 'zod';
+import { DEVICE_CODE_GRANT } from '../oidc/device-flow.js';
 import type { Client, RegisteredMetadata } from '../store/clients.js';
 import type { ClientSecret } from '../store/secrets.js';
 import type { AuditLog, Caller } from './audit.js';
@@ -27,7 +28,7 @@ const shortText = z.string().max(200, 'must be at most 200 characters');
 
 // Every field has a bound, so one registration stays a few kilobytes (the open endpoint is also
 // rate-limited per address). RegisterClient over gRPC sends the same body through here.
-const metadataSchema = z.object({
+const metadataFields = {
   redirect_uris: redirectUriList.min(1, 'must list at least one redirect URI'),
   token_endpoint_auth_method: z
     .enum(['none', 'client_secret_basic', 'client_secret_post'], { error: 'must be none, client_secret_basic or client_secret_post' })
@@ -49,10 +50,31 @@ const metadataSchema = z.object({
   scope: z.string().max(2000, 'must be at most 2000 characters').optional(),
   software_id: shortText.optional(),
   software_version: shortText.optional(),
-});
+};
 // RFC 7591 §2: metadata the server does not understand is ignored, not refused (z.object strips it).
+const metadataSchema = z.object(metadataFields);
 
-export type RegistrationRequest = z.input<typeof metadataSchema>;
+// Where the MCP server offers the device flow (RFC 8628), a client may also register for the device
+// grant, and one that registers for it alone (a CLI, a device without a browser) has no redirect URI.
+const deviceCapableSchema = z
+  .object({
+    ...metadataFields,
+    redirect_uris: redirectUriList.default([]),
+    grant_types: z
+      .array(z.enum(['authorization_code', 'refresh_token', DEVICE_CODE_GRANT], { error: `only authorization_code, refresh_token and ${DEVICE_CODE_GRANT} are supported` }))
+      .max(10, 'must list at most 10 grant types')
+      .refine((g) => g.includes('authorization_code') || g.includes(DEVICE_CODE_GRANT), `must include authorization_code or ${DEVICE_CODE_GRANT}`)
+      .default(['authorization_code', 'refresh_token']),
+    response_types: z.array(z.literal('code', { error: 'only code is supported' })).max(10, 'must list at most 10 response types').optional(),
+  })
+  .superRefine((m, ctx) => {
+    if (m.grant_types.includes('authorization_code') && m.redirect_uris.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['redirect_uris'], message: 'must list at least one redirect URI' });
+    }
+  })
+  .transform(({ response_types: responseTypes, ...m }) => ({ ...m, response_types: responseTypes ?? (m.grant_types.includes('authorization_code') ? ['code' as const] : []) }));
+
+export type RegistrationRequest = z.input<typeof metadataSchema> | z.input<typeof deviceCapableSchema>;
 
 export interface RegisteredClient {
   client: Client;
@@ -80,7 +102,7 @@ export function registrationService({ store }: ServiceDeps, audit: AuditLog): Re
       if (typeof body !== 'object' || body === null || Array.isArray(body)) {
         throw new RegistrationError(400, 'invalid_client_metadata', 'the request body must be a JSON object of client metadata');
       }
-      const parsed = metadataSchema.safeParse(body);
+      const parsed = (resource.enableDeviceFlow ? deviceCapableSchema : metadataSchema).safeParse(body);
       if (!parsed.success) throw refusal(parsed.error.issues[0]!, body as Record<string, unknown>);
       // What the client registered beyond our columns is kept under its RFC 7591 names.
       const { redirect_uris: redirectUris, client_name: clientName, description, ...metadata } = parsed.data;

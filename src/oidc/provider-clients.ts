@@ -6,8 +6,10 @@ import type { Client } from '../store/clients.js';
 import type { ClientFinder } from './adapter.js';
 import { tokenEndpointAuthMethod } from './client-auth.js';
 import { ClientMetadataDocumentError, isClientIdUrl, metadataDocumentClient } from './client-metadata-document.js';
+import { deviceFlowOfferedAt, deviceGrantTypes, mayUseDeviceFlow } from './device-flow.js';
 import type { EnvironmentContext } from './environment.js';
 import type { IssuerScope } from './provider.js';
+import { boundResourceOf } from './resource-indicators.js';
 
 /** Never compared: the provider's compareClientSecret is replaced by the store's verification. */
 const SECRET_HELD_BY_THE_STORE = 'secret-is-stored-hashed-and-checked-by-the-store';
@@ -19,12 +21,15 @@ export function clientVisibleAt(client: Client, scope: IssuerScope, cimdEnabled:
   return (client.kind === 'resource' || client.kind === 'dcr') && client.resourceId === scope.resourceId;
 }
 
-export function providerClientMetadata(client: Client): ClientMetadata {
+/** `deviceFlow`: the client may start device authorizations at this issuer (device-flow.ts). */
+export function providerClientMetadata(client: Client, deviceFlow = false): ClientMetadata {
   const m = client.metadata;
   const method = tokenEndpointAuthMethod(client);
   const interactive = client.redirectUris.length > 0;
   // A client that registered without refresh_token gets none; otherwise both code and refresh.
-  const grants = interactive ? ['authorization_code', ...(m.grant_types && !m.grant_types.includes('refresh_token') ? [] : ['refresh_token'])] : [];
+  const codeGrants = interactive ? ['authorization_code', ...(m.grant_types && !m.grant_types.includes('refresh_token') ? [] : ['refresh_token'])] : [];
+  // [device flow] the device grant where it is offered to this client (RFC 8628).
+  const grants = [...new Set([...codeGrants, ...(deviceFlow ? deviceGrantTypes(client) : [])])];
   return {
     client_id: client.clientId,
     ...(client.name ? { client_name: client.name } : {}),
@@ -58,6 +63,8 @@ export function providerClientFinder(env: EnvironmentContext, scope: IssuerScope
     }
     const client = env.store.clients.get(clientId);
     if (!client) return undefined;
-    return clientVisibleAt(client, scope, cimdEnabled) ? providerClientMetadata(client) : undefined;
+    if (!clientVisibleAt(client, scope, cimdEnabled)) return undefined;
+    const deviceFlow = (await deviceFlowOfferedAt(env, scope)) && mayUseDeviceFlow(client, await boundResourceOf(env.store, client));
+    return providerClientMetadata(client, deviceFlow);
   };
 }

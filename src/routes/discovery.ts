@@ -2,6 +2,7 @@
 // built here in Scalekit's shape (oidc-provider's own discovery cannot be overridden key by key).
 // No registration_endpoint at the environment level: DCR lives on each MCP server's issuer.
 import type { FastifyInstance } from 'fastify';
+import { DEVICE_CODE_GRANT } from '../oidc/device-flow.js';
 import { ENVIRONMENT_PATHS } from '../oidc/paths.js';
 import { allowCors } from './cors.js';
 import type { EnvironmentContext } from '../oidc/environment.js';
@@ -25,9 +26,11 @@ export function environmentMetadata(issuer: string) {
     end_session_endpoint: issuer + ENVIRONMENT_PATHS.end_session,
     revocation_endpoint: issuer + ENVIRONMENT_PATHS.revocation,
     introspection_endpoint: issuer + ENVIRONMENT_PATHS.introspection,
+    // [device flow] the environment's issuer always offers RFC 8628 (device-flow.ts).
+    device_authorization_endpoint: issuer + ENVIRONMENT_PATHS.device_authorization,
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
-    grant_types_supported: ['authorization_code', 'client_credentials', 'refresh_token'],
+    grant_types_supported: ['authorization_code', 'client_credentials', 'refresh_token', DEVICE_CODE_GRANT],
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: ['RS256'],
     scopes_supported: ['openid', 'profile', 'email', 'offline_access'],

@@ -1,8 +1,9 @@
 // POST /oauth/token and each MCP server's /resources/<res_id>/oauth/token. client_credentials is answered
-// here, in Scalekit's token shape; the grants of the interactive flows (authorization_code, refresh_token)
-// go to that issuer's oidc-provider with the body already parsed.
+// here, in Scalekit's token shape; the grants of the interactive flows (authorization_code, refresh_token,
+// the device code) go to that issuer's oidc-provider with the body already parsed.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { clientCredentialsGrant, type TokenResponse } from '../oidc/client-credentials.js';
+import { DEVICE_CODE_GRANT } from '../oidc/device-flow.js';
 import type { EnvironmentContext } from '../oidc/environment.js';
 import { InvalidRequest, UnknownMcpServer, UnsupportedGrantType } from '../oidc/errors.js';
 import { parseForm, type FormParams } from '../oidc/form.js';
@@ -15,7 +16,9 @@ import { allowCors } from './cors.js';
 import { acceptOAuthForms, noStore, postOnly } from './oauth-forms.js';
 import { asIssuerRequest } from './provider-dispatch.js';
 
-const PROVIDER_GRANTS = new Set(['authorization_code', 'refresh_token']);
+// [device flow] RFC 8628's device_code grant goes to the provider too; an MCP server's provider built
+// without the device flow (enable_device_flow off) answers it unsupported_grant_type itself.
+const PROVIDER_GRANTS = new Set(['authorization_code', 'refresh_token', DEVICE_CODE_GRANT]);
 
 export async function tokenRoutes(app: FastifyInstance, env: EnvironmentContext): Promise<void> {
   const fail = acceptOAuthForms(app, env);
