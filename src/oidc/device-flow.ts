@@ -3,6 +3,7 @@
 // (`enable_device_flow`), and no issuer hands out a device-flow token for a server that has not: the
 // switch is the server's policy, wherever the device asks. oidc-provider runs the grant itself
 // (features.deviceFlow in provider.ts); this module holds our rules around it.
+import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { Client } from '../store/clients.js';
 import type { Resource } from '../store/resources.js';
@@ -35,6 +36,21 @@ export function mayUseDeviceFlow(client: Client, bound: Resource | undefined): b
 export function deviceGrantTypes(client: Client): string[] {
   const registered = client.metadata.grant_types;
   return [DEVICE_CODE_GRANT, ...(registered && !registered.includes('refresh_token') ? [] : ['refresh_token'])];
+}
+
+/**
+ * RFC 6749 §5.2's unauthorized_client for a client not allowed the grant (RFC 8628 §3.2 answers as it does),
+ * where oidc-provider says invalid_request ("… is not allowed for this client").
+ */
+export function refusesDisallowedClients(provider: Provider): void {
+  provider.use(async (ctx, next) => {
+    await next();
+    const body = ctx.body as { error?: string; error_description?: string } | undefined;
+    const route = (ctx as Partial<KoaContextWithOIDC>).oidc?.route;
+    if (route === 'device_authorization' && body?.error === 'invalid_request' && body.error_description === `${DEVICE_CODE_GRANT} is not allowed for this client`) {
+      ctx.body = { error: 'unauthorized_client', error_description: 'the client may not use the device authorization grant at this issuer' };
+    }
+  });
 }
 
 /** The provider routes of a device flow: the request, the user-code page and its resume after sign-in, and the token request. */

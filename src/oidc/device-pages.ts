@@ -109,6 +109,7 @@ export function userCodePageGuard(provider: Provider, env: EnvironmentContext): 
     }
     await next();
     const oidc = (ctx as Partial<KoaContextWithOIDC>).oidc;
+    if (oidc?.route === 'code_verification' || oidc?.route === 'device_resume') ctx.set('cache-control', 'no-store');
     const given = oidc?.route === 'code_verification' && ctx.method === 'GET' && ctx.status === 200 ? oidc.params?.user_code : undefined;
     if (typeof given === 'string') {
       ctx.type = 'html';

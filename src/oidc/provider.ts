@@ -7,7 +7,7 @@ import Provider, { errors, interactionPolicy, type Configuration, type KoaContex
 import type { Resource } from '../store/resources.js';
 import { sqliteAdapterFactory } from './adapter.js';
 import { customizeAccessToken } from './code-flow-tokens.js';
-import { isDeviceFlowStep } from './device-flow.js';
+import { isDeviceFlowStep, refusesDisallowedClients } from './device-flow.js';
 import { devicePageSources, userCodePageGuard } from './device-pages.js';
 import { pacesDevicePolling } from './device-polling.js';
 import { HANDS_FREE_PARAM, type EnvironmentContext } from './environment.js';
@@ -170,6 +170,7 @@ export function createProvider(input: ProviderInput): Provider {
   provider.proxy = true;
   provider.use(retryAfterWhenUnavailable);
   pacesDevicePolling(provider, env, scope);
+  refusesDisallowedClients(provider);
   userCodePageGuard(provider, env);
   idTokensOnEmulatorClock(provider, env);
   tokenResponseScopeFromToken(provider);
