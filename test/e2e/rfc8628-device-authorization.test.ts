@@ -393,3 +393,33 @@ describe('RFC 8628 §3.3: the user-code page', () => {
     }
   });
 });
+
+describe('enable_device_flow in the management API (REST only: Scalekit’s proto has no field)', () => {
+  it('turns the device flow of an MCP server on and off at once, audited; a value that is not true or false is refused naming the field', async () => {
+    const notesIssuer = `${server.url}/resources/${NOTES.id}`;
+    const metadata = async () => (await (await fetch(`${server.url}/.well-known/oauth-authorization-server/resources/${NOTES.id}`)).json()) as Record<string, unknown>;
+    try {
+      const on = await api('PATCH', `/resources/${NOTES.id}`, { enable_device_flow: true });
+      expect(on.status).toBe(200);
+      expect(on.body.resource).toMatchObject({ id: NOTES.id, enable_device_flow: true });
+      expect((await metadata()).device_authorization_endpoint).toBe(`${notesIssuer}/oauth/device/code`);
+      expect((await requestDevice(notesIssuer, {}, { authorization: basic(notesApp.id, notesApp.secret) })).status).toBe(200);
+      const listed = await api('GET', '/resources?page_size=30');
+      expect((listed.body.resources as { id: string; enable_device_flow: boolean }[]).map((r) => [r.id, r.enable_device_flow])).toEqual([
+        [TODO.id, true],
+        [NOTES.id, true],
+      ]);
+      const events = await api('GET', `/audit-events?type=resource.updated`);
+      expect((events.body.events as { target_id: string; details: unknown }[])[0]).toMatchObject({ target_id: NOTES.id, details: { fields: ['enableDeviceFlow'] } });
+
+      const refused = await api('PATCH', `/resources/${NOTES.id}`, { enable_device_flow: 'yes' });
+      expect(refused.status).toBe(400);
+      expect(refused.body.message).toBe('resource.enable_device_flow: must be true or false');
+    } finally {
+      const off = await api('PATCH', `/resources/${NOTES.id}`, { enable_device_flow: false });
+      expect(off.body.resource).toMatchObject({ enable_device_flow: false });
+    }
+    expect(await metadata()).not.toHaveProperty('device_authorization_endpoint');
+    expect((await requestDevice(notesIssuer, {}, { authorization: basic(notesApp.id, notesApp.secret) })).status).toBe(404);
+  });
+});
