@@ -290,6 +290,9 @@ describe('approveDevice() and denyDevice()', () => {
     const claims = await sdk.validateToken<Record<string, unknown>>(body.access_token!, { audience: [TODO], requiredScopes: ['todo:read'] });
     expect(claims).toMatchObject({ sub: 'usr_10000000000000001', client_id: cli, resid: 'res_10000000000000001' });
     expect(device.requests().map((r) => `${r.method} ${r.path} ${r.status}`)).toContain('GET /resources/res_10000000000000001/device 200');
+    // Neither code is recorded: the device code is the device's credential, the user code grants it.
+    expect(JSON.stringify(device.requests())).not.toContain(device_code);
+    expect(JSON.stringify(device.requests())).not.toContain(user_code);
   });
 
   it('{ user } by email or id; the user code as typed (any case, any separator)', async () => {
