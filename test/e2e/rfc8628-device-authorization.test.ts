@@ -153,6 +153,27 @@ describe('RFC 8628 §3.1–3.2: the device authorization request', () => {
   });
 });
 
+describe('RFC 7591 at an MCP server with the device flow on: clients may register for the device grant', () => {
+  it('for the device grant alone: no redirect URI, no response type', async () => {
+    const res = await register(server.url, TODO.id, { client_name: 'CLI only', grant_types: [DEVICE_GRANT], redirect_uris: undefined });
+    expect(res.status).toBe(201);
+    expect(await res.json()).toMatchObject({ client_name: 'CLI only', redirect_uris: [], grant_types: [DEVICE_GRANT], response_types: [], token_endpoint_auth_method: 'none' });
+  });
+
+  it('with the code flow too: redirect URIs still required; a list naming neither grant refused', async () => {
+    expect(await errorOf(await register(server.url, TODO.id, { grant_types: ['authorization_code', DEVICE_GRANT], redirect_uris: [] }))).toEqual({
+      status: 400,
+      body: { error: 'invalid_redirect_uri', error_description: 'redirect_uris: must list at least one redirect URI' },
+    });
+    expect(await errorOf(await register(server.url, TODO.id, { grant_types: ['refresh_token'] }))).toEqual({
+      status: 400,
+      body: { error: 'invalid_client_metadata', error_description: `grant_types: must include authorization_code or ${DEVICE_GRANT}` },
+    });
+    const both = await register(server.url, TODO.id, { grant_types: ['authorization_code', 'refresh_token', DEVICE_GRANT] });
+    expect(await both.json()).toMatchObject({ grant_types: ['authorization_code', 'refresh_token', DEVICE_GRANT], response_types: ['code'] });
+  });
+});
+
 describe('an MCP server with the device flow off', () => {
   it('has no device authorization endpoint (404, OAuth JSON), no user-code page (404 page) and no device grant (unsupported_grant_type)', async () => {
     const notesIssuer = `${server.url}/resources/${NOTES.id}`;
