@@ -54,10 +54,8 @@ const PROBLEMS: Record<string, UserCodeProblem> = {
 
 /** The deviceFlow sources of the provider of `scope`. */
 export function devicePageSources(env: EnvironmentContext, scope: IssuerScope) {
-  const serverName = (resourceParam: unknown) =>
-    consentServers(env.store, scope, resourceParam, env.issuer)
-      .map((r) => r.name)
-      .join(' and ') || undefined;
+  const serverName = async (resourceParam: unknown) =>
+    (await consentServers(env.store, scope, resourceParam, env.issuer)).map((r) => r.name).join(' and ') || undefined;
   const clientName = (ctx: KoaContextWithOIDC) => (ctx.oidc.client ? (ctx.oidc.client.clientName ?? ctx.oidc.client.clientId) : undefined);
 
   return {
@@ -77,12 +75,12 @@ export function devicePageSources(env: EnvironmentContext, scope: IssuerScope) {
     },
     async userCodeConfirmSource(ctx: KoaContextWithOIDC, _form: string, client: { clientId: string; clientName?: string }, _info: unknown, userCode: string) {
       ctx.type = 'html';
-      const name = serverName(ctx.oidc.entities.DeviceCode?.params?.resource);
+      const name = await serverName(ctx.oidc.entities.DeviceCode?.params?.resource);
       ctx.body = env.pages.deviceConfirm({ ...userCodeForm(ctx), userCode, clientName: client.clientName ?? client.clientId, ...optional('serverName', name) });
     },
     async successSource(ctx: KoaContextWithOIDC) {
       ctx.type = 'html';
-      ctx.body = env.pages.deviceDone({ approved: true, ...optional('clientName', clientName(ctx)), serverName: serverName(ctx.oidc.params?.resource) ?? 'your account' });
+      ctx.body = env.pages.deviceDone({ approved: true, ...optional('clientName', clientName(ctx)), serverName: (await serverName(ctx.oidc.params?.resource)) ?? 'your account' });
     },
   };
 }
@@ -109,7 +107,13 @@ export function userCodePageGuard(provider: Provider, env: EnvironmentContext): 
     }
     await next();
     const oidc = (ctx as Partial<KoaContextWithOIDC>).oidc;
-    if (oidc?.route === 'code_verification' || oidc?.route === 'device_resume') ctx.set('cache-control', 'no-store');
+    if (oidc?.route === 'code_verification' || oidc?.route === 'device_resume') {
+      // As the pages' own (pages/index.ts): never cached, never sniffed, and verification_uri_complete's
+      // code never sent on as a referrer.
+      ctx.set('cache-control', 'no-store');
+      ctx.set('x-content-type-options', 'nosniff');
+      ctx.set('referrer-policy', 'no-referrer');
+    }
     const given = oidc?.route === 'code_verification' && ctx.method === 'GET' && ctx.status === 200 ? oidc.params?.user_code : undefined;
     if (typeof given === 'string') {
       ctx.type = 'html';

@@ -227,6 +227,16 @@ describe('clients bound to an MCP server (RFC 8707, RFC 9700 §2.3)', () => {
     expect(decodeJwt(tokens.access_token).payload).toMatchObject({ aud: [TODO.url, TODO.id], scopes: ['todo:read', 'todo:write'], client_id: todoApp.id, sub: ADA.id });
   });
 
+  it('`resource` is kept as the MCP server is registered (no trailing slash, upper-case host), so a refresh naming the server as registered works', async () => {
+    const asEnv = { authorization: basic(ENV_CLIENT.id, ENV_CLIENT.secret) };
+    const device = await startDevice(server.url, { resource: 'http://LOCALHOST:3002', scope: 'todo:read offline_access' }, asEnv);
+    await personAt(device.verification_uri_complete);
+    const tokens = (await (await poll(server.url, device.device_code, {}, asEnv)).json()) as { access_token: string; refresh_token: string };
+    expect(decodeJwt(tokens.access_token).payload).toMatchObject({ aud: [TODO.url, TODO.id], client_id: ENV_CLIENT.id });
+    const refreshed = await postForm(`${server.url}/oauth/token`, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, resource: TODO.url }, asEnv);
+    expect(refreshed.status).toBe(200);
+  });
+
   it('an organization’s M2M client may not start device authorizations (unauthorized_client)', async () => {
     expect(await errorOf(await requestDevice(server.url, {}, { authorization: basic(AGENT.id, AGENT.secret) }))).toMatchObject({ status: 400, body: { error: 'unauthorized_client' } });
   });
@@ -331,7 +341,9 @@ describe('RFC 8628 §3.3: the user-code page', () => {
     expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(res.headers.get('x-frame-options')).toBe('DENY');
     expect(res.headers.get('content-security-policy')).toBe("frame-ancestors 'none'");
-    expect(res.headers.get('cache-control')).toContain('no-store');
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     const html = await res.text();
     expect(headingOf(html)).toBe('Connect a device');
     expect(html).toContain('<link rel="stylesheet" href="/assets/styles.css">');
