@@ -15,6 +15,7 @@ interface CreateOptions extends JsonOption {
   refreshTokenExpiry?: string;
   disableDcr?: boolean;
   enableCimd?: boolean;
+  enableDeviceFlow?: boolean;
   tokenIssuer?: string;
   tokenProfile?: string;
   xaa?: boolean;
@@ -66,6 +67,7 @@ export function resourcesCommand(ctx: CliContext): Command {
       .option('--refresh-token-expiry <seconds>')
       .option('--disable-dcr', 'turn dynamic client registration off')
       .option('--enable-cimd', 'accept client ID metadata documents')
+      .option('--enable-device-flow', 'offer the device authorization grant (RFC 8628): CLIs and devices sign a person in with a code')
       .addOption(new Option('--token-issuer <mode>', 'iss of user tokens').choices(['env', 'resource']))
       .addOption(new Option('--token-profile <profile>', "its tokens' shape: Scalekit's, or RFC 9068's (typ at+jwt, the server's issuer)").choices(['scalekit', 'rfc9068']))
       .option('--xaa', 'accept ID-JAGs (enterprise-managed authorization, xaa_enabled)')
@@ -82,6 +84,7 @@ export function resourcesCommand(ctx: CliContext): Command {
           ...(opts.refreshTokenExpiry ? { refresh_token_expiry: opts.refreshTokenExpiry } : {}),
           ...(opts.disableDcr ? { disable_dynamic_client_registration: true } : {}),
           ...(opts.enableCimd ? { enable_cimd: true } : {}),
+          ...(opts.enableDeviceFlow ? { enable_device_flow: true } : {}),
           ...(opts.tokenIssuer ? { token_issuer: opts.tokenIssuer } : {}),
           ...(opts.tokenProfile ? { token_profile: opts.tokenProfile } : {}),
           ...delegation(opts),
@@ -171,6 +174,7 @@ function show(out: Output, response: Record<string, unknown>): void {
     ['access_token_expiry', r.access_token_expiry],
     ['dcr', r.disable_dynamic_client_registration ? 'off' : 'on'],
     ['cimd', r.enable_cimd ? 'on' : 'off'],
+    ['device_flow', r.enable_device_flow ? 'on' : 'off'],
     ['token_issuer', r.token_issuer],
     ['token_profile', r.token_profile],
     ['xaa', r.xaa_enabled ? 'on' : 'off'],

@@ -34,6 +34,8 @@ const resource = z.strictObject({
   refresh_token_expiry: seconds.default(86400),
   disable_dynamic_client_registration: z.boolean().default(false),
   enable_cimd: z.boolean().default(false),
+  /** Offers the device authorization grant (RFC 8628) at the server's issuer, and its tokens at the environment's. */
+  enable_device_flow: z.boolean().default(false),
   /** `iss` of the tokens for this server: the environment URL, or the server's own issuer (default: env; resource for rfc9068). */
   token_issuer: z.enum(['env', 'resource'], { error: 'must be env or resource' }).optional(),
   /** The shape of its access tokens: Scalekit's (`typ: JWT`), or RFC 9068's (`typ: at+jwt`, the server's issuer). */

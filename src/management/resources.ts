@@ -19,6 +19,8 @@ export interface ResourceFields {
   refreshTokenExpiry?: number;
   disableDynamicClientRegistration?: boolean;
   enableCimd?: boolean;
+  /** Offers the device authorization grant (RFC 8628) for this server; REST-only (no proto field). */
+  enableDeviceFlow?: boolean;
   tokenIssuer?: TokenIssuer;
   /** 'rfc9068': RFC 9068 access tokens (`typ: at+jwt`), whose `iss` is the server's issuer (token_issuer 'resource'). */
   tokenProfile?: TokenProfile;
@@ -100,6 +102,7 @@ export function resourceService({ store }: ServiceDeps, audit: AuditLog): Resour
         disableDynamicClientRegistration: fields.disableDynamicClientRegistration ?? base?.disableDynamicClientRegistration ?? false,
         enableCimd: fields.enableCimd ?? base?.enableCimd ?? false,
         xaaEnabled: fields.xaaEnabled ?? base?.xaaEnabled ?? false,
+        enableDeviceFlow: fields.enableDeviceFlow ?? base?.enableDeviceFlow ?? false,
         ...tokenShape(fields, base),
         scopes: scopes ?? base?.scopes ?? [],
       },

@@ -106,6 +106,7 @@ const RESOURCE_SETTINGS: Record<string, ResourceSetting> = {
     fromJson: (json) => (json && typeof json === 'object' && !Array.isArray(json) ? { acceptFrom: (json as Record<string, unknown>).accept_from } : json),
     toJson: (policy: TokenExchangePolicy) => ({ accept_from: policy.acceptFrom }),
   },
+  enable_device_flow: { key: 'enableDeviceFlow', schema: { type: 'boolean' } },
 };
 const SETTING_SCHEMAS: Record<string, JsonSchema> = Object.fromEntries(Object.entries(RESOURCE_SETTINGS).map(([name, s]) => [name, s.schema]));
 

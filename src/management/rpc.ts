@@ -51,8 +51,8 @@ export interface RpcContext {
    * id), from the REST query `interaction_id` or the gRPC metadata `x-interaction-id`: its request is Empty.
    */
   interactionId?: string;
-  /** REST: the resource settings with no proto field (`token_issuer`, `token_profile`, `token_exchange`). */
-  resourceSettings?: Pick<ResourceFields, 'tokenIssuer' | 'tokenProfile' | 'tokenExchange'>;
+  /** REST: the resource settings with no proto field (`token_issuer`, `token_profile`, `token_exchange`, `enable_device_flow`). */
+  resourceSettings?: Pick<ResourceFields, 'tokenIssuer' | 'tokenProfile' | 'tokenExchange' | 'enableDeviceFlow'>;
 }
 
 type Rpc<M> =
@@ -177,7 +177,7 @@ function clientRpcs(svc: ManagementService): Rpcs<typeof ClientService> {
       svc.clients.deleteResourceClient(caller, req.resourceId, req.clientId);
       return {};
     },
-    registerClient(req, { caller }) {
+    async registerClient(req, { caller }) {
       const c = req.client;
       // The RFC 7591 body the open endpoint takes; proto3 cannot tell an unset string from '', so '' is absent.
       const metadata = Object.fromEntries(
@@ -192,7 +192,7 @@ function clientRpcs(svc: ManagementService): Rpcs<typeof ClientService> {
         }).filter(([, v]) => v),
       );
       try {
-        return registeredClientMessage(svc.registration.register(caller, req.resId, { ...metadata, redirect_uris: c?.redirectUris ?? [] }));
+        return registeredClientMessage(await svc.registration.register(caller, req.resId, { ...metadata, redirect_uris: c?.redirectUris ?? [] }));
       } catch (err) {
         throw err instanceof RegistrationError ? registrationStatus(err, req.resId) : err;
       }

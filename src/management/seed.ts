@@ -52,6 +52,7 @@ export function applySeed(service: ManagementService, seed: Seed, source = '(see
             refreshTokenExpiry: r.refresh_token_expiry,
             disableDynamicClientRegistration: r.disable_dynamic_client_registration,
             enableCimd: r.enable_cimd,
+            enableDeviceFlow: r.enable_device_flow,
             // A seed says the whole server: a setting it leaves out takes its default.
             tokenIssuer: r.token_issuer ?? defaultTokenIssuer(r.token_profile),
             tokenProfile: r.token_profile,

@@ -65,6 +65,7 @@ export const resourceInput = z.object({
   refreshTokenExpiry: seconds,
   disableDynamicClientRegistration: z.boolean(),
   enableCimd: z.boolean(),
+  enableDeviceFlow: z.boolean({ error: 'must be true or false' }),
   tokenIssuer: z.enum(['env', 'resource'], { error: "must be 'env' or 'resource'" }),
   tokenProfile: z.enum(['scalekit', 'rfc9068'], { error: "must be 'scalekit' or 'rfc9068'" }),
   xaaEnabled: z.boolean(),

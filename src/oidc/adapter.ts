@@ -3,6 +3,7 @@
 import type { Adapter, AdapterFactory, AdapterPayload, ClientMetadata } from 'oidc-provider';
 import type { Store } from '../store/index.js';
 import { endGrant } from './grants.js';
+import { emulatorClockOffset } from './id-token-clock.js';
 
 export type ClientFinder = (clientId: string) => Promise<ClientMetadata | undefined>;
 
@@ -18,15 +19,26 @@ export interface AdapterInput {
   codeIssued?: (clientId: string) => void;
 }
 
+// oidc-provider tells an expired device code (expired_token) from an unknown one by the code's own `exp`,
+// read on the real clock: a device code's `exp` is kept on the emulator's clock and handed back on the
+// real one, so a moved fixture clock expires it as it does every other row. Its row outlives that a
+// while, so a late poll hears expired_token rather than invalid_grant.
+const DEVICE_CODE = 'DeviceCode';
+const DEVICE_CODE_KEPT_SECONDS = 3600;
+
 export function sqliteAdapterFactory(input: AdapterInput): AdapterFactory {
   const { store, ns, clock, findClient, rotatedRefreshToken, codeIssued = () => undefined } = input;
   const repo = store.oidcPayloads;
   const nowSeconds = () => Math.floor(clock() / 1000);
   return (model: string): Adapter => {
     if (model === 'Client') return clientAdapter(findClient);
+    const deviceCode = model === DEVICE_CODE;
+    const shiftExp = (payload: AdapterPayload | undefined, by: number): AdapterPayload | undefined =>
+      deviceCode && payload && typeof payload.exp === 'number' ? { ...payload, exp: payload.exp + by } : payload;
     return {
-      async upsert(id, payload, expiresIn) {
-        const expiresAt = expiresIn ? nowSeconds() + expiresIn : null;
+      async upsert(id, given, expiresIn) {
+        const payload = shiftExp(given, emulatorClockOffset(clock))!;
+        const expiresAt = deviceCode ? nowSeconds() + Math.max(expiresIn ?? 0, 0) + DEVICE_CODE_KEPT_SECONDS : expiresIn ? nowSeconds() + expiresIn : null;
         const replaced = model === 'RefreshToken' ? rotatedRefreshToken() : undefined;
         // A rotation's new refresh token is linked to the one it replaced (refresh-rotation.ts).
         if (replaced !== undefined && replaced !== id) repo.upsertSuccessor(ns, model, replaced, id, payload as Record<string, unknown>, expiresAt);
@@ -34,13 +46,13 @@ export function sqliteAdapterFactory(input: AdapterInput): AdapterFactory {
         if (model === 'AuthorizationCode' && typeof payload.clientId === 'string') codeIssued(payload.clientId);
       },
       async find(id) {
-        return repo.find(ns, model, id, nowSeconds()) as AdapterPayload | undefined;
+        return shiftExp(repo.find(ns, model, id, nowSeconds()) as AdapterPayload | undefined, -emulatorClockOffset(clock));
       },
       async findByUid(uid) {
         return repo.findByUid(ns, model, uid, nowSeconds()) as AdapterPayload | undefined;
       },
       async findByUserCode(userCode) {
-        return repo.findByUserCode(ns, model, userCode, nowSeconds()) as AdapterPayload | undefined;
+        return shiftExp(repo.findByUserCode(ns, model, userCode, nowSeconds()) as AdapterPayload | undefined, -emulatorClockOffset(clock));
       },
       async consume(id) {
         repo.consume(ns, model, id, nowSeconds());

@@ -1,10 +1,12 @@
 // The registry of oidc-provider instances, one per issuer: the environment, and each MCP server at
 // `<env>/resources/<res_id>`. Built on first use (loading oidc-provider is a third of a cold start, and
-// client credentials never needs it), rebuilt when the MCP server's row or the signing keys change, and
-// dropped when the MCP server is deleted. All share the keys and the SQLite adapter (namespaced by `ns`).
+// client credentials never needs it), rebuilt when the MCP server's row, the grants its issuer offers or
+// the signing keys change, and dropped when the MCP server is deleted. All share the keys and the SQLite
+// adapter (namespaced by `ns`).
 import type Provider from 'oidc-provider';
 import { countProviderErrors } from '../metrics.js';
 import type { EnvironmentContext, ProviderHandler } from './environment.js';
+import { providerGrants, type GrantIssuer } from './grant-types/index.js';
 import { resourceIssuer, resourcePathPrefix } from './issuers.js';
 import type { IssuerScope } from './provider.js';
 
@@ -31,11 +33,14 @@ interface Entry {
 export function createProviderRegistry(env: EnvironmentContext, cookieKeys: () => string[]): ProviderRegistry {
   const entries = new Map<string, Entry>();
 
-  const get = (scope: IssuerScope, version: string, issuer: string, pathPrefix: string): Promise<IssuerProvider> => {
+  // Rebuilt too when the grants its issuer offers change (a device flow switched on or off).
+  const get = async (scope: IssuerScope, grantIssuer: GrantIssuer, rowVersion: string, issuer: string, pathPrefix: string): Promise<IssuerProvider> => {
+    const grantTypes = await providerGrants(env.store, grantIssuer);
+    const version = `${rowVersion}|${grantTypes.join(' ')}`;
     const cached = entries.get(scope.ns);
     if (cached?.version === version) return cached.built;
     const built = import('./provider.js').then(({ createProvider }) => {
-      const provider = createProvider({ issuer, scope, pathPrefix, env, cookieKeys: cookieKeys() });
+      const provider = createProvider({ issuer, scope, pathPrefix, env, cookieKeys: cookieKeys(), grantTypes });
       provider.on('server_error', (_ctx, err) => env.log.error({ err, issuer }, 'oidc-provider server_error'));
       countProviderErrors(provider, env.metrics);
       return { issuer, scope, pathPrefix, provider, callback: provider.callback() as ProviderHandler };
@@ -50,15 +55,15 @@ export function createProviderRegistry(env: EnvironmentContext, cookieKeys: () =
   const keysVersion = () => env.keys.version;
 
   return {
-    environment: () => get({ kind: 'environment', ns: 'env' }, `${env.issuer}|${keysVersion()}`, env.issuer, ''),
+    environment: () => get({ kind: 'environment', ns: 'env' }, { kind: 'environment' }, `${env.issuer}|${keysVersion()}`, env.issuer, ''),
     forResource: async (resourceId) => {
-      const resource = env.store.resources.get(resourceId);
+      const resource = await env.store.resources.get(resourceId);
       if (!resource) {
         entries.delete(resourceId);
         return undefined;
       }
       const version = `${env.issuer}|${keysVersion()}|${resource.updateTime}`;
-      return get({ kind: 'resource', ns: resource.id, resourceId: resource.id }, version, resourceIssuer(env.issuer, resource.id), resourcePathPrefix(resource.id));
+      return get({ kind: 'resource', ns: resource.id, resourceId: resource.id }, { kind: 'resource', resource }, version, resourceIssuer(env.issuer, resource.id), resourcePathPrefix(resource.id));
     },
   };
 }

@@ -42,7 +42,7 @@ export async function registrationRoutes(app: FastifyInstance, registration: Reg
       return sendError(reply, 429, 'too_many_requests', `too many client registrations from this address: try again in ${seconds} s`);
     }
     // The audit log records the registration (as any management change).
-    const registered = registration.register(OPEN_REGISTRATION, request.params.resourceId, request.body);
+    const registered = await registration.register(OPEN_REGISTRATION, request.params.resourceId, request.body);
     limits.registered(request.ip);
     return reply.code(201).header('cache-control', 'no-store').header('pragma', 'no-cache').send(registrationResponse(registered));
   });

@@ -1,7 +1,8 @@
 // RFC 8414 metadata of each MCP server's issuer, `<env>/resources/<res_id>`, served at both URLs
 // Scalekit serves: path insertion (what MCP clients try first) and path append. The OIDC variants and
 // `/resources/<id>/keys` stay 404, as on Scalekit.
-// Only what works is listed: DCR and client-id metadata documents only while the MCP server allows them.
+// Only what works is listed: DCR and client-id metadata documents only while the MCP server allows them,
+// the grants (and their endpoints, as RFC 8628's device authorization endpoint) as the registry says.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { EnvironmentContext } from '../oidc/environment.js';
 import { grantsMetadata } from '../oidc/grant-types/index.js';

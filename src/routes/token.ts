@@ -1,7 +1,7 @@
 // POST /oauth/token and each MCP server's /resources/<res_id>/oauth/token. The grant is picked from the
 // registry (oidc/grant-types): our own handlers answer in Scalekit's token shape (client credentials, token
 // exchange, the ID-JAG bearer grant); the grants of the interactive flows (authorization_code,
-// refresh_token) go to that issuer's oidc-provider with the body already parsed.
+// refresh_token, the device code) go to that issuer's oidc-provider with the body already parsed.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ManagementError } from '../management/errors.js';
 import type { UserService } from '../management/users.js';

@@ -6,6 +6,7 @@ import { lockDatabase, type DatabaseLock } from './database-lock.js';
 import { ensurePrivateFile, ensurePrivateFolder, tightenPrivateFile, type TightenedFile } from './data-files.js';
 import { sqliteClients, type ClientRepository } from './clients.js';
 import { sqliteConsents, type ConsentRepository } from './consents.js';
+import { sqliteDeviceCodePolls, type DeviceCodePollRepository } from './device-code-polls.js';
 import { sqliteEmailCodes, type EmailCodeRepository } from './email-codes.js';
 import { sqliteEnvironmentScopes, type EnvironmentScopeRepository } from './environment-scopes.js';
 import { loadOrCreateInstallKeys, newInstallKeys, type InstallKeys } from './install-keys.js';
@@ -52,6 +53,8 @@ export interface Store {
   trustedIdentityProviders: TrustedIdentityProviderRepository;
   /** ID-JAGs already presented, until they expire (replay). */
   usedAssertions: UsedAssertionRepository;
+  /** How devices poll with their device codes (RFC 8628 slow_down). */
+  deviceCodePolls: DeviceCodePollRepository;
   retention: RetentionRepository;
   /** Where this store's new ids and generated secrets come from (random, or a fixture's fixed sequence). */
   ids: IdSource;
@@ -123,6 +126,7 @@ export function openStore(path: string, clock: Clock = systemClock, options: Sto
     tokenExchangePolicies: sqliteTokenExchangePolicies(db),
     trustedIdentityProviders: sqliteTrustedIdentityProviders(db, clock),
     usedAssertions: sqliteUsedAssertions(db),
+    deviceCodePolls: sqliteDeviceCodePolls(db),
     retention: sqliteRetention(db),
     ids,
     cookieKeys: disk.installKeys.cookieKeys,

@@ -25,6 +25,8 @@ export interface Resource {
   refreshTokenExpiry: number;
   disableDynamicClientRegistration: boolean;
   enableCimd: boolean;
+  /** Offers the device authorization grant (RFC 8628); REST-only, as Scalekit's proto has no field. */
+  enableDeviceFlow: boolean;
   scopes: ResourceScope[];
   tokenIssuer: TokenIssuer;
   tokenProfile: TokenProfile;
@@ -34,8 +36,9 @@ export interface Resource {
   updateTime: string;
 }
 
-/** `tokenIssuer` defaults to 'env', `tokenProfile` to 'scalekit', `xaaEnabled` to false. */
-export type ResourceInput = Omit<Resource, 'createTime' | 'updateTime' | 'tokenIssuer' | 'tokenProfile' | 'xaaEnabled'> & {
+/** `tokenIssuer` defaults to 'env', `tokenProfile` to 'scalekit', `xaaEnabled` and `enableDeviceFlow` to false. */
+export type ResourceInput = Omit<Resource, 'createTime' | 'updateTime' | 'tokenIssuer' | 'tokenProfile' | 'xaaEnabled' | 'enableDeviceFlow'> & {
+  enableDeviceFlow?: boolean;
   tokenIssuer?: TokenIssuer;
   tokenProfile?: TokenProfile;
   xaaEnabled?: boolean;
@@ -62,6 +65,7 @@ interface Row {
   refresh_token_expiry: number;
   disable_dynamic_client_registration: number;
   enable_cimd: number;
+  enable_device_flow: number;
   token_issuer: TokenIssuer;
   token_profile: TokenProfile;
   xaa_enabled: number;
@@ -83,15 +87,15 @@ export function sqliteResources(db: Db, clock: Clock): ResourceRepository {
   );
   const insert = db.prepare(
     `INSERT INTO resources (id, name, description, resource_type, resource_id, access_token_expiry,
-       refresh_token_expiry, disable_dynamic_client_registration, enable_cimd, token_issuer, token_profile, xaa_enabled, create_time, update_time)
+       refresh_token_expiry, disable_dynamic_client_registration, enable_cimd, token_issuer, token_profile, xaa_enabled, create_time, update_time, enable_device_flow)
      VALUES (@id, @name, @description, @resourceType, @serverUrl, @accessTokenExpiry, @refreshTokenExpiry,
-       @disableDcr, @enableCimd, @tokenIssuer, @tokenProfile, @xaa, @now, @now)`,
+       @disableDcr, @enableCimd, @tokenIssuer, @tokenProfile, @xaa, @now, @now, @enableDeviceFlow)`,
   );
   const update = db.prepare(
     `UPDATE resources SET name = @name, description = @description, resource_type = @resourceType,
        resource_id = @serverUrl, access_token_expiry = @accessTokenExpiry, refresh_token_expiry = @refreshTokenExpiry,
        disable_dynamic_client_registration = @disableDcr, enable_cimd = @enableCimd, token_issuer = @tokenIssuer,
-       token_profile = @tokenProfile, xaa_enabled = @xaa, update_time = @now
+       token_profile = @tokenProfile, xaa_enabled = @xaa, update_time = @now, enable_device_flow = @enableDeviceFlow
      WHERE id = @id`,
   );
   const remove = db.prepare('DELETE FROM resources WHERE id = ?');
@@ -111,6 +115,7 @@ export function sqliteResources(db: Db, clock: Clock): ResourceRepository {
     refreshTokenExpiry: r.refresh_token_expiry,
     disableDynamicClientRegistration: r.disable_dynamic_client_registration === 1,
     enableCimd: r.enable_cimd === 1,
+    enableDeviceFlow: r.enable_device_flow === 1,
     scopes: scopes.all(r.id).map((s) => ({ name: s.name, description: s.description, enabled: s.enabled === 1 })),
     tokenIssuer: r.token_issuer,
     tokenProfile: r.token_profile,
@@ -135,7 +140,13 @@ export function sqliteResources(db: Db, clock: Clock): ResourceRepository {
   };
 
   const write = db.transaction((given: ResourceInput): boolean => {
-    const input = { ...given, tokenIssuer: given.tokenIssuer ?? 'env', tokenProfile: given.tokenProfile ?? 'scalekit', xaaEnabled: given.xaaEnabled ?? false };
+    const input = {
+      ...given,
+      tokenIssuer: given.tokenIssuer ?? 'env',
+      tokenProfile: given.tokenProfile ?? 'scalekit',
+      xaaEnabled: given.xaaEnabled ?? false,
+      enableDeviceFlow: given.enableDeviceFlow ?? false,
+    };
     const existing = get.get(input.id);
     if (existing && sameExcept(toResource(existing), input, ['createTime', 'updateTime'])) return false;
     const { scopes: _scopes, ...fields } = input;
@@ -144,6 +155,7 @@ export function sqliteResources(db: Db, clock: Clock): ResourceRepository {
       disableDcr: input.disableDynamicClientRegistration ? 1 : 0,
       enableCimd: input.enableCimd ? 1 : 0,
       xaa: input.xaaEnabled ? 1 : 0,
+      enableDeviceFlow: input.enableDeviceFlow ? 1 : 0,
       now: isoNow(clock),
     });
     deleteScopes.run(input.id);

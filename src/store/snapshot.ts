@@ -5,7 +5,7 @@ import type { Store } from './index.js';
 
 // Parents before children, so foreign keys hold while rows go back in.
 const TABLES = ['organizations', 'resources', 'resource_scopes', 'clients', 'client_secrets', 'users', 'signing_keys', 'environment_scopes', 'test_users', 'token_exchange_policies', 'trusted_identity_providers'] as const;
-const DROPPED = ['user_consents', 'oidc_payloads', 'issued_tokens', 'audit_events', 'email_codes', 'outbox_messages', 'passkey_challenges', 'passkeys', 'used_assertions'] as const;
+const DROPPED = ['user_consents', 'oidc_payloads', 'issued_tokens', 'audit_events', 'email_codes', 'outbox_messages', 'passkey_challenges', 'passkeys', 'used_assertions', 'device_code_polls'] as const;
 
 export interface Snapshot {
   restore(): void;

@@ -51,6 +51,7 @@ const EXPECTED: Seed = {
       refresh_token_expiry: 86400,
       disable_dynamic_client_registration: false,
       enable_cimd: false,
+      enable_device_flow: false,
       token_profile: 'scalekit',
       xaa_enabled: false,
     },

@@ -2,7 +2,7 @@
 // its cookie, CSRF on every form, wrong-credential limits, management errors shown as readable messages,
 // secrets shown once and never logged, rotation, users who can then sign in.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PageSeen } from '../helpers/browser.js';
+import { parseForms, type PageSeen } from '../helpers/browser.js';
 import { authorize, consentPageInProgress, registerClient } from '../helpers/code-flow.js';
 import { FormSteps, headingOf } from '../helpers/form-steps.js';
 import { ENV_CLIENT, startTestServer, tokenRequest, type TestServer } from '../helpers/server.js';
@@ -190,6 +190,22 @@ describe('management errors as readable messages', () => {
     const cleared = await steps.post('/dashboard/mcp-servers/res_20000000000000001', {}, ['xaa', 'token_exchange_from']);
     expect(cleared.status).toBe(303);
     expect(server.app.management.resources.get('res_20000000000000001')).toMatchObject({ xaaEnabled: false, tokenExchange: { acceptFrom: [] } });
+  });
+
+  it('the device authorization grant: a checkbox beside DCR and CIMD, saved and shown checked, off when unticked', async () => {
+    const steps = await signedIn();
+    await steps.open(`${server.url}/dashboard/mcp-servers/new`);
+    const saved = (await steps.submit('/dashboard/mcp-servers', { name: 'Devices', server_url: 'http://localhost:4501/', 'scope.0.name': 'd:read', device_flow: 'on' })) as PageSeen;
+    expect(saved.status).toBe(200);
+    const created = server.app.store.resources.list().find((r) => r.name === 'Devices')!;
+    expect(created.enableDeviceFlow).toBe(true);
+    expect(saved.html).toContain('<input type="checkbox" name="device_flow" checked>');
+    await steps.open(`${server.url}/dashboard/mcp-servers/${created.id}`);
+    const form = parseForms(steps.page.html, steps.page.url).find((f) => f.action.endsWith(`/dashboard/mcp-servers/${created.id}`))!;
+    const unticked = Object.fromEntries([...form.fields].filter(([name]) => name !== 'device_flow'));
+    const res = await steps.browser.fetch(form.action, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(unticked).toString() });
+    expect(res.status).toBe(303);
+    expect(server.app.store.resources.get(created.id)?.enableDeviceFlow).toBe(false);
   });
 
   it('an MCP server that does not exist: 404 in the dashboard frame', async () => {

@@ -1,6 +1,7 @@
 // The examples (examples/*) against the real emulator over real HTTP, with the real MCP SDK client and
 // @scalekit-sdk/node, seeded with examples/seed.yaml (what `SEED=examples/seed.yaml npm start` serves),
 // through the package's own fixture.
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -422,6 +423,54 @@ describe('the agent command (node dist/examples/agent/main.js), as examples/READ
     await new Promise((resolve) => closed.close(resolve)); // nothing listens there now
     const run = await runAgent({ AGENT_CLIENT_ID: AGENT.id, AGENT_CLIENT_SECRET: AGENT.secret, SCALEKIT_ENVIRONMENT_URL: `http://127.0.0.1:${port}` });
     expect(run).toEqual({ code: 1, stdout: '', stderr: `agent: fetch failed: connect ECONNREFUSED 127.0.0.1:${port}\n` });
+  });
+});
+
+describe('the device agent (node dist/examples/device-agent/main.js): RFC 8628 against the Todo server’s issuer', () => {
+  const DEVICE_MAIN = fileURLToPath(new URL('../../dist/examples/device-agent/main.js', import.meta.url));
+
+  /** Runs the agent; `person` answers once it printed its code (as a person reading the terminal would). */
+  function runDeviceAgent(person: (userCode: string) => Promise<void>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    const child = spawn(process.execPath, [DEVICE_MAIN], { env: { PATH: process.env.PATH ?? '', MCP_SERVER_URL: `${todo.url}/mcp` }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let answered = false;
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const code = /enter the code ([A-Z]{4}-[A-Z]{4})\n/.exec(stdout)?.[1];
+      if (code && !answered) {
+        answered = true;
+        person(code).catch((err: unknown) => {
+          stderr += `test: ${String(err)}\n`;
+          child.kill();
+        });
+      }
+    });
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
+  }
+
+  it('prints the code and the URL, polls while the person allows access (em.approveDevice), then lists the todos as that person', { timeout: 30_000 }, async () => {
+    const run = await runDeviceAgent((userCode) => emulator.approveDevice(userCode, { user: 'demo@example.com' }));
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const issuer = `${emulator.url}/resources/res_10000000000000001`;
+    const lines = run.stdout.split('\n');
+    const code = /enter the code (\S+)$/.exec(lines[0]!)?.[1];
+    expect(lines.slice(0, 3)).toEqual([
+      `To sign in, open ${issuer}/device and enter the code ${code}`,
+      `(or open ${issuer}/device?user_code=${code})`,
+      'Waiting for you to allow access (the code works for 10 minutes)…',
+    ]);
+    expect(lines[3]).toMatch(/^list_todos: \{"todos":/);
+    expect(toolCalls).toEqual([{ tool: 'list_todos', clientId: expect.stringMatching(/^m2m_\d{17}$/) }]);
+  });
+
+  it('the person says no (em.denyDevice): one line on stderr, exit code 1', { timeout: 30_000 }, async () => {
+    const run = await runDeviceAgent((userCode) => emulator.denyDevice(userCode));
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe('device-agent: device authorization failed (400): access_denied End-User aborted interaction\n');
+    expect(toolCalls).toEqual([]);
   });
 });
 

@@ -154,7 +154,7 @@ describe('metadata: what works where', () => {
     expect(closed.grant_types_supported).toEqual(['authorization_code', 'client_credentials', 'refresh_token']);
     expect(closed).not.toHaveProperty('authorization_grant_profiles_supported');
     const environment = await metadata('/.well-known/oauth-authorization-server');
-    expect(environment.grant_types_supported).toEqual(['authorization_code', 'client_credentials', 'refresh_token', TOKEN_EXCHANGE]);
+    expect(environment.grant_types_supported).toEqual(['authorization_code', 'client_credentials', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code', TOKEN_EXCHANGE]);
     expect(environment.identity_chaining_requested_token_types_supported).toEqual([ID_JAG]);
   });
 });

@@ -131,6 +131,15 @@ describe('orgs, resources and configuration', () => {
     expect(refused.stderr).toContain('resource.token_exchange.accept_from[0]: is this MCP server itself');
   });
 
+  it('resources create --enable-device-flow: the device authorization grant on, shown by get', async () => {
+    const created = await json('resources', 'create', '--name', 'CLI device', '--server-url', 'http://localhost:4305/', '--enable-device-flow', '--json');
+    expect(created.resource).toMatchObject({ enable_device_flow: true });
+    const id = (created.resource as { id: string }).id;
+    expect((await cli('resources', 'get', id)).stdout).toMatch(/^device_flow\s+on$/m);
+    const plain = await json('resources', 'create', '--name', 'CLI no device', '--server-url', 'http://localhost:4306/', '--json');
+    expect(plain.resource).toMatchObject({ enable_device_flow: false });
+  });
+
   it('resources consents lists what Ada approved; revoke-consent takes the refresh token away', async () => {
     const res = 'res_20000000000000001';
     const issuer = `${server.url}/resources/${res}`;

@@ -11,6 +11,7 @@ const TABLES = [
   'audit_events',
   'client_secrets',
   'clients',
+  'device_code_polls',
   'email_codes',
   'environment_scopes',
   'issued_tokens',
@@ -149,6 +150,14 @@ describe('upgrading a database with rows to 004_management.sql', () => {
       { kid: 'snk_1', activate_time: null, retire_time: null },
     ]);
     expect(tableNames(db)).toContain('audit_events');
+    db.close();
+  });
+
+  it('gives resources enable_device_flow 0 (014) and refuses any value but 0 or 1', () => {
+    const db = databaseAt001();
+    migrate(db);
+    expect(db.prepare('SELECT id, enable_device_flow FROM resources').all()).toEqual([{ id: 'res_1', enable_device_flow: 0 }]);
+    expect(() => db.prepare('UPDATE resources SET enable_device_flow = 2').run()).toThrow('CHECK constraint failed');
     db.close();
   });
 

@@ -121,6 +121,7 @@ describe('resources', () => {
         xaa_enabled: 0,
         create_time: '2025-01-01T00:00:00.000Z',
         update_time: '2025-01-01T00:00:00.000Z',
+        enable_device_flow: 0,
       },
     ]);
   });
@@ -129,6 +130,7 @@ describe('resources', () => {
     store.resources.upsert(todo());
     expect(store.resources.get('res_1')).toEqual({
       ...todo(),
+      enableDeviceFlow: false,
       tokenIssuer: 'env',
       tokenProfile: 'scalekit',
       xaaEnabled: false,

@@ -39,7 +39,7 @@ export type GrantHandler = 'provider' | ((request: ClientGrantRequest) => Promis
 
 export interface Grant {
   grantType: string;
-  /** Whether this issuer offers the grant now (a per-server switch may turn it off): metadata lists it only then. */
+  /** Whether this issuer's token endpoint takes the grant now (a per-server switch may turn it off); else unsupported_grant_type. */
   offeredAt(issuer: GrantIssuer, store: Store): boolean | Promise<boolean>;
   /** Why it is not offered at this issuer, for the unsupported_grant_type answer (never asked of a grant offered everywhere). */
   notOffered?: (issuer: GrantIssuer) => string;
@@ -47,6 +47,8 @@ export interface Grant {
   allowsClient(client: Client, issuer: GrantIssuer): boolean;
   /** A client may list it in its registration (RFC 7591 `grant_types`, a client ID metadata document). */
   registrable: boolean;
+  /** It renews what another grant issued (refresh_token): a registration must name one of the others too. */
+  renews?: boolean;
   /**
    * What else an issuer offering it says in its metadata (RFC 8414 fields the grant's specification
    * defines); `issuerUrl` for endpoints under it (e.g. RFC 8628's device_authorization_endpoint).
@@ -56,3 +58,6 @@ export interface Grant {
 }
 
 export const issuerResource = (issuer: GrantIssuer): Resource | undefined => (issuer.kind === 'resource' ? issuer.resource : undefined);
+
+/** A client that registered grant types (RFC 7591) uses only those; one that registered none, any it is allowed. */
+export const registeredFor = (client: Client, grantType: string): boolean => client.metadata.grant_types?.includes(grantType) ?? true;

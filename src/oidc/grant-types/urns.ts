@@ -1,5 +1,6 @@
-// The URNs of the extension grants and of the token types they exchange (RFC 8693 §3, RFC 7523 §2.1,
-// draft-ietf-oauth-identity-assertion-authz-grant).
+// The URNs of the extension grants and of the token types they exchange (RFC 8628 §3.4, RFC 8693 §3,
+// RFC 7523 §2.1, draft-ietf-oauth-identity-assertion-authz-grant).
+export const DEVICE_CODE = 'urn:ietf:params:oauth:grant-type:device_code';
 export const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 export const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 

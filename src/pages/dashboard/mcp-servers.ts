@@ -20,6 +20,7 @@ interface ServerForm {
   refreshTokenExpiry: string;
   dcr: boolean;
   cimd: boolean;
+  deviceFlow: boolean;
   tokenIssuer: string;
   tokenProfile: string;
   xaa: boolean;
@@ -38,6 +39,7 @@ const formOf = (r?: ManagedResource): ServerForm => ({
   refreshTokenExpiry: String(r?.refreshTokenExpiry ?? 86400),
   dcr: !(r?.disableDynamicClientRegistration ?? false),
   cimd: r?.enableCimd ?? false,
+  deviceFlow: r?.enableDeviceFlow ?? false,
   tokenIssuer: r?.tokenIssuer ?? 'env',
   tokenProfile: r?.tokenProfile ?? 'scalekit',
   xaa: r?.xaaEnabled ?? false,
@@ -53,6 +55,7 @@ const typedForm = (body: FormBody): ServerForm => ({
   refreshTokenExpiry: text(body, 'refresh_token_expiry'),
   dcr: checked(body, 'dcr'),
   cimd: checked(body, 'cimd'),
+  deviceFlow: checked(body, 'device_flow'),
   tokenIssuer: text(body, 'token_issuer'),
   tokenProfile: text(body, 'token_profile'),
   xaa: checked(body, 'xaa'),
@@ -78,6 +81,7 @@ function fieldsOf(body: FormBody): ResourceFields {
     ...optionalNumber('refreshTokenExpiry', seconds(body, 'refresh_token_expiry')),
     disableDynamicClientRegistration: !checked(body, 'dcr'),
     enableCimd: checked(body, 'cimd'),
+    enableDeviceFlow: checked(body, 'device_flow'),
     ...(issuer === 'env' || issuer === 'resource' ? { tokenIssuer: issuer } : {}),
     ...(profile === 'scalekit' || profile === 'rfc9068' ? { tokenProfile: profile } : {}),
     xaaEnabled: checked(body, 'xaa'),
