@@ -201,8 +201,14 @@ describe('RFC 8693 §2.2.2 and RFC 6749 §5.2: refusals', () => {
     await expectError(publicClient, 401, 'invalid_client', 'client_secret is required for this client');
   });
 
-  it('unsupported_grant_type where the server takes no exchange, and its metadata does not list the grant', async () => {
-    await expectError(await exchangeAt(PLANNER, { subject_token: await adasPlannerToken() }), 400, 'unsupported_grant_type', 'this MCP server takes no token exchange: its token_exchange.accept_from names no MCP server');
+  it('invalid_target where the server accepts no server’s tokens (its policy empty), and its metadata does not list the grant', async () => {
+    const adasTodoToken = (await em.authorize({ resource: TODO, user: ADA.id, scopes: ['todo:read'] })).access_token;
+    await expectError(
+      await exchangeAt(PLANNER, { subject_token: adasTodoToken }, clients[TODO]!),
+      400,
+      'invalid_target',
+      `MCP server ${PLANNER} does not accept tokens for ${TODO} in exchange (its token_exchange.accept_from)`,
+    );
     const grants = async (id: string) => ((await (await fetch(`${em.url}/.well-known/oauth-authorization-server/resources/${id}`)).json()) as { grant_types_supported: string[] }).grant_types_supported;
     expect(await grants(TODO)).toEqual(['authorization_code', 'client_credentials', 'refresh_token', TOKEN_EXCHANGE]);
     expect(await grants(PLANNER)).toEqual(['authorization_code', 'client_credentials', 'refresh_token']);

@@ -36,10 +36,10 @@ export async function offeredGrant(store: Store, issuer: GrantIssuer, grantType:
   return grant;
 }
 
-/** What an issuer's metadata says of its grants: `grant_types_supported`, what it offers now, and what those grants add. */
+/** What an issuer's metadata says of its grants: `grant_types_supported`, what it offers and can work now, and what those grants add. */
 export async function grantsMetadata(store: Store, issuer: GrantIssuer, issuerUrl: string): Promise<Record<string, unknown>> {
-  const offered = await Promise.all(GRANTS.map((g) => g.offeredAt(issuer, store)));
-  const grants = GRANTS.filter((_, i) => offered[i]);
+  const listed = await Promise.all(GRANTS.map(async (g) => (await g.offeredAt(issuer, store)) && ((await g.listedAt?.(issuer, store)) ?? true)));
+  const grants = GRANTS.filter((_, i) => listed[i]);
   return Object.assign({ grant_types_supported: grants.map((g) => g.grantType) }, ...grants.map((g) => g.metadata?.(issuer, issuerUrl) ?? {}));
 }
 
