@@ -1,8 +1,9 @@
-// The device authorization grant (RFC 8628) as a CLI does it, with plain fetch: find the MCP server's
-// authorization server (RFC 9728, then RFC 8414), register as a public client for the device grant
-// (RFC 7591; no redirect URI, since no browser comes back here), ask for a user code, show it, and poll
-// the token endpoint at the interval the server names (5 s more after each slow_down) until the person
-// allowed or denied it, or the code expired.
+// The device authorization grant (RFC 8628) as a CLI does it: find the MCP server's authorization server
+// (RFC 9728, then RFC 8414: ../shared/authorization-server.ts), then with plain fetch register as a public
+// client for the device grant (RFC 7591; no redirect URI, since no browser comes back here), ask for a
+// user code, show it, and poll the token endpoint at the interval the server names (5 s more after each
+// slow_down) until the person allowed or denied it, or the code expired.
+import { authorizationServerOf } from '../shared/authorization-server.js';
 
 export interface UserCode {
   userCode: string;
@@ -36,20 +37,20 @@ const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
 export async function authorizeDevice(options: DeviceAuthorizationOptions): Promise<DeviceTokens> {
   const sleep = options.sleep ?? ((seconds: number) => new Promise<void>((resolve) => setTimeout(resolve, seconds * 1000)));
-  const resource = await getJson<{ resource: string; authorization_servers: string[]; scopes_supported?: string[] }>(protectedResourceMetadataUrl(options.mcpServerUrl));
-  const server = await getJson<{ registration_endpoint?: string; device_authorization_endpoint?: string; token_endpoint: string }>(authorizationServerMetadataUrl(resource.authorization_servers[0]!));
-  if (!server.device_authorization_endpoint) throw new Error(`${resource.authorization_servers[0]} offers no device authorization grant`);
-  if (!server.registration_endpoint) throw new Error(`${resource.authorization_servers[0]} offers no client registration`);
+  const { resource, scopesSupported, issuer, metadata: server } = await authorizationServerOf(options.mcpServerUrl);
+  const deviceEndpoint = server.device_authorization_endpoint;
+  if (typeof deviceEndpoint !== 'string') throw new Error(`${issuer} offers no device authorization grant`);
+  if (!server.registration_endpoint) throw new Error(`${issuer} offers no client registration`);
 
   const { client_id: clientId } = await postJson<{ client_id: string }>(server.registration_endpoint, {
     client_name: options.clientName ?? 'Todo CLI',
     grant_types: [DEVICE_GRANT, 'refresh_token'],
     token_endpoint_auth_method: 'none',
   });
-  const scope = options.scopes ?? [...(resource.scopes_supported ?? []), 'offline_access'].join(' ');
+  const scope = options.scopes ?? [...scopesSupported, 'offline_access'].join(' ');
   const device = await postForm<{ device_code: string; user_code: string; verification_uri: string; verification_uri_complete?: string; expires_in: number; interval?: number }>(
-    server.device_authorization_endpoint,
-    { client_id: clientId, scope, resource: resource.resource },
+    deviceEndpoint,
+    { client_id: clientId, scope, resource },
   );
   await options.showCode({
     userCode: device.user_code,
@@ -76,24 +77,6 @@ export async function authorizeDevice(options: DeviceAuthorizationOptions): Prom
     // access_denied (the person said no), expired_token (nobody answered in time), or a real error.
     throw new Error(`device authorization failed (${res.status}): ${body.error ?? 'error'}${body.error_description ? ` ${body.error_description}` : ''}`);
   }
-}
-
-// RFC 9728 §3.1: the well-known path goes before the MCP endpoint's path.
-function protectedResourceMetadataUrl(mcpServerUrl: string): string {
-  const url = new URL(mcpServerUrl);
-  return `${url.origin}/.well-known/oauth-protected-resource${url.pathname === '/' ? '' : url.pathname}`;
-}
-
-// RFC 8414 §3.1: likewise before the issuer's path.
-function authorizationServerMetadataUrl(issuer: string): string {
-  const url = new URL(issuer);
-  return `${url.origin}/.well-known/oauth-authorization-server${url.pathname === '/' ? '' : url.pathname}`;
-}
-
-async function getJson<T>(url: string): Promise<T> {
-  const res = await fetch(url);
-  if (!res.ok) throw new Error(`GET ${url} answered ${res.status}`);
-  return (await res.json()) as T;
 }
 
 async function postJson<T>(url: string, body: unknown): Promise<T> {

@@ -4,7 +4,7 @@
 // todo server's protected-resource metadata, then RFC 8414), for a token for the todo server with the
 // same person as `sub` and the planner's client in `act`. The todo server must accept tokens for the
 // planner in exchange (its token_exchange policy).
-import { discoverAuthorizationServerMetadata, discoverOAuthProtectedResourceMetadata } from '@modelcontextprotocol/sdk/client/auth.js';
+import { authorizationServerOf } from '../shared/authorization-server.js';
 
 export interface OnBehalfOptions {
   /** The planner server's own confidential client (a client registered under the planner). */
@@ -21,10 +21,7 @@ const ACCESS_TOKEN = 'urn:ietf:params:oauth:token-type:access_token';
 
 /** Exchanges the person's token for the planner for one for the todo server. */
 export async function exchangeOnBehalf(options: OnBehalfOptions, personToken: string): Promise<string> {
-  const target = await discoverOAuthProtectedResourceMetadata(options.mcpServerUrl);
-  const issuer = target.authorization_servers?.[0];
-  const metadata = issuer ? await discoverAuthorizationServerMetadata(issuer) : undefined;
-  if (!metadata?.token_endpoint) throw new Error(`no authorization server found for ${options.mcpServerUrl}`);
+  const { resource, metadata } = await authorizationServerOf(options.mcpServerUrl);
   const res = await fetch(metadata.token_endpoint, {
     method: 'POST',
     headers: {
@@ -35,7 +32,7 @@ export async function exchangeOnBehalf(options: OnBehalfOptions, personToken: st
       grant_type: TOKEN_EXCHANGE,
       subject_token: personToken,
       subject_token_type: ACCESS_TOKEN,
-      resource: target.resource,
+      resource,
       ...(options.scopes ? { scope: options.scopes } : {}),
     }),
   });
