@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { SeedInput } from '../../src/config/seed.js';
 import { BrowserStopped, MiniBrowser, type PersonAnswers } from '../helpers/browser.js';
-import { ada, CALLBACK, register, registerClient } from '../helpers/code-flow.js';
+import { ada, authorizationUrl, CALLBACK, pkce, register, registerClient } from '../helpers/code-flow.js';
 import { alertOf, FormSteps, headingOf } from '../helpers/form-steps.js';
 import { environmentToken, restCaller, type Rest } from '../helpers/management.js';
 import { AGENT, ADA, basic, decodeJwt, ENV_CLIENT, startTestServer, TEST_SEED, type TestServer } from '../helpers/server.js';
@@ -172,6 +172,17 @@ describe('RFC 7591 at an MCP server with the device flow on: clients may registe
     const both = await register(server.url, TODO.id, { grant_types: ['authorization_code', 'refresh_token', DEVICE_GRANT] });
     expect(await both.json()).toMatchObject({ grant_types: ['authorization_code', 'refresh_token', DEVICE_GRANT], response_types: ['code'] });
   });
+
+  it('for the device grant alone, with a redirect URI all the same: no code flow for it', async () => {
+    const res = await register(server.url, TODO.id, { client_name: 'CLI with a callback', grant_types: [DEVICE_GRANT], redirect_uris: [CALLBACK] });
+    const registered = (await res.json()) as { client_id: string };
+    expect(registered).toMatchObject({ redirect_uris: [CALLBACK], grant_types: [DEVICE_GRANT], response_types: [] });
+    const authorize = await fetch(authorizationUrl(todoIssuer, { client_id: registered.client_id, code_challenge: pkce().challenge }), { redirect: 'manual' });
+    const refused = new URL(authorize.headers.get('location')!);
+    expect(`${refused.origin}${refused.pathname}`).toBe(CALLBACK);
+    expect(Object.fromEntries(refused.searchParams)).toMatchObject({ error: 'invalid_request', error_description: 'requested response_type is not allowed for this client' });
+    expect((await requestDevice(todoIssuer, { client_id: registered.client_id })).status).toBe(200);
+  });
 });
 
 describe('an MCP server with the device flow off', () => {
@@ -185,9 +196,9 @@ describe('an MCP server with the device flow off', () => {
     expect(page.status).toBe(404);
     expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(await page.text()).toContain('This MCP server does not offer the device authorization grant (sign-in with a code).');
-    expect(await errorOf(await poll(notesIssuer, 'any', {}, { authorization: basic(notesApp.id, notesApp.secret) }))).toMatchObject({
+    expect(await errorOf(await poll(notesIssuer, 'any', {}, { authorization: basic(notesApp.id, notesApp.secret) }))).toEqual({
       status: 400,
-      body: { error: 'unsupported_grant_type' },
+      body: { error: 'unsupported_grant_type', error_description: 'this MCP server does not offer the device authorization grant: its enable_device_flow is off' },
     });
   });
 
