@@ -17,6 +17,8 @@ export interface IssuerProvider {
   pathPrefix: string;
   provider: Provider;
   callback: ProviderHandler;
+  /** The grants it runs (the grant registry's providerGrants when it was built). */
+  grantTypes: string[];
 }
 
 export interface ProviderRegistry {
@@ -43,7 +45,7 @@ export function createProviderRegistry(env: EnvironmentContext, cookieKeys: () =
       const provider = createProvider({ issuer, scope, pathPrefix, env, cookieKeys: cookieKeys(), grantTypes });
       provider.on('server_error', (_ctx, err) => env.log.error({ err, issuer }, 'oidc-provider server_error'));
       countProviderErrors(provider, env.metrics);
-      return { issuer, scope, pathPrefix, provider, callback: provider.callback() as ProviderHandler };
+      return { issuer, scope, pathPrefix, provider, callback: provider.callback() as ProviderHandler, grantTypes };
     });
     entries.set(scope.ns, { version, built });
     // A failed build is not cached: the next request tries again.

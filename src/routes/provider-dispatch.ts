@@ -9,8 +9,7 @@ import { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { withAuthorizationDefaults } from '../oidc/authorization-defaults.js';
 import type { EnvironmentContext } from '../oidc/environment.js';
-import { deviceCode } from '../oidc/grant-types/device-code.js';
-import { grantIssuerOf } from '../oidc/grant-types/index.js';
+import { DEVICE_CODE } from '../oidc/grant-types/urns.js';
 import { END_SESSION_CONFIRM, ENVIRONMENT_PATHS, providerPathOf, type ProviderPath } from '../oidc/paths.js';
 import type { IssuerProvider } from '../oidc/providers.js';
 import { BODY_TOO_LARGE, readBodyWithinLimit } from './body-limit.js';
@@ -45,7 +44,7 @@ export function providerDispatch(app: FastifyInstance, env: EnvironmentContext):
       reply.code(404).header('cache-control', 'no-store');
       return page ? reply.type('text/html; charset=utf-8').send(env.pages.error('not_found', description)) : reply.send({ error: 'not_found', error_description: description });
     }
-    if (target.route === ENVIRONMENT_PATHS.code_verification && !(await offersDeviceFlow(env, issuer.scope))) {
+    if (target.route === ENVIRONMENT_PATHS.code_verification && !issuer.grantTypes.includes(DEVICE_CODE)) {
       const description = 'This MCP server does not offer the device authorization grant (sign-in with a code).';
       return reply.code(404).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(env.pages.error('not_found', description));
     }
@@ -72,11 +71,6 @@ export function providerDispatch(app: FastifyInstance, env: EnvironmentContext):
 function unknownLogoutStep(target: ProviderPath, method: string): boolean {
   if (target.route !== ENVIRONMENT_PATHS.end_session || target.path === target.route) return false;
   return !LOGOUT_STEPS[target.path.slice(target.route.length)]?.includes(method);
-}
-
-async function offersDeviceFlow(env: EnvironmentContext, scope: IssuerProvider['scope']): Promise<boolean> {
-  const issuer = await grantIssuerOf(env.store, scope);
-  return issuer !== undefined && (await deviceCode.offeredAt(issuer, env.store));
 }
 
 function unknownDeviceStep(target: ProviderPath, method: string): boolean {
