@@ -1,8 +1,10 @@
 // How devices poll the token endpoint with their device codes (RFC 8628 §3.5): when each last asked
 // while the person had not answered yet, and the interval it must keep. The pacing rule is the caller's
-// (oidc/device-polling.ts); this records a poll and applies it in one statement, so two polls at once
-// cannot both pass. Keyed by a digest of the device code; a row goes once its device code's storage has.
-import type { Db } from './database.js';
+// (oidc/device-polling.ts); this records a poll and applies it in one statement (INSERT … ON CONFLICT DO
+// UPDATE, which locks the row), so two polls at once, here or on another replica, cannot both pass: the
+// second sees the first's time. Keyed by a digest of the device code; a row goes once its device code's
+// storage has.
+import type { Scope } from './scope.js';
 
 export interface DevicePollRules {
   /** The interval a device is first asked to keep, in seconds (the device authorization's `interval`). */
@@ -33,22 +35,25 @@ interface Row {
   interval_seconds: number;
 }
 
-export function sqliteDeviceCodePolls(db: Db): DeviceCodePollRepository {
-  const upsert = db.prepare<Record<string, unknown>, Row>(
-    `INSERT INTO device_code_polls (ns, device_code_hash, polled_at, interval_seconds, slowed_down, expires_at)
-     VALUES (@ns, @hash, @now, @interval, 0, @expiresAt)
-     ON CONFLICT (ns, device_code_hash) DO UPDATE SET
-       slowed_down = (@now - polled_at < interval_seconds * 1000 - @slack),
-       interval_seconds = interval_seconds + CASE WHEN @now - polled_at < interval_seconds * 1000 - @slack THEN @step ELSE 0 END,
-       polled_at = @now
-     RETURNING slowed_down, interval_seconds`,
-  );
-  const sweep = db.prepare('DELETE FROM device_code_polls WHERE expires_at <= ?');
+// Too soon: sooner after the last pending poll than the interval asked, less the slack. The SET
+// expressions all read the row as it was; `excluded` is this poll.
+const TOO_SOON = 'excluded.polled_at - device_code_polls.polled_at < device_code_polls.interval_seconds * 1000 - ?';
+const UPSERT = `INSERT INTO device_code_polls (ns, device_code_hash, polled_at, interval_seconds, slowed_down, expires_at)
+  VALUES (?, ?, ?, ?, 0, ?)
+  ON CONFLICT (ns, device_code_hash) DO UPDATE SET
+    slowed_down = CASE WHEN ${TOO_SOON} THEN 1 ELSE 0 END,
+    interval_seconds = device_code_polls.interval_seconds + CASE WHEN ${TOO_SOON} THEN ? ELSE 0 END,
+    polled_at = excluded.polled_at
+  RETURNING slowed_down, interval_seconds`;
+const SWEEP = 'DELETE FROM device_code_polls WHERE expires_at <= ?';
+
+export function deviceCodePollRepository(scope: Scope): DeviceCodePollRepository {
+  const { sql } = scope;
   return {
     async record(ns, hash, now, expiresAt, rules) {
-      sweep.run(Math.floor(now / 1000));
-      const row = upsert.get({ ns, hash, now, expiresAt, interval: rules.intervalSeconds, step: rules.stepSeconds, slack: rules.slackMs })!;
-      return { slowDown: row.slowed_down === 1, intervalSeconds: row.interval_seconds };
+      await sql.run(SWEEP, [Math.floor(now / 1000)]);
+      const row = await sql.get<Row>(UPSERT, [ns, hash, now, rules.intervalSeconds, expiresAt, rules.slackMs, rules.slackMs, rules.stepSeconds]);
+      return { slowDown: row!.slowed_down === 1, intervalSeconds: row!.interval_seconds };
     },
   };
 }

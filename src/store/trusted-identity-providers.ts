@@ -1,6 +1,7 @@
 // The identity providers, besides the environment itself, whose ID-JAGs the environment's MCP servers
-// accept (draft-ietf-oauth-identity-assertion-authz-grant): an issuer and where its keys are.
-import type { Db } from './database.js';
+// accept (draft-ietf-oauth-identity-assertion-authz-grant): an issuer and where its keys are. Read from
+// the database at each ID-JAG (nothing kept in memory), so every replica sees a change at once.
+import type { Scope } from './scope.js';
 import { isoNow, type Clock } from './time.js';
 
 export interface TrustedIdentityProvider {
@@ -11,10 +12,10 @@ export interface TrustedIdentityProvider {
 
 export interface TrustedIdentityProviderRepository {
   /** By issuer. */
-  list(): TrustedIdentityProvider[];
-  get(issuer: string): TrustedIdentityProvider | undefined;
+  list(): Promise<TrustedIdentityProvider[]>;
+  get(issuer: string): Promise<TrustedIdentityProvider | undefined>;
   /** Replaces the list (a provider kept keeps its create time); true when it changed. */
-  replace(providers: { issuer: string; jwksUri: string }[]): boolean;
+  replace(providers: { issuer: string; jwksUri: string }[]): Promise<boolean>;
 }
 
 interface Row {
@@ -23,30 +24,31 @@ interface Row {
   create_time: string;
 }
 
-export function sqliteTrustedIdentityProviders(db: Db, clock: Clock): TrustedIdentityProviderRepository {
-  const all = db.prepare<[], Row>('SELECT * FROM trusted_identity_providers ORDER BY issuer');
-  const one = db.prepare<[string], Row>('SELECT * FROM trusted_identity_providers WHERE issuer = ?');
-  const remove = db.prepare<[string]>('DELETE FROM trusted_identity_providers WHERE issuer = ?');
-  const upsert = db.prepare(
-    `INSERT INTO trusted_identity_providers (issuer, jwks_uri, create_time) VALUES (?, ?, ?)
-     ON CONFLICT (issuer) DO UPDATE SET jwks_uri = excluded.jwks_uri`,
-  );
-  const toProvider = (r: Row): TrustedIdentityProvider => ({ issuer: r.issuer, jwksUri: r.jwks_uri, createTime: r.create_time });
-  const list = () => all.all().map(toProvider);
-  const replace = db.transaction((providers: { issuer: string; jwksUri: string }[]): boolean => {
-    const before = JSON.stringify(list().map(({ issuer, jwksUri }) => ({ issuer, jwksUri })));
-    const kept = new Set(providers.map((p) => p.issuer));
-    for (const p of list()) if (!kept.has(p.issuer)) remove.run(p.issuer);
-    const now = isoNow(clock);
-    for (const p of providers) upsert.run(p.issuer, p.jwksUri, now);
-    return JSON.stringify(list().map(({ issuer, jwksUri }) => ({ issuer, jwksUri }))) !== before;
-  });
+const LIST = 'SELECT * FROM trusted_identity_providers ORDER BY issuer';
+const GET = 'SELECT * FROM trusted_identity_providers WHERE issuer = ?';
+const REMOVE = 'DELETE FROM trusted_identity_providers WHERE issuer = ?';
+const UPSERT = `INSERT INTO trusted_identity_providers (issuer, jwks_uri, create_time) VALUES (?, ?, ?)
+  ON CONFLICT (issuer) DO UPDATE SET jwks_uri = excluded.jwks_uri`;
+
+const toProvider = (r: Row): TrustedIdentityProvider => ({ issuer: r.issuer, jwksUri: r.jwks_uri, createTime: r.create_time });
+
+export function trustedIdentityProviderRepository(scope: Scope, clock: Clock): TrustedIdentityProviderRepository {
+  const list = async (sql: Scope['sql']) => (await sql.all<Row>(LIST)).map(toProvider);
+  const settings = (providers: TrustedIdentityProvider[]) => JSON.stringify(providers.map(({ issuer, jwksUri }) => ({ issuer, jwksUri })));
   return {
-    list,
-    get: (issuer) => {
-      const row = one.get(issuer);
+    list: () => list(scope.sql),
+    get: async (issuer) => {
+      const row = await scope.sql.get<Row>(GET, [issuer]);
       return row && toProvider(row);
     },
-    replace,
+    replace: (providers) =>
+      scope.atomic(async ({ sql }) => {
+        const existing = await list(sql);
+        const kept = new Set(providers.map((p) => p.issuer));
+        for (const p of existing) if (!kept.has(p.issuer)) await sql.run(REMOVE, [p.issuer]);
+        const now = isoNow(clock);
+        for (const p of providers) await sql.run(UPSERT, [p.issuer, p.jwksUri, now]);
+        return settings(await list(sql)) !== settings(existing);
+      }),
   };
 }
