@@ -422,17 +422,17 @@ const TRUSTED_IDENTITY_PROVIDERS: JsonSchema = {
 // configures its enterprise IdPs in its dashboard). A PUT replaces the whole list.
 function trustedIdentityProviderRoutes(service: ManagementService): TableRoute[] {
   const path = '/environment/trusted-identity-providers';
-  const json = (list: ReturnType<ManagementService['trustedIdentityProviders']['list']>) => ({
+  const json = (list: Awaited<ReturnType<ManagementService['trustedIdentityProviders']['list']>>) => ({
     trusted_identity_providers: list.map((p) => ({ issuer: p.issuer, jwks_uri: p.jwksUri, create_time: p.createTime })),
   });
   return [
-    { method: 'GET', path, status: 200, schema: TRUSTED_IDENTITY_PROVIDERS, handle: () => json(service.trustedIdentityProviders.list()) },
+    { method: 'GET', path, status: 200, schema: TRUSTED_IDENTITY_PROVIDERS, handle: async () => json(await service.trustedIdentityProviders.list()) },
     {
       method: 'PUT',
       path,
       status: 200,
       schema: TRUSTED_IDENTITY_PROVIDERS,
-      handle(request, _params, caller) {
+      async handle(request, _params, caller) {
         const body = request.body ?? {};
         if (typeof body !== 'object' || Array.isArray(body)) throw InvalidArgument.field('trusted_identity_providers', 'must be a JSON object');
         const list = (body as Record<string, unknown>).trusted_identity_providers;
@@ -441,7 +441,7 @@ function trustedIdentityProviderRoutes(service: ManagementService): TableRoute[]
           const entry = (p && typeof p === 'object' ? p : {}) as Record<string, unknown>;
           return { issuer: entry.issuer, jwksUri: entry.jwks_uri } as { issuer: string; jwksUri: string };
         });
-        return json(service.trustedIdentityProviders.replace(caller, providers));
+        return json(await service.trustedIdentityProviders.replace(caller, providers));
       },
     },
   ];

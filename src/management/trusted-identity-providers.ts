@@ -10,26 +10,26 @@ import { trustedIdentityProvidersInput, validate } from './validation.js';
 export type { TrustedIdentityProvider } from '../store/trusted-identity-providers.js';
 
 export interface TrustedIdentityProviderService {
-  list(): TrustedIdentityProvider[];
+  list(): Promise<TrustedIdentityProvider[]>;
   /** Replaces the list; answers it as it now is. */
-  replace(caller: Caller, providers: { issuer: string; jwksUri: string }[]): TrustedIdentityProvider[];
+  replace(caller: Caller, providers: { issuer: string; jwksUri: string }[]): Promise<TrustedIdentityProvider[]>;
 }
 
 export function trustedIdentityProviderService({ store, issuer }: ServiceDeps, audit: AuditLog): TrustedIdentityProviderService {
   return {
     list: () => store.trustedIdentityProviders.list(),
     replace(caller, providers) {
-      return audit.transaction(() => {
+      return audit.transaction(async (tx) => {
         const checked = validate(trustedIdentityProvidersInput, providers, 'trusted_identity_providers');
         // The environment's own ID-JAGs are trusted already, with its own keys: another JWKS for its URL (or
         // an MCP server's issuer under it) would let a stranger's keys speak for it.
         const environmentUrl = issuer?.() ?? '';
         const own = checked.findIndex((p) => environmentUrl !== '' && (p.issuer === environmentUrl || p.issuer.startsWith(`${environmentUrl}/`)));
         if (own >= 0) throw InvalidArgument.field(`trusted_identity_providers[${own}].issuer`, 'is the environment itself or one of its issuers, trusted already');
-        if (store.trustedIdentityProviders.replace(checked)) {
-          audit.record(caller, { type: 'trusted_identity_providers.updated', details: { trusted_identity_providers: checked.map((p) => ({ issuer: p.issuer, jwks_uri: p.jwksUri })) } });
+        if (await tx.trustedIdentityProviders.replace(checked)) {
+          await audit.record(tx, caller, { type: 'trusted_identity_providers.updated', details: { trusted_identity_providers: checked.map((p) => ({ issuer: p.issuer, jwks_uri: p.jwksUri })) } });
         }
-        return store.trustedIdentityProviders.list();
+        return tx.trustedIdentityProviders.list();
       });
     },
   };

@@ -68,7 +68,7 @@ export function devicePageSources(env: EnvironmentContext, scope: IssuerScope) {
         ctx.body = env.pages.deviceDone({ approved: false, ...optional('clientName', clientName(ctx)) });
         return;
       }
-      if (err?.name === 'NotFoundError') env.attemptLimits.failed(userCodeAttempts(ctx.ip));
+      if (err?.name === 'NotFoundError') await env.attemptLimits.failed(userCodeAttempts(ctx.ip));
       const problem = err ? problemOf(err, out) : undefined;
       if (problem && problem !== 'failed') ctx.status = problem === 'form_expired' ? 403 : 400;
       ctx.body = env.pages.deviceCode({ ...userCodeForm(ctx), ...optional('userCode', err?.userCode), ...optional('problem', problem) });
@@ -94,7 +94,7 @@ export function userCodePageGuard(provider: Provider, env: EnvironmentContext): 
   provider.use(async (ctx, next) => {
     if (ctx.method === 'POST' && ctx.path === ENVIRONMENT_PATHS.code_verification) {
       const now = env.clock();
-      const retryAt = env.attemptLimits.retryAt(userCodeAttempts(ctx.ip));
+      const retryAt = await env.attemptLimits.retryAt(userCodeAttempts(ctx.ip));
       if (retryAt !== undefined) {
         const seconds = Math.max(1, Math.ceil((retryAt - now) / 1000));
         ctx.status = 429;

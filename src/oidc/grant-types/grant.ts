@@ -2,7 +2,7 @@
 // which issuers it is offered, which clients may use it, and what answers it. The registry (index.ts) is
 // the one list the token route, both issuers' metadata and the client checks read.
 import type { Client } from '../../store/clients.js';
-import type { Store } from '../../store/index.js';
+import type { Repositories } from '../../store/index.js';
 import type { Resource } from '../../store/resources.js';
 import type { User } from '../../store/users.js';
 import type { EnvironmentContext } from '../environment.js';
@@ -40,13 +40,13 @@ export type GrantHandler = 'provider' | ((request: ClientGrantRequest) => Promis
 export interface Grant {
   grantType: string;
   /** Whether this issuer's token endpoint takes the grant now (a per-server switch may turn it off); else unsupported_grant_type. */
-  offeredAt(issuer: GrantIssuer, store: Store): boolean | Promise<boolean>;
+  offeredAt(issuer: GrantIssuer, store: Repositories): boolean | Promise<boolean>;
   /**
    * Where it is offered, whether the issuer's metadata lists it too (default: yes). Metadata lists only
    * what can work: a grant offered but refused for every request for now (its handler answers
    * invalid_target, as token exchange at an MCP server that accepts no other server's tokens) is not listed.
    */
-  listedAt?: (issuer: GrantIssuer, store: Store) => boolean | Promise<boolean>;
+  listedAt?: (issuer: GrantIssuer, store: Repositories) => boolean | Promise<boolean>;
   /** Why it is not offered at this issuer, for the unsupported_grant_type answer (never asked of a grant offered everywhere). */
   notOffered?: (issuer: GrantIssuer) => string;
   /** Which clients may use it at this issuer (the handler may still refuse a client for its own reasons). */

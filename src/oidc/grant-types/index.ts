@@ -4,7 +4,7 @@
 // a client may name, and our own handlers get their client authenticated and checked here, once for every
 // grant.
 import type { Client } from '../../store/clients.js';
-import type { Store } from '../../store/index.js';
+import type { Repositories } from '../../store/index.js';
 import { authenticateClient, presentedCredentials } from '../client-auth.js';
 import { UnauthorizedClient, UnsupportedGrantType } from '../errors.js';
 import { boundResourceId } from '../issuer-clients.js';
@@ -22,14 +22,14 @@ export const GRANTS: readonly Grant[] = [authorizationCode, clientCredentials, r
 const byType = new Map(GRANTS.map((g) => [g.grantType, g]));
 
 /** The issuer of a provider's scope, as the grants see it; undefined when its MCP server is gone. */
-export async function grantIssuerOf(store: Store, scope: IssuerScope): Promise<GrantIssuer | undefined> {
+export async function grantIssuerOf(store: Repositories, scope: IssuerScope): Promise<GrantIssuer | undefined> {
   if (scope.kind === 'environment') return { kind: 'environment' };
   const resource = await store.resources.get(scope.resourceId);
   return resource && { kind: 'resource', resource };
 }
 
 /** The grant a request names, when this issuer offers it; else unsupported_grant_type (RFC 6749 §5.2). */
-export async function offeredGrant(store: Store, issuer: GrantIssuer, grantType: string): Promise<Grant> {
+export async function offeredGrant(store: Repositories, issuer: GrantIssuer, grantType: string): Promise<Grant> {
   const grant = byType.get(grantType);
   if (!grant) throw new UnsupportedGrantType(`unsupported grant_type requested: ${grantType.slice(0, 64)}`);
   if (!(await grant.offeredAt(issuer, store))) throw new UnsupportedGrantType(grant.notOffered?.(issuer) ?? `${grantType} is not offered at this issuer`);
@@ -37,7 +37,7 @@ export async function offeredGrant(store: Store, issuer: GrantIssuer, grantType:
 }
 
 /** What an issuer's metadata says of its grants: `grant_types_supported`, what it offers and can work now, and what those grants add. */
-export async function grantsMetadata(store: Store, issuer: GrantIssuer, issuerUrl: string): Promise<Record<string, unknown>> {
+export async function grantsMetadata(store: Repositories, issuer: GrantIssuer, issuerUrl: string): Promise<Record<string, unknown>> {
   const listed = await Promise.all(GRANTS.map(async (g) => (await g.offeredAt(issuer, store)) && ((await g.listedAt?.(issuer, store)) ?? true)));
   const grants = GRANTS.filter((_, i) => listed[i]);
   return Object.assign({ grant_types_supported: grants.map((g) => g.grantType) }, ...grants.map((g) => g.metadata?.(issuer, issuerUrl) ?? {}));
@@ -48,8 +48,8 @@ export const grantTypesOf = (client: Client, issuer: GrantIssuer): string[] =>
   GRANTS.filter((g) => g.allowsClient(client, issuer)).map((g) => g.grantType);
 
 /** The grants the issuer's oidc-provider runs: those it answers that the issuer offers now. */
-export async function providerGrants(store: Store, issuer: GrantIssuer): Promise<string[]> {
-  const offered = await Promise.all(GRANTS.map((g) => g.handler === 'provider' && g.offeredAt(issuer, store)));
+export async function providerGrants(store: Repositories, issuer: GrantIssuer): Promise<string[]> {
+  const offered = await Promise.all(GRANTS.map(async (g) => g.handler === 'provider' && (await g.offeredAt(issuer, store))));
   return GRANTS.filter((_, i) => offered[i]).map((g) => g.grantType);
 }
 
@@ -59,7 +59,7 @@ export async function providerGrants(store: Store, issuer: GrantIssuer): Promise
  * only (issuer-clients.ts), by the same grant: only by those its server offers too, as a server's switch
  * holds wherever its tokens are asked.
  */
-export async function providerGrantTypes(store: Store, client: Client, issuer: GrantIssuer): Promise<string[]> {
+export async function providerGrantTypes(store: Repositories, client: Client, issuer: GrantIssuer): Promise<string[]> {
   const run = await providerGrants(store, issuer);
   const bound = issuer.kind === 'environment' ? boundResourceId(client) : undefined;
   const server = bound === undefined ? undefined : await store.resources.get(bound);
@@ -71,8 +71,8 @@ export async function providerGrantTypes(store: Store, client: Client, issuer: G
 export const REGISTRABLE_GRANT_TYPES: readonly string[] = GRANTS.filter((g) => g.registrable).map((g) => g.grantType);
 
 /** The grants a client may list when it registers at this issuer (RFC 7591 `grant_types`): the registrable ones it offers. */
-export async function registrableGrants(store: Store, issuer: GrantIssuer): Promise<Grant[]> {
-  const offered = await Promise.all(GRANTS.map((g) => g.registrable && g.offeredAt(issuer, store)));
+export async function registrableGrants(store: Repositories, issuer: GrantIssuer): Promise<Grant[]> {
+  const offered = await Promise.all(GRANTS.map(async (g) => g.registrable && (await g.offeredAt(issuer, store))));
   return GRANTS.filter((_, i) => offered[i]);
 }
 

@@ -3,6 +3,7 @@
 // environment's scopes, which are what that client may hold; and the identity providers, besides the
 // environment, whose ID-JAGs MCP servers with xaa_enabled accept.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Caller } from '../../management/audit.js';
 import type { ClientView } from '../../management/clients.js';
 import { attempt, type Dashboard, type Problem } from './context.js';
 import { checked, lines, seconds, text, type FormBody } from './forms.js';
@@ -64,15 +65,17 @@ export function environmentRoutes(app: FastifyInstance, ui: Dashboard): void {
     act(request, reply, async () => management.clients.removeEnvironmentClientSecret(ui.caller(request), (await client()).client.clientId, request.params.id), `Secret ${request.params.id} deleted.`),
   );
 
-  const providers = () => management.trustedIdentityProviders.list().map(({ issuer, jwksUri }) => ({ issuer, jwksUri }));
+  // One provider added or removed: the list read and replaced in one transaction, so two edits at once both count.
+  const editProviders = (caller: Caller, edit: (list: { issuer: string; jwksUri: string }[]) => { issuer: string; jwksUri: string }[]) =>
+    management.transaction(async (m) => m.trustedIdentityProviders.replace(caller, edit((await m.trustedIdentityProviders.list()).map(({ issuer, jwksUri }) => ({ issuer, jwksUri })))));
   app.post<{ Body: FormBody }>('/dashboard/environment/identity-providers', { preHandler: app.csrfProtection }, async (request, reply) => {
     const issuer = text(request.body, 'issuer');
     const added = { issuer, jwksUri: text(request.body, 'jwks_uri') };
-    return act(request, reply, () => management.trustedIdentityProviders.replace(ui.caller(request), [...providers().filter((p) => p.issuer !== issuer), added]), `Identity provider ${issuer} trusted.`);
+    return act(request, reply, () => editProviders(ui.caller(request), (list) => [...list.filter((p) => p.issuer !== issuer), added]), `Identity provider ${issuer} trusted.`);
   });
   app.post<{ Body: FormBody }>('/dashboard/environment/identity-providers/remove', { preHandler: app.csrfProtection }, async (request, reply) => {
     const issuer = text(request.body, 'issuer');
-    return act(request, reply, () => management.trustedIdentityProviders.replace(ui.caller(request), providers().filter((p) => p.issuer !== issuer)), `Identity provider ${issuer} no longer trusted.`);
+    return act(request, reply, () => editProviders(ui.caller(request), (list) => list.filter((p) => p.issuer !== issuer)), `Identity provider ${issuer} no longer trusted.`);
   });
 
   app.post<{ Body: FormBody }>('/dashboard/environment/scopes', { preHandler: app.csrfProtection }, async (request, reply) => {

@@ -96,25 +96,25 @@ export function mcpServerRoutes(app: FastifyInstance, ui: Dashboard): void {
   const { management } = ui;
 
   // Every MCP server, page by page: the others are the servers one may take tokens from.
-  const allServers = (): Resource[] => {
+  const allServers = async (): Promise<Resource[]> => {
     const servers: Resource[] = [];
     let pageToken = '';
     do {
-      const page = management.resources.list({ pageSize: 30, pageToken });
+      const page = await management.resources.list({ pageSize: 30, pageToken });
       servers.push(...page.items);
       pageToken = page.nextPageToken;
     } while (pageToken);
     return servers;
   };
 
-  const settingsPage = (request: FastifyRequest, reply: FastifyReply, resource: Resource | undefined, form: ServerForm, problem?: Problem) => {
+  const settingsPage = async (request: FastifyRequest, reply: FastifyReply, resource: Resource | undefined, form: ServerForm, problem?: Problem) => {
     const issuer = ui.env.issuer;
     return ui.render(request, reply, 'mcp-servers', 'mcp-server', {
       title: resource ? resource.name : 'New MCP server',
       server: resource,
       tab: 'settings',
       form: { ...form, scopes: [...form.scopes, ...Array.from({ length: BLANK_SCOPE_ROWS }, () => ({ name: '', description: '', enabled: true }))] },
-      otherServers: allServers().filter((r) => r.id !== resource?.id),
+      otherServers: (await allServers()).filter((r) => r.id !== resource?.id),
       ...(resource
         ? {
             metadataJson: JSON.stringify(protectedResourceMetadata(issuer, resource), null, 2),
