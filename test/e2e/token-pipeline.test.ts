@@ -122,11 +122,11 @@ it('gives the client-credentials and code-flow tokens of an rfc9068 MCP server t
 it('gives the tokens of token exchange and of an ID-JAG the same header and claims as every grant, from the same writer', async () => {
   const strictIssuer = `${server.url}/resources/${STRICT}`;
   const caller = { actor: 'test' };
-  server.app.management.resources.update(caller, STRICT, { xaaEnabled: true, tokenExchange: { acceptFrom: [RES] } });
+  await server.app.management.resources.update(caller, STRICT, { xaaEnabled: true, tokenExchange: { acceptFrom: [RES] } });
   const machine = decodeJwt(((await (await tokenCall(strictIssuer, { grant_type: 'client_credentials', client_id: STRICT_AGENT.id, client_secret: STRICT_AGENT.secret })).json()) as TokenSet).access_token);
 
   // Token exchange: Ada's token for Todo, presented by Todo's own confidential client at Strict's issuer.
-  const todoBackend = server.app.management.clients.createResourceClient(caller, RES, { name: 'Todo backend' });
+  const todoBackend = await server.app.management.clients.createResourceClient(caller, RES, { name: 'Todo backend' });
   const todoIssuer = `${server.url}/resources/${RES}`;
   const host = await registerClient(server.url, RES);
   const grant = await authorize(todoIssuer, host, { email: ADA.email, password: ADA.password }, { scope: 'todo:read' });
@@ -168,10 +168,10 @@ it('gives the tokens of token exchange and of an ID-JAG the same header and clai
   expect(Object.keys(delegated.payload).sort()).toEqual([...registered, 'sid', 'act'].sort());
   expect(Object.keys(vouched.payload).sort()).toEqual([...registered].sort());
 
-  server.app.store.issuedTokens.flush();
+  await server.app.store.issuedTokens.flush();
   const audit = (jti: unknown) => server.app.store.issuedTokens.get(String(jti));
-  expect(audit(delegated.payload.jti)).toMatchObject({ grantType: 'urn:ietf:params:oauth:grant-type:token-exchange', clientId: todoBackend.client.clientId, subject: ADA.id });
-  expect(audit(vouched.payload.jti)).toMatchObject({ grantType: 'urn:ietf:params:oauth:grant-type:jwt-bearer', clientId: ENV_CLIENT.id, subject: ADA.id });
+  expect(await audit(delegated.payload.jti)).toMatchObject({ grantType: 'urn:ietf:params:oauth:grant-type:token-exchange', clientId: todoBackend.client.clientId, subject: ADA.id });
+  expect(await audit(vouched.payload.jti)).toMatchObject({ grantType: 'urn:ietf:params:oauth:grant-type:jwt-bearer', clientId: ENV_CLIENT.id, subject: ADA.id });
   const metrics = await (await fetch(`${server.url}/metrics`)).text();
   expect(metrics).toContain('scalekit_emulator_tokens_issued_total{grant_type="urn:ietf:params:oauth:grant-type:token-exchange",client_kind="resource"} 1');
   expect(metrics).toContain('scalekit_emulator_tokens_issued_total{grant_type="urn:ietf:params:oauth:grant-type:jwt-bearer",client_kind="environment"} 1');
