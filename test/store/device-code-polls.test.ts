@@ -2,39 +2,24 @@
 // and issuer, the time of the last pending poll and the interval asked, raised by the step at each poll
 // that came too soon (of two polls at once, also from two stores on one database, one is too soon); rows
 // go once they expire.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/index.js';
-import type { RawDatabase } from '../helpers/databases.js';
-import { ENGINES, openOn, type OpenedStore } from './engines.js';
+import { ENGINES, storePerTest } from './engines.js';
 
 const T0 = Date.parse('2025-01-01T00:00:00.000Z');
 const RULES = { intervalSeconds: 5, stepSeconds: 5, slackMs: 500 };
 const EXPIRES = T0 / 1000 + 3600;
 
 describe.each(ENGINES)('on $name', (engine) => {
-let opened: OpenedStore;
-let store: Store;
-let raw: RawDatabase;
-const others: OpenedStore[] = [];
+const engineStore = storePerTest(engine, () => T0);
+const rows = (sql: string) => engineStore.raw.all<Record<string, unknown>>(sql);
 
-beforeAll(() => engine.setUp());
-afterAll(() => engine.tearDown());
-beforeEach(async () => {
-  opened = await openOn(await engine.fresh(), () => T0);
-  ({ store, raw } = opened);
-});
-afterEach(async () => {
-  for (const other of others.splice(0)) await other.close();
-  await opened.close();
-  await engine.clean();
-});
-
-const poll = (at: number, ns = 'res_1', hash = 'a'.repeat(64), expiresAt = EXPIRES, by: Store = store) => by.deviceCodePolls.record(ns, hash, at, expiresAt, RULES);
+const poll = (at: number, ns = 'res_1', hash = 'a'.repeat(64), expiresAt = EXPIRES, by: Store = engineStore.store) => by.deviceCodePolls.record(ns, hash, at, expiresAt, RULES);
 
 describe('device_code_polls', () => {
   it('the first poll is on time and asks the rule’s interval; the row keeps the digest it was given', async () => {
     expect(await poll(T0)).toEqual({ slowDown: false, intervalSeconds: 5 });
-    expect(await raw.all('SELECT * FROM device_code_polls')).toEqual([
+    expect(await rows('SELECT * FROM device_code_polls')).toEqual([
       { ns: 'res_1', device_code_hash: 'a'.repeat(64), polled_at: T0, interval_seconds: 5, slowed_down: 0, expires_at: EXPIRES },
     ]);
   });
@@ -44,7 +29,7 @@ describe('device_code_polls', () => {
     expect(await poll(T0 + 4_499)).toEqual({ slowDown: true, intervalSeconds: 10 });
     expect(await poll(T0 + 4_499 + 9_500)).toEqual({ slowDown: false, intervalSeconds: 10 });
     expect(await poll(T0 + 4_499 + 9_500 + 9_499)).toEqual({ slowDown: true, intervalSeconds: 15 });
-    expect(await raw.all('SELECT polled_at, interval_seconds, slowed_down FROM device_code_polls')).toEqual([
+    expect(await rows('SELECT polled_at, interval_seconds, slowed_down FROM device_code_polls')).toEqual([
       { polled_at: T0 + 4_499 + 9_500 + 9_499, interval_seconds: 15, slowed_down: 1 },
     ]);
   });
@@ -61,10 +46,9 @@ describe('device_code_polls', () => {
   });
 
   it('of polls on time at once, from two stores on one database, lets one pass and slows each other down', async () => {
-    const other = await openOn(opened.location, () => T0);
-    others.push(other);
+    const other = await engineStore.replica();
     await poll(T0);
-    const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => poll(T0 + 5_000, 'res_1', 'a'.repeat(64), EXPIRES, i % 2 === 0 ? store : other.store)));
+    const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => poll(T0 + 5_000, 'res_1', 'a'.repeat(64), EXPIRES, i % 2 === 0 ? engineStore.store : other)));
     expect(answers.filter((a) => !a.slowDown)).toEqual([{ slowDown: false, intervalSeconds: 5 }]);
     // Each one too soon raised the interval once more, as one after another would have.
     expect(answers.map((a) => a.intervalSeconds).sort((a, b) => a - b)).toEqual([5, 10, 15, 20, 25, 30, 35, 40]);
@@ -73,7 +57,7 @@ describe('device_code_polls', () => {
   it('drops rows whose time is up when the next poll is recorded', async () => {
     await poll(T0, 'res_1', 'a'.repeat(64), T0 / 1000 + 10);
     await poll(T0 + 10_000, 'res_1', 'b'.repeat(64));
-    expect(await raw.all('SELECT device_code_hash FROM device_code_polls')).toEqual([{ device_code_hash: 'b'.repeat(64) }]);
+    expect(await rows('SELECT device_code_hash FROM device_code_polls')).toEqual([{ device_code_hash: 'b'.repeat(64) }]);
   });
 });
 });

@@ -2,11 +2,10 @@
 // by their rows: per-server token-exchange policies, trusted identity providers, and assertions already
 // presented (one mark wins, also from two stores on one database at once); resources' xaa_enabled and
 // enable_device_flow (015); what a snapshot restore (reset()) puts back and drops.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/index.js';
 import type { ResourceInput } from '../../src/store/resources.js';
-import type { RawDatabase } from '../helpers/databases.js';
-import { ENGINES, openOn, type OpenedStore } from './engines.js';
+import { ENGINES, storePerTest } from './engines.js';
 
 const T0 = Date.parse('2025-01-01T00:00:00.000Z');
 
@@ -25,33 +24,18 @@ const server = (id: string, over: Partial<ResourceInput> = {}): ResourceInput =>
 });
 
 describe.each(ENGINES)('on $name', (engine) => {
-let now: number;
-let opened: OpenedStore;
+let now = T0;
+const engineStore = storePerTest(engine, () => now);
 let store: Store;
-let raw: RawDatabase;
-const others: OpenedStore[] = [];
-
-beforeAll(() => engine.setUp());
-afterAll(() => engine.tearDown());
-beforeEach(async () => {
+beforeEach(() => {
   now = T0;
-  opened = await openOn(await engine.fresh(), () => now);
-  ({ store, raw } = opened);
-});
-afterEach(async () => {
-  for (const other of others.splice(0)) await other.close();
-  await opened.close();
-  await engine.clean();
+  ({ store } = engineStore);
 });
 
-const rows = (sql: string) => raw.all<Record<string, unknown>>(sql);
+const rows = (sql: string) => engineStore.raw.all<Record<string, unknown>>(sql);
 /** A second store on the same database: another replica (PostgreSQL), another process (SQLite). */
-const replica = async () => {
-  const other = await openOn(opened.location, () => now);
-  others.push(other);
-  return other.store;
-};
-const resourcesVersion = async () => (await raw.get<{ version: number }>("SELECT version FROM store_versions WHERE topic = 'resources'"))!.version;
+const replica = () => engineStore.replica();
+const resourcesVersion = async () => (await engineStore.raw.get<{ version: number }>("SELECT version FROM store_versions WHERE topic = 'resources'"))!.version;
 
 describe('resources: xaa_enabled and enable_device_flow', () => {
   it('are 0 unless set, 1 when set, read back as booleans, and an upsert changing only them is a change', async () => {
@@ -71,7 +55,7 @@ describe('resources: xaa_enabled and enable_device_flow', () => {
 
   it('refuses an enable_device_flow other than 0 or 1', async () => {
     await store.resources.upsert(server('res_1'));
-    await expect(raw.run("UPDATE resources SET enable_device_flow = 2 WHERE id = 'res_1'")).rejects.toMatchObject({
+    await expect(engineStore.raw.run("UPDATE resources SET enable_device_flow = 2 WHERE id = 'res_1'")).rejects.toMatchObject({
       code: engine.name === 'sqlite' ? 'SQLITE_CONSTRAINT_CHECK' : '23514',
     });
   });
