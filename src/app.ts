@@ -21,6 +21,7 @@ import { loadOrCreateKeySet } from './oidc/signing-keys.js';
 import { BODY_LIMIT } from './routes/body-limit.js';
 import { discoveryRoutes } from './routes/discovery.js';
 import { rejectDuplicateAuthorization } from './routes/duplicate-authorization.js';
+import { deviceAuthorizationRoutes } from './routes/device-authorization.js';
 import { decideForwarded } from './routes/forwarded.js';
 import { refuseFraming } from './routes/frame-guard.js';
 import { healthRoute } from './routes/health.js';
@@ -129,7 +130,9 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
       settings: {
         autoLogin: config.autoLogin,
         allowInsecureCimd: config.allowInsecureCimd,
+        allowInsecureJwks: config.allowInsecureJwks,
         handsFreeTickets: new Set<string>(),
+        handsFreeDevices: new Map<string, string>(),
         emulationShortcuts: shortcuts,
         testUsers: { anySktestEmail: shortcuts },
       },
@@ -183,7 +186,8 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
     resourceMetadataRoutes(fastify, context);
     healthRoute(fastify, context);
     userinfoRoute(fastify, context);
-    await fastify.register(async (scope) => tokenRoutes(scope, context));
+    await fastify.register(async (scope) => tokenRoutes(scope, context, management.users));
+    await fastify.register(async (scope) => deviceAuthorizationRoutes(scope, context));
     await fastify.register(async (scope) => revocationRoutes(scope, context));
     await fastify.register(async (scope) => introspectionRoutes(scope, context));
     await fastify.register(async (scope) => registrationRoutes(scope, management.registration, context));

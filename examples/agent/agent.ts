@@ -19,7 +19,7 @@ export interface AgentOptions {
 }
 
 export interface Agent {
-  tokens: TokenCache;
+  tokens: TokenSource;
   /** Calls a tool and returns its text output. */
   callTool(name: string, args?: Record<string, unknown>): Promise<string>;
   close(): Promise<void>;
@@ -41,7 +41,14 @@ export function connectAgent(options: AgentOptions): Promise<Agent> {
   return connectWithTokens(options.mcpServerUrl, tokenCacheFor(options));
 }
 
-export async function connectWithTokens(mcpServerUrl: string, tokens: TokenCache): Promise<Agent> {
+/** Where an MCP client's bearer tokens come from: a client-credentials cache, or a token had some other way. */
+export interface TokenSource {
+  get(): Promise<string>;
+  /** Forget the current token (the server rejected it). */
+  clear(): void;
+}
+
+export async function connectWithTokens(mcpServerUrl: string, tokens: TokenSource): Promise<Agent> {
   // A fetch that sets the current token on every MCP request, so one connection outlives a token.
   const send = async (url: string | URL, init?: RequestInit) => {
     const headers = new Headers(init?.headers);

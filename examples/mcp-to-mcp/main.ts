@@ -15,6 +15,9 @@ const app = createPlannerServer({
     clientSecret: requireEnv('PLANNER_CLIENT_SECRET'),
     scopes: env.PLANNER_SCOPES ?? 'todo:read',
   },
+  ...(env.PLANNER_EXCHANGE_CLIENT_ID && env.PLANNER_EXCHANGE_CLIENT_SECRET
+    ? { exchange: { clientId: env.PLANNER_EXCHANGE_CLIENT_ID, clientSecret: env.PLANNER_EXCHANGE_CLIENT_SECRET } }
+    : {}),
 });
 const url = await app.listen(Number(env.PORT ?? 3003));
 console.log(`planner MCP server on ${url}/mcp (audience ${serverUrl})`);

@@ -40,6 +40,8 @@ export interface McpAuth {
 interface ScalekitClaims {
   sub?: string;
   client_id?: string;
+  /** RFC 8693: the client acting for `sub` (a token had by token exchange). */
+  act?: { sub: string };
   scopes?: string[];
   exp?: number;
 }

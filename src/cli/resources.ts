@@ -1,4 +1,4 @@
-// `resources list | get <id> | create | delete <id>`: MCP servers, with the protected-resource
+// `resources list | get <id> | create | update <id> | delete <id>`: MCP servers, with the protected-resource
 // metadata JSON each should serve; `consents <id>` and `revoke-consent` for what people approved.
 import { Command, Option } from 'commander';
 import { allPages, apiCommand, collect, connect, path, type CliContext, type JsonOption } from './context.js';
@@ -15,9 +15,24 @@ interface CreateOptions extends JsonOption {
   refreshTokenExpiry?: string;
   disableDcr?: boolean;
   enableCimd?: boolean;
+  enableDeviceFlow?: boolean;
   tokenIssuer?: string;
   tokenProfile?: string;
+  xaa?: boolean;
+  tokenExchangeFrom?: string[];
 }
+
+interface UpdateOptions extends JsonOption {
+  xaa?: boolean;
+  /** false: --no-token-exchange-from (accept from no server). */
+  tokenExchangeFrom?: string[] | false;
+}
+
+// The settings both create and update take.
+const delegation = (opts: { xaa?: boolean; tokenExchangeFrom?: string[] | false }) => ({
+  ...(opts.xaa !== undefined ? { xaa_enabled: opts.xaa } : {}),
+  ...(opts.tokenExchangeFrom !== undefined ? { token_exchange: { accept_from: opts.tokenExchangeFrom || [] } } : {}),
+});
 
 export function resourcesCommand(ctx: CliContext): Command {
   const resources = new Command('resources').description('MCP servers (resources) of the environment');
@@ -52,8 +67,11 @@ export function resourcesCommand(ctx: CliContext): Command {
       .option('--refresh-token-expiry <seconds>')
       .option('--disable-dcr', 'turn dynamic client registration off')
       .option('--enable-cimd', 'accept client ID metadata documents')
+      .option('--enable-device-flow', 'offer the device authorization grant (RFC 8628): CLIs and devices sign a person in with a code')
       .addOption(new Option('--token-issuer <mode>', 'iss of user tokens').choices(['env', 'resource']))
       .addOption(new Option('--token-profile <profile>', "its tokens' shape: Scalekit's, or RFC 9068's (typ at+jwt, the server's issuer)").choices(['scalekit', 'rfc9068']))
+      .option('--xaa', 'accept ID-JAGs (enterprise-managed authorization, xaa_enabled)')
+      .option('--token-exchange-from <resource_id>', "accept this MCP server's people's tokens in a token exchange (RFC 8693; repeat, or comma-separate)", collect)
       .action(async (opts: CreateOptions) => {
         const { api, out } = connect(ctx, opts);
         const resource = {
@@ -66,10 +84,24 @@ export function resourcesCommand(ctx: CliContext): Command {
           ...(opts.refreshTokenExpiry ? { refresh_token_expiry: opts.refreshTokenExpiry } : {}),
           ...(opts.disableDcr ? { disable_dynamic_client_registration: true } : {}),
           ...(opts.enableCimd ? { enable_cimd: true } : {}),
+          ...(opts.enableDeviceFlow ? { enable_device_flow: true } : {}),
           ...(opts.tokenIssuer ? { token_issuer: opts.tokenIssuer } : {}),
           ...(opts.tokenProfile ? { token_profile: opts.tokenProfile } : {}),
+          ...delegation(opts),
         };
         show(out, await api.call('POST', '/resources', resource));
+      }),
+  );
+  resources.addCommand(
+    apiCommand('update', "change an MCP server's delegation settings")
+      .argument('<resource_id>')
+      .option('--xaa', 'accept ID-JAGs (enterprise-managed authorization, xaa_enabled)')
+      .option('--no-xaa', 'stop accepting ID-JAGs')
+      .option('--token-exchange-from <resource_id>', "accept only these MCP servers' people's tokens in a token exchange (RFC 8693; repeat, or comma-separate)", collect)
+      .option('--no-token-exchange-from', 'accept no token exchange')
+      .action(async (id: string, opts: UpdateOptions) => {
+        const { api, out } = connect(ctx, opts);
+        show(out, await api.call('PATCH', path('/resources', id), delegation(opts)));
       }),
   );
   resources.addCommand(
@@ -142,8 +174,11 @@ function show(out: Output, response: Record<string, unknown>): void {
     ['access_token_expiry', r.access_token_expiry],
     ['dcr', r.disable_dynamic_client_registration ? 'off' : 'on'],
     ['cimd', r.enable_cimd ? 'on' : 'off'],
+    ['device_flow', r.enable_device_flow ? 'on' : 'off'],
     ['token_issuer', r.token_issuer],
     ['token_profile', r.token_profile],
+    ['xaa', r.xaa_enabled ? 'on' : 'off'],
+    ['token_exchange_from', ((r.token_exchange as { accept_from?: string[] } | undefined)?.accept_from ?? []).join(' ') || '-'],
     ['metadata_json', r.protected_metadata],
   ]);
 }

@@ -103,6 +103,8 @@ const envSchema = z.object({
     .describe('`1`: every authorization signs in the `login_hint` user (email or `usr_` id), else the first user, and grants consent, with no page shown: for CI pipelines that run an MCP client\'s real flow. Never in production.'),
   ALLOW_INSECURE_CIMD: flag()
     .describe('`1`: client ID metadata documents may also be fetched over `http://`, from private, loopback and link-local addresses, and with any TLS certificate. Local tests only.'),
+  ALLOW_INSECURE_JWKS: flag()
+    .describe('`1`: the keys (`jwks_uri`) of trusted identity providers, whose ID-JAGs MCP servers accept, may also be fetched over `http://`, from private, loopback and link-local addresses, and with any TLS certificate. Local tests only.'),
   LOGIN_METHOD: z
     .enum(['password', 'email_code'], { error: 'must be password or email_code' })
     .default('email_code')
@@ -237,6 +239,8 @@ export interface Config {
   autoLogin: boolean;
   /** Fetch client-id metadata documents from http:// and private addresses too. */
   allowInsecureCimd: boolean;
+  /** Fetch trusted identity providers' JWKS from http:// and private addresses too. */
+  allowInsecureJwks: boolean;
   /** When set, /_emulator/* requires it as a bearer token. */
   testControlToken?: string;
   /** Days issued-token and audit rows are kept; 0: forever. */
@@ -339,6 +343,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     testControl: isOn(e.TEST_CONTROL),
     autoLogin: isOn(e.AUTO_LOGIN),
     allowInsecureCimd: isOn(e.ALLOW_INSECURE_CIMD),
+    allowInsecureJwks: isOn(e.ALLOW_INSECURE_JWKS),
     ...(e.TEST_CONTROL_TOKEN ? { testControlToken: e.TEST_CONTROL_TOKEN } : {}),
     auditRetentionDays: e.AUDIT_RETENTION_DAYS,
     loginMethod: e.LOGIN_METHOD,

@@ -15,4 +15,5 @@ export const RESERVED_CLAIMS: ReadonlySet<string> = new Set([
   'exp',
   'resid',
   'sid',
+  'act',
 ]);

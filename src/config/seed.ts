@@ -34,10 +34,16 @@ const resource = z.strictObject({
   refresh_token_expiry: seconds.default(86400),
   disable_dynamic_client_registration: z.boolean().default(false),
   enable_cimd: z.boolean().default(false),
+  /** Offers the device authorization grant (RFC 8628) at the server's issuer, and its tokens at the environment's. */
+  enable_device_flow: z.boolean().default(false),
   /** `iss` of the tokens for this server: the environment URL, or the server's own issuer (default: env; resource for rfc9068). */
   token_issuer: z.enum(['env', 'resource'], { error: 'must be env or resource' }).optional(),
   /** The shape of its access tokens: Scalekit's (`typ: JWT`), or RFC 9068's (`typ: at+jwt`, the server's issuer). */
   token_profile: z.enum(['scalekit', 'rfc9068'], { error: 'must be scalekit or rfc9068' }).default('scalekit'),
+  /** Scalekit's xaa_enabled: its issuer accepts ID-JAGs (enterprise-managed authorization). */
+  xaa_enabled: z.boolean().default(false),
+  /** RFC 8693: the MCP servers whose people's tokens this one takes in a token exchange. */
+  token_exchange: z.strictObject({ accept_from: z.array(id('res_')).default([]) }).optional(),
 });
 
 const client = z.strictObject({
@@ -75,6 +81,9 @@ const environment = z.strictObject({
   post_logout_redirect_uris: z.array(z.string()).default([]),
 });
 
+// Identity providers besides the environment whose ID-JAGs the MCP servers with xaa_enabled accept.
+const trustedIdentityProvider = z.strictObject({ issuer: url, jwks_uri: url });
+
 // Scalekit's test users: the allow-list of up to 5 `+sktest` emails that sign in with the static code
 // (the management service checks the emails and the code, as for REST and the dashboard).
 const testUsers = z.strictObject({
@@ -91,6 +100,7 @@ export const seedSchema = z
     clients: z.array(client).default([]),
     users: z.array(user).default([]),
     test_users: testUsers.optional(),
+    trusted_identity_providers: z.array(trustedIdentityProvider).optional(),
   })
   .superRefine((seed, ctx) => {
     const orgs = new Set(seed.organizations.map((o) => o.id));

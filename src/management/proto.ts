@@ -33,6 +33,7 @@ import { WebAuthnCredentialSchema, type WebAuthnCredential } from '@scalekit-sdk
 import { MembershipStatus, OrganizationMembershipSchema, UserProfileSchema } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/commons/commons_pb.js';
 import { OrganizationSchema, type Organization as OrganizationMessage } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/organizations/organizations_pb.js';
 import { UserSchema, type User as UserMessage } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/users/users_pb.js';
+import { grantTypesOf } from '../oidc/grant-types/index.js';
 import { protectedResourceMetadata, protectedResourceMetadataUri } from '../oidc/issuers.js';
 import type { Organization } from '../store/organizations.js';
 import type { Passkey } from '../store/passkeys.js';
@@ -97,7 +98,7 @@ export function environmentClientMessage({ client: c, secrets }: ClientView): Cl
     accessTokenExpiry: BigInt(c.expiry),
     scopes: c.scopes,
     customClaims: c.customClaims.map((cc) => create(CustomClaimSchema, cc)),
-    grantTypes: ['client_credentials', ...(c.redirectUris.length > 0 ? ['authorization_code', 'refresh_token'] : [])],
+    grantTypes: grantTypesOf(c, { kind: 'environment' }),
     clientType: 'ENV',
     enforcePkce: true,
   });
@@ -145,6 +146,7 @@ export function resourceMessage(r: Resource, environmentUrl: string): ResourceMe
     resourceId: r.serverUrl,
     scopes: r.scopes.map((s) => create(ScopeSchema, { name: s.name, description: s.description, enabled: s.enabled })),
     enableCimd: r.enableCimd,
+    xaaEnabled: r.xaaEnabled,
   });
 }
 

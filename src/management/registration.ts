@@ -5,6 +5,7 @@
 // <env>/api/v1/resources/<res_id>/clients:register (routes/registration.ts) and as the authenticated
 // RegisterClient RPC; both write through here, so both leave the same audit event.
 import { z } from 'zod';
+import { registrableGrants, type Grant } from '../oidc/grant-types/index.js';
 import type { Client, RegisteredMetadata } from '../store/clients.js';
 import type { ClientSecret } from '../store/secrets.js';
 import type { AuditLog, Caller } from './audit.js';
@@ -26,33 +27,52 @@ const webUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).
 const shortText = z.string().max(200, 'must be at most 200 characters');
 
 // Every field has a bound, so one registration stays a few kilobytes (the open endpoint is also
-// rate-limited per address). RegisterClient over gRPC sends the same body through here.
-const metadataSchema = z.object({
-  redirect_uris: redirectUriList.min(1, 'must list at least one redirect URI'),
-  token_endpoint_auth_method: z
-    .enum(['none', 'client_secret_basic', 'client_secret_post'], { error: 'must be none, client_secret_basic or client_secret_post' })
-    .default('none'),
-  grant_types: z
-    .array(z.enum(['authorization_code', 'refresh_token'], { error: 'only authorization_code and refresh_token are supported' }))
-    .max(10, 'must list at most 10 grant types')
-    .refine((g) => g.includes('authorization_code'), 'must include authorization_code')
-    .default(['authorization_code', 'refresh_token']),
-  response_types: z.array(z.literal('code', { error: 'only code is supported' })).max(10, 'must list at most 10 response types').default(['code']),
-  application_type: z.enum(['web', 'native'], { error: 'must be web or native' }).optional(),
-  client_name: clientName.optional(),
-  description: clientDescription.optional(),
-  client_uri: webUrl.optional(),
-  logo_uri: webUrl.optional(),
-  tos_uri: webUrl.optional(),
-  policy_uri: webUrl.optional(),
-  contacts: z.array(z.string().max(320, 'must be at most 320 characters')).max(10, 'must list at most 10 contacts').optional(),
-  scope: z.string().max(2000, 'must be at most 2000 characters').optional(),
-  software_id: shortText.optional(),
-  software_version: shortText.optional(),
-});
+// rate-limited per address). RegisterClient over gRPC sends the same body through here. The grant types
+// are those the MCP server's issuer offers for registration (the grant registry): a client must name one
+// that issues tokens of its own (not refresh_token alone), and redirect URIs with the code flow; one that
+// registers for the device grant alone (a CLI, a device without a browser) needs none.
+function metadataSchema(grants: readonly Grant[]) {
+  const registrable = grants.map((g) => g.grantType);
+  const first = grants.filter((g) => !g.renews).map((g) => g.grantType);
+  return z
+    .object({
+      redirect_uris: redirectUriList.default([]),
+      token_endpoint_auth_method: z
+        .enum(['none', 'client_secret_basic', 'client_secret_post'], { error: 'must be none, client_secret_basic or client_secret_post' })
+        .default('none'),
+      grant_types: z
+        .array(z.enum(registrable as [string, ...string[]], { error: `only ${inWords(registrable, 'and')} are supported` }))
+        .max(10, 'must list at most 10 grant types')
+        .refine((g) => g.some((t) => first.includes(t)), `must include ${inWords(first, 'or')}`)
+        .default(['authorization_code', 'refresh_token']),
+      response_types: z.array(z.literal('code', { error: 'only code is supported' })).max(10, 'must list at most 10 response types').optional(),
+      application_type: z.enum(['web', 'native'], { error: 'must be web or native' }).optional(),
+      client_name: clientName.optional(),
+      description: clientDescription.optional(),
+      client_uri: webUrl.optional(),
+      logo_uri: webUrl.optional(),
+      tos_uri: webUrl.optional(),
+      policy_uri: webUrl.optional(),
+      contacts: z.array(z.string().max(320, 'must be at most 320 characters')).max(10, 'must list at most 10 contacts').optional(),
+      scope: z.string().max(2000, 'must be at most 2000 characters').optional(),
+      software_id: shortText.optional(),
+      software_version: shortText.optional(),
+    })
+    .superRefine((m, ctx) => {
+      if (m.grant_types.includes('authorization_code') && m.redirect_uris.length === 0) {
+        ctx.addIssue({ code: 'custom', path: ['redirect_uris'], message: 'must list at least one redirect URI' });
+      }
+    })
+    .transform(({ response_types: responseTypes, ...m }) => ({ ...m, response_types: responseTypes ?? (m.grant_types.includes('authorization_code') ? ['code' as const] : []) }));
+}
 // RFC 7591 §2: metadata the server does not understand is ignored, not refused (z.object strips it).
 
-export type RegistrationRequest = z.input<typeof metadataSchema>;
+/** `a`, `a and b`, `a, b and c` (or `a or b`). */
+function inWords(list: readonly string[], conjunction: 'and' | 'or'): string {
+  return list.length < 2 ? list.join('') : `${list.slice(0, -1).join(', ')} ${conjunction} ${list.at(-1)}`;
+}
+
+export type RegistrationRequest = z.input<ReturnType<typeof metadataSchema>>;
 
 export interface RegisteredClient {
   client: Client;
@@ -80,7 +100,7 @@ export function registrationService({ store }: ServiceDeps, audit: AuditLog): Re
       if (typeof body !== 'object' || body === null || Array.isArray(body)) {
         throw new RegistrationError(400, 'invalid_client_metadata', 'the request body must be a JSON object of client metadata');
       }
-      const parsed = metadataSchema.safeParse(body);
+      const parsed = metadataSchema(await registrableGrants(store, { kind: 'resource', resource })).safeParse(body);
       if (!parsed.success) throw refusal(parsed.error.issues[0]!, body as Record<string, unknown>);
       // What the client registered beyond our columns is kept under its RFC 7591 names.
       const { redirect_uris: redirectUris, client_name: clientName, description, ...metadata } = parsed.data;

@@ -1,5 +1,6 @@
 // Resources (MCP servers): create, get, list, update, delete; `put` (an explicit id) is for the seed.
-// Deleting a resource deletes its own clients with it (foreign keys), so their tokens stop at once.
+// Deleting a resource deletes its own clients with it (foreign keys), so their tokens stop at once, and
+// takes it out of every other server's token-exchange policy.
 import { serverUrlIdentity } from '../config/field-rules.js';
 import type { Repositories } from '../store/index.js';
 import type { Resource, ResourceScope, TokenIssuer, TokenProfile } from '../store/resources.js';
@@ -7,7 +8,7 @@ import type { AuditLog, Caller } from './audit.js';
 import type { ServiceDeps } from './deps.js';
 import { AlreadyExists, InvalidArgument, NotFound } from './errors.js';
 import { pageOf, type Page, type PageRequest } from './paging.js';
-import { resourceInput, validate } from './validation.js';
+import { resourceInput, tokenExchangeInput, validate } from './validation.js';
 
 /** On create an absent field takes its default; on update it stays as it is. */
 export interface ResourceFields {
@@ -19,18 +20,31 @@ export interface ResourceFields {
   refreshTokenExpiry?: number;
   disableDynamicClientRegistration?: boolean;
   enableCimd?: boolean;
+  /** Offers the device authorization grant (RFC 8628) for this server; REST-only (no proto field). */
+  enableDeviceFlow?: boolean;
   tokenIssuer?: TokenIssuer;
   /** 'rfc9068': RFC 9068 access tokens (`typ: at+jwt`), whose `iss` is the server's issuer (token_issuer 'resource'). */
   tokenProfile?: TokenProfile;
   /** A scope given without a description keeps the one it had. */
   scopes?: { name: string; description?: string; enabled?: boolean }[];
+  /** Scalekit's xaa_enabled: the server's issuer accepts ID-JAGs (enterprise-managed authorization). */
+  xaaEnabled?: boolean;
+  /** RFC 8693: the MCP servers (res_ ids) whose people's tokens it takes in a token exchange. */
+  tokenExchange?: TokenExchangePolicy;
 }
 
+export interface TokenExchangePolicy {
+  acceptFrom: string[];
+}
+
+/** An MCP server with its settings kept beside its row (its token-exchange policy). */
+export type ManagedResource = Resource & { tokenExchange: TokenExchangePolicy };
+
 export interface ResourceService {
-  create(caller: Caller, fields: ResourceFields): Promise<Resource>;
-  get(id: string): Promise<Resource>;
+  create(caller: Caller, fields: ResourceFields): Promise<ManagedResource>;
+  get(id: string): Promise<ManagedResource>;
   list(page: PageRequest): Promise<Page<Resource>>;
-  update(caller: Caller, id: string, patch: ResourceFields): Promise<Resource>;
+  update(caller: Caller, id: string, patch: ResourceFields): Promise<ManagedResource>;
   delete(caller: Caller, id: string): Promise<void>;
   /** Creates or updates the resource with this id; true when anything changed. */
   put(caller: Caller, input: ResourceFields & { id: string }): Promise<boolean>;
@@ -53,11 +67,22 @@ function tokenShape(fields: ResourceFields, base: Resource | undefined): { token
 export const defaultTokenIssuer = (profile: TokenProfile): TokenIssuer => (profile === 'rfc9068' ? 'resource' : 'env');
 
 export function resourceService({ store }: ServiceDeps, audit: AuditLog): ResourceService {
-  const get = async (id: string) => {
+  const get = async (id: string): Promise<ManagedResource> => {
     if (!id) throw InvalidArgument.field('resource_id', 'is required');
     const resource = await store.resources.get(id);
     if (!resource) throw new NotFound('resource', id);
-    return resource;
+    return { ...resource, tokenExchange: { acceptFrom: await store.tokenExchangePolicies.acceptedFrom(id) } };
+  };
+
+  // Every server it accepts from exists and is another server.
+  const checkedPolicy = async (tx: Repositories, id: string, policy: TokenExchangePolicy): Promise<string[]> => {
+    const { acceptFrom } = validate(tokenExchangeInput, policy, 'resource.token_exchange');
+    for (const [i, source] of acceptFrom.entries()) {
+      const field = `resource.token_exchange.accept_from[${i}]`;
+      if (source === id) throw InvalidArgument.field(field, 'is this MCP server itself');
+      if (!(await tx.resources.get(source))) throw InvalidArgument.field(field, `names no MCP server (${source})`);
+    }
+    return acceptFrom;
   };
 
   const write = async (tx: Repositories, caller: Caller, id: string, base: Resource | undefined, fields: ResourceFields): Promise<boolean> => {
@@ -77,6 +102,8 @@ export function resourceService({ store }: ServiceDeps, audit: AuditLog): Resour
         refreshTokenExpiry: fields.refreshTokenExpiry ?? base?.refreshTokenExpiry ?? DEFAULTS.refreshTokenExpiry,
         disableDynamicClientRegistration: fields.disableDynamicClientRegistration ?? base?.disableDynamicClientRegistration ?? false,
         enableCimd: fields.enableCimd ?? base?.enableCimd ?? false,
+        xaaEnabled: fields.xaaEnabled ?? base?.xaaEnabled ?? false,
+        enableDeviceFlow: fields.enableDeviceFlow ?? base?.enableDeviceFlow ?? false,
         ...tokenShape(fields, base),
         scopes: scopes ?? base?.scopes ?? [],
       },
@@ -86,13 +113,21 @@ export function resourceService({ store }: ServiceDeps, audit: AuditLog): Resour
     // with or without a trailing slash.
     const twin = (await tx.resources.list()).find((r) => r.id !== id && serverUrlIdentity(r.serverUrl) === serverUrlIdentity(checked.serverUrl));
     if (twin) throw new AlreadyExists(`resource ${twin.id} already has resource_id ${checked.serverUrl}`);
-    const changed = await tx.resources.upsert({ id, resourceType: 'MCP_SERVER', ...checked });
+    const acceptFrom = fields.tokenExchange && (await checkedPolicy(tx, id, fields.tokenExchange));
+    const rowChanged = await tx.resources.upsert({ id, resourceType: 'MCP_SERVER', ...checked });
+    const policyChanged = acceptFrom !== undefined && (await tx.tokenExchangePolicies.replace(id, acceptFrom));
+    const changed = rowChanged || policyChanged;
     if (changed) {
+      const policy = policyChanged ? { token_exchange: { accept_from: await tx.tokenExchangePolicies.acceptedFrom(id) } } : {};
       await audit.record(tx, caller, {
         type: base ? 'resource.updated' : 'resource.created',
         resourceId: id,
         targetId: id,
-        ...(base ? { details: { fields: Object.keys(fields).filter((k) => fields[k as keyof ResourceFields] !== undefined) } } : {}),
+        ...(base
+          ? { details: { fields: Object.keys(fields).filter((k) => fields[k as keyof ResourceFields] !== undefined), ...policy } }
+          : policyChanged
+            ? { details: policy }
+            : {}),
       });
     }
     return changed;

@@ -15,6 +15,7 @@ import { InvalidArgument } from './errors.js';
 import { messageSchema, schemaSerializer, type JsonSchema } from './json-schema.js';
 import type { PageRequest } from './paging.js';
 import type { ManagementRpcs, RpcContext } from './rpc.js';
+import type { TokenExchangePolicy } from './resources.js';
 import type { ManagementService } from './service.js';
 import { wireName } from './validation.js';
 
@@ -87,11 +88,26 @@ const ROUTES: Route[] = [
 ];
 
 // The emulator's resource settings that have no proto field: REST only, beside the proto fields of each
-// resource (in a request body and in every resource answered), by their wire name.
-const RESOURCE_SETTINGS = {
+// resource (in a request body and in every resource answered), by their wire name; `fromJson` / `toJson`
+// for a setting whose JSON differs from the service's field (snake_case inside).
+interface ResourceSetting {
+  key: keyof NonNullable<RpcContext['resourceSettings']>;
+  schema: JsonSchema;
+  fromJson?: (json: unknown) => unknown;
+  toJson?: (value: never) => unknown;
+}
+const RESOURCE_SETTINGS: Record<string, ResourceSetting> = {
   token_issuer: { key: 'tokenIssuer', schema: { type: 'string', enum: ['env', 'resource'] } },
   token_profile: { key: 'tokenProfile', schema: { type: 'string', enum: ['scalekit', 'rfc9068'] } },
-} as const satisfies Record<string, { key: keyof NonNullable<RpcContext['resourceSettings']>; schema: JsonSchema }>;
+  // RFC 8693 between MCP servers: `{ "accept_from": ["res_…"] }`, the servers whose people's tokens this one takes.
+  token_exchange: {
+    key: 'tokenExchange',
+    schema: { type: 'object', additionalProperties: false, properties: { accept_from: { type: 'array', items: { type: 'string' } } } },
+    fromJson: (json) => (json && typeof json === 'object' && !Array.isArray(json) ? { acceptFrom: (json as Record<string, unknown>).accept_from } : json),
+    toJson: (policy: TokenExchangePolicy) => ({ accept_from: policy.acceptFrom }),
+  },
+  enable_device_flow: { key: 'enableDeviceFlow', schema: { type: 'boolean' } },
+};
 const SETTING_SCHEMAS: Record<string, JsonSchema> = Object.fromEntries(Object.entries(RESOURCE_SETTINGS).map(([name, s]) => [name, s.schema]));
 
 // Derived once from the descriptors (constants), not per app: it is the costly part of the table.
@@ -123,6 +139,7 @@ export function restTable(service: ManagementService, rpcs: ManagementRpcs): Com
     ...auditRoutes(service),
     ...signingKeyRoutes(service),
     ...testUserRoutes(service),
+    ...trustedIdentityProviderRoutes(service),
   ].map(compileRoute);
 }
 
@@ -202,7 +219,9 @@ function rpcContext(request: FastifyRequest, route: Route, caller: Caller): RpcC
   if (route.method === 'PATCH') ctx.present = new Set(Object.keys(body).map(wireName));
   if (route.resource) {
     const settings: Record<string, unknown> = {};
-    for (const [name, { key }] of Object.entries(RESOURCE_SETTINGS)) if (body[name] !== undefined) settings[key] = body[name];
+    for (const [name, { key, fromJson }] of Object.entries(RESOURCE_SETTINGS)) {
+      if (body[name] !== undefined) settings[key] = fromJson ? fromJson(body[name]) : body[name];
+    }
     ctx.resourceSettings = settings; // checked by the service's validation, which names the field
   }
   return ctx;
@@ -233,7 +252,7 @@ async function addResourceSettings(json: Record<string, unknown>, service: Manag
   for (const r of resources) {
     try {
       const stored = await service.resources.get(String(r.id));
-      for (const [name, { key }] of Object.entries(RESOURCE_SETTINGS)) r[name] = stored[key];
+      for (const [name, { key, toJson }] of Object.entries(RESOURCE_SETTINGS)) r[name] = toJson ? toJson(stored[key] as never) : stored[key];
     } catch {
       // deleted meanwhile: nothing to add
     }
@@ -382,6 +401,47 @@ function testUserRoutes(service: ManagementService): TableRoute[] {
         const { enabled, emails, static_code: staticCode } = body as Record<string, unknown>;
         const patch = Object.fromEntries(Object.entries({ enabled, emails, staticCode }).filter(([, v]) => v !== undefined));
         return json(await service.testUsers.update(caller, patch));
+      },
+    },
+  ];
+}
+
+const TRUSTED_IDENTITY_PROVIDERS: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    trusted_identity_providers: {
+      type: 'array',
+      items: { type: 'object', additionalProperties: false, properties: { issuer: { type: 'string' }, jwks_uri: { type: 'string' }, create_time: { type: 'string' } } },
+    },
+  },
+};
+
+// GET and PUT /api/v1/environment/trusted-identity-providers: the identity providers besides the
+// environment whose ID-JAGs the MCP servers with xaa_enabled accept (an emulator extension: Scalekit
+// configures its enterprise IdPs in its dashboard). A PUT replaces the whole list.
+function trustedIdentityProviderRoutes(service: ManagementService): TableRoute[] {
+  const path = '/environment/trusted-identity-providers';
+  const json = (list: Awaited<ReturnType<ManagementService['trustedIdentityProviders']['list']>>) => ({
+    trusted_identity_providers: list.map((p) => ({ issuer: p.issuer, jwks_uri: p.jwksUri, create_time: p.createTime })),
+  });
+  return [
+    { method: 'GET', path, status: 200, schema: TRUSTED_IDENTITY_PROVIDERS, handle: async () => json(await service.trustedIdentityProviders.list()) },
+    {
+      method: 'PUT',
+      path,
+      status: 200,
+      schema: TRUSTED_IDENTITY_PROVIDERS,
+      async handle(request, _params, caller) {
+        const body = request.body ?? {};
+        if (typeof body !== 'object' || Array.isArray(body)) throw InvalidArgument.field('trusted_identity_providers', 'must be a JSON object');
+        const list = (body as Record<string, unknown>).trusted_identity_providers;
+        if (!Array.isArray(list)) throw InvalidArgument.field('trusted_identity_providers', 'must be an array of {issuer, jwks_uri}');
+        const providers = list.map((p) => {
+          const entry = (p && typeof p === 'object' ? p : {}) as Record<string, unknown>;
+          return { issuer: entry.issuer, jwksUri: entry.jwks_uri } as { issuer: string; jwksUri: string };
+        });
+        return json(await service.trustedIdentityProviders.replace(caller, providers));
       },
     },
   ];

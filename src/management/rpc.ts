@@ -51,8 +51,8 @@ export interface RpcContext {
    * id), from the REST query `interaction_id` or the gRPC metadata `x-interaction-id`: its request is Empty.
    */
   interactionId?: string;
-  /** REST: the resource settings with no proto field (`token_issuer`, `token_profile`). */
-  resourceSettings?: Pick<ResourceFields, 'tokenIssuer' | 'tokenProfile'>;
+  /** REST: the resource settings with no proto field (`token_issuer`, `token_profile`, `token_exchange`, `enable_device_flow`). */
+  resourceSettings?: Pick<ResourceFields, 'tokenIssuer' | 'tokenProfile' | 'tokenExchange' | 'enableDeviceFlow'>;
 }
 
 type Rpc<M> =
@@ -114,6 +114,7 @@ function clientRpcs(svc: ManagementService): Rpcs<typeof ClientService> {
         refreshTokenExpiry: r && seconds(r.refreshTokenExpiry, 'resource.refresh_token_expiry'),
         disableDynamicClientRegistration: r?.disableDynamicClientRegistration ?? false,
         enableCimd: r?.enableCimd ?? false,
+        xaaEnabled: r?.xaaEnabled ?? false,
         scopes: (r?.scopes ?? []).map((name) => ({ name })),
         ...ctx.resourceSettings,
       };
@@ -143,6 +144,7 @@ function clientRpcs(svc: ManagementService): Rpcs<typeof ClientService> {
           ? { disableDynamicClientRegistration: r?.disableDynamicClientRegistration ?? false }
           : {}),
         ...(isSet('enable_cimd') ? { enableCimd: r?.enableCimd ?? false } : {}),
+        ...(isSet('xaa_enabled') ? { xaaEnabled: r?.xaaEnabled ?? false } : {}),
         ...(isSet('scopes') ? { scopes: (r?.scopes ?? []).map((name) => ({ name })) } : {}),
         ...ctx.resourceSettings,
       };
@@ -385,12 +387,12 @@ const resourceDefaults = (r: UpdateResource): Record<string, boolean> => ({
   refresh_token_expiry: r.refreshTokenExpiry !== 0n,
   disable_dynamic_client_registration: r.disableDynamicClientRegistration !== undefined,
   enable_cimd: r.enableCimd !== undefined,
+  xaa_enabled: r.xaaEnabled !== undefined,
   scopes: r.scopes.length > 0,
   // Accepted and ignored: the emulator has nothing to apply them to.
   logo_uri: false,
   provider: false,
   intersect_scopes_user_permission: false,
-  xaa_enabled: false,
   custom_connection_settings: false,
 });
 

@@ -52,11 +52,21 @@ export function applySeed(root: ManagementService, seed: Seed, source = '(seed)'
             refreshTokenExpiry: r.refresh_token_expiry,
             disableDynamicClientRegistration: r.disable_dynamic_client_registration,
             enableCimd: r.enable_cimd,
+            enableDeviceFlow: r.enable_device_flow,
             // A seed says the whole server: a setting it leaves out takes its default.
             tokenIssuer: r.token_issuer ?? defaultTokenIssuer(r.token_profile),
             tokenProfile: r.token_profile,
+            xaaEnabled: r.xaa_enabled,
             scopes: r.scopes.map((s) => ({ name: s.name, description: s.description, enabled: true })),
           }),
+        ),
+      );
+    }
+    // Once every server of the seed exists, whose tokens each one takes in an exchange (none when left out).
+    for (const [i, r] of seed.resources.entries()) {
+      count(
+        await entry(`resources.${i}.token_exchange`, () =>
+          service.resources.put(SEED_CALLER, { id: r.id, tokenExchange: { acceptFrom: r.token_exchange?.accept_from ?? [] } }),
         ),
       );
     }
@@ -99,6 +109,12 @@ export function applySeed(root: ManagementService, seed: Seed, source = '(seed)'
           }),
         ),
       );
+    }
+    if (seed.trusted_identity_providers) {
+      const providers = seed.trusted_identity_providers.map((p) => ({ issuer: p.issuer, jwksUri: p.jwks_uri }));
+      const before = JSON.stringify(await service.trustedIdentityProviders.list());
+      const after = await entry('trusted_identity_providers', () => service.trustedIdentityProviders.replace(SEED_CALLER, providers));
+      count(JSON.stringify(after) !== before);
     }
     if (seed.test_users) {
       const { enabled, emails, static_code: staticCode } = seed.test_users;

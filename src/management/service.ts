@@ -14,6 +14,7 @@ import { registrationService, type RegistrationService } from './registration.js
 import { passkeyService, type PasskeyService } from './passkeys.js';
 import { resourceService, type ResourceService } from './resources.js';
 import { testUserService, type TestUserService } from './test-users.js';
+import { trustedIdentityProviderService, type TrustedIdentityProviderService } from './trusted-identity-providers.js';
 import { userService, type UserService } from './users.js';
 
 export interface ManagementService {
@@ -30,6 +31,8 @@ export interface ManagementService {
   testUsers: TestUserService;
   /** People's passkeys (Scalekit's WebAuthnService). */
   passkeys: PasskeyService;
+  /** Identity providers besides the environment whose ID-JAGs the MCP servers accept. */
+  trustedIdentityProviders: TrustedIdentityProviderService;
   keys: KeyService;
   audit: AuditLog;
   /** The environment URL, for the protected-resource metadata JSON ('' before the server listens). */
@@ -54,6 +57,7 @@ export function createManagementService(deps: ServiceDeps): ManagementService {
     users: userService(deps, audit),
     testUsers: testUserService(deps, audit),
     passkeys: passkeyService(deps, audit),
+    trustedIdentityProviders: trustedIdentityProviderService(deps, audit),
     keys: keyService(deps, audit),
     audit,
     issuer: () => deps.issuer?.() ?? '',

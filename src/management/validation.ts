@@ -65,8 +65,10 @@ export const resourceInput = z.object({
   refreshTokenExpiry: seconds,
   disableDynamicClientRegistration: z.boolean(),
   enableCimd: z.boolean(),
+  enableDeviceFlow: z.boolean({ error: 'must be true or false' }),
   tokenIssuer: z.enum(['env', 'resource'], { error: "must be 'env' or 'resource'" }),
   tokenProfile: z.enum(['scalekit', 'rfc9068'], { error: "must be 'scalekit' or 'rfc9068'" }),
+  xaaEnabled: z.boolean(),
   scopes: z
     .array(z.object({ name: scopeToken, description: z.string().max(512), enabled: z.boolean() }))
     .max(100)
@@ -75,6 +77,19 @@ export const resourceInput = z.object({
   path: ['tokenIssuer'],
   error: "must be 'resource' when token_profile is 'rfc9068' (RFC 9068 tokens name the server's own issuer)",
 });
+
+/** RFC 8693: the MCP servers (res_ ids) whose people's tokens an MCP server takes in a token exchange. */
+export const tokenExchangeInput = z.object({
+  acceptFrom: z
+    .array(z.string().regex(/^res_[0-9]+$/, 'must be an MCP server id (res_<digits>)'), { error: 'must be an array of MCP server ids' })
+    .max(100, 'must list at most 100 MCP servers'),
+});
+
+/** Identity providers whose ID-JAGs the MCP servers accept: an issuer (compared exactly with `iss`) and its JWKS URL. */
+export const trustedIdentityProvidersInput = z
+  .array(z.object({ issuer: httpUrl, jwksUri: httpUrl }), { error: 'must be an array of {issuer, jwks_uri}' })
+  .max(20, 'must list at most 20 identity providers')
+  .superRefine(uniqueNames((p: { issuer: string }) => p.issuer));
 
 export const userInput = z.object({
   email: z.email('must be an email address').max(320),

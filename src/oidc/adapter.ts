@@ -5,6 +5,7 @@
 import { errors, type Adapter, type AdapterFactory, type AdapterPayload, type ClientMetadata } from 'oidc-provider';
 import type { Store } from '../store/index.js';
 import { endGrant } from './grants.js';
+import { emulatorClockOffset } from './id-token-clock.js';
 
 export type ClientFinder = (clientId: string) => Promise<ClientMetadata | undefined>;
 
@@ -20,15 +21,26 @@ export interface AdapterInput {
   codeIssued?: (clientId: string) => Promise<void>;
 }
 
+// oidc-provider tells an expired device code (expired_token) from an unknown one by the code's own `exp`,
+// read on the real clock: a device code's `exp` is kept on the emulator's clock and handed back on the
+// real one, so a moved fixture clock expires it as it does every other row. Its row outlives that a
+// while, so a late poll hears expired_token rather than invalid_grant.
+const DEVICE_CODE = 'DeviceCode';
+const DEVICE_CODE_KEPT_SECONDS = 3600;
+
 export function sqliteAdapterFactory(input: AdapterInput): AdapterFactory {
   const { store, ns, clock, findClient, rotatedRefreshToken, codeIssued = async () => undefined } = input;
   const repo = store.oidcPayloads;
   const nowSeconds = () => Math.floor(clock() / 1000);
   return (model: string): Adapter => {
     if (model === 'Client') return clientAdapter(findClient);
+    const deviceCode = model === DEVICE_CODE;
+    const shiftExp = (payload: AdapterPayload | undefined, by: number): AdapterPayload | undefined =>
+      deviceCode && payload && typeof payload.exp === 'number' ? { ...payload, exp: payload.exp + by } : payload;
     return {
-      async upsert(id, payload, expiresIn) {
-        const expiresAt = expiresIn ? nowSeconds() + expiresIn : null;
+      async upsert(id, given, expiresIn) {
+        const payload = shiftExp(given, emulatorClockOffset(clock))!;
+        const expiresAt = deviceCode ? nowSeconds() + Math.max(expiresIn ?? 0, 0) + DEVICE_CODE_KEPT_SECONDS : expiresIn ? nowSeconds() + expiresIn : null;
         const replaced = model === 'RefreshToken' ? rotatedRefreshToken() : undefined;
         // A rotation's new refresh token is linked to the one it replaced (refresh-rotation.ts).
         if (replaced !== undefined && replaced !== id) await repo.upsertSuccessor(ns, model, replaced, id, payload as Record<string, unknown>, expiresAt);
@@ -36,13 +48,13 @@ export function sqliteAdapterFactory(input: AdapterInput): AdapterFactory {
         if (model === 'AuthorizationCode' && typeof payload.clientId === 'string') await codeIssued(payload.clientId);
       },
       async find(id) {
-        return (await repo.find(ns, model, id, nowSeconds())) as AdapterPayload | undefined;
+        return shiftExp((await repo.find(ns, model, id, nowSeconds())) as AdapterPayload | undefined, -emulatorClockOffset(clock));
       },
       async findByUid(uid) {
         return (await repo.findByUid(ns, model, uid, nowSeconds())) as AdapterPayload | undefined;
       },
       async findByUserCode(userCode) {
-        return (await repo.findByUserCode(ns, model, userCode, nowSeconds())) as AdapterPayload | undefined;
+        return shiftExp((await repo.findByUserCode(ns, model, userCode, nowSeconds())) as AdapterPayload | undefined, -emulatorClockOffset(clock));
       },
       async consume(id) {
         if (await repo.consume(ns, model, id, nowSeconds())) return;

@@ -11,7 +11,17 @@ import { enabledScopes } from './issuers.js';
 import type { IssuerScope } from './provider.js';
 import { boundResourceOf, canonicalIndicators, resourceForIndicator, ENVIRONMENT_AUDIENCE } from './resource-indicators.js';
 
-export async function withAuthorizationDefaults(query: URLSearchParams, scope: IssuerScope, env: EnvironmentContext): Promise<URLSearchParams> {
+/**
+ * `clientId`: who asks (a confidential client of a device authorization request may name itself in the
+ * Basic header only). `device`: a device authorization request (RFC 8628 §3.1), which takes no prompt.
+ */
+export async function withAuthorizationDefaults(
+  query: URLSearchParams,
+  scope: IssuerScope,
+  env: EnvironmentContext,
+  clientId = query.get('client_id') ?? undefined,
+  device = false,
+): Promise<URLSearchParams> {
   const out = new URLSearchParams(query);
   const asked = out.getAll('resource');
   if (asked.length > 0) {
@@ -19,13 +29,12 @@ export async function withAuthorizationDefaults(query: URLSearchParams, scope: I
     for (const value of await canonicalIndicators(env.store, scope, asked, env.issuer)) out.append('resource', value);
   } else if (scope.kind === 'environment') {
     // At the environment's issuer, a client bound to an MCP server asks for that server when it names none.
-    const clientId = out.get('client_id');
-    const bound = clientId === null ? undefined : await boundResourceOf(env.store, await env.store.clients.get(clientId));
+    const bound = clientId === undefined ? undefined : await boundResourceOf(env.store, await env.store.clients.get(clientId));
     if (bound) out.set('resource', bound.serverUrl);
   }
   if (!out.get('scope')) out.set('scope', (await defaultScopes(out.getAll('resource'), scope, env)).join(' '));
   const prompts = new Set(out.get('prompt')?.split(' ').filter(Boolean));
-  if (out.get('scope')!.split(' ').includes('offline_access') && !prompts.has('consent') && !prompts.has('none')) {
+  if (!device && out.get('scope')!.split(' ').includes('offline_access') && !prompts.has('consent') && !prompts.has('none')) {
     out.set('prompt', [...prompts, 'consent'].join(' '));
   }
   return out;

@@ -39,7 +39,14 @@ export interface AccessTokenClaims {
   auth_time?: number;
   acr?: string;
   amr?: string[];
+  /** RFC 8693 §4.1: who acts for the subject (a token had by token exchange), the earlier actor nested. */
+  act?: Actor;
   [custom: string]: unknown;
+}
+
+export interface Actor {
+  sub: string;
+  act?: Actor;
 }
 
 export interface AccessTokenInput {
@@ -55,6 +62,8 @@ export interface AccessTokenInput {
   sessionId?: string;
   /** How the user signed in (RFC 9068 §2.2.1): carried only by the tokens of an rfc9068 server. */
   authentication?: { authTime?: number; acr?: string; amr?: string[] };
+  /** The client acting for the subject, for a token had by token exchange (RFC 8693 §4.1 `act`). */
+  actor?: Actor;
   scopes: string[];
   now: number; // epoch seconds
   lifetime: number; // seconds
@@ -76,6 +85,7 @@ export function accessTokenClaims(input: AccessTokenInput): AccessTokenClaims {
     ...(input.organizationId ? { oid: input.organizationId } : {}),
     ...(input.resource ? { resid: input.resource.id } : {}),
     ...(input.sessionId ? { sid: input.sessionId } : {}),
+    ...(input.actor ? { act: input.actor } : {}),
     scope: input.scopes.join(' '),
     scopes: [...input.scopes],
     jti: input.ids.newId('token'),

@@ -65,6 +65,15 @@ function decodeBasic(token: string): { clientId: string; clientSecret: string } 
   }
 }
 
+/**
+ * The client_id a request names (in the body, or in a Basic header), without checking anything: for the
+ * defaults of a request whose client the provider authenticates afterwards.
+ */
+export function claimedClientId(authorization: string | undefined, params: FormParams): string | undefined {
+  if (authorization !== undefined && /^basic /i.test(authorization)) return decodeBasic(authorization.slice(6).trim())?.clientId;
+  return params.get('client_id');
+}
+
 /** As presentedCredentials, where a public client may also name itself by `client_id` alone. */
 export function presentedCredentialsOrClientId(authorization: string | undefined, params: FormParams, realm: string): ClientCredentials | PublicClientId {
   const clientId = params.get('client_id');

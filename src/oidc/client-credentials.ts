@@ -1,12 +1,12 @@
 // The client_credentials grant (RFC 6749 §4.4) for the environment client and M2M clients, named steps
-// in the order of the RFC's checklist: authenticate, check scope, check resource, issue, record.
+// in the order of the RFC's checklist (the client is authenticated, and its grant checked, by the grant
+// registry, grant-types/index.ts): check its MCP server, scope, resource, issue, record.
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics.js';
 import type { Client } from '../store/clients.js';
 import type { Resource } from '../store/resources.js';
 import type { Store } from '../store/index.js';
 import { accessTokenTyp, clientCredentialsClaims } from './claims.js';
-import { authenticateClient, presentedCredentials } from './client-auth.js';
 import { InvalidScope, InvalidTarget, UnauthorizedClient } from './errors.js';
 import type { FormParams } from './form.js';
 import { boundResourceId, isClientOfResource } from './issuer-clients.js';
@@ -33,21 +33,12 @@ export interface ClientCredentialsContext {
   log?: Logger;
 }
 
-const CONFIDENTIAL_KINDS = new Set(['environment', 'organization', 'resource']);
-
 /**
  * `resource` is set when the request came to an MCP server's token endpoint
  * (`/resources/<res_id>/oauth/token`): only clients of that server are served there, and the token is
  * for that server.
  */
-export async function clientCredentialsGrant(
-  ctx: ClientCredentialsContext,
-  params: FormParams,
-  authorization: string | undefined,
-  resource?: Resource,
-): Promise<TokenResponse> {
-  const client = await authenticateClient(ctx.store, presentedCredentials(authorization, params, ctx.issuer), ctx.issuer);
-  checkGrantAllowed(client);
+export async function clientCredentialsGrant(ctx: ClientCredentialsContext, client: Client, params: FormParams, resource?: Resource): Promise<TokenResponse> {
   if (resource) checkClientOfResource(client, resource);
   const scopes = grantedScopes(client, params.get('scope'));
   const target = tokenTarget(client, resource ?? (await boundResourceOf(ctx.store, client)), params.getAll('resource'));
@@ -55,14 +46,6 @@ export async function clientCredentialsGrant(
   const accessToken = await signAccessToken(ctx.keys.current, claims, accessTokenTyp(target.resource));
   await recordIssuedToken(ctx, claims, { grantType: 'client_credentials', clientKind: client.kind });
   return { access_token: accessToken, token_type: 'Bearer', expires_in: client.expiry, scope: claims.scope };
-}
-
-// The environment's own client may also sign users in (redirect URIs); an MCP server's client with
-// redirect URIs is an authorization-code client, without them a client-credentials one (as on Scalekit).
-function checkGrantAllowed(client: Client): void {
-  if (!CONFIDENTIAL_KINDS.has(client.kind) || (client.kind !== 'environment' && client.redirectUris.length > 0)) {
-    throw new UnauthorizedClient('the client is not allowed to use the client_credentials grant');
-  }
 }
 
 /** No scope asks for all of the client's scopes; any scope it lacks is invalid_scope. */

@@ -4,14 +4,12 @@
 // authorization), once per URL at a time (concurrent authorizations share the fetch), with a size limit,
 // JSON only, never from a private, loopback or link-local address (unless ALLOW_INSECURE_CIMD=1, for
 // local tests), and kept as a `cimd` client until its HTTP cache lifetime ends (then retention prunes
-// the row unless a consent holds it).
-import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import { BlockList, isIP } from 'node:net';
+// the row unless a consent holds it). The fetching itself, and its guard, is guarded-fetch.ts.
 import { z } from 'zod';
 import type { Client, RegisteredMetadata } from '../store/clients.js';
 import type { EnvironmentContext } from './environment.js';
+import { REGISTRABLE_GRANT_TYPES } from './grant-types/index.js';
+import { fetchGuardedJson } from './guarded-fetch.js';
 import { REDIRECT_URI_LIMITS, redirectUriProblem } from './redirect-uri.js';
 
 export class ClientMetadataDocumentError extends Error {
@@ -22,7 +20,6 @@ export class ClientMetadataDocumentError extends Error {
 }
 
 const MAX_BYTES = 5120;
-const CACHE_SECONDS = { default: 300, min: 30, max: 86_400 };
 
 /** A client_id that names a metadata document: an https URL with a path (http too when insecure). */
 export function isClientIdUrl(clientId: string, insecure: boolean): boolean {
@@ -45,7 +42,13 @@ export async function metadataDocumentClient(env: EnvironmentContext, url: strin
 }
 
 async function refresh(env: EnvironmentContext, url: string): Promise<Client> {
-  const { document, maxAge } = await fetchDocument(url, env.settings.allowInsecureCimd, env.metadataDocuments.deadlineMs);
+  const { document, maxAge } = await fetchGuardedJson(url, {
+    insecure: env.settings.allowInsecureCimd,
+    deadlineMs: env.metadataDocuments.deadlineMs,
+    maxBytes: MAX_BYTES,
+    what: 'the client metadata document',
+    fail: (description) => new ClientMetadataDocumentError(description),
+  });
   const nowSeconds = Math.floor(env.clock() / 1000);
   const metadata = validateDocument(url, document);
   await env.store.clients.upsert({
@@ -102,7 +105,7 @@ function validateDocument(url: string, body: unknown): { name: string; redirectU
   }
   if (doc.response_types && !doc.response_types.includes('code')) throw new ClientMetadataDocumentError('response_types must include code');
   // Values we do not support are left out, as the draft asks, rather than refused.
-  const grantTypes = doc.grant_types?.filter((g) => g === 'authorization_code' || g === 'refresh_token');
+  const grantTypes = doc.grant_types?.filter((g) => REGISTRABLE_GRANT_TYPES.includes(g));
   const webUrl = (value: string | undefined) => (value && /^https?:$/.test(URL.parse(value)?.protocol ?? '') ? value : undefined);
   const optional = { client_uri: webUrl(doc.client_uri), logo_uri: webUrl(doc.logo_uri), tos_uri: webUrl(doc.tos_uri), policy_uri: webUrl(doc.policy_uri) };
   return {
@@ -116,124 +119,4 @@ function validateDocument(url: string, body: unknown): { name: string; redirectU
       ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined)),
     },
   };
-}
-
-// Addresses a document may not be fetched from: it would let anyone make the server probe its own network.
-const PRIVATE = new BlockList();
-for (const [net, prefix] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['224.0.0.0', 3],
-] as const) {
-  PRIVATE.addSubnet(net, prefix, 'ipv4');
-}
-for (const [net, prefix] of [
-  ['::', 127],
-  ['fc00::', 7],
-  ['fe80::', 10],
-  ['ff00::', 8],
-] as const) {
-  PRIVATE.addSubnet(net, prefix, 'ipv6');
-}
-
-function isPrivateAddress(address: string): boolean {
-  const family = isIP(address);
-  if (family === 4) return PRIVATE.check(address, 'ipv4');
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return PRIVATE.check(mapped[1]!, 'ipv4');
-  return family === 6 && PRIVATE.check(address, 'ipv6');
-}
-
-type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
-
-// Resolves like dns.lookup, then refuses private answers: the check and the connection use the same address.
-function guardedLookup(hostname: string, options: object, callback: LookupCallback): void {
-  dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
-    if (err) return callback(err, []);
-    const list = addresses as LookupAddress[];
-    const blocked = list.find((a) => isPrivateAddress(a.address));
-    if (blocked) return callback(Object.assign(new Error(`${hostname} resolves to a private address`), { code: 'EPRIVATE' }), []);
-    if ((options as { all?: boolean }).all) return callback(null, list);
-    return callback(null, list[0]!.address, list[0]!.family);
-  });
-}
-
-async function fetchDocument(url: string, insecure: boolean, deadlineMs: number): Promise<{ document: unknown; maxAge: number }> {
-  const deadline = new AbortController();
-  const timer = setTimeout(() => deadline.abort(), deadlineMs);
-  try {
-    return await fetchUntil(url, insecure, deadline.signal);
-  } catch (err) {
-    if (deadline.signal.aborted) throw new ClientMetadataDocumentError(`the client metadata document did not arrive within ${deadlineMs / 1000} s`);
-    throw err;
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-// Lookup, connection, headers and body all end when `signal` aborts.
-async function fetchUntil(url: string, insecure: boolean, signal: AbortSignal): Promise<{ document: unknown; maxAge: number }> {
-  const target = new URL(url);
-  const host = target.hostname.replace(/^\[|\]$/g, '');
-  if (!insecure && isIP(host) && isPrivateAddress(host)) {
-    throw new ClientMetadataDocumentError('the client metadata document is at a private, loopback or link-local address');
-  }
-  const response = await new Promise<IncomingMessage>((resolve, reject) => {
-    const options = {
-      method: 'GET',
-      headers: { accept: 'application/json' },
-      signal,
-      ...(insecure ? { rejectUnauthorized: false } : { lookup: guardedLookup }),
-    };
-    const req = (target.protocol === 'https:' ? httpsRequest : httpRequest)(target, options, resolve);
-    req.on('error', (err: NodeJS.ErrnoException) =>
-      reject(
-        new ClientMetadataDocumentError(
-          err.code === 'EPRIVATE'
-            ? 'the client metadata document is at a private, loopback or link-local address'
-            : `the client metadata document could not be fetched (${err.code ?? 'error'})`,
-        ),
-      ),
-    );
-    req.end();
-  });
-  const stop = () => response.destroy(new Error('deadline'));
-  signal.addEventListener('abort', stop, { once: true });
-  try {
-    if (response.statusCode !== 200) throw new ClientMetadataDocumentError(`the client metadata document answered HTTP ${response.statusCode}`);
-    if (!/^application\/([\w.+-]+\+)?json\b/i.test(response.headers['content-type'] ?? '')) {
-      throw new ClientMetadataDocumentError('the client metadata document is not application/json');
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of response) {
-      size += (chunk as Buffer).length;
-      if (size > MAX_BYTES) throw new ClientMetadataDocumentError(`the client metadata document is larger than ${MAX_BYTES} bytes`);
-      chunks.push(chunk as Buffer);
-    }
-    let document: unknown;
-    try {
-      document = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-    } catch {
-      throw new ClientMetadataDocumentError('the client metadata document is not valid JSON');
-    }
-    return { document, maxAge: cacheLifetime(response.headers['cache-control']) };
-  } finally {
-    signal.removeEventListener('abort', stop);
-    response.destroy();
-  }
-}
-
-// RFC 9111 max-age, within bounds: a document that says no-store is still not fetched more than every 30 s.
-function cacheLifetime(header: string | undefined): number {
-  const maxAge = /(?:^|,)\s*max-age=(\d+)/i.exec(header ?? '')?.[1];
-  const seconds = /no-store|no-cache/i.test(header ?? '') ? 0 : maxAge !== undefined ? Number(maxAge) : CACHE_SECONDS.default;
-  return Math.min(CACHE_SECONDS.max, Math.max(CACHE_SECONDS.min, seconds));
 }

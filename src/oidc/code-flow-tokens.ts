@@ -1,4 +1,4 @@
-// Access tokens of the authorization-code and refresh-token grants. oidc-provider decides whether to
+// Access tokens of the authorization-code, refresh-token and device-code grants. oidc-provider decides whether to
 // issue one and for which resource; its JWT is then rebuilt here from claims.ts, the same claims the
 // client-credentials path signs, with the same `typ` and the same audit row.
 import type { AccessToken, ClientCredentials, JWTStructured, KoaContextWithOIDC } from 'oidc-provider';
@@ -48,10 +48,13 @@ export async function customizeAccessToken(
   });
 }
 
+// What the token is exchanged for: the code, the refresh token, or the device code (RFC 8628).
+const grantSource = (ctx: KoaContextWithOIDC) => ctx.oidc.entities.AuthorizationCode ?? ctx.oidc.entities.RefreshToken ?? ctx.oidc.entities.DeviceCode;
+
 // When and how the person signed in, from the code or refresh token being exchanged (the provider's
 // real-time auth_time, moved onto the emulator's clock as its ID tokens are).
 function authentication(ctx: KoaContextWithOIDC, clock: () => number): AccessTokenInput['authentication'] {
-  const source = ctx.oidc.entities.AuthorizationCode ?? ctx.oidc.entities.RefreshToken;
+  const source = grantSource(ctx);
   if (!source) return undefined;
   return {
     ...(typeof source.authTime === 'number' ? { authTime: source.authTime + emulatorClockOffset(clock) } : {}),
@@ -64,7 +67,7 @@ function authentication(ctx: KoaContextWithOIDC, clock: () => number): AccessTok
 // OpenID scopes the user granted (openid, offline_access, ...), in the order they were asked.
 function grantedScopes(ctx: KoaContextWithOIDC, token: AccessToken): string[] {
   const resourceScopes = new Set(token.scope?.split(' ').filter(Boolean));
-  const source = ctx.oidc.entities.AuthorizationCode ?? ctx.oidc.entities.RefreshToken;
+  const source = grantSource(ctx);
   const asked = source?.scope?.split(' ').filter(Boolean) ?? [];
   const ordered = asked.filter((s) => resourceScopes.has(s) || isOidcScope(s));
   return [...new Set([...ordered, ...resourceScopes])];

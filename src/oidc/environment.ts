@@ -8,6 +8,7 @@ import type { Metrics } from '../metrics.js';
 import type { RegistrationLimits } from '../server/registration-limits.js';
 import type { Store } from '../store/index.js';
 import type { Clock } from '../store/time.js';
+import type { DeviceCodePage, DeviceConfirmPage, DeviceDonePage } from './device-pages.js';
 import type { ProviderRegistry } from './providers.js';
 import type { MetadataDocumentFetches } from './metadata-document-fetches.js';
 import type { KeySet } from './signing-keys.js';
@@ -20,11 +21,18 @@ export interface FlowSettings {
   autoLogin: boolean;
   /** Let client-id metadata documents be fetched from private, loopback and link-local addresses. */
   allowInsecureCimd: boolean;
+  /** Let trusted identity providers' JWKS be fetched from private, loopback and link-local addresses. */
+  allowInsecureJwks: boolean;
   /**
    * One-time tickets of authorizations to run hands-free, as AUTO_LOGIN does for all: the fixture's
    * authorize() adds one and sends it as the HANDS_FREE_PARAM of its authorization request.
    */
   handsFreeTickets: Set<string>;
+  /**
+   * Device authorizations to finish hands-free once the person's browser reaches sign-in: the fixture's
+   * approveDevice() adds the device code's id with the user (id or email) who signs in.
+   */
+  handsFreeDevices: Map<string, string>;
   /**
    * EMULATION_SHORTCUTS: the simulated identity providers, the open outbox and the hands-free tickets
    * (AUTO_LOGIN and TEST_CONTROL cannot be on without it). Off on a server other people reach.
@@ -43,6 +51,12 @@ export interface ProviderPages {
   /** `form` is the provider's own form (action and xsrf token), to which the page adds its buttons. */
   logout(form: string, clientName?: string): string;
   loggedOut(clientName?: string): string;
+  /** The device flow's pages (RFC 8628): the user-code form, the code to compare, and the end. */
+  deviceCode(page: DeviceCodePage): string;
+  deviceConfirm(page: DeviceConfirmPage): string;
+  deviceDone(page: DeviceDonePage): string;
+  /** Too many wrong answers from one address: the 429 page, saying when to try again. */
+  tooManyAttempts(retryAfterSeconds: number, retryAt: Date): string;
 }
 
 export interface EnvironmentContext {

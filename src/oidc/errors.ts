@@ -48,6 +48,13 @@ export class InvalidScope extends OAuthError {
   }
 }
 
+/** A grant (a subject token, an assertion) that is invalid, expired, revoked, replayed or not for this request. */
+export class InvalidGrant extends OAuthError {
+  constructor(description: string) {
+    super(400, 'invalid_grant', description);
+  }
+}
+
 export class InvalidTarget extends OAuthError {
   constructor(description: string) {
     super(400, 'invalid_target', description);

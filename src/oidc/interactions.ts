@@ -18,6 +18,8 @@ export interface ConsentDetails {
   missingOIDCScope?: string[];
   missingOIDCClaims?: string[];
   missingResourceScopes?: Record<string, string[]>;
+  /** A device flow's consent (provider.ts): every scope the device asked for, granted already or not. */
+  requestedScopes?: string[];
 }
 
 /**
@@ -33,7 +35,7 @@ export async function consentServers(store: Repositories, scope: IssuerScope, re
 /** The scopes a consent prompt asks for, in order, each with what the consent screen says of it. */
 export function askedScopes(details: ConsentDetails, servers: Resource[]): { name: string; description: string }[] {
   const described = new Map(servers.flatMap((r) => r.scopes.map((s) => [s.name, s.description] as const)));
-  const asked = [...new Set([...(details.missingOIDCScope ?? []), ...Object.values(details.missingResourceScopes ?? {}).flat()])];
+  const asked = details.requestedScopes ?? [...new Set([...(details.missingOIDCScope ?? []), ...Object.values(details.missingResourceScopes ?? {}).flat()])];
   return asked.map((name) => ({
     name,
     description: described.get(name) || (isOidcScope(name) ? OIDC_SCOPE_DESCRIPTIONS[name as keyof typeof OIDC_SCOPE_DESCRIPTIONS] : ''),

@@ -9,13 +9,20 @@ export const ENVIRONMENT_PATHS = {
   end_session: '/oidc/logout',
   revocation: '/oauth/revoke',
   introspection: '/oauth/introspect',
+  // RFC 8628. Scalekit publishes no device paths: the request beside its other /oauth/ endpoints (Auth0's
+  // path too), and the page a person types the code at short enough to type from a TV (RFC 8628's own
+  // example, oidc-provider's default).
+  device_authorization: '/oauth/device/code',
+  code_verification: '/device',
 } as const;
 
 /**
  * The paths an issuer's provider answers itself, relative to the issuer; every other path stays Fastify's
- * (revocation and introspection too: access tokens are our JWTs, which the provider never stored).
+ * (revocation and introspection too: access tokens are our JWTs, which the provider never stored). The
+ * device's own requests (device authorization, token) reach the provider through our routes, which parse
+ * them first; the person's user-code page and its resume after sign-in are the provider's.
  */
-const ENVIRONMENT_PROVIDER_PATHS = [ENVIRONMENT_PATHS.authorization, ENVIRONMENT_PATHS.end_session];
+const ENVIRONMENT_PROVIDER_PATHS = [ENVIRONMENT_PATHS.authorization, ENVIRONMENT_PATHS.end_session, ENVIRONMENT_PATHS.code_verification];
 
 /**
  * Where oidc-provider posts its own logout form when a browser signed in as one person signs in as
@@ -23,7 +30,7 @@ const ENVIRONMENT_PROVIDER_PATHS = [ENVIRONMENT_PATHS.authorization, ENVIRONMENT
  * serves this step only, not RP-initiated logout itself (its metadata lists no end_session_endpoint).
  */
 export const END_SESSION_CONFIRM = `${ENVIRONMENT_PATHS.end_session}/confirm`;
-const RESOURCE_PROVIDER_PATHS = [ENVIRONMENT_PATHS.authorization, END_SESSION_CONFIRM];
+const RESOURCE_PROVIDER_PATHS = [ENVIRONMENT_PATHS.authorization, END_SESSION_CONFIRM, ENVIRONMENT_PATHS.code_verification];
 
 const RESOURCE_PATH = /^\/resources\/([^/]+)(\/.*)$/;
 

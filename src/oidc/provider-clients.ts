@@ -7,6 +7,7 @@ import type { ClientFinder } from './adapter.js';
 import { tokenEndpointAuthMethod } from './client-auth.js';
 import { ClientMetadataDocumentError, isClientIdUrl, metadataDocumentClient } from './client-metadata-document.js';
 import type { EnvironmentContext } from './environment.js';
+import { grantIssuerOf, providerGrantTypes } from './grant-types/index.js';
 import type { IssuerScope } from './provider.js';
 
 /** Never compared: the provider's compareClientSecret is replaced by the store's verification. */
@@ -19,19 +20,18 @@ export function clientVisibleAt(client: Client, scope: IssuerScope, cimdEnabled:
   return (client.kind === 'resource' || client.kind === 'dcr') && client.resourceId === scope.resourceId;
 }
 
-export function providerClientMetadata(client: Client): ClientMetadata {
+/** `grantTypes`: which of its grants the provider asking may run for the client (the grant registry's answer). */
+export function providerClientMetadata(client: Client, grantTypes: string[]): ClientMetadata {
   const m = client.metadata;
   const method = tokenEndpointAuthMethod(client);
-  const interactive = client.redirectUris.length > 0;
-  // A client that registered without refresh_token gets none; otherwise both code and refresh.
-  const grants = interactive ? ['authorization_code', ...(m.grant_types && !m.grant_types.includes('refresh_token') ? [] : ['refresh_token'])] : [];
   return {
     client_id: client.clientId,
     ...(client.name ? { client_name: client.name } : {}),
     ...(method === 'none' ? {} : { client_secret: SECRET_HELD_BY_THE_STORE }),
     token_endpoint_auth_method: method,
-    grant_types: grants,
-    response_types: interactive ? ['code'] : [],
+    grant_types: grantTypes,
+    // The provider would add authorization_code back for a `code` response type.
+    response_types: grantTypes.includes('authorization_code') ? ['code'] : [],
     redirect_uris: client.redirectUris,
     post_logout_redirect_uris: m.post_logout_redirect_uris ?? [],
     // Web or native only changes redirect URI rules, and ours (redirect-uri.ts) do not depend on it; custom
@@ -46,10 +46,13 @@ export function providerClientMetadata(client: Client): ClientMetadata {
 
 export function providerClientFinder(env: EnvironmentContext, scope: IssuerScope): ClientFinder {
   return async (clientId) => {
-    const cimdEnabled = scope.kind === 'resource' && ((await env.store.resources.get(scope.resourceId))?.enableCimd ?? false);
+    const issuer = await grantIssuerOf(env.store, scope);
+    if (!issuer) return undefined;
+    const metadataFor = async (client: Client) => providerClientMetadata(client, await providerGrantTypes(env.store, client, issuer));
+    const cimdEnabled = issuer.kind === 'resource' && issuer.resource.enableCimd;
     if (cimdEnabled && isClientIdUrl(clientId, env.settings.allowInsecureCimd)) {
       try {
-        return providerClientMetadata(await metadataDocumentClient(env, clientId));
+        return await metadataFor(await metadataDocumentClient(env, clientId));
       } catch (err) {
         // Scalekit's error for a document it cannot use; shown on the error page or in the token error.
         if (err instanceof ClientMetadataDocumentError) throw new errors.CustomOIDCProviderError('invalid_client_metadata_url', err.message);
@@ -58,6 +61,6 @@ export function providerClientFinder(env: EnvironmentContext, scope: IssuerScope
     }
     const client = await env.store.clients.get(clientId);
     if (!client) return undefined;
-    return clientVisibleAt(client, scope, cimdEnabled) ? providerClientMetadata(client) : undefined;
+    return clientVisibleAt(client, scope, cimdEnabled) ? metadataFor(client) : undefined;
   };
 }

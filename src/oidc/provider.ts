@@ -7,7 +7,12 @@ import Provider, { errors, interactionPolicy, type Configuration, type KoaContex
 import type { Resource } from '../store/resources.js';
 import { sqliteAdapterFactory } from './adapter.js';
 import { customizeAccessToken } from './code-flow-tokens.js';
+import { isDeviceFlowStep, refusesDisallowedClients } from './device-flow.js';
+import { devicePageSources, userCodePageGuard } from './device-pages.js';
+import { pacesDevicePolling } from './device-polling.js';
 import { HANDS_FREE_PARAM, type EnvironmentContext } from './environment.js';
+import { deviceCode } from './grant-types/device-code.js';
+import { DEVICE_CODE } from './grant-types/urns.js';
 import { providerPageRenderers } from './error-page.js';
 import { rememberedGrantId } from './interactions.js';
 import { enabledScopes } from './issuers.js';
@@ -33,6 +38,8 @@ export interface ProviderInput {
   cookieKeys: string[];
   /** An MCP server's issuer: the server as it was when this provider was built (a change rebuilds it). */
   resource?: Resource;
+  /** The grants this issuer's provider runs now (the grant registry's providerGrants): a device flow only where offered. */
+  grantTypes: string[];
 }
 
 const DAY = 24 * 60 * 60;
@@ -74,6 +81,8 @@ export function createProvider(input: ProviderInput): Provider {
       pushedAuthorizationRequests: { enabled: false },
       // DPoP would bind tokens through a `cnf` claim that Scalekit's token shape does not carry.
       dPoP: { enabled: false },
+      // RFC 8628, where the issuer offers it (grant-types/device-code.ts).
+      deviceFlow: { enabled: input.grantTypes.includes(DEVICE_CODE), ...devicePageSources(env, scope) },
       resourceIndicators: {
         enabled: true,
         // The MCP server a bound client belongs to, else the MCP server of this issuer, or for the
@@ -86,8 +95,12 @@ export function createProvider(input: ProviderInput): Provider {
           if (resource === undefined) throw new errors.InvalidTarget('the requested resource is not served by this authorization server');
           const bound = await boundResourceOf(store, await store.clients.get(client.clientId));
           if (!mayTarget(bound, resource)) throw new errors.InvalidTarget(`the client may only ask for tokens for its own MCP server (${bound!.serverUrl})`);
+          // A server's switch holds wherever its tokens are asked: no device-flow token for it at the environment's issuer either.
+          if (resource !== ENVIRONMENT_AUDIENCE && isDeviceFlowStep(ctx) && !(await deviceCode.offeredAt({ kind: 'resource', resource }, store))) {
+            throw new errors.InvalidTarget(`the MCP server ${resource.serverUrl} does not offer the device authorization grant`);
+          }
           const scopes = resource === ENVIRONMENT_AUDIENCE ? [] : enabledScopes(resource);
-          if (ctx.oidc.route === 'authorization') rejectUnknownScopes(ctx, scopes);
+          if (ctx.oidc.route === 'authorization' || ctx.oidc.route === 'device_authorization') rejectUnknownScopes(ctx, scopes);
           return {
             scope: scopes.join(' '),
             audience: resource === ENVIRONMENT_AUDIENCE ? client.clientId : resource.serverUrl,
@@ -164,6 +177,9 @@ export function createProvider(input: ProviderInput): Provider {
   // an https issuer): believed here, they make its cookies Secure and its URLs https when ours are.
   provider.proxy = true;
   provider.use(retryAfterWhenUnavailable);
+  pacesDevicePolling(provider, env, scope);
+  refusesDisallowedClients(provider);
+  userCodePageGuard(provider, env);
   idTokensOnEmulatorClock(provider, env);
   tokenResponseScopeFromToken(provider);
   // Secrets are stored hashed: the store checks them, the provider never holds one.
@@ -194,6 +210,9 @@ function rejectUnknownScopes(ctx: KoaContextWithOIDC, resourceScopes: string[]):
 // client and user until it is revoked or new scopes are asked.
 // And `prompt=create` (OpenID Connect "Initiating User Registration") asks for the sign-up page first:
 // a prompt of its own, answered by the login that the sign-up ends with (interactions.ts).
+// A device flow always shows the consent page, naming every scope the device asked for, even those a
+// remembered consent holds: the request came from a device, not this browser, and the page is where the
+// person sees which client gets what (RFC 8628 §5.4, remote phishing).
 function consentPolicy() {
   const policy = interactionPolicy.base();
   policy.add(new interactionPolicy.Prompt({ name: 'create', requestable: true }), 0);
@@ -204,6 +223,15 @@ function consentPolicy() {
   consent.checks.unshift(
     new interactionPolicy.Check(asked.reason, asked.description, asked.error ?? 'consent_required', (ctx) =>
       String(ctx.oidc.params?.scope ?? '').split(' ').includes('offline_access') ? interactionPolicy.Check.NO_NEED_TO_PROMPT : asked.check(ctx),
+    ),
+  );
+  consent.checks.push(
+    new interactionPolicy.Check(
+      'device_flow_prompt',
+      'a device asks for access',
+      'consent_required',
+      (ctx) => (isDeviceFlowStep(ctx) && !ctx.oidc.result?.consent ? interactionPolicy.Check.REQUEST_PROMPT : interactionPolicy.Check.NO_NEED_TO_PROMPT),
+      (ctx) => ({ requestedScopes: [...ctx.oidc.requestParamScopes] }),
     ),
   );
   return policy;

@@ -1,13 +1,14 @@
 // The registry of oidc-provider instances, one per issuer: the environment, and each MCP server at
 // `<env>/resources/<res_id>`. Built on first use (loading oidc-provider is a third of a cold start, and
-// client credentials never needs it), rebuilt when the MCP server's row or the signing keys change, and
-// dropped when the MCP server is deleted. All share the keys and the SQLite adapter (namespaced by `ns`).
+// client credentials never needs it), rebuilt when the MCP server's row, the grants its issuer offers or
+// the signing keys change, and dropped when the MCP server is deleted. All share the keys and the SQLite
+// adapter (namespaced by `ns`).
 import type Provider from 'oidc-provider';
 import { countProviderErrors } from '../metrics.js';
 import type { EnvironmentContext, ProviderHandler } from './environment.js';
+import { providerGrants, type GrantIssuer } from './grant-types/index.js';
 import { resourceIssuer, resourcePathPrefix } from './issuers.js';
 import type { IssuerScope } from './provider.js';
-import type { Resource } from '../store/resources.js';
 
 export interface IssuerProvider {
   issuer: string;
@@ -16,6 +17,8 @@ export interface IssuerProvider {
   pathPrefix: string;
   provider: Provider;
   callback: ProviderHandler;
+  /** The grants it runs (the grant registry's providerGrants when it was built). */
+  grantTypes: string[];
 }
 
 export interface ProviderRegistry {
@@ -32,14 +35,18 @@ interface Entry {
 export function createProviderRegistry(env: EnvironmentContext, cookieKeys: () => string[]): ProviderRegistry {
   const entries = new Map<string, Entry>();
 
-  const get = (scope: IssuerScope, version: string, issuer: string, pathPrefix: string, resource?: Resource): Promise<IssuerProvider> => {
+  // Rebuilt too when the grants its issuer offers change (a device flow switched on or off).
+  const get = async (scope: IssuerScope, grantIssuer: GrantIssuer, rowVersion: string, issuer: string, pathPrefix: string): Promise<IssuerProvider> => {
+    const grantTypes = await providerGrants(env.store, grantIssuer);
+    const version = `${rowVersion}|${grantTypes.join(' ')}`;
     const cached = entries.get(scope.ns);
     if (cached?.version === version) return cached.built;
+    const resource = grantIssuer.kind === 'resource' ? { resource: grantIssuer.resource } : {};
     const built = import('./provider.js').then(({ createProvider }) => {
-      const provider = createProvider({ issuer, scope, pathPrefix, env, cookieKeys: cookieKeys(), ...(resource ? { resource } : {}) });
+      const provider = createProvider({ issuer, scope, pathPrefix, env, cookieKeys: cookieKeys(), grantTypes, ...resource });
       provider.on('server_error', (_ctx, err) => env.log.error({ err, issuer }, 'oidc-provider server_error'));
       countProviderErrors(provider, env.metrics);
-      return { issuer, scope, pathPrefix, provider, callback: provider.callback() as ProviderHandler };
+      return { issuer, scope, pathPrefix, provider, callback: provider.callback() as ProviderHandler, grantTypes };
     });
     entries.set(scope.ns, { version, built });
     // A failed build is not cached: the next request tries again.
@@ -51,7 +58,7 @@ export function createProviderRegistry(env: EnvironmentContext, cookieKeys: () =
   const keysVersion = () => env.keys.version;
 
   return {
-    environment: () => get({ kind: 'environment', ns: 'env' }, `${env.issuer}|${keysVersion()}`, env.issuer, ''),
+    environment: () => get({ kind: 'environment', ns: 'env' }, { kind: 'environment' }, `${env.issuer}|${keysVersion()}`, env.issuer, ''),
     forResource: async (resourceId) => {
       const resource = await env.store.resources.get(resourceId);
       if (!resource) {
@@ -59,7 +66,7 @@ export function createProviderRegistry(env: EnvironmentContext, cookieKeys: () =
         return undefined;
       }
       const version = `${env.issuer}|${keysVersion()}|${resource.updateTime}`;
-      return get({ kind: 'resource', ns: resource.id, resourceId: resource.id }, version, resourceIssuer(env.issuer, resource.id), resourcePathPrefix(resource.id), resource);
+      return get({ kind: 'resource', ns: resource.id, resourceId: resource.id }, { kind: 'resource', resource }, version, resourceIssuer(env.issuer, resource.id), resourcePathPrefix(resource.id));
     },
   };
 }

@@ -20,8 +20,11 @@ export interface AuditSink {
   log?: Logger;
 }
 
+/** What the audit keeps of a token: an access token's claims, or an ID-JAG's (token exchange at the environment). */
+export type AuditedToken = Pick<AccessTokenClaims, 'jti' | 'client_id' | 'sub' | 'scopes' | 'aud' | 'iat' | 'exp'>;
+
 /** Resolves once the row is committed: a token is handed out only after its audit row is durable. */
-export function recordIssuedToken(sink: AuditSink, claims: AccessTokenClaims, issued: IssuedBy): Promise<void> {
+export function recordIssuedToken(sink: AuditSink, claims: AuditedToken, issued: IssuedBy): Promise<void> {
   const { grantType, clientKind, grantId } = issued;
   const token = {
     jti: claims.jti,

@@ -93,7 +93,8 @@ export async function pages(app: FastifyInstance, options: PagesOptions): Promis
   if (env.settings.emulationShortcuts) outboxRoutes(app, env);
   // Unknown addresses under these pages answer the 404 page in their look (the API's stay JSON); the
   // dashboard has its own, in its frame. Real routes win over these wildcards.
-  for (const path of ['/assets/*', '/outbox/*', '/oidc/logout/*', ...ISSUER_PREFIXES.map((prefix) => `${prefix}/interaction/*`)]) {
+  const issuerPages = ISSUER_PREFIXES.flatMap((prefix) => [`${prefix}/interaction/*`, `${prefix}/device/*`]);
+  for (const path of ['/assets/*', '/outbox/*', '/oidc/logout/*', ...issuerPages]) {
     app.all(path, async () => {
       throw new PageNotFound();
     });

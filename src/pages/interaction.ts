@@ -70,6 +70,8 @@ async function consentModel(ctx: SignInContext, current: InteractionInProgress, 
     scopes: askedScopes(interaction.prompt.details as ConsentDetails, servers),
     // CIMD (and plain prudence): show where the browser goes next, and who published a document client.
     redirectHost: hostOf(String(interaction.params.redirect_uri ?? '')),
+    // A device flow (RFC 8628) sends the browser nowhere: the device that showed the code gets the access.
+    device: interaction.deviceCode !== undefined,
     ...((await env.store.clients.get(String(interaction.params.client_id)))?.kind === 'cimd' ? { clientDocumentHost: hostOf(String(interaction.params.client_id)) } : {}),
     action: `${current.base}/consent`,
   };
@@ -79,6 +81,7 @@ async function consentModel(ctx: SignInContext, current: InteractionInProgress, 
 function handsFree(env: EnvironmentContext, interaction: Interaction): boolean {
   if (!env.settings.emulationShortcuts) return false;
   const ticket = interaction.params[HANDS_FREE_PARAM];
+  if (interaction.deviceCode !== undefined && env.settings.handsFreeDevices.has(interaction.deviceCode)) return true;
   return env.settings.autoLogin || (typeof ticket === 'string' && env.settings.handsFreeTickets.has(ticket));
 }
 
@@ -86,7 +89,7 @@ function handsFree(env: EnvironmentContext, interaction: Interaction): boolean {
 async function finishHandsFree(env: EnvironmentContext, current: InteractionInProgress, request: FastifyRequest, reply: FastifyReply): Promise<string> {
   const { issuer, interaction } = current;
   if (SIGN_IN_PROMPTS.has(interaction.prompt.name)) {
-    const hint = loginHint(interaction);
+    const hint = (interaction.deviceCode !== undefined ? env.settings.handsFreeDevices.get(interaction.deviceCode) : undefined) ?? loginHint(interaction);
     const user: User | undefined = hint ? ((await env.store.users.findByEmail(hint.toLowerCase())) ?? (await env.store.users.get(hint))) : (await env.store.users.list())[0];
     if (!user) {
       throw new PageProblem(400, 'no_user', 'No user to sign in', hint ? `AUTO_LOGIN found no user ${hint}.` : 'AUTO_LOGIN needs at least one user.', 'Add users to the seed, or send a login_hint naming one.');

@@ -2,9 +2,11 @@
 // built here in Scalekit's shape (oidc-provider's own discovery cannot be overridden key by key).
 // No registration_endpoint at the environment level: DCR lives on each MCP server's issuer.
 import type { FastifyInstance } from 'fastify';
+import { grantsMetadata } from '../oidc/grant-types/index.js';
 import { ENVIRONMENT_PATHS } from '../oidc/paths.js';
 import { allowCors } from './cors.js';
 import type { EnvironmentContext } from '../oidc/environment.js';
+import type { Store } from '../store/index.js';
 
 /**
  * Introspection takes confidential clients only (public ones get invalid_client, as on Scalekit);
@@ -15,7 +17,7 @@ export const TOKEN_STATE_AUTH_METHODS = {
   introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
 };
 
-export function environmentMetadata(issuer: string) {
+export async function environmentMetadata(issuer: string, store: Store) {
   return {
     issuer,
     authorization_endpoint: issuer + ENVIRONMENT_PATHS.authorization,
@@ -27,7 +29,7 @@ export function environmentMetadata(issuer: string) {
     introspection_endpoint: issuer + ENVIRONMENT_PATHS.introspection,
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
-    grant_types_supported: ['authorization_code', 'client_credentials', 'refresh_token'],
+    ...(await grantsMetadata(store, { kind: 'environment' }, issuer)),
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: ['RS256'],
     scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
@@ -45,7 +47,7 @@ export function discoveryRoutes(app: FastifyInstance, env: EnvironmentContext): 
   for (const path of paths) {
     app.get(path, cors, async (_request, reply) => {
       reply.header('cache-control', 'public, max-age=300');
-      return environmentMetadata(env.issuer);
+      return environmentMetadata(env.issuer, env.store);
     });
   }
 }

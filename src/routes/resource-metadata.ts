@@ -1,17 +1,20 @@
 // RFC 8414 metadata of each MCP server's issuer, `<env>/resources/<res_id>`, served at both URLs
 // Scalekit serves: path insertion (what MCP clients try first) and path append. The OIDC variants and
 // `/resources/<id>/keys` stay 404, as on Scalekit.
-// Only what works is listed: DCR and client-id metadata documents only while the MCP server allows them.
+// Only what works is listed: DCR and client-id metadata documents only while the MCP server allows them,
+// the grants (and their endpoints, as RFC 8628's device authorization endpoint) as the registry says.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { EnvironmentContext } from '../oidc/environment.js';
+import { grantsMetadata } from '../oidc/grant-types/index.js';
 import { enabledScopes, resourceIssuer } from '../oidc/issuers.js';
 import { ENVIRONMENT_PATHS } from '../oidc/paths.js';
+import type { Store } from '../store/index.js';
 import type { Resource } from '../store/resources.js';
 import { allowCors } from './cors.js';
 import { TOKEN_STATE_AUTH_METHODS } from './discovery.js';
 import { registrationPath } from './registration.js';
 
-export function resourceMetadata(environmentUrl: string, resource: Resource) {
+export async function resourceMetadata(environmentUrl: string, resource: Resource, store: Store) {
   const issuer = resourceIssuer(environmentUrl, resource.id);
   return {
     issuer,
@@ -23,7 +26,7 @@ export function resourceMetadata(environmentUrl: string, resource: Resource) {
     jwks_uri: environmentUrl + ENVIRONMENT_PATHS.jwks,
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
-    grant_types_supported: ['authorization_code', 'client_credentials', 'refresh_token'],
+    ...(await grantsMetadata(store, { kind: 'resource', resource }, issuer)),
     code_challenge_methods_supported: ['S256'],
     token_endpoint_auth_methods_supported: ['none', 'client_secret_post', 'client_secret_basic'],
     ...TOKEN_STATE_AUTH_METHODS,
@@ -39,7 +42,7 @@ export function resourceMetadataRoutes(app: FastifyInstance, env: EnvironmentCon
     const resource = await env.store.resources.get(resourceId);
     if (!resource) return reply.code(404).send({ error: 'not_found', error_description: 'no such MCP server' });
     reply.header('cache-control', 'public, max-age=60');
-    return resourceMetadata(env.issuer, resource);
+    return resourceMetadata(env.issuer, resource, env.store);
   };
   const urls = ['/.well-known/oauth-authorization-server/resources/:resourceId', '/resources/:resourceId/.well-known/oauth-authorization-server'];
   const cors = { onRequest: allowCors(app, urls, ['GET']) };

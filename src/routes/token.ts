@@ -1,23 +1,26 @@
-// POST /oauth/token and each MCP server's /resources/<res_id>/oauth/token. client_credentials is answered
-// here, in Scalekit's token shape; the grants of the interactive flows (authorization_code, refresh_token)
-// go to that issuer's oidc-provider with the body already parsed.
+// POST /oauth/token and each MCP server's /resources/<res_id>/oauth/token. The grant is picked from the
+// registry (oidc/grant-types): our own handlers answer in Scalekit's token shape (client credentials, token
+// exchange, the ID-JAG bearer grant); the grants of the interactive flows (authorization_code,
+// refresh_token, the device code) go to that issuer's oidc-provider with the body already parsed.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { clientCredentialsGrant, type TokenResponse } from '../oidc/client-credentials.js';
+import { ManagementError } from '../management/errors.js';
+import type { UserService } from '../management/users.js';
 import type { EnvironmentContext } from '../oidc/environment.js';
-import { InvalidRequest, UnknownMcpServer, UnsupportedGrantType } from '../oidc/errors.js';
+import { InvalidGrant, InvalidRequest, UnknownMcpServer } from '../oidc/errors.js';
 import { parseForm, type FormParams } from '../oidc/form.js';
+import { answerOwnGrant, offeredGrant, type GrantIssuer, type TokenAnswer } from '../oidc/grant-types/index.js';
 import { ENVIRONMENT_PATHS } from '../oidc/paths.js';
 import { providerTokenRequest } from '../oidc/provider-token-request.js';
 import { markRetryAnsweredBySuccessor } from '../oidc/refresh-rotation.js';
 import type { IssuerProvider } from '../oidc/providers.js';
-import type { Resource } from '../store/resources.js';
 import { allowCors } from './cors.js';
 import { acceptOAuthForms, noStore, postOnly } from './oauth-forms.js';
 import { asIssuerRequest } from './provider-dispatch.js';
 
-const PROVIDER_GRANTS = new Set(['authorization_code', 'refresh_token']);
+/** People an identity provider vouches for (the ID-JAG grant) are signed up as a sign-in would. */
+const VOUCHED = { actor: 'id-jag' };
 
-export async function tokenRoutes(app: FastifyInstance, env: EnvironmentContext): Promise<void> {
+export async function tokenRoutes(app: FastifyInstance, env: EnvironmentContext, users: Pick<UserService, 'signUp'>): Promise<void> {
   const fail = acceptOAuthForms(app, env);
   const resourceTokenUrl = `/resources/:resourceId${ENVIRONMENT_PATHS.token}`;
   const cors = { onRequest: allowCors(app, [ENVIRONMENT_PATHS.token, resourceTokenUrl], ['POST']) };
@@ -27,34 +30,42 @@ export async function tokenRoutes(app: FastifyInstance, env: EnvironmentContext)
   // once, the second finds the first's successor and is answered as its retry (refresh-rotation.ts).
   const refreshing = oneAtATime();
 
-  // One answer for both issuers: client_credentials by our fast path, the interactive grants by the provider.
-  const answer = async (request: FastifyRequest, reply: FastifyReply, issuer: () => Promise<IssuerProvider>, resource?: Resource) => {
-    const params = parseForm(request.body);
-    const grantType = requiredGrantType(params);
-    if (grantType === 'client_credentials') {
-      return sendToken(reply, await clientCredentialsGrant(env, params, request.headers.authorization, resource));
+  const signUp = async (email: string) => {
+    try {
+      return (await users.signUp(VOUCHED, { email })).user;
+    } catch (err) {
+      if (err instanceof ManagementError) throw new InvalidGrant(`the assertion's email cannot name a user: ${err.message}`);
+      throw err;
     }
-    if (!PROVIDER_GRANTS.has(grantType)) throw unsupportedGrant(grantType);
-    const provider = await issuer();
+  };
+
+  // One answer for both issuers: our own handlers, or the issuer's provider for the grants it keeps.
+  const answer = async (request: FastifyRequest, reply: FastifyReply, issuer: GrantIssuer, provider: () => Promise<IssuerProvider>) => {
+    const params = parseForm(request.body);
+    const grant = await offeredGrant(env.store, issuer, requiredGrantType(params));
+    if (grant.handler !== 'provider') {
+      return sendToken(reply, await answerOwnGrant(grant, { env, issuer, params, authorization: request.headers.authorization, signUp }));
+    }
+    const issuerProvider = await provider();
     const forward = async () => {
-      const { body, answersRetry } = await providerTokenRequest(env, provider, params);
-      const raw = asIssuerRequest(request.raw, provider, ENVIRONMENT_PATHS.token, body);
+      const { body, answersRetry } = await providerTokenRequest(env, issuerProvider, params);
+      const raw = asIssuerRequest(request.raw, issuerProvider, ENVIRONMENT_PATHS.token, body);
       if (answersRetry) markRetryAnsweredBySuccessor(raw);
       reply.hijack();
-      await provider.callback(raw, reply.raw);
+      await issuerProvider.callback(raw, reply.raw);
       return reply;
     };
-    const presented = grantType === 'refresh_token' ? params.get('refresh_token') : undefined;
-    return presented === undefined ? forward() : refreshing(`${provider.scope.ns}\n${presented}`, forward);
+    const presented = grant.grantType === 'refresh_token' ? params.get('refresh_token') : undefined;
+    return presented === undefined ? forward() : refreshing(`${issuerProvider.scope.ns}\n${presented}`, forward);
   };
 
   app.post<{ Params: { resourceId: string } }>(resourceTokenUrl, cors, async (request, reply) => {
     const resource = await env.store.resources.get(request.params.resourceId);
     if (!resource) throw new UnknownMcpServer();
-    return answer(request, reply, async () => (await env.providers.forResource(resource.id))!, resource);
+    return answer(request, reply, { kind: 'resource', resource }, async () => (await env.providers.forResource(resource.id))!);
   });
 
-  app.post(ENVIRONMENT_PATHS.token, cors, (request, reply) => answer(request, reply, () => env.providers.environment()));
+  app.post(ENVIRONMENT_PATHS.token, cors, (request, reply) => answer(request, reply, { kind: 'environment' }, () => env.providers.environment()));
 }
 
 /** Runs the calls made with one key one after another, in the order they came. */
@@ -69,16 +80,13 @@ function oneAtATime() {
   };
 }
 
-const unsupportedGrant = (grantType: string) =>
-  new UnsupportedGrantType(`unsupported grant_type requested: ${grantType.slice(0, 64)}`);
-
 function requiredGrantType(params: FormParams): string {
   const grantType = params.get('grant_type');
   if (grantType === undefined) throw new InvalidRequest("missing required parameter 'grant_type'");
   return grantType;
 }
 
-function sendToken(reply: FastifyReply, body: TokenResponse): TokenResponse {
+function sendToken(reply: FastifyReply, body: TokenAnswer): TokenAnswer {
   noStore(reply);
   return body;
 }

@@ -32,6 +32,10 @@ import { openPostgres, type PostgresDatabase } from './sql/postgres.js';
 import type { Database, Dialect, Sql } from './sql/sql.js';
 import { openSqlite } from './sql/sqlite.js';
 import { testUserRepository, type TestUserRepository } from './test-users.js';
+import { deviceCodePollRepository, type DeviceCodePollRepository } from './device-code-polls.js';
+import { tokenExchangePolicyRepository, type TokenExchangePolicyRepository } from './token-exchange-policies.js';
+import { trustedIdentityProviderRepository, type TrustedIdentityProviderRepository } from './trusted-identity-providers.js';
+import { usedAssertionRepository, type UsedAssertionRepository } from './used-assertions.js';
 import { systemClock, type Clock } from './time.js';
 import { userRepository, type UserRepository } from './users.js';
 
@@ -59,6 +63,14 @@ export interface Repositories {
   dashboardSessions: DashboardSessionRepository;
   /** The counts of the sliding-window limits (sign-in attempts, registrations). */
   limitEvents: LimitEventRepository;
+  /** Per MCP server, whose people's tokens it takes in a token exchange (RFC 8693). */
+  tokenExchangePolicies: TokenExchangePolicyRepository;
+  /** Identity providers besides the environment whose ID-JAGs the MCP servers accept. */
+  trustedIdentityProviders: TrustedIdentityProviderRepository;
+  /** ID-JAGs already presented, until they expire (replay). */
+  usedAssertions: UsedAssertionRepository;
+  /** How devices poll with their device codes (RFC 8628 slow_down). */
+  deviceCodePolls: DeviceCodePollRepository;
   retention: RetentionRepository;
   /** Copies of the environment's rows that can be put back (a fixture's reset). */
   snapshots: SnapshotRepository;
@@ -267,6 +279,18 @@ function assemble(database: Database, clock: Clock, options: StoreOptions, engin
       },
       get limitEvents() {
         return (made.limitEvents ??= limitEventRepository(scope));
+      },
+      get tokenExchangePolicies() {
+        return (made.tokenExchangePolicies ??= tokenExchangePolicyRepository(scope));
+      },
+      get trustedIdentityProviders() {
+        return (made.trustedIdentityProviders ??= trustedIdentityProviderRepository(scope, clock));
+      },
+      get usedAssertions() {
+        return (made.usedAssertions ??= usedAssertionRepository(scope));
+      },
+      get deviceCodePolls() {
+        return (made.deviceCodePolls ??= deviceCodePollRepository(scope));
       },
       get retention() {
         return (made.retention ??= retentionRepository(scope, database));

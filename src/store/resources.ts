@@ -26,17 +26,23 @@ export interface Resource {
   refreshTokenExpiry: number;
   disableDynamicClientRegistration: boolean;
   enableCimd: boolean;
+  /** Offers the device authorization grant (RFC 8628); REST-only, as Scalekit's proto has no field. */
+  enableDeviceFlow: boolean;
   scopes: ResourceScope[];
   tokenIssuer: TokenIssuer;
   tokenProfile: TokenProfile;
+  /** Scalekit's xaa_enabled: its issuer accepts ID-JAGs (enterprise-managed authorization). */
+  xaaEnabled: boolean;
   createTime: string;
   updateTime: string;
 }
 
-/** `tokenIssuer` defaults to 'env', `tokenProfile` to 'scalekit'. */
-export type ResourceInput = Omit<Resource, 'createTime' | 'updateTime' | 'tokenIssuer' | 'tokenProfile'> & {
+/** `tokenIssuer` defaults to 'env', `tokenProfile` to 'scalekit', `xaaEnabled` and `enableDeviceFlow` to false. */
+export type ResourceInput = Omit<Resource, 'createTime' | 'updateTime' | 'tokenIssuer' | 'tokenProfile' | 'xaaEnabled' | 'enableDeviceFlow'> & {
+  enableDeviceFlow?: boolean;
   tokenIssuer?: TokenIssuer;
   tokenProfile?: TokenProfile;
+  xaaEnabled?: boolean;
 };
 
 export interface ResourceRepository {
@@ -60,8 +66,10 @@ interface Row {
   refresh_token_expiry: number;
   disable_dynamic_client_registration: number;
   enable_cimd: number;
+  enable_device_flow: number;
   token_issuer: TokenIssuer;
   token_profile: TokenProfile;
+  xaa_enabled: number;
   create_time: string;
   update_time: string;
 }
@@ -104,10 +112,12 @@ const GET = 'SELECT * FROM resources WHERE id = ?';
 const LIST = 'SELECT * FROM resources ORDER BY create_time, id';
 const SCOPES = 'SELECT name, description, enabled FROM resource_scopes WHERE resource_id = ? ORDER BY position';
 const INSERT = `INSERT INTO resources (id, name, description, resource_type, resource_id, access_token_expiry,
-    refresh_token_expiry, disable_dynamic_client_registration, enable_cimd, token_issuer, token_profile, create_time, update_time)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+    refresh_token_expiry, disable_dynamic_client_registration, enable_cimd, token_issuer, token_profile, xaa_enabled, enable_device_flow,
+    create_time, update_time)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 const UPDATE = `UPDATE resources SET name = ?, description = ?, resource_type = ?, resource_id = ?, access_token_expiry = ?,
-    refresh_token_expiry = ?, disable_dynamic_client_registration = ?, enable_cimd = ?, token_issuer = ?, token_profile = ?, update_time = ?
+    refresh_token_expiry = ?, disable_dynamic_client_registration = ?, enable_cimd = ?, token_issuer = ?, token_profile = ?, xaa_enabled = ?,
+    enable_device_flow = ?, update_time = ?
   WHERE id = ?`;
 const REMOVE = 'DELETE FROM resources WHERE id = ?';
 const DELETE_SCOPES = 'DELETE FROM resource_scopes WHERE resource_id = ?';
@@ -125,9 +135,11 @@ async function toResource(sql: Sql, r: Row): Promise<Resource> {
     refreshTokenExpiry: r.refresh_token_expiry,
     disableDynamicClientRegistration: r.disable_dynamic_client_registration === 1,
     enableCimd: r.enable_cimd === 1,
+    enableDeviceFlow: r.enable_device_flow === 1,
     scopes: scopes.map((s) => ({ name: s.name, description: s.description, enabled: s.enabled === 1 })),
     tokenIssuer: r.token_issuer,
     tokenProfile: r.token_profile,
+    xaaEnabled: r.xaa_enabled === 1,
     createTime: r.create_time,
     updateTime: r.update_time,
   };
@@ -166,7 +178,13 @@ export function resourceRepository(scope: Scope, clock: Clock, cache: ResourceCa
     upsert: (given) => {
       cache.forget();
       return scope.atomic(async ({ sql, changed }) => {
-        const input = { ...given, tokenIssuer: given.tokenIssuer ?? 'env', tokenProfile: given.tokenProfile ?? 'scalekit' };
+        const input = {
+          ...given,
+          tokenIssuer: given.tokenIssuer ?? 'env',
+          tokenProfile: given.tokenProfile ?? 'scalekit',
+          xaaEnabled: given.xaaEnabled ?? false,
+          enableDeviceFlow: given.enableDeviceFlow ?? false,
+        };
         const existing = await sql.get<Row>(GET, [input.id]);
         if (existing && sameExcept(await toResource(sql, existing), input, ['createTime', 'updateTime'])) return false;
         const fields = [
@@ -180,6 +198,8 @@ export function resourceRepository(scope: Scope, clock: Clock, cache: ResourceCa
           input.enableCimd ? 1 : 0,
           input.tokenIssuer,
           input.tokenProfile,
+          input.xaaEnabled ? 1 : 0,
+          input.enableDeviceFlow ? 1 : 0,
         ];
         const now = isoNow(clock);
         if (existing) await sql.run(UPDATE, [...fields, now, input.id]);

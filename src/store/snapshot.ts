@@ -5,8 +5,8 @@ import { CHANGE_TOPICS } from './changes.js';
 import type { Scope } from './scope.js';
 
 // Parents before children, so foreign keys hold while rows go back in.
-const TABLES = ['organizations', 'resources', 'resource_scopes', 'clients', 'client_secrets', 'users', 'signing_keys', 'environment_scopes', 'test_users'] as const;
-const DROPPED = ['user_consents', 'oidc_payloads', 'issued_tokens', 'audit_events', 'email_codes', 'outbox_messages', 'passkey_challenges', 'passkeys'] as const;
+const TABLES = ['organizations', 'resources', 'resource_scopes', 'clients', 'client_secrets', 'users', 'signing_keys', 'environment_scopes', 'test_users', 'token_exchange_policies', 'trusted_identity_providers'] as const;
+const DROPPED = ['user_consents', 'oidc_payloads', 'issued_tokens', 'audit_events', 'email_codes', 'outbox_messages', 'passkey_challenges', 'passkeys', 'used_assertions', 'device_code_polls'] as const;
 
 export interface Snapshot {
   restore(): Promise<void>;

@@ -180,6 +180,7 @@ describe('configDescriptions', () => {
       [
         'ADMIN_PASSWORD',
         'ALLOW_INSECURE_CIMD',
+        'ALLOW_INSECURE_JWKS',
         'AUDIT_RETENTION_DAYS',
         'AUTO_LOGIN',
         'DATABASE_POOL_SIZE',
@@ -253,8 +254,8 @@ describe('TEST_CONTROL', () => {
   });
 });
 
-describe('on/off settings: TEST_CONTROL, AUTO_LOGIN, ALLOW_INSECURE_CIMD', () => {
-  const flags = ['TEST_CONTROL', 'AUTO_LOGIN', 'ALLOW_INSECURE_CIMD'];
+describe('on/off settings: TEST_CONTROL, AUTO_LOGIN, ALLOW_INSECURE_CIMD, ALLOW_INSECURE_JWKS', () => {
+  const flags = ['TEST_CONTROL', 'AUTO_LOGIN', 'ALLOW_INSECURE_CIMD', 'ALLOW_INSECURE_JWKS'];
 
   it.each(flags)('%s refuses another value with the values --help and the README list', (name) => {
     const listed = configReference.find((s) => s.name === name)!.allowed;
@@ -265,7 +266,7 @@ describe('on/off settings: TEST_CONTROL, AUTO_LOGIN, ALLOW_INSECURE_CIMD', () =>
   it.each(flags)('%s takes true and false as well as 1 and 0', (name) => {
     const on = loadConfig({ HOST: '127.0.0.1', [name]: 'true' });
     const off = loadConfig({ HOST: '127.0.0.1', [name]: 'false' });
-    const key = { TEST_CONTROL: 'testControl', AUTO_LOGIN: 'autoLogin', ALLOW_INSECURE_CIMD: 'allowInsecureCimd' }[name] as keyof Config;
+    const key = { TEST_CONTROL: 'testControl', AUTO_LOGIN: 'autoLogin', ALLOW_INSECURE_CIMD: 'allowInsecureCimd', ALLOW_INSECURE_JWKS: 'allowInsecureJwks' }[name] as keyof Config;
     expect([on[key], off[key]]).toEqual([true, false]);
   });
 });

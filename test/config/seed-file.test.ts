@@ -20,7 +20,7 @@ function write(name: string, content: string | object): string {
   return path;
 }
 
-const SEED_IS = 'a seed is a mapping of environment, organizations, resources, clients, users, test_users (each optional), as in the README\'s "Seed file"';
+const SEED_IS = 'a seed is a mapping of environment, organizations, resources, clients, users, test_users, trusted_identity_providers (each optional), as in the README\'s "Seed file"';
 
 /** The SeedError `loadSeedFile(path)` throws; fails the test when it does not throw one. */
 function errorOf(path: string): SeedError {
@@ -51,7 +51,9 @@ const EXPECTED: Seed = {
       refresh_token_expiry: 86400,
       disable_dynamic_client_registration: false,
       enable_cimd: false,
+      enable_device_flow: false,
       token_profile: 'scalekit',
+      xaa_enabled: false,
     },
   ],
   clients: [
@@ -133,7 +135,7 @@ describe('loadSeedFile rejects, with a SeedError that names the path', () => {
   it('an unknown top-level field, at the root', () => {
     const error = errorOf(write('seed.json', { organisations: [ORG] }));
     expect(error.problems).toEqual([
-      '(root): "organisations" (did you mean "organizations"?) is not a seed key; a seed\'s keys are environment, organizations, resources, clients, users, test_users',
+      '(root): "organisations" (did you mean "organizations"?) is not a seed key; a seed\'s keys are environment, organizations, resources, clients, users, test_users, trusted_identity_providers',
     ]);
   });
 
@@ -294,7 +296,7 @@ describe('a seed of the wrong shape: what the file should contain', () => {
 
   it('top-level keys it does not know, with the near miss named', () => {
     expect(errorOf(write('seed.yaml', 'Organizations: []\nmcp_servers: []\n')).problems).toEqual([
-      '(root): "Organizations" (did you mean "organizations"?), "mcp_servers" are not seed keys; a seed\'s keys are environment, organizations, resources, clients, users, test_users',
+      '(root): "Organizations" (did you mean "organizations"?), "mcp_servers" are not seed keys; a seed\'s keys are environment, organizations, resources, clients, users, test_users, trusted_identity_providers',
     ]);
   });
 

@@ -196,13 +196,13 @@ describe('bad configuration and bad seeds fail clearly', () => {
     const first = await failingStart({ DATA_DIR: join(dir, 'data'), SEED: empty });
     expect(first.code).toBe(2);
     expect(first.output).toContain(
-      `Invalid seed ${empty}:\n  - (root): the file is empty (or only comments, or null); a seed is a mapping of environment, organizations, resources, clients, users, test_users (each optional), as in the README's "Seed file"\n`,
+      `Invalid seed ${empty}:\n  - (root): the file is empty (or only comments, or null); a seed is a mapping of environment, organizations, resources, clients, users, test_users, trusted_identity_providers (each optional), as in the README's "Seed file"\n`,
     );
     const misspelt = join(dir, 'misspelt.yaml');
     writeFileSync(misspelt, 'organisations:\n  - id: org_1\n    display_name: Acme\n');
     const second = await failingStart({ DATA_DIR: join(dir, 'data'), SEED: misspelt });
     expect(second.code).toBe(2);
-    expect(second.output).toContain(`  - (root): "organisations" (did you mean "organizations"?) is not a seed key; a seed's keys are environment, organizations, resources, clients, users, test_users\n`);
+    expect(second.output).toContain(`  - (root): "organisations" (did you mean "organizations"?) is not a seed key; a seed's keys are environment, organizations, resources, clients, users, test_users, trusted_identity_providers\n`);
   });
 
   it('exits 2 for a seed file that does not exist', async () => {

@@ -16,6 +16,9 @@ import { selfSignedCertificate } from '../helpers/tls.js';
 import { startTodoStack, type TodoStack } from '../helpers/todo-stack.js';
 
 const TODO = 'res_30000000000000001';
+/** A second server taking documents, with the device authorization grant on. */
+const DEVICES = 'res_30000000000000002';
+const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 const person = { email: ADA.email, password: ADA.password };
 let documents: Server;
 let base: string;
@@ -32,7 +35,13 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => documents.listen(0, '127.0.0.1', resolve));
   base = `https://127.0.0.1:${(documents.address() as AddressInfo).port}`;
-  stack = await startTodoStack([{ resourceId: TODO, name: 'Todo', enableCimd: true }], { allowInsecureCimd: true });
+  stack = await startTodoStack(
+    [
+      { resourceId: TODO, name: 'Todo', enableCimd: true },
+      { resourceId: DEVICES, name: 'Devices', enableCimd: true, enableDeviceFlow: true },
+    ],
+    { allowInsecureCimd: true },
+  );
 });
 afterAll(async () => {
   await stack?.close();
@@ -185,4 +194,41 @@ it('issues tokens to a document client that a token request names by URL', async
   const tokens = (await (await exchange(stack.em.urls.resourceIssuer(TODO), url, grant)).json()) as TokenSet;
   expect(decodeJwt(tokens.access_token).payload).toMatchObject({ client_id: url, aud: [expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/$/), TODO] });
   expect(tokens.refresh_token).toBeDefined();
+});
+
+describe('a document listing the device authorization grant (RFC 8628)', () => {
+  const requestDevice = (serverId: string, clientId: string) =>
+    fetch(`${stack.em.urls.resourceIssuer(serverId)}/oauth/device/code`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ client_id: clientId, scope: 'todo:read' }),
+    });
+
+  it('starts device authorizations where the server offers the grant, and gets the person’s token', async () => {
+    const url = serve('/device.json', {});
+    served['/device.json']!.body = documentFor(url, { grant_types: ['authorization_code', 'refresh_token', DEVICE_GRANT] });
+    const res = await requestDevice(DEVICES, url);
+    expect(res.status).toBe(200);
+    const device = (await res.json()) as { device_code: string; user_code: string };
+    await stack.em.approveDevice(device.user_code, { user: ADA.email });
+    const token = await fetch(`${stack.em.urls.resourceIssuer(DEVICES)}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: DEVICE_GRANT, device_code: device.device_code, client_id: url }),
+    });
+    expect(token.status).toBe(200);
+    expect(decodeJwt(((await token.json()) as TokenSet).access_token).payload).toMatchObject({ client_id: url, sub: ADA.id, aud: [expect.any(String), DEVICES] });
+    // Where the server does not offer it, there is no device authorization endpoint.
+    expect((await requestDevice(TODO, url)).status).toBe(404);
+  });
+
+  it('a document that does not list it is unauthorized_client', async () => {
+    const url = serve('/code-only.json', {});
+    served['/code-only.json']!.body = documentFor(url);
+    const res = await requestDevice(DEVICES, url);
+    expect({ status: res.status, body: await res.json() }).toEqual({
+      status: 400,
+      body: { error: 'unauthorized_client', error_description: 'the client may not use the device authorization grant at this issuer' },
+    });
+  });
 });

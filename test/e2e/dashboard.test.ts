@@ -2,7 +2,7 @@
 // its cookie, CSRF on every form, wrong-credential limits, management errors shown as readable messages,
 // secrets shown once and never logged, rotation, users who can then sign in.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PageSeen } from '../helpers/browser.js';
+import { parseForms, type PageSeen } from '../helpers/browser.js';
 import { authorize, consentPageInProgress, registerClient } from '../helpers/code-flow.js';
 import { FormSteps, headingOf } from '../helpers/form-steps.js';
 import { ENV_CLIENT, startTestServer, tokenRequest, type TestServer } from '../helpers/server.js';
@@ -173,6 +173,41 @@ describe('management errors as readable messages', () => {
     expect(saved.html).toContain('name="token_profile" value="rfc9068" checked');
   });
 
+  it('delegation: an MCP server takes ID-JAGs and another server’s tokens in exchange, saved from its form', async () => {
+    const planner = await server.app.management.resources.create({ actor: 'test' }, { name: 'Dash planner', serverUrl: 'http://localhost:4600/' });
+    const steps = await signedIn();
+    const page = (await steps.open(`${server.url}/dashboard/mcp-servers/res_20000000000000001`)) as PageSeen;
+    expect(page.html).toContain(`name="token_exchange_from" value="${planner.id}">`);
+    expect(page.html).toContain('name="xaa">');
+    const saved = (await steps.submit('/dashboard/mcp-servers/res_20000000000000001', { xaa: 'on', token_exchange_from: planner.id })) as PageSeen;
+    expect(await server.app.management.resources.get('res_20000000000000001')).toMatchObject({ xaaEnabled: true, tokenExchange: { acceptFrom: [planner.id] } });
+    expect(saved.html).toContain(`name="token_exchange_from" value="${planner.id}" checked>`);
+    expect(saved.html).toContain('name="xaa" checked>');
+    const grants = ((await (await fetch(`${server.url}/.well-known/oauth-authorization-server/resources/res_20000000000000001`)).json()) as { grant_types_supported: string[] }).grant_types_supported;
+    expect(grants).toEqual(['authorization_code', 'client_credentials', 'refresh_token', 'urn:ietf:params:oauth:grant-type:token-exchange', 'urn:ietf:params:oauth:grant-type:jwt-bearer']);
+    // Unticked: both off again.
+    await steps.open(`${server.url}/dashboard/mcp-servers/res_20000000000000001`);
+    const cleared = await steps.post('/dashboard/mcp-servers/res_20000000000000001', {}, ['xaa', 'token_exchange_from']);
+    expect(cleared.status).toBe(303);
+    expect(await server.app.management.resources.get('res_20000000000000001')).toMatchObject({ xaaEnabled: false, tokenExchange: { acceptFrom: [] } });
+  });
+
+  it('the device authorization grant: a checkbox beside DCR and CIMD, saved and shown checked, off when unticked', async () => {
+    const steps = await signedIn();
+    await steps.open(`${server.url}/dashboard/mcp-servers/new`);
+    const saved = (await steps.submit('/dashboard/mcp-servers', { name: 'Devices', server_url: 'http://localhost:4501/', 'scope.0.name': 'd:read', device_flow: 'on' })) as PageSeen;
+    expect(saved.status).toBe(200);
+    const created = (await server.app.store.resources.list()).find((r) => r.name === 'Devices')!;
+    expect(created.enableDeviceFlow).toBe(true);
+    expect(saved.html).toContain('<input type="checkbox" name="device_flow" checked>');
+    await steps.open(`${server.url}/dashboard/mcp-servers/${created.id}`);
+    const form = parseForms(steps.page.html, steps.page.url).find((f) => f.action.endsWith(`/dashboard/mcp-servers/${created.id}`))!;
+    const unticked = Object.fromEntries([...form.fields].filter(([name]) => name !== 'device_flow'));
+    const res = await steps.browser.fetch(form.action, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(unticked).toString() });
+    expect(res.status).toBe(303);
+    expect((await server.app.store.resources.get(created.id))?.enableDeviceFlow).toBe(false);
+  });
+
   it('an MCP server that does not exist: 404 in the dashboard frame', async () => {
     const steps = await signedIn();
     const page = (await steps.open(`${server.url}/dashboard/mcp-servers/res_99999999999999999`)) as PageSeen;
@@ -333,6 +368,20 @@ describe('the environment: its API client, secrets and scopes; consent screens',
     expect((await token()).status).toBe(401);
     await steps.submit(`/dashboard/environment/secrets/${id}/delete`);
     expect((await server.app.store.secrets.list(ENV_CLIENT.id)).map((s) => s.id)).not.toContain(id);
+  });
+
+  it('trusts an identity provider for ID-JAGs (audited), refuses one that is no URL (400 naming the field), and removes it', async () => {
+    const steps = await signedIn();
+    await steps.open(`${server.url}/dashboard/environment`);
+    const refused = await steps.post('/dashboard/environment/identity-providers', { issuer: 'idp.example.com', jwks_uri: 'https://idp.example.com/jwks' });
+    expect(refused.status).toBe(400);
+    expect(problemOf(await refused.text())).toBe('Some fields need another look: Issuer must be an http:// or https:// URL');
+    const trusted = (await steps.submit('/dashboard/environment/identity-providers', { issuer: 'https://idp.example.com', jwks_uri: 'https://idp.example.com/jwks' })) as PageSeen;
+    expect(trusted.html.replaceAll('<wbr>', '')).toContain('<code class="url">https://idp.example.com/jwks</code>');
+    expect(await server.app.management.trustedIdentityProviders.list()).toEqual([{ issuer: 'https://idp.example.com', jwksUri: 'https://idp.example.com/jwks', createTime: expect.any(String) }]);
+    expect((await server.app.management.audit.list({ type: 'trusted_identity_providers.updated' })).events[0]).toMatchObject({ actor: ENV_CLIENT.id });
+    await steps.submit('/dashboard/environment/identity-providers/remove', { issuer: 'https://idp.example.com' });
+    expect(await server.app.management.trustedIdentityProviders.list()).toEqual([]);
   });
 
   it('looks up the consent screen of an authorization in progress; an unknown id is a 404 said on the page', async () => {

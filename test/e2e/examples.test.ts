@@ -1,6 +1,7 @@
 // The examples (examples/*) against the real emulator over real HTTP, with the real MCP SDK client and
 // @scalekit-sdk/node, seeded with examples/seed.yaml (what `SEED=examples/seed.yaml npm start` serves),
 // through the package's own fixture.
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -41,7 +42,7 @@ let emulator: Emulator;
 let todo: HttpApp;
 let planner: HttpApp;
 let backend: HttpApp;
-const toolCalls: { tool: string; clientId: string }[] = [];
+const toolCalls: { tool: string; clientId: string; onBehalfOf?: string }[] = [];
 
 beforeAll(async () => {
   emulator = await startEmulator({ seed, keys: 'fixed' });
@@ -330,6 +331,43 @@ describe('todo MCP server with introspection switched on', () => {
   });
 });
 
+describe('mcp-to-mcp (pattern 3a): the planner acts on behalf of the person who called it', () => {
+  it('plan_day, called with a person’s token, reads the todo server with that person’s token for it (RFC 8693): the todo server sees the planner acting for them', async () => {
+    const agent = await connectAgent({ environmentUrl: emulator.url, clientId: AGENT.id, clientSecret: AGENT.secret, mcpServerUrl: `${todo.url}/mcp` });
+    await agent.callTool('add_todo', { title: 'Call the plumber' }).finally(() => agent.close());
+    toolCalls.length = 0;
+    // The planner server's own confidential client (a seed makes organization clients only: this one over
+    // REST, as `scalekit-emulator clients create --resource res_10000000000000002` does).
+    const created = await fetch(`${emulator.url}/api/v1/resources/res_10000000000000002/clients`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${await tokenFor({ id: emulator.environment.clientId, secret: emulator.environment.clientSecret })}` },
+      body: JSON.stringify({ name: 'Planner backend' }),
+    });
+    const body = (await created.json()) as { client: { client_id: string }; plain_secret: string };
+    const plannerExchange = { id: body.client.client_id, secret: body.plain_secret };
+    const delegating = createPlannerServer({
+      scalekit: { environmentUrl: emulator.url, clientId: emulator.environment.clientId, clientSecret: emulator.environment.clientSecret },
+      serverUrl: PLANNER_AUDIENCE,
+      metadata: metadataFromEnv({ SCALEKIT_ENVIRONMENT_URL: emulator.url, SCALEKIT_RESOURCE_ID: 'res_10000000000000002' }, PLANNER_AUDIENCE, { resourceId: '', scopes: ['plan:read'] }),
+      todo: { mcpServerUrl: `${todo.url}/mcp`, clientId: PLANNER.id, clientSecret: PLANNER.secret, scopes: 'todo:read' },
+      exchange: { clientId: plannerExchange.id, clientSecret: plannerExchange.secret },
+    });
+    await delegating.listen();
+    // The demo user signed in at the planner's issuer (pattern 1), as an MCP host would.
+    const person = await emulator.authorize({ resource: 'res_10000000000000002', user: 'demo@example.com' });
+    const host = await connectWithTokens(`${delegating.url}/mcp`, { get: async () => person.access_token, clear: () => undefined });
+    try {
+      expect(await host.callTool('plan_day')).toContain(':00 Call the plumber');
+    } finally {
+      await host.close();
+      await delegating.close();
+    }
+    expect(toolCalls).toEqual([{ tool: 'list_todos', clientId: plannerExchange.id, onBehalfOf: 'usr_10000000000000001' }]);
+    const exchanged = emulator.requests().find((r) => r.params?.grant_type === 'urn:ietf:params:oauth:grant-type:token-exchange');
+    expect(exchanged).toMatchObject({ path: '/resources/res_10000000000000001/oauth/token', status: 200 });
+  });
+});
+
 describe('mcp-to-mcp (pattern 3b)', () => {
   it("plan_day reads the todo server with the planner's own token: the todo server sees the planner, not the caller", async () => {
     const agent = await connectAgent({ environmentUrl: emulator.url, clientId: AGENT.id, clientSecret: AGENT.secret, mcpServerUrl: `${todo.url}/mcp` });
@@ -385,6 +423,54 @@ describe('the agent command (node dist/examples/agent/main.js), as examples/READ
     await new Promise((resolve) => closed.close(resolve)); // nothing listens there now
     const run = await runAgent({ AGENT_CLIENT_ID: AGENT.id, AGENT_CLIENT_SECRET: AGENT.secret, SCALEKIT_ENVIRONMENT_URL: `http://127.0.0.1:${port}` });
     expect(run).toEqual({ code: 1, stdout: '', stderr: `agent: fetch failed: connect ECONNREFUSED 127.0.0.1:${port}\n` });
+  });
+});
+
+describe('the device agent (node dist/examples/device-agent/main.js): RFC 8628 against the Todo server’s issuer', () => {
+  const DEVICE_MAIN = fileURLToPath(new URL('../../dist/examples/device-agent/main.js', import.meta.url));
+
+  /** Runs the agent; `person` answers once it printed its code (as a person reading the terminal would). */
+  function runDeviceAgent(person: (userCode: string) => Promise<void>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    const child = spawn(process.execPath, [DEVICE_MAIN], { env: { PATH: process.env.PATH ?? '', MCP_SERVER_URL: `${todo.url}/mcp` }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let answered = false;
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const code = /enter the code ([A-Z]{4}-[A-Z]{4})\n/.exec(stdout)?.[1];
+      if (code && !answered) {
+        answered = true;
+        person(code).catch((err: unknown) => {
+          stderr += `test: ${String(err)}\n`;
+          child.kill();
+        });
+      }
+    });
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
+  }
+
+  it('prints the code and the URL, polls while the person allows access (em.approveDevice), then lists the todos as that person', { timeout: 30_000 }, async () => {
+    const run = await runDeviceAgent((userCode) => emulator.approveDevice(userCode, { user: 'demo@example.com' }));
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const issuer = `${emulator.url}/resources/res_10000000000000001`;
+    const lines = run.stdout.split('\n');
+    const code = /enter the code (\S+)$/.exec(lines[0]!)?.[1];
+    expect(lines.slice(0, 3)).toEqual([
+      `To sign in, open ${issuer}/device and enter the code ${code}`,
+      `(or open ${issuer}/device?user_code=${code})`,
+      'Waiting for you to allow access (the code works for 10 minutes)…',
+    ]);
+    expect(lines[3]).toMatch(/^list_todos: \{"todos":/);
+    expect(toolCalls).toEqual([{ tool: 'list_todos', clientId: expect.stringMatching(/^m2m_\d{17}$/) }]);
+  });
+
+  it('the person says no (em.denyDevice): one line on stderr, exit code 1', { timeout: 30_000 }, async () => {
+    const run = await runDeviceAgent((userCode) => emulator.denyDevice(userCode));
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe('device-agent: device authorization failed (400): access_denied End-User aborted interaction\n');
+    expect(toolCalls).toEqual([]);
   });
 });
 

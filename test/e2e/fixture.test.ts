@@ -250,3 +250,72 @@ describe('authorize()', () => {
     expect((await em.authorize()).access_token).toBeTruthy();
   });
 });
+
+describe('approveDevice() and denyDevice()', () => {
+  const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+  let device: Emulator;
+  let issuer: string;
+  let cli: string;
+  beforeAll(async () => {
+    device = await startEmulator({
+      keys: 'fixed',
+      seed: {
+        resources: [{ id: 'res_10000000000000001', name: 'Todo', resource_id: TODO, enable_device_flow: true, scopes: [{ name: 'todo:read', description: 'Read' }] }],
+        users: [
+          { id: 'usr_10000000000000001', email: 'demo@example.com', name: 'Demo' },
+          { id: 'usr_10000000000000002', email: 'ada@example.com', name: 'Ada' },
+        ],
+      },
+    });
+    issuer = device.urls.resourceIssuer('res_10000000000000001');
+    cli = await registerClient(device.url, 'res_10000000000000001', { client_name: 'CLI', grant_types: [DEVICE_GRANT], redirect_uris: [] });
+  });
+  afterAll(() => device.close());
+
+  const start = async () => {
+    const res = await fetch(`${issuer}/oauth/device/code`, { method: 'POST', body: new URLSearchParams({ client_id: cli }) });
+    return (await res.json()) as { device_code: string; user_code: string };
+  };
+  const poll = async (deviceCode: string) => {
+    const res = await fetch(`${issuer}/oauth/token`, { method: 'POST', body: new URLSearchParams({ grant_type: DEVICE_GRANT, device_code: deviceCode, client_id: cli }) });
+    return { status: res.status, body: (await res.json()) as Record<string, string> };
+  };
+
+  it('approveDevice(userCode) signs the first user in on the real user-code page and allows access: the device’s next poll gets a token the Scalekit SDK accepts', async () => {
+    const { device_code, user_code } = await start();
+    await device.approveDevice(user_code);
+    const { status, body } = await poll(device_code);
+    expect(status).toBe(200);
+    const sdk = new ScalekitClient(device.environment.url, device.environment.clientId, device.environment.clientSecret);
+    const claims = await sdk.validateToken<Record<string, unknown>>(body.access_token!, { audience: [TODO], requiredScopes: ['todo:read'] });
+    expect(claims).toMatchObject({ sub: 'usr_10000000000000001', client_id: cli, resid: 'res_10000000000000001' });
+    expect(device.requests().map((r) => `${r.method} ${r.path} ${r.status}`)).toContain('GET /resources/res_10000000000000001/device 200');
+    // Neither code is recorded: the device code is the device's credential, the user code grants it.
+    expect(JSON.stringify(device.requests())).not.toContain(device_code);
+    expect(JSON.stringify(device.requests())).not.toContain(user_code);
+  });
+
+  it('{ user } by email or id; the user code as typed (any case, any separator)', async () => {
+    const { device_code, user_code } = await start();
+    await device.approveDevice(user_code.toLowerCase().replace('-', ' '), { user: 'ada@example.com' });
+    expect(decodeJwt((await poll(device_code)).body.access_token!).sub).toBe('usr_10000000000000002');
+  });
+
+  it('denyDevice(userCode): the device’s next poll is access_denied', async () => {
+    const { device_code, user_code } = await start();
+    await device.denyDevice(user_code);
+    expect(await poll(device_code)).toEqual({ status: 400, body: { error: 'access_denied', error_description: 'End-User aborted interaction' } });
+  });
+
+  it('names what it cannot do: an unknown code or user, a code that expired on the fixture clock', async () => {
+    await expect(device.approveDevice('BCDF-GHJK')).rejects.toThrow('no device authorization with user code BCDF-GHJK in this emulator');
+    const { user_code } = await start();
+    await expect(device.approveDevice(user_code, { user: 'nobody@example.com' })).rejects.toThrow('no user nobody@example.com in this emulator');
+    device.clock.advance('601s');
+    try {
+      await expect(device.approveDevice(user_code)).rejects.toThrow(/^the device authorization was not approved: HTTP 400: .*That code has expired\./);
+    } finally {
+      device.clock.reset();
+    }
+  });
+});

@@ -113,6 +113,33 @@ describe('orgs, resources and configuration', () => {
     expect(refused.stderr).toContain("resource.token_issuer: must be 'resource' when token_profile is 'rfc9068'");
   });
 
+  it('resources create --xaa --token-exchange-from, then update turns them off: what the metadata offers follows', async () => {
+    const todo = 'res_20000000000000001';
+    const created = await json('resources', 'create', '--name', 'CLI delegated', '--server-url', 'http://localhost:4303/', '--xaa', '--token-exchange-from', todo, '--json');
+    const resource = created.resource as { id: string };
+    expect(created.resource).toMatchObject({ xaa_enabled: true, token_exchange: { accept_from: [todo] } });
+    const grants = async () => ((await (await fetch(`${server.url}/resources/${resource.id}/.well-known/oauth-authorization-server`)).json()) as { grant_types_supported: string[] }).grant_types_supported;
+    expect(await grants()).toEqual(['authorization_code', 'client_credentials', 'refresh_token', 'urn:ietf:params:oauth:grant-type:token-exchange', 'urn:ietf:params:oauth:grant-type:jwt-bearer']);
+    const shown = await cli('resources', 'get', resource.id);
+    expect(shown.stdout).toMatch(/^xaa\s+on$/m);
+    expect(shown.stdout).toMatch(new RegExp(`^token_exchange_from\\s+${todo}$`, 'm'));
+    const updated = await json('resources', 'update', resource.id, '--no-xaa', '--no-token-exchange-from', '--json');
+    expect(updated.resource).toMatchObject({ xaa_enabled: false, token_exchange: { accept_from: [] } });
+    expect(await grants()).toEqual(['authorization_code', 'client_credentials', 'refresh_token']);
+    const refused = await cli('resources', 'update', resource.id, '--token-exchange-from', resource.id);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('resource.token_exchange.accept_from[0]: is this MCP server itself');
+  });
+
+  it('resources create --enable-device-flow: the device authorization grant on, shown by get', async () => {
+    const created = await json('resources', 'create', '--name', 'CLI device', '--server-url', 'http://localhost:4305/', '--enable-device-flow', '--json');
+    expect(created.resource).toMatchObject({ enable_device_flow: true });
+    const id = (created.resource as { id: string }).id;
+    expect((await cli('resources', 'get', id)).stdout).toMatch(/^device_flow\s+on$/m);
+    const plain = await json('resources', 'create', '--name', 'CLI no device', '--server-url', 'http://localhost:4306/', '--json');
+    expect(plain.resource).toMatchObject({ enable_device_flow: false });
+  });
+
   it('resources consents lists what Ada approved; revoke-consent takes the refresh token away', async () => {
     const res = 'res_20000000000000001';
     const issuer = `${server.url}/resources/${res}`;

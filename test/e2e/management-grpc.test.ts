@@ -277,6 +277,20 @@ describe('resources (MCP servers) and their clients over gRPC', () => {
     expect(err.rawMessage).toBe('update_mask: names no field of resource: colour');
   });
 
+  it('xaa_enabled (Scalekit\'s field 14 / 21 / BoolValue 16): created, read, updated; it switches the jwt-bearer grant in the metadata', async () => {
+    const { resource } = await grpc.clients.createResource({ resource: { resourceType: ResourceType.MCP_SERVER, name: 'Enterprise', resourceId: 'http://localhost:4106/', xaaEnabled: true } });
+    const id = resource!.id;
+    expect(resource!.xaaEnabled).toBe(true);
+    expect((await grpc.clients.getResource({ resourceId: id })).resource!.xaaEnabled).toBe(true);
+    const grants = async () => ((await (await fetch(`${server.url}/.well-known/oauth-authorization-server/resources/${id}`)).json()) as { grant_types_supported: string[] }).grant_types_supported;
+    expect(await grants()).toContain('urn:ietf:params:oauth:grant-type:jwt-bearer');
+    const off = await grpc.clients.updateResource({ resourceId: id, resource: { xaaEnabled: false } });
+    expect(off.resource!.xaaEnabled).toBe(false);
+    expect(await grants()).not.toContain('urn:ietf:params:oauth:grant-type:jwt-bearer');
+    const untouched = await grpc.clients.updateResource({ resourceId: id, resource: { name: 'Enterprise 2' } });
+    expect(untouched.resource).toMatchObject({ name: 'Enterprise 2', xaaEnabled: false });
+  });
+
   it('gets, lists and deletes an MCP server; an unknown one is NOT_FOUND', async () => {
     const { resource } = await grpc.clients.createResource({ resource: { resourceType: ResourceType.MCP_SERVER, name: 'Gone', resourceId: 'http://localhost:4102/' } });
     expect((await grpc.clients.getResource({ resourceId: resource!.id })).resource?.name).toBe('Gone');

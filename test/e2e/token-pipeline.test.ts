@@ -3,7 +3,7 @@
 import { ScalekitClient } from '@scalekit-sdk/node';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { authorize, exchange, registerClient, tokenCall, type TokenSet } from '../helpers/code-flow.js';
-import { ADA, AGENT, decodeJwt, ENV_CLIENT, startTestServer, TEST_SEED, type TestServer } from '../helpers/server.js';
+import { ADA, AGENT, decodeJwt, ENV_CLIENT, startTestServer, TEST_SEED, WEB_APP_CALLBACK, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;
 const RES = 'res_20000000000000001';
@@ -117,4 +117,62 @@ it('gives the client-credentials and code-flow tokens of an rfc9068 MCP server t
   expect(machine.payload).toMatchObject({ iss: issuer, aud: ['http://localhost:3004/', STRICT] });
   await server.app.store.issuedTokens.flush();
   expect(await server.app.store.issuedTokens.get(String(refreshed.payload.jti))).toMatchObject({ grantType: 'refresh_token', clientId, subject: ADA.id });
+});
+
+it('gives the tokens of token exchange and of an ID-JAG the same header and claims as every grant, from the same writer', async () => {
+  const strictIssuer = `${server.url}/resources/${STRICT}`;
+  const caller = { actor: 'test' };
+  await server.app.management.resources.update(caller, STRICT, { xaaEnabled: true, tokenExchange: { acceptFrom: [RES] } });
+  const machine = decodeJwt(((await (await tokenCall(strictIssuer, { grant_type: 'client_credentials', client_id: STRICT_AGENT.id, client_secret: STRICT_AGENT.secret })).json()) as TokenSet).access_token);
+
+  // Token exchange: Ada's token for Todo, presented by Todo's own confidential client at Strict's issuer.
+  const todoBackend = await server.app.management.clients.createResourceClient(caller, RES, { name: 'Todo backend' });
+  const todoIssuer = `${server.url}/resources/${RES}`;
+  const host = await registerClient(server.url, RES);
+  const grant = await authorize(todoIssuer, host, { email: ADA.email, password: ADA.password }, { scope: 'todo:read' });
+  const subject = ((await (await exchange(todoIssuer, host, grant)).json()) as TokenSet).access_token;
+  const exchanged = await tokenCall(strictIssuer, {
+    grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+    subject_token: subject,
+    subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+    client_id: todoBackend.client.clientId,
+    client_secret: todoBackend.plainSecret,
+  });
+  expect(exchanged.status).toBe(200);
+  const delegated = decodeJwt(((await exchanged.json()) as TokenSet).access_token);
+
+  // An ID-JAG: Ada signs in at the environment (its ID token), which then vouches for her at Strict.
+  const signIn = await authorize(server.url, ENV_CLIENT.id, { email: ADA.email, password: ADA.password }, { scope: 'openid', redirect_uri: WEB_APP_CALLBACK });
+  const signedIn = (await (await tokenCall(server.url, { grant_type: 'authorization_code', code: signIn.code, code_verifier: signIn.verifier, redirect_uri: WEB_APP_CALLBACK, client_id: ENV_CLIENT.id, client_secret: ENV_CLIENT.secret })).json()) as TokenSet;
+  const idJag = (await (
+    await tokenCall(server.url, {
+      grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+      subject_token: signedIn.id_token!,
+      subject_token_type: 'urn:ietf:params:oauth:token-type:id_token',
+      requested_token_type: 'urn:ietf:params:oauth:token-type:id-jag',
+      audience: strictIssuer,
+      client_id: ENV_CLIENT.id,
+      client_secret: ENV_CLIENT.secret,
+    })
+  ).json()) as TokenSet;
+  const vouched = decodeJwt(((await (await tokenCall(strictIssuer, { grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: idJag.access_token, client_id: ENV_CLIENT.id, client_secret: ENV_CLIENT.secret })).json()) as TokenSet).access_token);
+
+  const registered = ['iss', 'sub', 'client_id', 'aud', 'oid', 'resid', 'scope', 'scopes', 'jti', 'iat', 'nbf', 'exp'];
+  for (const token of [delegated, vouched]) {
+    expect(token.header).toEqual(machine.header);
+    for (const claim of ['iss', 'aud', 'resid'] as const) expect(token.payload[claim]).toEqual(machine.payload[claim]);
+    expect(token.payload.sub).toBe(ADA.id);
+  }
+  // Exchanged: the person's session carried over (a Scalekit-profile subject token says nothing of how they
+  // signed in, so no auth_time or amr), and who acts; vouched for: no session here.
+  expect(Object.keys(delegated.payload).sort()).toEqual([...registered, 'sid', 'act'].sort());
+  expect(Object.keys(vouched.payload).sort()).toEqual([...registered].sort());
+
+  await server.app.store.issuedTokens.flush();
+  const audit = (jti: unknown) => server.app.store.issuedTokens.get(String(jti));
+  expect(await audit(delegated.payload.jti)).toMatchObject({ grantType: 'urn:ietf:params:oauth:grant-type:token-exchange', clientId: todoBackend.client.clientId, subject: ADA.id });
+  expect(await audit(vouched.payload.jti)).toMatchObject({ grantType: 'urn:ietf:params:oauth:grant-type:jwt-bearer', clientId: ENV_CLIENT.id, subject: ADA.id });
+  const metrics = await (await fetch(`${server.url}/metrics`)).text();
+  expect(metrics).toContain('scalekit_emulator_tokens_issued_total{grant_type="urn:ietf:params:oauth:grant-type:token-exchange",client_kind="resource"} 1');
+  expect(metrics).toContain('scalekit_emulator_tokens_issued_total{grant_type="urn:ietf:params:oauth:grant-type:jwt-bearer",client_kind="environment"} 1');
 });

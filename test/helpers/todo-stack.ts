@@ -24,6 +24,10 @@ export interface TodoServerSpec {
   enableCimd?: boolean;
   /** Check every token at the emulator's introspection endpoint too, so a revoked one is refused. */
   introspect?: boolean;
+  /** Accept ID-JAGs (enterprise-managed authorization) at its issuer. */
+  xaaEnabled?: boolean;
+  /** Offer the device authorization grant (RFC 8628) at its issuer. */
+  enableDeviceFlow?: boolean;
 }
 
 export interface TodoStack {
@@ -44,7 +48,7 @@ export async function startTodoStack(servers: TodoServerSpec[], options: StartEm
     keys: 'fixed',
     seed: {
       organizations: [{ id: 'org_30000000000000001', display_name: 'Acme' }],
-      resources: servers.map((s, i) => ({ id: s.resourceId, name: s.name, resource_id: `${urls[i]}/`, scopes, enable_cimd: s.enableCimd ?? false })),
+      resources: servers.map((s, i) => ({ id: s.resourceId, name: s.name, resource_id: `${urls[i]}/`, scopes, enable_cimd: s.enableCimd ?? false, xaa_enabled: s.xaaEnabled ?? false, enable_device_flow: s.enableDeviceFlow ?? false })),
       users: [{ id: ADA.id, email: ADA.email, name: 'Ada', password: ADA.password, organization_id: 'org_30000000000000001' }],
     },
     ...options,

@@ -293,4 +293,35 @@ describe('a seed that fails part-way', () => {
     expect(await snapshot()).toEqual(before);
   });
 });
+
+describe('delegation in the seed: xaa_enabled, token_exchange, trusted_identity_providers', () => {
+  const delegated = (acceptFrom: string[] = ['res_2']) =>
+    parseSeed({
+      resources: [
+        // Todo accepts the Planner, seeded after it: the policies are applied once every server exists.
+        { id: 'res_1', name: 'Todo', resource_id: 'http://localhost:3002/', xaa_enabled: true, token_exchange: { accept_from: acceptFrom } },
+        { id: 'res_2', name: 'Planner', resource_id: 'http://localhost:3003/' },
+      ],
+      trusted_identity_providers: [{ issuer: 'https://idp.example.com', jwks_uri: 'https://idp.example.com/jwks' }],
+    });
+
+  it('applies them, and a second run changes nothing', async () => {
+    const first = await applySeed(store, delegated());
+    expect(first.changed).toBe(4); // two servers, Todo's policy, the providers
+    expect(await store.resources.get('res_1')).toMatchObject({ xaaEnabled: true });
+    expect(await store.resources.get('res_2')).toMatchObject({ xaaEnabled: false });
+    expect(await store.tokenExchangePolicies.acceptedFrom('res_1')).toEqual(['res_2']);
+    expect(await store.trustedIdentityProviders.list()).toEqual([{ issuer: 'https://idp.example.com', jwksUri: 'https://idp.example.com/jwks', createTime: '2025-01-01T00:00:00.000Z' }]);
+    expect((await applySeed(store, delegated())).changed).toBe(0);
+  });
+
+  it('puts back a policy changed since (a seed says the whole server), and refuses one naming a missing server by its entry', async () => {
+    await applySeed(store, delegated());
+    await store.tokenExchangePolicies.replace('res_1', []);
+    expect((await applySeed(store, delegated())).changed).toBe(1);
+    expect(await store.tokenExchangePolicies.acceptedFrom('res_1')).toEqual(['res_2']);
+    await expect(applySeed(store, delegated(['res_9']))).rejects.toThrow('resources.0.token_exchange: resource.token_exchange.accept_from[0]: names no MCP server (res_9)');
+    expect(await store.tokenExchangePolicies.acceptedFrom('res_1')).toEqual(['res_2']);
+  });
+});
 });

@@ -4,6 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { openStore, type Store, type StoreOptions } from '../../src/store/index.js';
 import type { Clock } from '../../src/store/time.js';
 import { freshPostgresDatabase, postgresServer, rawDatabase, type FreshDatabase, type RawDatabase } from '../helpers/databases.js';
@@ -85,6 +86,47 @@ export async function openOn(location: string, clock: Clock, options: StoreOptio
     close: async () => {
       await store.close();
       await raw.close();
+    },
+  };
+}
+
+export interface StorePerTest {
+  /** This test's store and the raw connection beside it. */
+  readonly opened: OpenedStore;
+  readonly store: Store;
+  readonly raw: RawDatabase;
+  /** Another store on this test's database (another replica, or another process on the SQLite file); closed after the test. */
+  replica(): Promise<Store>;
+}
+
+/** The hooks of a describe.each(ENGINES) body: the engine set up per file, a fresh store per test on `clock`. */
+export function storePerTest(engine: Engine, clock: Clock): StorePerTest {
+  let opened: OpenedStore | undefined;
+  const replicas: OpenedStore[] = [];
+  beforeAll(() => engine.setUp());
+  afterAll(() => engine.tearDown());
+  beforeEach(async () => {
+    opened = await openOn(await engine.fresh(), clock);
+  });
+  afterEach(async () => {
+    for (const replica of replicas.splice(0)) await replica.close();
+    await opened?.close();
+    await engine.clean();
+  });
+  return {
+    get opened() {
+      return opened!;
+    },
+    get store() {
+      return opened!.store;
+    },
+    get raw() {
+      return opened!.raw;
+    },
+    async replica() {
+      const replica = await openOn(opened!.location, clock);
+      replicas.push(replica);
+      return replica.store;
     },
   };
 }

@@ -118,8 +118,10 @@ describe('resources', () => {
         enable_cimd: 1,
         token_issuer: 'env',
         token_profile: 'scalekit',
+        xaa_enabled: 0,
         create_time: '2025-01-01T00:00:00.000Z',
         update_time: '2025-01-01T00:00:00.000Z',
+        enable_device_flow: 0,
       },
     ]);
   });
@@ -128,8 +130,10 @@ describe('resources', () => {
     await store.resources.upsert(todo());
     expect(await store.resources.get('res_1')).toEqual({
       ...todo(),
+      enableDeviceFlow: false,
       tokenIssuer: 'env',
       tokenProfile: 'scalekit',
+      xaaEnabled: false,
       createTime: '2025-01-01T00:00:00.000Z',
       updateTime: '2025-01-01T00:00:00.000Z',
     });

@@ -108,6 +108,9 @@ function labelled(violation: FieldViolation): FieldViolation {
   if (scope) return { field: `Scope ${Number(scope[1]) + 1}`, description: violation.description };
   const email = /^emails\[(\d+)\]/.exec(path);
   if (email) return { field: `Email ${Number(email[1]) + 1}`, description: violation.description };
+  const provider = /^trusted_identity_providers\[\d+\]\.(\w+)$/.exec(path);
+  if (provider) return { field: provider[1] === 'jwks_uri' ? 'JWKS URL' : 'Issuer', description: violation.description };
+  if (path.startsWith('token_exchange.accept_from')) return { field: 'Token exchange', description: violation.description };
   const [name, ...rest] = path.split(/(?=[.[])/);
   return { field: (FIELD_LABELS[name!] ?? name!) + rest.join(''), description: violation.description };
 }

@@ -1,7 +1,9 @@
 // Dashboard › Environment: the environment's own API client (skc_…, Scalekit's environment app client):
-// its name, scopes, redirect URIs and token lifetime, its secrets (add, turn off or on, delete); and the
-// environment's scopes, which are what that client may hold.
+// its name, scopes, redirect URIs and token lifetime, its secrets (add, turn off or on, delete); the
+// environment's scopes, which are what that client may hold; and the identity providers, besides the
+// environment, whose ID-JAGs MCP servers with xaa_enabled accept.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Caller } from '../../management/audit.js';
 import type { ClientView } from '../../management/clients.js';
 import { attempt, type Dashboard, type Problem } from './context.js';
 import { checked, lines, seconds, text, type FormBody } from './forms.js';
@@ -20,6 +22,7 @@ export function environmentRoutes(app: FastifyInstance, ui: Dashboard): void {
       form: { name: c.name, scopes: c.scopes.join(' '), redirectUris: c.redirectUris.join('\n'), postLogoutRedirectUris: (c.metadata.post_logout_redirect_uris ?? []).join('\n'), expiry: String(c.expiry) },
       secrets,
       scopes: await management.scopes.list(),
+      identityProviders: await management.trustedIdentityProviders.list(),
       ...extra,
     });
   };
@@ -61,6 +64,19 @@ export function environmentRoutes(app: FastifyInstance, ui: Dashboard): void {
   app.post<Params>('/dashboard/environment/secrets/:id/delete', { preHandler: app.csrfProtection }, async (request, reply) =>
     act(request, reply, async () => management.clients.removeEnvironmentClientSecret(ui.caller(request), (await client()).client.clientId, request.params.id), `Secret ${request.params.id} deleted.`),
   );
+
+  // One provider added or removed: the list read and replaced in one transaction, so two edits at once both count.
+  const editProviders = (caller: Caller, edit: (list: { issuer: string; jwksUri: string }[]) => { issuer: string; jwksUri: string }[]) =>
+    management.transaction(async (m) => m.trustedIdentityProviders.replace(caller, edit((await m.trustedIdentityProviders.list()).map(({ issuer, jwksUri }) => ({ issuer, jwksUri })))));
+  app.post<{ Body: FormBody }>('/dashboard/environment/identity-providers', { preHandler: app.csrfProtection }, async (request, reply) => {
+    const issuer = text(request.body, 'issuer');
+    const added = { issuer, jwksUri: text(request.body, 'jwks_uri') };
+    return act(request, reply, () => editProviders(ui.caller(request), (list) => [...list.filter((p) => p.issuer !== issuer), added]), `Identity provider ${issuer} trusted.`);
+  });
+  app.post<{ Body: FormBody }>('/dashboard/environment/identity-providers/remove', { preHandler: app.csrfProtection }, async (request, reply) => {
+    const issuer = text(request.body, 'issuer');
+    return act(request, reply, () => editProviders(ui.caller(request), (list) => list.filter((p) => p.issuer !== issuer)), `Identity provider ${issuer} no longer trusted.`);
+  });
 
   app.post<{ Body: FormBody }>('/dashboard/environment/scopes', { preHandler: app.csrfProtection }, async (request, reply) => {
     const name = text(request.body, 'name');

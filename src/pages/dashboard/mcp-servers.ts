@@ -1,12 +1,13 @@
-// Dashboard › MCP servers: list, create, edit (scopes, toggles, lifetimes, issuer mode), delete, and the
-// "Metadata JSON" an MCP server serves as its protected-resource metadata.
+// Dashboard › MCP servers: list, create, edit (scopes, toggles, lifetimes, issuer mode, delegation: ID-JAGs
+// and whose tokens it takes in a token exchange), delete, and the "Metadata JSON" an MCP server serves as
+// its protected-resource metadata.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ResourceFields } from '../../management/resources.js';
+import type { ManagedResource, ResourceFields } from '../../management/resources.js';
 import { protectedResourceMetadataUri } from '../../oidc/issuers.js';
 import { protectedResourceMetadata } from '../../oidc/issuers.js';
 import type { Resource } from '../../store/resources.js';
 import { attempt, type Dashboard, type Problem } from './context.js';
-import { checked, rows, seconds, text, type FormBody } from './forms.js';
+import { all, checked, rows, seconds, text, type FormBody } from './forms.js';
 
 type Params = { Params: { id: string } };
 
@@ -19,14 +20,18 @@ interface ServerForm {
   refreshTokenExpiry: string;
   dcr: boolean;
   cimd: boolean;
+  deviceFlow: boolean;
   tokenIssuer: string;
   tokenProfile: string;
+  xaa: boolean;
+  /** The res_ ids whose people's tokens it takes in a token exchange. */
+  tokenExchangeFrom: string[];
   scopes: { name: string; description: string; enabled: boolean }[];
 }
 
 const BLANK_SCOPE_ROWS = 3;
 
-const formOf = (r?: Resource): ServerForm => ({
+const formOf = (r?: ManagedResource): ServerForm => ({
   name: r?.name ?? '',
   serverUrl: r?.serverUrl ?? '',
   description: r?.description ?? '',
@@ -34,8 +39,11 @@ const formOf = (r?: Resource): ServerForm => ({
   refreshTokenExpiry: String(r?.refreshTokenExpiry ?? 86400),
   dcr: !(r?.disableDynamicClientRegistration ?? false),
   cimd: r?.enableCimd ?? false,
+  deviceFlow: r?.enableDeviceFlow ?? false,
   tokenIssuer: r?.tokenIssuer ?? 'env',
   tokenProfile: r?.tokenProfile ?? 'scalekit',
+  xaa: r?.xaaEnabled ?? false,
+  tokenExchangeFrom: r?.tokenExchange.acceptFrom ?? [],
   scopes: r?.scopes ?? [],
 });
 
@@ -47,8 +55,11 @@ const typedForm = (body: FormBody): ServerForm => ({
   refreshTokenExpiry: text(body, 'refresh_token_expiry'),
   dcr: checked(body, 'dcr'),
   cimd: checked(body, 'cimd'),
+  deviceFlow: checked(body, 'device_flow'),
   tokenIssuer: text(body, 'token_issuer'),
   tokenProfile: text(body, 'token_profile'),
+  xaa: checked(body, 'xaa'),
+  tokenExchangeFrom: all(body, 'token_exchange_from'),
   scopes: typedScopes(body),
 });
 
@@ -70,8 +81,11 @@ function fieldsOf(body: FormBody): ResourceFields {
     ...optionalNumber('refreshTokenExpiry', seconds(body, 'refresh_token_expiry')),
     disableDynamicClientRegistration: !checked(body, 'dcr'),
     enableCimd: checked(body, 'cimd'),
+    enableDeviceFlow: checked(body, 'device_flow'),
     ...(issuer === 'env' || issuer === 'resource' ? { tokenIssuer: issuer } : {}),
     ...(profile === 'scalekit' || profile === 'rfc9068' ? { tokenProfile: profile } : {}),
+    xaaEnabled: checked(body, 'xaa'),
+    tokenExchange: { acceptFrom: all(body, 'token_exchange_from') },
     scopes: typedScopes(body),
   };
 }
@@ -81,13 +95,26 @@ const optionalNumber = <K extends string>(key: K, value: number | undefined) => 
 export function mcpServerRoutes(app: FastifyInstance, ui: Dashboard): void {
   const { management } = ui;
 
-  const settingsPage = (request: FastifyRequest, reply: FastifyReply, resource: Resource | undefined, form: ServerForm, problem?: Problem) => {
+  // Every MCP server, page by page: the others are the servers one may take tokens from.
+  const allServers = async (): Promise<Resource[]> => {
+    const servers: Resource[] = [];
+    let pageToken = '';
+    do {
+      const page = await management.resources.list({ pageSize: 30, pageToken });
+      servers.push(...page.items);
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+    return servers;
+  };
+
+  const settingsPage = async (request: FastifyRequest, reply: FastifyReply, resource: Resource | undefined, form: ServerForm, problem?: Problem) => {
     const issuer = ui.env.issuer;
     return ui.render(request, reply, 'mcp-servers', 'mcp-server', {
       title: resource ? resource.name : 'New MCP server',
       server: resource,
       tab: 'settings',
       form: { ...form, scopes: [...form.scopes, ...Array.from({ length: BLANK_SCOPE_ROWS }, () => ({ name: '', description: '', enabled: true }))] },
+      otherServers: (await allServers()).filter((r) => r.id !== resource?.id),
       ...(resource
         ? {
             metadataJson: JSON.stringify(protectedResourceMetadata(issuer, resource), null, 2),

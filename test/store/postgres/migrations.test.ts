@@ -8,6 +8,7 @@ import { loadOrCreateKeySet } from '../../../src/oidc/signing-keys.js';
 import { DatabaseNewerThanCode, openStore, type Store } from '../../../src/store/index.js';
 import { migrate, migrationsDir } from '../../../src/store/migrations.js';
 import { openPostgres } from '../../../src/store/sql/postgres.js';
+import { openSqlite } from '../../../src/store/sql/sqlite.js';
 import { freshPostgresDatabase, postgresServer, rawDatabase, type FreshDatabase } from '../../helpers/databases.js';
 
 const MIGRATION_VERSIONS = readdirSync(migrationsDir('postgres'))
@@ -53,11 +54,30 @@ describe.skipIf(!postgresServer())('PostgreSQL migrations', () => {
     const tables = (await rows<{ tablename: string }>("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")).map((t) => t.tablename);
     expect(tables).toEqual(
       [
-        'audit_events', 'client_secrets', 'clients', 'dashboard_sessions', 'email_codes', 'environment_scopes', 'install_keys', 'issued_tokens',
-        'limit_events', 'oidc_payloads', 'organizations', 'outbox_messages', 'passkey_challenges', 'passkeys', 'resource_scopes', 'resources',
-        'schema_migrations', 'signing_keys', 'storage_probe', 'store_versions', 'test_users', 'user_consents', 'users',
+        'audit_events', 'client_secrets', 'clients', 'dashboard_sessions', 'device_code_polls', 'email_codes', 'environment_scopes', 'install_keys',
+        'issued_tokens', 'limit_events', 'oidc_payloads', 'organizations', 'outbox_messages', 'passkey_challenges', 'passkeys', 'resource_scopes',
+        'resources', 'schema_migrations', 'signing_keys', 'storage_probe', 'store_versions', 'test_users', 'token_exchange_policies',
+        'trusted_identity_providers', 'used_assertions', 'user_consents', 'users',
       ],
     );
+  });
+
+  it('gives each table the columns SQLite gives it (each migration and its twin agree), and only its own beside them', async () => {
+    opened.push(await openStore(database.url));
+    const postgres = (await rows<{ name: string }>("SELECT table_name || '.' || column_name AS name FROM information_schema.columns WHERE table_schema = 'public'")).map((r) => r.name);
+    const sqlite = openSqlite(':memory:');
+    try {
+      await migrate(sqlite);
+      const sqliteColumns = (
+        await sqlite.sql.all<{ name: string }>("SELECT m.name || '.' || p.name AS name FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'")
+      ).map((r) => r.name);
+      expect(postgres.filter((c) => !sqliteColumns.includes(c)).sort()).toEqual([
+        'install_keys.cookie_keys', 'install_keys.id', 'install_keys.secret_hash_key', 'outbox_messages.seq', 'signing_keys.seq',
+      ]);
+      expect(sqliteColumns.filter((c) => !postgres.includes(c))).toEqual([]);
+    } finally {
+      await sqlite.close();
+    }
   });
 
   it('a database migrated by a newer version is refused at open, naming the migration, and left as it was', async () => {

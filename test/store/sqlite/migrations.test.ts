@@ -29,6 +29,7 @@ const TABLES = [
   'client_secrets',
   'clients',
   'dashboard_sessions',
+  'device_code_polls',
   'email_codes',
   'environment_scopes',
   'issued_tokens',
@@ -45,6 +46,9 @@ const TABLES = [
   'storage_probe',
   'store_versions',
   'test_users',
+  'token_exchange_policies',
+  'trusted_identity_providers',
+  'used_assertions',
   'user_consents',
   'users',
 ];
@@ -178,11 +182,31 @@ describe('upgrading a database with rows to 004_management.sql', () => {
     db.close();
   });
 
+  it('gives resources enable_device_flow 0 (015) and refuses any value but 0 or 1', async () => {
+    const db = await databaseAt001();
+    await migrate(db);
+    expect(db.prepare('SELECT id, enable_device_flow FROM resources').all()).toEqual([{ id: 'res_1', enable_device_flow: 0 }]);
+    expect(() => db.prepare('UPDATE resources SET enable_device_flow = 2').run()).toThrow('CHECK constraint failed');
+    db.close();
+  });
+
   it('gives resources token_profile scalekit (011) and refuses any other value', async () => {
     const db = await databaseAt001();
     await migrate(db);
     expect(db.prepare('SELECT id, token_issuer, token_profile FROM resources').all()).toEqual([{ id: 'res_1', token_issuer: 'env', token_profile: 'scalekit' }]);
     expect(() => db.prepare("UPDATE resources SET token_profile = 'strict'").run()).toThrow('CHECK constraint failed');
+    db.close();
+  });
+
+  it('gives resources xaa_enabled 0 (014); a token-exchange policy goes with either of its servers', async () => {
+    const db = await databaseAt001();
+    await migrate(db);
+    db.pragma('foreign_keys = ON');
+    expect(db.prepare('SELECT id, xaa_enabled FROM resources').all()).toEqual([{ id: 'res_1', xaa_enabled: 0 }]);
+    db.prepare("INSERT INTO resources (id, name, resource_type, resource_id, access_token_expiry, refresh_token_expiry, create_time, update_time) VALUES ('res_2', 'B', 'MCP_SERVER', 'http://b/', 60, 60, 'x', 'x')").run();
+    db.prepare("INSERT INTO token_exchange_policies (resource_id, accept_from) VALUES ('res_2', 'res_1')").run();
+    db.prepare("DELETE FROM resources WHERE id = 'res_1'").run();
+    expect(db.prepare('SELECT count(*) AS n FROM token_exchange_policies').get()).toEqual({ n: 0 });
     db.close();
   });
 });
