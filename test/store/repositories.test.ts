@@ -926,4 +926,10 @@ describe('ids', () => {
     expect(randomIds.newSecret()).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(randomIds.derivedId('session', 'x')).toBe(derivedId('session', 'x'));
   });
+
+  it('a random secret never starts with a dash, which a command line reads as another flag (1 in 64 would)', () => {
+    const secrets = Array.from({ length: 5000 }, () => randomIds.newSecret());
+    expect(secrets.filter((s) => s.startsWith('-'))).toEqual([]);
+    expect(secrets.filter((s) => !/^[A-Za-z0-9_][A-Za-z0-9_-]{42}$/.test(s))).toEqual([]);
+  });
 });
