@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { ENVIRONMENT_PATHS } from '../oidc/paths.js';
 import { allowCors } from './cors.js';
 import type { EnvironmentContext } from '../oidc/environment.js';
+import { jsonDocument, sendDocument, type JsonDocument } from './cached-document.js';
 
 /**
  * Introspection takes confidential clients only (public ones get invalid_client, as on Scalekit);
@@ -42,10 +43,12 @@ export function environmentMetadata(issuer: string) {
 export function discoveryRoutes(app: FastifyInstance, env: EnvironmentContext): void {
   const paths = ['/.well-known/openid-configuration', '/.well-known/oauth-authorization-server'];
   const cors = { onRequest: allowCors(app, paths, ['GET']) };
+  // Built once: the issuer is known from listen() on and does not change.
+  let cached: { issuer: string; doc: JsonDocument } | undefined;
   for (const path of paths) {
-    app.get(path, cors, async (_request, reply) => {
-      reply.header('cache-control', 'public, max-age=300');
-      return environmentMetadata(env.issuer);
+    app.get(path, cors, async (request, reply) => {
+      if (cached?.issuer !== env.issuer) cached = { issuer: env.issuer, doc: jsonDocument(environmentMetadata(env.issuer)) };
+      return sendDocument(request, reply, cached.doc, 'public, max-age=300');
     });
   }
 }

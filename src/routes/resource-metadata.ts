@@ -2,11 +2,12 @@
 // Scalekit serves: path insertion (what MCP clients try first) and path append. The OIDC variants and
 // `/resources/<id>/keys` stay 404, as on Scalekit.
 // Only what works is listed: DCR and client-id metadata documents only while the MCP server allows them.
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { EnvironmentContext } from '../oidc/environment.js';
 import { enabledScopes, resourceIssuer } from '../oidc/issuers.js';
 import { ENVIRONMENT_PATHS } from '../oidc/paths.js';
 import type { Resource } from '../store/resources.js';
+import { jsonDocument, sendDocument, type JsonDocument } from './cached-document.js';
 import { allowCors } from './cors.js';
 import { TOKEN_STATE_AUTH_METHODS } from './discovery.js';
 import { registrationPath } from './registration.js';
@@ -35,15 +36,25 @@ export function resourceMetadata(environmentUrl: string, resource: Resource) {
 }
 
 export function resourceMetadataRoutes(app: FastifyInstance, env: EnvironmentContext): void {
-  const serve = async (resourceId: string, reply: FastifyReply) => {
+  // One document per cached MCP server: an edit anywhere drops the store's copy (store/changes.ts), and
+  // the next read's new object builds a new document.
+  const documents = new WeakMap<Resource, { issuer: string; doc: JsonDocument }>();
+  const documentOf = (resource: Resource) => {
+    let entry = documents.get(resource);
+    if (entry?.issuer !== env.issuer) {
+      entry = { issuer: env.issuer, doc: jsonDocument(resourceMetadata(env.issuer, resource)) };
+      documents.set(resource, entry);
+    }
+    return entry.doc;
+  };
+  const serve = async (resourceId: string, request: FastifyRequest, reply: FastifyReply) => {
     const resource = await env.store.resources.get(resourceId);
     if (!resource) return reply.code(404).send({ error: 'not_found', error_description: 'no such MCP server' });
-    reply.header('cache-control', 'public, max-age=60');
-    return resourceMetadata(env.issuer, resource);
+    return sendDocument(request, reply, documentOf(resource), 'public, max-age=60');
   };
   const urls = ['/.well-known/oauth-authorization-server/resources/:resourceId', '/resources/:resourceId/.well-known/oauth-authorization-server'];
   const cors = { onRequest: allowCors(app, urls, ['GET']) };
   for (const url of urls) {
-    app.get<{ Params: { resourceId: string } }>(url, cors, (req, reply) => serve(req.params.resourceId, reply));
+    app.get<{ Params: { resourceId: string } }>(url, cors, (req, reply) => serve(req.params.resourceId, req, reply));
   }
 }
