@@ -1,7 +1,7 @@
 // What a start loads: the server answers tokens without loading oidc-provider (the interactive flows),
-// connect and the protobuf descriptors (the management API), nodemailer (SMTP) or @simplewebauthn/server
-// (passkeys), each loaded on its first use. Together they were about half of a cold start
-// (bench/client-credentials.mjs measures it). The X.509 writer (pkijs, asn1js) is loaded only by a TLS
+// connect and the protobuf descriptors (the management API), nodemailer (SMTP), @simplewebauthn/server
+// (passkeys) or jose (a presented bearer token), each loaded on its first use. Together they were about
+// half of a cold start (bench/client-credentials.mjs measures it). The X.509 writer (pkijs, asn1js) is loaded only by a TLS
 // start that must make a certificate. Nor does a SQLite start load node-postgres, a seed without YAML the
 // YAML parser, or an app with no Fastify schema ajv and fast-json-stringify (Fastify's compilers).
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -18,7 +18,7 @@ import { freePort } from '../helpers/todo-stack.js';
 const TRACE_HOOKS = fileURLToPath(new URL('../helpers/module-trace/register.mjs', import.meta.url));
 const ENV_ID = 'skc_30000000000000001';
 const ENV_SECRET = 'lazy-loading-environment-secret';
-const LAZY = ['oidc-provider', '@connectrpc/connect', '@connectrpc/connect-node', '@bufbuild/protobuf', 'nodemailer', '@simplewebauthn/server', 'pkijs', 'asn1js'];
+const LAZY = ['oidc-provider', '@connectrpc/connect', '@connectrpc/connect-node', '@bufbuild/protobuf', 'nodemailer', '@simplewebauthn/server', 'pkijs', 'asn1js', 'jose'];
 const NEVER_ON_SQLITE = ['pg', 'yaml', '@fastify/ajv-compiler', '@fastify/fast-json-stringify-compiler'];
 const X509_WRITER = ['pkijs', 'asn1js'];
 
@@ -53,12 +53,12 @@ it('starts and issues a client-credentials token without loading them', async ()
   expect(NEVER_ON_SQLITE.filter((pkg) => modules.has(pkg))).toEqual([]);
 });
 
-it('loads each on its first use: oidc-provider at an authorization, the descriptors at a management call', async () => {
+it('loads each on its first use: oidc-provider at an authorization, the descriptors and jose at a management call', async () => {
   await fetch(`${cli.url}/oauth/authorize?client_id=nobody`, { redirect: 'manual' });
   const token = ((await (await clientToken(cli.url, ENV_ID, ENV_SECRET)).json()) as { access_token: string }).access_token;
   expect((await restCaller(cli.url, token)('GET', '/organizations')).status).toBe(200);
   const modules = loaded();
-  expect(['oidc-provider', '@bufbuild/protobuf', '@connectrpc/connect'].filter((pkg) => !modules.has(pkg))).toEqual([]);
+  expect(['oidc-provider', '@bufbuild/protobuf', '@connectrpc/connect', 'jose'].filter((pkg) => !modules.has(pkg))).toEqual([]);
 });
 
 it('TLS=1 loads the X.509 writer to make the certificates, and a restart that reuses them does not', async () => {
