@@ -169,10 +169,11 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
     });
     const connections = connectionGate(limits, proxy);
     connections.guard(fastify.server);
-    fastify.addHook('onResponse', async (request, reply) => {
+    fastify.addHook('onResponse', (request, reply, done) => {
       if (options.logger.isLevelEnabled('debug')) {
         request.log.debug({ method: request.method, url: request.url.split('?')[0], status: reply.statusCode }, 'request');
       }
+      done();
     });
     refuseFraming(fastify);
     decideForwarded(fastify, () => context.issuer);
