@@ -40,6 +40,7 @@ import { closeWithin } from './server/graceful-close.js';
 import { connectionGate, type ConnectionGate } from './server/connection-gate.js';
 import { DEFAULT_HTTP_LIMITS, fastifyServerLimits, type HttpLimits } from './server/http-limits.js';
 import { acceptTls } from './server/tls.js';
+import { lazySchemaCompilers } from './server/schema-compilers.js';
 import { certificateNames, loadTlsCertificate, type ServedCertificate } from './server/tls-certificates.js';
 import { trustedProxies } from './server/trusted-proxies.js';
 import { ensureEnvironmentClient } from './store/environment-client.js';
@@ -167,13 +168,15 @@ export async function buildApp(config: Config, options: AppOptions): Promise<App
       logController: new LogController({ disableRequestLogging: true }),
       bodyLimit: BODY_LIMIT,
       return503OnClosing: true,
+      schemaController: lazySchemaCompilers,
     });
     const connections = connectionGate(limits, proxy);
     connections.guard(fastify.server);
-    fastify.addHook('onResponse', async (request, reply) => {
+    fastify.addHook('onResponse', (request, reply, done) => {
       if (options.logger.isLevelEnabled('debug')) {
         request.log.debug({ method: request.method, url: request.url.split('?')[0], status: reply.statusCode }, 'request');
       }
+      done();
     });
     refuseFraming(fastify);
     decideForwarded(fastify, () => context.issuer);

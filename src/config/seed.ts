@@ -1,8 +1,9 @@
 // The seed file: organizations, MCP servers (resources), M2M clients, users and test users, in Scalekit's REST
 // field names (snake_case). Checked strictly: an unknown field or a wrong type rejects the whole file.
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { extname } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import type * as Yaml from 'yaml';
 import { z } from 'zod';
 import { audienceEntry, customClaimKey, scopeToken, serverUrlIdentity } from './field-rules.js';
 import { seedProblems } from './seed-problems.js';
@@ -154,6 +155,9 @@ export function parseSeed(value: unknown, source = '(inline)'): Seed {
   if (!parsed.success) throw new SeedError(source, seedProblems(parsed.error.issues, seedSchema));
   return parsed.data;
 }
+
+// The YAML parser (some 70 files) is loaded by the first YAML seed: a start without one never needs it.
+const parseYaml = (text: string): unknown => (createRequire(import.meta.url)('yaml') as typeof Yaml).parse(text);
 
 /** Reads a JSON (.json) or YAML (.yaml, .yml, anything else) seed file. */
 export function loadSeedFile(path: string): Seed {

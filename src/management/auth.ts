@@ -9,7 +9,6 @@
 // expired since (RFC 7009, the fixture's controls). A row is shared by every replica of the store, so a
 // revocation anywhere counts everywhere at once.
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { errors, jwtVerify } from 'jose';
 import type { KeySet } from '../oidc/signing-keys.js';
 import type { Store } from '../store/index.js';
 import type { Clock } from '../store/time.js';
@@ -46,6 +45,8 @@ export function managementAuth(deps: { store: Store; keys: KeySet; clock: Clock;
   // Our signature, the environment's issuer exactly (not an MCP server's), our clock; then the claims
   // of the environment client's own token: it is both the client and the subject.
   const verify = async (token: string): Promise<Verified> => {
+    // jose is loaded by the first management call: a start that serves only tokens never needs it.
+    const { errors, jwtVerify } = await import('jose');
     let payload;
     try {
       ({ payload } = await jwtVerify(token, (header) => publicKeyOf(header.kid), {

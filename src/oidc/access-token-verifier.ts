@@ -2,7 +2,7 @@
 // the `typ` of either token profile (`JWT`, or RFC 9068's `at+jwt`), an issuer of this environment (its URL
 // or an MCP server's issuer), and the emulator's clock for `exp`/`nbf`. For our own endpoints that take a
 // bearer token (/userinfo, introspection, revocation).
-import { createLocalJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import type { JWTPayload } from 'jose';
 import { ACCESS_TOKEN_TYP, type AccessTokenClaims } from './claims.js';
 import type { EnvironmentContext } from './environment.js';
 
@@ -18,6 +18,8 @@ const ACCESS_TOKEN_TYPES: ReadonlySet<string> = new Set(Object.values(ACCESS_TOK
 const isAccessTokenTyp = (typ: unknown) => typeof typ === 'string' && ACCESS_TOKEN_TYPES.has(typ.toLowerCase().replace(/^application\//, ''));
 
 export async function verifyAccessToken(env: EnvironmentContext, token: string): Promise<AccessTokenClaims> {
+  // jose is loaded by the first bearer token presented: a start that only issues tokens never needs it.
+  const { createLocalJWKSet, jwtVerify } = await import('jose');
   let payload: JWTPayload;
   try {
     let protectedHeader;

@@ -7,6 +7,7 @@ import { ENVIRONMENT_PATHS } from '../oidc/paths.js';
 import { allowCors } from './cors.js';
 import type { EnvironmentContext } from '../oidc/environment.js';
 import type { Store } from '../store/index.js';
+import { sendDocument, storeDocuments } from './cached-document.js';
 
 /**
  * Introspection takes confidential clients only (public ones get invalid_client, as on Scalekit);
@@ -44,10 +45,13 @@ export async function environmentMetadata(issuer: string, store: Store) {
 export function discoveryRoutes(app: FastifyInstance, env: EnvironmentContext): void {
   const paths = ['/.well-known/openid-configuration', '/.well-known/oauth-authorization-server'];
   const cors = { onRequest: allowCors(app, paths, ['GET']) };
+  // Built again only after an MCP server changed (the grants listed follow their settings).
+  const documents = storeDocuments<object>(env.store.changes, 'resources');
+  const environment = {};
   for (const path of paths) {
-    app.get(path, cors, async (_request, reply) => {
-      reply.header('cache-control', 'public, max-age=300');
-      return environmentMetadata(env.issuer, env.store);
+    app.get(path, cors, async (request, reply) => {
+      const doc = await documents(environment, env.issuer, () => environmentMetadata(env.issuer, env.store));
+      return sendDocument(request, reply, doc, 'public, max-age=300');
     });
   }
 }

@@ -6,7 +6,7 @@
 // the path relative to its issuer, and the full one as req.originalUrl, from which it builds its own
 // absolute URLs (the resume redirect after login).
 import { IncomingMessage } from 'node:http';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { withAuthorizationDefaults } from '../oidc/authorization-defaults.js';
 import type { EnvironmentContext } from '../oidc/environment.js';
 import { DEVICE_CODE } from '../oidc/grant-types/urns.js';
@@ -33,10 +33,16 @@ const GET_ONLY: Record<string, string | undefined> = {
 };
 
 export function providerDispatch(app: FastifyInstance, env: EnvironmentContext): void {
-  app.addHook('onRequest', async (request, reply) => {
+  // Every request passes here: the others (the token endpoint's load among them) go on at once, with no
+  // promise of their own; a provider's request is answered here and never goes on.
+  app.addHook('onRequest', (request, reply, done) => {
     const q = request.url.indexOf('?');
     const target = providerPathOf(q === -1 ? request.url : request.url.slice(0, q));
-    if (!target || unknownLogoutStep(target, request.method) || unknownDeviceStep(target, request.method)) return;
+    if (!target || unknownLogoutStep(target, request.method) || unknownDeviceStep(target, request.method)) return done();
+    dispatch(request, reply, target, q).catch((err: unknown) => done(err as Error));
+  });
+
+  const dispatch = async (request: FastifyRequest, reply: FastifyReply, target: ProviderPath, q: number): Promise<unknown> => {
     const page = PAGE_ROUTES.includes(target.route);
     const issuer = target.resourceId === undefined ? await env.providers.environment() : await env.providers.forResource(target.resourceId);
     if (!issuer) {
@@ -64,8 +70,8 @@ export function providerDispatch(app: FastifyInstance, env: EnvironmentContext):
       query = (await withAuthorizationDefaults(new URLSearchParams(query), issuer.scope, env)).toString();
     }
     reply.hijack();
-    await issuer.callback(asIssuerRequest(request.raw, issuer, target.path + (query ? `?${query}` : ''), body), reply.raw);
-  });
+    return issuer.callback(asIssuerRequest(request.raw, issuer, target.path + (query ? `?${query}` : ''), body), reply.raw);
+  };
 }
 
 function unknownLogoutStep(target: ProviderPath, method: string): boolean {

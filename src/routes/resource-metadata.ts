@@ -3,13 +3,14 @@
 // `/resources/<id>/keys` stay 404, as on Scalekit.
 // Only what works is listed: DCR and client-id metadata documents only while the MCP server allows them,
 // the grants (and their endpoints, as RFC 8628's device authorization endpoint) as the registry says.
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { EnvironmentContext } from '../oidc/environment.js';
 import { grantsMetadata } from '../oidc/grant-types/index.js';
 import { enabledScopes, resourceIssuer } from '../oidc/issuers.js';
 import { ENVIRONMENT_PATHS } from '../oidc/paths.js';
 import type { Store } from '../store/index.js';
 import type { Resource } from '../store/resources.js';
+import { sendDocument, storeDocuments } from './cached-document.js';
 import { allowCors } from './cors.js';
 import { TOKEN_STATE_AUTH_METHODS } from './discovery.js';
 import { registrationPath } from './registration.js';
@@ -38,15 +39,18 @@ export async function resourceMetadata(environmentUrl: string, resource: Resourc
 }
 
 export function resourceMetadataRoutes(app: FastifyInstance, env: EnvironmentContext): void {
-  const serve = async (resourceId: string, reply: FastifyReply) => {
+  // One document per MCP server, built again after any server changed: its grants follow the others'
+  // settings too (whom it accepts tokens from), and an edit anywhere is heard here (store/changes.ts).
+  const documents = storeDocuments<Resource>(env.store.changes, 'resources');
+  const serve = async (resourceId: string, request: FastifyRequest, reply: FastifyReply) => {
     const resource = await env.store.resources.get(resourceId);
     if (!resource) return reply.code(404).send({ error: 'not_found', error_description: 'no such MCP server' });
-    reply.header('cache-control', 'public, max-age=60');
-    return resourceMetadata(env.issuer, resource, env.store);
+    const doc = await documents(resource, env.issuer, () => resourceMetadata(env.issuer, resource, env.store));
+    return sendDocument(request, reply, doc, 'public, max-age=60');
   };
   const urls = ['/.well-known/oauth-authorization-server/resources/:resourceId', '/resources/:resourceId/.well-known/oauth-authorization-server'];
   const cors = { onRequest: allowCors(app, urls, ['GET']) };
   for (const url of urls) {
-    app.get<{ Params: { resourceId: string } }>(url, cors, (req, reply) => serve(req.params.resourceId, reply));
+    app.get<{ Params: { resourceId: string } }>(url, cors, (req, reply) => serve(req.params.resourceId, req, reply));
   }
 }

@@ -5,7 +5,7 @@
 // connection of its own (reconnected when it drops, which counts as "everything changed"), and the
 // versions are read once a second as well, so every replica sees a write within one second whatever
 // happened to a notification.
-import pg from 'pg';
+import type pg from 'pg';
 import type { PostgresDatabase } from './sql/postgres.js';
 import type { Sql } from './sql/sql.js';
 
@@ -95,7 +95,7 @@ export function watchPostgres(database: PostgresDatabase, hub: ChangeHub, option
   let reconnect: NodeJS.Timeout | undefined;
   const listen = async (afterDrop: boolean) => {
     if (stopped) return;
-    const client = new pg.Client(database.clientConfig);
+    const client = database.newClient();
     listener = client;
     const dropped = () => {
       if (listener !== client || stopped) return;

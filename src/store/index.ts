@@ -28,7 +28,7 @@ import type { Scope, Write } from './scope.js';
 import { secretRepository, secretUses, type SecretRepository } from './secrets.js';
 import { signingKeyRepository, type SigningKeyRepository } from './signing-keys.js';
 import { snapshotRepository, type SnapshotRepository } from './snapshot.js';
-import { openPostgres, type PostgresDatabase } from './sql/postgres.js';
+import type { PostgresDatabase } from './sql/postgres.js';
 import type { Database, Dialect, Sql } from './sql/sql.js';
 import { openSqlite } from './sql/sqlite.js';
 import { testUserRepository, type TestUserRepository } from './test-users.js';
@@ -159,6 +159,8 @@ export async function openStoreOn(database: Database, clock: Clock = systemClock
 }
 
 async function openPostgresStore(url: string, clock: Clock, options: StoreOptions): Promise<Store> {
+  // node-postgres is loaded only here: a SQLite start never needs it.
+  const { openPostgres } = await import('./sql/postgres.js');
   const database = openPostgres({ url, poolSize: options.poolSize ?? 10, connectionError: (err) => options.connectionLost?.(err) });
   let watch: ChangeWatch | undefined;
   try {

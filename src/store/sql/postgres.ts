@@ -46,8 +46,8 @@ export interface PostgresOptions {
 }
 
 export interface PostgresDatabase extends Database {
-  /** The connection settings, for a connection of its own (LISTEN). */
-  clientConfig: pg.ClientConfig;
+  /** A connection of its own, outside the pool (LISTEN), not yet connected. */
+  newClient(): pg.Client;
 }
 
 export function openPostgres(options: PostgresOptions): PostgresDatabase {
@@ -80,7 +80,7 @@ export function openPostgres(options: PostgresOptions): PostgresDatabase {
   return {
     dialect: 'postgres',
     sql: over(pool),
-    clientConfig,
+    newClient: () => new pg.Client(clientConfig),
     async transaction<T>(fn: (tx: Sql) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
       const client = await pool.connect();
       let live = true;
