@@ -2,7 +2,6 @@
 // issuer while the server accepts them (Scalekit's xaa_enabled); a confidential client the server knows,
 // the environment's own or one bound to the server (id-jag/grant.ts checks it is the one the ID-JAG names).
 import { tokenEndpointAuthMethod } from '../client-auth.js';
-import { idJagGrant } from '../id-jag/grant.js';
 import { boundResourceId } from '../issuer-clients.js';
 import { issuerResource, type Grant } from './grant.js';
 import { ID_JAG_GRANT_PROFILE, JWT_BEARER } from './urns.js';
@@ -19,5 +18,6 @@ export const jwtBearer: Grant = {
   registrable: false,
   // ext-auth §6: how an MCP client tells that the server takes ID-JAGs.
   metadata: () => ({ authorization_grant_profiles_supported: [ID_JAG_GRANT_PROFILE] }),
-  handler: (request) => idJagGrant(request, issuerResource(request.issuer)!),
+  // jose (verifying the assertion) loads with the first ID-JAG presented, not at start.
+  handler: async (request) => (await import('../id-jag/grant.js')).idJagGrant(request, issuerResource(request.issuer)!),
 };

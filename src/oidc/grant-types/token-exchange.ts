@@ -4,7 +4,6 @@
 // B's metadata only while that policy names some server. At the environment's, acting as the enterprise
 // identity provider: an ID token it issued becomes an ID-JAG for an MCP server (id-jag/request.ts);
 // offered while some MCP server accepts ID-JAGs (xaa_enabled).
-import { requestIdJag } from '../id-jag/request.js';
 import { exchangeAccessToken } from '../token-exchange.js';
 import type { Grant } from './grant.js';
 import { TOKEN_EXCHANGE, TOKEN_TYPES } from './urns.js';
@@ -21,5 +20,7 @@ export const tokenExchange: Grant = {
   registrable: false,
   // draft-ietf-oauth-identity-assertion-authz-grant §6: the identity provider says it issues ID-JAGs.
   metadata: (issuer) => (issuer.kind === 'environment' ? { identity_chaining_requested_token_types_supported: [TOKEN_TYPES.idJag] } : {}),
-  handler: (request) => (request.issuer.kind === 'resource' ? exchangeAccessToken(request, request.issuer.resource) : requestIdJag(request)),
+  // ID-JAGs load jose (verifying the ID token) on the first one asked: a start that never sees one does not.
+  handler: async (request) =>
+    request.issuer.kind === 'resource' ? exchangeAccessToken(request, request.issuer.resource) : (await import('../id-jag/request.js')).requestIdJag(request),
 };
