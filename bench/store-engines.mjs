@@ -2,9 +2,9 @@
 // build), SQLite now, PostgreSQL with one replica, PostgreSQL with two replicas on one database (the
 // load split over both), and node:http + our signer (b) as the ceiling. Rounds interleave the targets
 // so that drift on a shared machine hits each alike; each run starts on a fresh DATA_DIR or database.
-// Usage: node bench/store-engines.mjs [--only sqlite-before,sqlite,pg1,pg2,b]
+// Usage: node bench/store-engines.mjs [--only sqlite-before,sqlite,pg1-before,pg1,pg2,b]
 // Env: BENCH_SECONDS (10), BENCH_ROUNDS (3), BENCH_CONNECTIONS (50), BENCH_BEFORE_MAIN (the build the
-//      SQLite "before" runs; without it that target is left out), BENCH_DATABASE_URL (else a throwaway
+//      "before" targets run, on SQLite and on PostgreSQL; without it they are left out), BENCH_DATABASE_URL (else a throwaway
 //      cluster with PostgreSQL's default durability), BENCH_PG_OPTIONS (extra server flags, e.g.
 //      "-c synchronous_commit=off").
 import { randomBytes } from 'node:crypto';
@@ -86,14 +86,15 @@ async function main() {
   const only = values.only?.flatMap((s) => s.split(','));
   const before = process.env.BENCH_BEFORE_MAIN;
   checkOursBuilt();
-  const all = ['sqlite-before', 'sqlite', 'pg1', 'pg2', 'b'].filter((k) => (only ? only.includes(k) : k !== 'sqlite-before' || before));
-  if (all.includes('sqlite-before') && !before) throw new Error('sqlite-before needs BENCH_BEFORE_MAIN (the other build\'s dist/src/cli/main.js)');
+  const all = ['sqlite-before', 'sqlite', 'pg1-before', 'pg1', 'pg2', 'b'].filter((k) => (only ? only.includes(k) : !k.endsWith('-before') || before));
+  if (all.some((k) => k.endsWith('-before')) && !before) throw new Error('the -before targets need BENCH_BEFORE_MAIN (the other build\'s dist/src/cli/main.js)');
   const postgres = all.some((k) => k.startsWith('pg')) ? await benchPostgres(process.env.BENCH_PG_OPTIONS ?? '') : undefined;
   if (postgres) log(`PostgreSQL: ${postgres.url} (${postgres.settings})`);
   let dbNo = 0;
   const start = {
     'sqlite-before': () => startOurs({ main: before }),
     sqlite: () => startOurs({}),
+    'pg1-before': async () => startOurs({ main: before, databaseUrl: await freshDatabase(postgres.url, `bench_${++dbNo}`) }),
     pg1: async () => startOurs({ databaseUrl: await freshDatabase(postgres.url, `bench_${++dbNo}`) }),
     pg2: async () => startOurs({ databaseUrl: await freshDatabase(postgres.url, `bench_${++dbNo}`), replicas: 2 }),
     b: startB,
@@ -123,6 +124,7 @@ async function main() {
   }
   const ratio = (a, b) => (results[a]?.length && results[b]?.length ? `${((100 * mean(a, 'rps')) / mean(b, 'rps')).toFixed(1)} %` : 'n/a');
   console.log(`\nSQLite now / before the async interface: ${ratio('sqlite', 'sqlite-before')} (goal ≥ 97 %)`);
+  console.log(`PostgreSQL now / before, one replica:     ${ratio('pg1', 'pg1-before')}`);
   console.log(`PostgreSQL, one replica / SQLite:         ${ratio('pg1', 'sqlite')} (goal ≥ 80 %)`);
   console.log(`PostgreSQL, two replicas / one:           ${ratio('pg2', 'pg1')} (goal ≥ 100 %)`);
   console.log(`SQLite / (b):                             ${ratio('sqlite', 'b')}`);

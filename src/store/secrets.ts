@@ -103,6 +103,8 @@ const INSERT = `INSERT INTO client_secrets (id, client_id, secret_hash, hash_sch
 const BY_ID = 'SELECT * FROM client_secrets WHERE id = ?';
 const MATCHING = `SELECT * FROM client_secrets WHERE ${MATCHES}`;
 const ACTIVE = `SELECT 1 AS one FROM client_secrets WHERE ${MATCHES} AND status = 'ACTIVE' AND (expire_time IS NULL OR expire_time > ?)`;
+const ACTIVE_ANY = `SELECT client_id, secret_hash, hash_scheme, expire_time FROM client_secrets
+  WHERE client_id = ANY(?) AND secret_hash = ANY(?) AND status = 'ACTIVE' AND (expire_time IS NULL OR expire_time > ?)`;
 const REHASH = `UPDATE client_secrets SET secret_hash = ?, hash_scheme = 'hmac-sha256' WHERE id = ?`;
 const LIST = 'SELECT * FROM client_secrets WHERE client_id = ? ORDER BY create_time, id';
 const REMOVE_OTHERS = 'DELETE FROM client_secrets WHERE client_id = ? AND id <> ?';
@@ -111,6 +113,51 @@ const SET_STATUS = 'UPDATE client_secrets SET status = ?, update_time = ? WHERE 
 const BY_CLIENT_AND_ID = 'SELECT * FROM client_secrets WHERE client_id = ? AND id = ?';
 const CREATED_BY_OTHERS = 'SELECT id FROM client_secrets WHERE client_id = ? AND created_by = ? AND id <> ?';
 const TOUCH = `UPDATE client_secrets SET last_used_time = ? WHERE ${MATCHES} AND (last_used_time IS NULL OR last_used_time < ?)`;
+
+interface SecretCheck {
+  clientId: string;
+  sha256: string;
+  keyed: string;
+  time: string;
+  settle(active: boolean): void;
+  fail(err: unknown): void;
+}
+
+/**
+ * On PostgreSQL a check is a round trip (a socket write, the server's work, the answer's parsing), the
+ * token endpoint's largest cost after the signature. The checks that arrive in one turn of the event
+ * loop (dozens under load) share one query instead. Each still reads the rows as they are when it runs,
+ * so a secret deleted or rotated on any replica fails the next check, as with a query of its own.
+ */
+function sharedChecks(sql: Sql): (check: Omit<SecretCheck, 'settle' | 'fail'>) => Promise<boolean> {
+  let waiting: SecretCheck[] = [];
+  const run = async (checks: SecretCheck[]) => {
+    try {
+      const clientIds = [...new Set(checks.map((c) => c.clientId))];
+      const digests = [...new Set(checks.flatMap((c) => [c.sha256, c.keyed]))];
+      const earliest = checks.reduce((t, c) => (c.time < t ? c.time : t), checks[0]!.time);
+      const rows = await sql.all<{ client_id: string; secret_hash: string; hash_scheme: HashScheme; expire_time: string | null }>(ACTIVE_ANY, [clientIds, digests, earliest]);
+      // A row matches as MATCHES says (its digest, of its own scheme, is the presented value's), and has
+      // not expired at the check's own time.
+      const matches = (c: SecretCheck) => (r: (typeof rows)[number]) =>
+        r.client_id === c.clientId && r.secret_hash === (r.hash_scheme === 'sha256' ? c.sha256 : c.keyed) && (r.expire_time === null || r.expire_time > c.time);
+      for (const c of checks) c.settle(rows.some(matches(c)));
+    } catch (err) {
+      for (const c of checks) c.fail(err);
+    }
+  };
+  return (check) =>
+    new Promise<boolean>((settle, fail) => {
+      if (waiting.length === 0) {
+        setImmediate(() => {
+          const checks = waiting;
+          waiting = [];
+          void run(checks);
+        });
+      }
+      waiting.push({ ...check, settle, fail });
+    });
+}
 
 /** The uses verify() notes, written at most once a second: one per store, whichever scope verified. */
 export interface SecretUses {
@@ -161,6 +208,8 @@ export function secretUses(database: Database, unwritten: (err: unknown) => void
 
 export function secretRepository(scope: Scope, clock: Clock, hashKey: Buffer, ids: IdSource, uses: SecretUses): SecretRepository {
   const { sql: own } = scope;
+  // SQLite answers in the same turn, and a transaction's reads stay its own: both check one by one.
+  const shared = own.dialect === 'postgres' && !scope.inTransaction ? sharedChecks(own) : undefined;
   const sha256 = (plain: string) => createHash('sha256').update(plain, 'utf8').digest('hex');
   const keyed = (plain: string) => createHmac('sha256', hashKey).update(plain, 'utf8').digest('hex');
 
@@ -212,7 +261,8 @@ export function secretRepository(scope: Scope, clock: Clock, hashKey: Buffer, id
     verify: async (clientId, plain) => {
       const digests = { sha256: sha256(plain), keyed: keyed(plain) };
       const time = isoNow(clock);
-      if ((await own.get(ACTIVE, [clientId, digests.sha256, digests.keyed, time])) === undefined) return false;
+      const active = shared ? await shared({ clientId, time, ...digests }) : (await own.get(ACTIVE, [clientId, digests.sha256, digests.keyed, time])) !== undefined;
+      if (!active) return false;
       uses.note({ clientId, time, ...digests });
       return true;
     },

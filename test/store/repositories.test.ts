@@ -451,6 +451,41 @@ describe('secrets', () => {
     expect(await store.secrets.verify('skc_1', PLAIN)).toBe(false);
   });
 
+  it('checks made at once each get their own answer (PostgreSQL shares one query among them): right, wrong, another client’s, removed, inactive, expired', async () => {
+    await store.clients.upsert({ clientId: 'skc_2', kind: 'environment', name: 'Env 2', description: '', scopes: [], audience: [], customClaims: [], expiry: 86399, redirectUris: [] });
+    const random = await store.secrets.create('skc_1'); // sha256 scheme
+    await store.secrets.create('skc_1', PLAIN); // keyed scheme
+    const other = await store.secrets.create('skc_2');
+    const removed = await store.secrets.create('skc_2');
+    const inactive = await store.secrets.create('skc_2');
+    const expiring = await store.secrets.create('skc_2');
+    await store.secrets.remove('skc_2', removed.secret.id);
+    await store.secrets.setStatus('skc_2', inactive.secret.id, 'INACTIVE');
+    await raw.run('UPDATE client_secrets SET expire_time = ? WHERE id = ?', [new Date(now - 1000).toISOString(), expiring.secret.id]);
+    const asked: [string, string, boolean][] = [
+      ['skc_1', random.plainSecret, true],
+      ['skc_1', PLAIN, true],
+      ['skc_2', other.plainSecret, true],
+      ['skc_2', random.plainSecret, false], // skc_1's secret presented by skc_2
+      ['skc_1', other.plainSecret, false],
+      ['skc_2', PLAIN, false],
+      ['skc_1', 'not-a-secret-of-anyone-0123456789', false],
+      ['skc_2', removed.plainSecret, false],
+      ['skc_2', inactive.plainSecret, false],
+      ['skc_2', expiring.plainSecret, false],
+      ['skc_3', random.plainSecret, false],
+    ];
+    const answers = await Promise.all(asked.map(([clientId, plain]) => store.secrets.verify(clientId, plain)));
+    expect(answers).toEqual(asked.map(([, , expected]) => expected));
+  });
+
+  it('a check fails at once after its secret was removed, also when checks of it were made just before', async () => {
+    const { plainSecret, secret } = await store.secrets.create('skc_1');
+    expect(await Promise.all([store.secrets.verify('skc_1', plainSecret), store.secrets.verify('skc_1', plainSecret)])).toEqual([true, true]);
+    await store.secrets.remove('skc_1', secret.id);
+    expect(await store.secrets.verify('skc_1', plainSecret)).toBe(false);
+  });
+
   it('ensure adds the secret the first time and returns undefined after, leaving one row', async () => {
     expect((await store.secrets.ensure('skc_1', PLAIN))?.plainSecret).toBe(PLAIN);
     expect(await store.secrets.ensure('skc_1', PLAIN)).toBeUndefined();
