@@ -2,7 +2,7 @@
 // authorization-code + refresh flow as ours, with what we use that is not our design: an RS256 RSA-2048
 // key, JWT access tokens for the resource, PKCE required, refresh tokens rotated, our scrypt password
 // check (dist/src/store/users.js: N=16384, r=8, p=1, 32 bytes, synchronous as ours) and, with
-// BENCH_STORE=sqlite (default), our storage: dist/src/store/database.js's openDatabase (WAL,
+// BENCH_STORE=sqlite (default), our storage: dist/src/store/index.js's openStore on a SQLite file (WAL,
 // synchronous=NORMAL, our migrations) and the oidc_payloads repository ours uses, under an adapter of a
 // dozen lines. BENCH_STORE=memory uses oidc-provider's own MemoryAdapter instead, over its own LRU but
 // sized 1,000,000 entries: the built-in 1,000 would evict the registered clients and the flows in flight.
@@ -39,19 +39,18 @@ const USER = { id: 'usr_10000000000000001', email: 'bench@example.com', password
 const DAY = 24 * 60 * 60;
 
 async function sqliteAdapter() {
-  const { openDatabase } = await import(join(DIST, 'database.js'));
-  const { sqliteOidcPayloads } = await import(join(DIST, 'oidc-payloads.js'));
-  const repo = sqliteOidcPayloads(openDatabase(join(process.env.BENCH_DATA_DIR, 'baseline.sqlite')));
+  const { openStore } = await import(join(DIST, 'index.js'));
+  const repo = (await openStore(join(process.env.BENCH_DATA_DIR, 'baseline.sqlite'))).oidcPayloads;
   const ns = 'bench';
   const now = () => Math.floor(Date.now() / 1000);
   return (model) => ({
-    async upsert(id, payload, expiresIn) { repo.upsert(ns, model, id, payload, expiresIn ? now() + expiresIn : null); },
+    async upsert(id, payload, expiresIn) { await repo.upsert(ns, model, id, payload, expiresIn ? now() + expiresIn : null); },
     async find(id) { return repo.find(ns, model, id, now()); },
     async findByUid(uid) { return repo.findByUid(ns, model, uid, now()); },
     async findByUserCode(code) { return repo.findByUserCode(ns, model, code, now()); },
-    async consume(id) { repo.consume(ns, model, id, now()); },
-    async destroy(id) { repo.destroy(ns, model, id); },
-    async revokeByGrantId(grantId) { repo.revokeByGrantId(ns, grantId); },
+    async consume(id) { await repo.consume(ns, model, id, now()); },
+    async destroy(id) { await repo.destroy(ns, model, id); },
+    async revokeByGrantId(grantId) { await repo.revokeByGrantId(ns, grantId); },
   });
 }
 

@@ -53,7 +53,9 @@ const ours = {
   async spawn(port, { dataDir, password, handsFree, profileDir }) {
     await writeFile(join(dataDir, 'seed.json'), JSON.stringify(seedFor(password), null, 2));
     // The pages scenario signs in with a password, as the baseline does (an email code is the default).
-    return oursServer.spawn(port, { dataDir, profileDir, env: handsFree ? { AUTO_LOGIN: '1' } : { LOGIN_METHOD: 'password' } });
+    // Every flow registers a client of its own from one address: the per-address limit is off, as for a test.
+    const env = { REGISTRATION_RATE_LIMIT: '0', ...(handsFree ? { AUTO_LOGIN: '1' } : { LOGIN_METHOD: 'password' }) };
+    return oursServer.spawn(port, { dataDir, profileDir, env });
   },
   ready: oursServer.ready,
   urls(port) {

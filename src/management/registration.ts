@@ -31,7 +31,7 @@ const shortText = z.string().max(200, 'must be at most 200 characters');
 // are those the MCP server's issuer offers for registration (the grant registry): a client must name one
 // that issues tokens of its own (not refresh_token alone), and redirect URIs with the code flow; one that
 // registers for the device grant alone (a CLI, a device without a browser) needs none.
-function metadataSchema(grants: readonly Grant[]) {
+function buildMetadataSchema(grants: readonly Grant[]) {
   const registrable = grants.map((g) => g.grantType);
   const first = grants.filter((g) => !g.renews).map((g) => g.grantType);
   return z
@@ -70,6 +70,16 @@ function metadataSchema(grants: readonly Grant[]) {
 /** `a`, `a and b`, `a, b and c` (or `a or b`). */
 function inWords(list: readonly string[], conjunction: 'and' | 'or'): string {
   return list.length < 2 ? list.join('') : `${list.slice(0, -1).join(', ')} ${conjunction} ${list.at(-1)}`;
+}
+
+// Built once per list of registrable grants (a handful of lists in all), not per registration: zod's
+// construction of the schema cost more than checking a request with it.
+const schemas = new Map<string, ReturnType<typeof buildMetadataSchema>>();
+function metadataSchema(grants: readonly Grant[]): ReturnType<typeof buildMetadataSchema> {
+  const key = grants.map((g) => g.grantType).join(' ');
+  let schema = schemas.get(key);
+  if (schema === undefined) schemas.set(key, (schema = buildMetadataSchema(grants)));
+  return schema;
 }
 
 export type RegistrationRequest = z.input<ReturnType<typeof metadataSchema>>;
