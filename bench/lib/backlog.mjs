@@ -10,8 +10,10 @@ const OLD = () => Math.floor(Date.now() / 1000) - 30 * DAY; // past the default 
 
 /** Creates the database (migrated by the built store) in `dataDir` with `rows` old token rows. */
 export async function writeBacklog(dataDir, rows) {
-  const { openDatabase } = await import(join(REPO_ROOT, 'dist/src/store/database.js'));
-  const db = openDatabase(join(dataDir, 'emulator.sqlite'));
+  // The built store makes the file and its schema as the server would; the rows go in directly, at once.
+  const { openStore } = await import(join(REPO_ROOT, 'dist/src/store/index.js'));
+  await (await openStore(join(dataDir, 'emulator.sqlite'))).close();
+  const db = new Database(join(dataDir, 'emulator.sqlite'));
   const insert = db.prepare(
     `INSERT INTO issued_tokens (jti, grant_type, client_id, subject, scopes, audience, issued_at, expires_at)
      VALUES (?, 'client_credentials', 'm2morg_10000000000000001', 'm2morg_10000000000000001', 'todo:read', '["http://localhost:3002/"]', ?, ?)`,
