@@ -1,6 +1,7 @@
-// Cold start and idle memory of the CLI (issue 17 goal 3): spawn `start` with a fresh DATA_DIR and an
-// empty compile-cache folder (a cleared cache), time to the first client-credentials token, the CPU the
-// process used until then, and its resident memory (VmRSS) after 5 s idle. Several builds in turns, so
+// Cold start and idle memory of the CLI (issue 17 goal 3): spawn `start` with a fresh DATA_DIR (the
+// benchmarks' seed) and an empty compile-cache folder (a cleared cache), time to the first
+// client-credentials token, the CPU the process used until then, and its resident memory (VmRSS) after
+// 5 s idle. Several builds in turns, so
 // drift on the machine hits each alike.
 // Usage: node bench/start-and-memory.mjs [label=path/to/dist/src/cli/main.js ...]
 //        (default: this repository's build, labelled "this")
@@ -8,50 +9,39 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { freePort, spawnNode, stopChild } from './lib/child.mjs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from './lib/child.mjs';
+import { coldStartMs } from './lib/cold-start.mjs';
 import { processCpuSeconds } from './lib/cpu.mjs';
-import { REPO_ROOT } from './lib/targets.mjs';
+import { tokenRequest } from './lib/load.mjs';
+import { REPO_ROOT, freshDataDir, ours } from './lib/targets.mjs';
 
 const starts = Number(process.env.BENCH_STARTS ?? 7);
 const idleMs = Number(process.env.BENCH_IDLE_MS ?? 5000);
 const SECRET = 'bench-start-secret-0123456789';
-const CLIENT = 'skc_30000000000000001';
 
 const builds = (process.argv.slice(2).length ? process.argv.slice(2) : [`this=${join(REPO_ROOT, 'dist/src/cli/main.js')}`]).map((arg) => {
   const at = arg.indexOf('=');
   return at === -1 ? { label: arg, main: resolve(arg) } : { label: arg.slice(0, at), main: resolve(arg.slice(at + 1)) };
 });
 
+/** One start as npm run bench's cold starts (the same seed and request), and what the process holds once idle. */
 async function once({ main }) {
   const port = await freePort();
-  const dir = await mkdtemp(join(tmpdir(), 'bench-start-'));
-  const cache = await mkdtemp(join(tmpdir(), 'bench-compile-cache-'));
-  const t0 = performance.now();
-  const child = spawnNode('ours', [main, 'start'], {
-    cwd: REPO_ROOT,
-    env: {
-      PORT: String(port), HOST: '127.0.0.1', SCALEKIT_ENVIRONMENT_URL: `http://127.0.0.1:${port}`, DATA_DIR: join(dir, 'data'),
-      SCALEKIT_CLIENT_ID: CLIENT, SCALEKIT_CLIENT_SECRET: SECRET, LOG_LEVEL: 'warn', NODE_COMPILE_CACHE: cache,
-    },
-  });
+  const dataDir = await freshDataDir(SECRET);
+  const compileCache = await mkdtemp(join(tmpdir(), 'bench-compile-cache-'));
+  let cpuMs;
+  let rssMB;
   try {
-    const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: CLIENT, client_secret: SECRET });
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`the CLI exited (${child.exitCode}):\n${child.tail}`);
-      const res = await fetch(`http://127.0.0.1:${port}/oauth/token`, { method: 'POST', body }).catch(() => undefined);
-      if (res?.status === 200) break;
-      await res?.arrayBuffer();
-      await new Promise((r) => setTimeout(r, 5));
-    }
-    const ms = performance.now() - t0;
-    const cpuMs = 1000 * processCpuSeconds(child.pid);
-    await new Promise((r) => setTimeout(r, idleMs));
-    const rssMB = Number(/VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${child.pid}/status`, 'utf8'))[1]) / 1024;
+    const ms = await coldStartMs(() => ours.spawn(port, { dataDir, compileCache, main }), tokenRequest(ours, port, SECRET), async (child) => {
+      cpuMs = 1000 * processCpuSeconds(child.pid);
+      await sleep(idleMs);
+      rssMB = Number(/VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${child.pid}/status`, 'utf8'))[1]) / 1024;
+    });
     return { ms, cpuMs, rssMB };
   } finally {
-    await stopChild(child);
-    await rm(dir, { recursive: true, force: true });
-    await rm(cache, { recursive: true, force: true });
+    await rm(dataDir, { recursive: true, force: true });
+    await rm(compileCache, { recursive: true, force: true });
   }
 }
 

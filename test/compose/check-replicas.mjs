@@ -17,6 +17,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { ScalekitClient } from '@scalekit-sdk/node';
+import { allPassed, fail, step } from './steps.mjs';
 
 const PORT = process.env.EMULATOR_PORT || '8080';
 const EMULATOR_URL = (process.env.EMULATOR_URL ?? `http://localhost:${PORT}`).replace(/\/+$/, '');
@@ -26,27 +27,6 @@ const COMPOSE_FILE = process.env.COMPOSE_FILE ?? 'docker-compose.postgres.yml';
 // The replicas: the services the balancer names (deploy/haproxy.cfg), so an added replica is checked too.
 const REPLICAS = [...readFileSync(new URL('../../deploy/haproxy.cfg', import.meta.url), 'utf8').matchAll(/^\s*server (\S+) \S+:8080$/gm)].map((m) => m[1]);
 
-const started = Date.now();
-let stepNo = 0;
-class CheckFailed extends Error {}
-
-async function step(title, fn) {
-  stepNo += 1;
-  const t0 = Date.now();
-  try {
-    const detail = await fn();
-    console.log(`ok ${stepNo} - ${title}${detail ? `: ${detail}` : ''} (${Date.now() - t0} ms)`);
-    return detail;
-  } catch (err) {
-    console.error(`not ok ${stepNo} - ${title}`);
-    console.error(`  ${err instanceof CheckFailed ? err.message : (err?.stack ?? String(err))}`.replace(/\n/g, '\n  '));
-    process.exit(1);
-  }
-}
-
-function fail(message) {
-  throw new CheckFailed(message);
-}
 
 /**
  * One HTTP/1.1 request on a connection of its own (no keep-alive pool), so that consecutive requests
@@ -365,4 +345,4 @@ await step('after down/up every replica serves the same keys, the client and the
   return clientWorksEverywhere();
 });
 
-console.log(`replicas check: all ${stepNo} steps passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+allPassed('replicas check');

@@ -10,6 +10,7 @@
 // Overrides: EMULATOR_URL (http://localhost:$EMULATOR_PORT, 8080), MCP_URL (http://localhost:$TODO_PORT, 3002), M2M_CLIENT_ID,
 // M2M_CLIENT_SECRET (the dev-only ones of examples/compose-seed.yaml), CONTAINER_ENGINE (podman, else docker).
 import { execFileSync } from 'node:child_process';
+import { allPassed, fail, step } from './steps.mjs';
 
 const EMULATOR_URL = (process.env.EMULATOR_URL ?? `http://localhost:${process.env.EMULATOR_PORT || 8080}`).replace(/\/+$/, '');
 const MCP_URL = (process.env.MCP_URL ?? `http://localhost:${process.env.TODO_PORT || 3002}`).replace(/\/+$/, '');
@@ -17,27 +18,6 @@ const CLIENT_ID = process.env.M2M_CLIENT_ID ?? 'm2morg_10000000000000001';
 const CLIENT_SECRET = process.env.M2M_CLIENT_SECRET ?? 'dev-only-m2m-secret-not-for-production';
 const ACCEPT = 'application/json, text/event-stream';
 
-const started = Date.now();
-let stepNo = 0;
-class CheckFailed extends Error {}
-
-async function step(title, fn) {
-  stepNo += 1;
-  const t0 = Date.now();
-  try {
-    const detail = await fn();
-    console.log(`ok ${stepNo} - ${title}${detail ? `: ${detail}` : ''} (${Date.now() - t0} ms)`);
-    return detail;
-  } catch (err) {
-    console.error(`not ok ${stepNo} - ${title}`);
-    console.error(`  ${err instanceof CheckFailed ? err.message : (err?.stack ?? String(err))}`.replace(/\n/g, '\n  '));
-    process.exit(1);
-  }
-}
-
-function fail(message) {
-  throw new CheckFailed(message);
-}
 
 async function get(url, init) {
   let res;
@@ -304,4 +284,4 @@ await step('compose down (volumes kept) and up again', () => {
 
 await checkSurvived('down/up');
 
-console.log(`compose check: all ${stepNo} steps passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+allPassed('compose check');
