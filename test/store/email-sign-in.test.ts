@@ -1,30 +1,24 @@
 // The rows behind signing in by email: codes and links kept only as digests, bound to one sign-in,
 // used once, expiring; and the outbox, which keeps its newest messages.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/index.js';
 import type { RawDatabase } from '../helpers/databases.js';
-import { ENGINES, openOn, type OpenedStore } from './engines.js';
+import { ENGINES, storePerTest } from './engines.js';
 
 const T0 = Date.parse('2025-01-01T00:00:00.000Z');
 
 
 const sent = { ns: 'res_1', uid: 'uid-1', email: 'Ada@Example.com', code: '123456', linkToken: 'link-token-0123456789', expiresAt: T0 + 600_000 };
 describe.each(ENGINES)('on $name', (engine) => {
-let now: number;
-let opened: OpenedStore;
+let now = T0;
 let store: Store;
 let raw: RawDatabase;
-
-beforeAll(() => engine.setUp());
-afterAll(() => engine.tearDown());
-beforeEach(async () => {
+beforeEach(() => {
   now = T0;
-  opened = await openOn(await engine.fresh(), () => now);
-  ({ store, raw } = opened);
 });
-afterEach(async () => {
-  await opened.close();
-  await engine.clean();
+const each = storePerTest(engine, () => now);
+beforeEach(async () => {
+  ({ store, raw } = each);
 });
 
 describe('email_codes', () => {

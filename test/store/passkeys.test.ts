@@ -1,10 +1,10 @@
 // The rows behind passkeys: credentials with their public key and counter, gone with their user; and the
 // challenges of ceremonies in progress, kept as digests, bound to one sign-in and purpose, used once,
 // expiring. Also the test-users allow-list's one row.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/index.js';
 import type { RawDatabase } from '../helpers/databases.js';
-import { ENGINES, openOn, type OpenedStore } from './engines.js';
+import { ENGINES, storePerTest } from './engines.js';
 
 const T0 = Date.parse('2025-01-01T00:00:00.000Z');
 
@@ -23,22 +23,16 @@ const credential = {
   displayName: 'Passkey',
 };
 describe.each(ENGINES)('on $name', (engine) => {
-let now: number;
-let opened: OpenedStore;
+let now = T0;
 let store: Store;
 let raw: RawDatabase;
-
-beforeAll(() => engine.setUp());
-afterAll(() => engine.tearDown());
-beforeEach(async () => {
+beforeEach(() => {
   now = T0;
-  opened = await openOn(await engine.fresh(), () => now);
-  ({ store, raw } = opened);
-  await store.users.upsert({ id: 'usr_1', email: 'ada@example.com', name: 'Ada' });
 });
-afterEach(async () => {
-  await opened.close();
-  await engine.clean();
+const each = storePerTest(engine, () => now);
+beforeEach(async () => {
+  ({ store, raw } = each);
+  await store.users.upsert({ id: 'usr_1', email: 'ada@example.com', name: 'Ada' });
 });
 
 describe('passkeys', () => {
