@@ -67,6 +67,8 @@ async function admin(server: string, statement: string): Promise<void> {
 }
 
 export interface RawDatabase extends Sql {
+  /** The first column of the first row (a count, one value), or undefined for no row. */
+  scalar(text: string, params?: readonly unknown[]): Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -78,6 +80,10 @@ export function rawDatabase(location: string): RawDatabase {
     all: (text, params) => database.sql.all(text, params),
     get: (text, params) => database.sql.get(text, params),
     run: (text, params) => database.sql.run(text, params),
+    scalar: async (text, params) => {
+      const row = await database.sql.get<Record<string, unknown>>(text, params);
+      return row && Object.values(row)[0];
+    },
     close: () => database.close(),
   };
 }

@@ -1,11 +1,11 @@
 // The seed through the management service, on each engine (../store/engines.ts), checked by its rows.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_USER_PASSWORD, parseSeed, type Seed } from '../../src/config/seed.js';
 import { applySeed as applySeedThrough } from '../../src/management/seed.js';
 import { createManagementService } from '../../src/management/service.js';
 import type { Store } from '../../src/store/index.js';
 import type { RawDatabase } from '../helpers/databases.js';
-import { ENGINES, openOn, type OpenedStore } from '../store/engines.js';
+import { ENGINES, storePerTest } from '../store/engines.js';
 
 const T0 = Date.parse('2025-01-01T00:00:00.000Z');
 const T1 = Date.parse('2025-01-02T00:00:00.000Z');
@@ -15,25 +15,17 @@ const PASSWORD = 'alice-password';
 const TABLES = ['organizations', 'resources', 'resource_scopes', 'clients', 'client_secrets', 'users'] as const;
 
 describe.each(ENGINES)('on $name', (engine) => {
-let now: number;
-let opened: OpenedStore;
+let now = T0;
 let store: Store;
 let raw: RawDatabase;
-beforeAll(() => engine.setUp());
-afterAll(() => engine.tearDown());
-beforeEach(async () => {
+beforeEach(() => {
   now = T0;
-  opened = await openOn(await engine.fresh(), () => now);
-  ({ store, raw } = opened);
 });
-afterEach(async () => {
-  await opened.close();
-  await engine.clean();
+const each = storePerTest(engine, () => now);
+beforeEach(async () => {
+  ({ store, raw } = each);
 });
-const scalar = async (sql: string, params?: unknown[]) => {
-  const row = await raw.get<Record<string, unknown>>(sql, params);
-  return row && Object.values(row)[0];
-};
+const scalar = (sql: string, params?: unknown[]) => raw.scalar(sql, params);
 
 // The seed loader is a client of the management service, as in the app.
 const applySeed = (s: Store, seed: Seed) => applySeedThrough(createManagementService({ store: s, clock: () => now }), seed);

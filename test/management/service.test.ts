@@ -1,7 +1,7 @@
 // The management service on each engine (../store/engines.ts), without a server: the seed as its
 // client, the audit trail, the live key ring and the background retention.
 import { Writable } from 'node:stream';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { parseSeed, SeedError, type SeedInput } from '../../src/config/seed.js';
 import { createLogger } from '../../src/logger.js';
 import { AlreadyExists } from '../../src/management/errors.js';
@@ -11,24 +11,23 @@ import { loadOrCreateKeySet, rotateSigningKey } from '../../src/oidc/signing-key
 import { startRetention } from '../../src/server/retention.js';
 import type { Store } from '../../src/store/index.js';
 import type { RawDatabase } from '../helpers/databases.js';
-import { ENGINES, openOn, type OpenedStore } from '../store/engines.js';
+import { ENGINES, storePerTest } from '../store/engines.js';
 
 const T0 = Date.parse('2025-03-01T00:00:00.000Z');
 const API = { actor: 'skc_1' };
 
 describe.each(ENGINES)('on $name', (engine) => {
-let now: number;
-let opened: OpenedStore;
+let now = T0;
 let store: Store;
 let raw: RawDatabase;
-beforeAll(() => engine.setUp());
-afterAll(() => engine.tearDown());
 let logged: string;
 let service: ManagementService;
-beforeEach(async () => {
+beforeEach(() => {
   now = T0;
-  opened = await openOn(await engine.fresh(), () => now);
-  ({ store, raw } = opened);
+});
+const each = storePerTest(engine, () => now);
+beforeEach(async () => {
+  ({ store, raw } = each);
   logged = '';
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -38,14 +37,7 @@ beforeEach(async () => {
   });
   service = createManagementService({ store, clock: () => now, log: createLogger('info', sink) });
 });
-afterEach(async () => {
-  await opened.close();
-  await engine.clean();
-});
-const scalar = async (sql: string, params?: unknown[]) => {
-  const row = await raw.get<Record<string, unknown>>(sql, params);
-  return row && Object.values(row)[0];
-};
+const scalar = (sql: string, params?: unknown[]) => raw.scalar(sql, params);
 const column = async (sql: string, params?: unknown[]) => (await raw.all<Record<string, unknown>>(sql, params)).map((row) => Object.values(row)[0]);
 
 const seedWith = (plainSecret: string): SeedInput => ({

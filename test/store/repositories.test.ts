@@ -34,10 +34,7 @@ afterEach(async () => {
 });
 
 const rows = (sql: string, ...params: unknown[]) => raw.all<Record<string, unknown>>(sql, params);
-const scalar = async (sql: string, ...params: unknown[]) => {
-  const row = await raw.get<Record<string, unknown>>(sql, params);
-  return row && Object.values(row)[0];
-};
+const scalar = (sql: string, ...params: unknown[]) => raw.scalar(sql, params);
 /** The engine's code for a broken constraint. */
 const constraint = (sqlite: string, postgres: string) => (engine.name === 'sqlite' ? sqlite : postgres);
 
