@@ -63,6 +63,25 @@ export function openPostgres(options: PostgresOptions): PostgresDatabase {
     return { name: statement.name, text: statement.text, values: values as unknown[] };
   };
 
+  /**
+   * Runs `fn` holding the session advisory lock `key` on a connection of its own: waiting for it, or
+   * trying once and resolving to undefined without running `fn` when another session holds it.
+   */
+  const holding = async <T>(key: number, take: 'wait' | 'try', fn: () => Promise<T>): Promise<T | undefined> => {
+    const client = await pool.connect();
+    try {
+      const lock = take === 'wait' ? 'SELECT true AS locked FROM pg_advisory_lock($1)' : 'SELECT pg_try_advisory_lock($1) AS locked';
+      if (!(await client.query<{ locked: boolean }>(lock, [key])).rows[0]?.locked) return undefined;
+      try {
+        return await fn();
+      } finally {
+        await client.query('SELECT pg_advisory_unlock($1)', [key]);
+      }
+    } finally {
+      client.release();
+    }
+  };
+
   // The connection behind each transaction's executor, for exec().
   const connections = new WeakMap<Sql, pg.PoolClient>();
   const over = (client: pg.Pool | pg.PoolClient, live: () => boolean = () => true): Sql => {
@@ -103,33 +122,8 @@ export function openPostgres(options: PostgresOptions): PostgresDatabase {
       // The simple query protocol runs several statements in one call; inside the caller's transaction.
       await (connections.get(tx) ?? pool).query(script);
     },
-    async withMigrationLock<T>(fn: () => Promise<T>): Promise<T> {
-      const client = await pool.connect();
-      try {
-        await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
-        try {
-          return await fn();
-        } finally {
-          await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
-        }
-      } finally {
-        client.release();
-      }
-    },
-    async ifAlone<T>(fn: () => Promise<T>): Promise<T | undefined> {
-      const client = await pool.connect();
-      try {
-        const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [ALONE_LOCK]);
-        if (!rows[0]?.locked) return undefined;
-        try {
-          return await fn();
-        } finally {
-          await client.query('SELECT pg_advisory_unlock($1)', [ALONE_LOCK]);
-        }
-      } finally {
-        client.release();
-      }
-    },
+    withMigrationLock: async <T>(fn: () => Promise<T>): Promise<T> => (await holding(MIGRATION_LOCK, 'wait', fn))!,
+    ifAlone: <T>(fn: () => Promise<T>): Promise<T | undefined> => holding(ALONE_LOCK, 'try', fn),
     isOpen: () => open,
     close: async () => {
       if (!open) return;
