@@ -5,8 +5,8 @@
 // Usage: node bench/store-engines.mjs [--only sqlite-before,sqlite,pg1-before,pg1,pg2,b]
 // Env: BENCH_SECONDS (10), BENCH_ROUNDS (3), BENCH_CONNECTIONS (50), BENCH_BEFORE_MAIN (the build the
 //      "before" targets run, on SQLite and on PostgreSQL; without it they are left out), BENCH_DATABASE_URL (else a throwaway
-//      cluster with PostgreSQL's default durability), BENCH_PG_OPTIONS (extra server flags, e.g.
-//      "-c synchronous_commit=off").
+//      cluster with PostgreSQL's default durability), BENCH_PG_CONF (postgresql.conf lines to add, e.g.
+//      "synchronous_commit = off").
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -88,7 +88,7 @@ async function main() {
   checkOursBuilt();
   const all = ['sqlite-before', 'sqlite', 'pg1-before', 'pg1', 'pg2', 'b'].filter((k) => (only ? only.includes(k) : !k.endsWith('-before') || before));
   if (all.some((k) => k.endsWith('-before')) && !before) throw new Error('the -before targets need BENCH_BEFORE_MAIN (the other build\'s dist/src/cli/main.js)');
-  const postgres = all.some((k) => k.startsWith('pg')) ? await benchPostgres(process.env.BENCH_PG_OPTIONS ?? '') : undefined;
+  const postgres = all.some((k) => k.startsWith('pg')) ? await benchPostgres(process.env.BENCH_PG_CONF ?? '') : undefined;
   if (postgres) log(`PostgreSQL: ${postgres.url} (${postgres.settings})`);
   let dbNo = 0;
   const start = {

@@ -1,44 +1,23 @@
 // A PostgreSQL server for the benchmarks: BENCH_DATABASE_URL (a superuser URL), or a throwaway cluster
-// from Debian's binaries with the server's default durability (fsync and synchronous_commit on, unlike
-// the test suite's cluster, which turns them off for speed). As root the server runs as `postgres`.
+// started by .ci/postgres (Debian's binaries, as `postgres` under root) with the server's default
+// durability (fsync and synchronous_commit on), unlike the tests' cluster, which turns them off.
 import { execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { freePort } from './child.mjs';
+import { REPO_ROOT } from './targets.mjs';
 
-function debianBin() {
-  const root = '/usr/lib/postgresql';
-  if (!existsSync(root)) return undefined;
-  const version = readdirSync(root).filter((v) => existsSync(join(root, v, 'bin', 'pg_ctl'))).sort((a, b) => b - a)[0];
-  return version && join(root, version, 'bin');
-}
+const CI_POSTGRES = join(REPO_ROOT, '.ci/postgres');
 
-/** { url, stop() } for a server the caller may create databases on; throws when there is none. */
-export async function benchPostgres(extraOptions = '') {
+/** { url, settings, stop() } for a server the caller may create databases on; `conf`: postgresql.conf lines to add. */
+export async function benchPostgres(conf = '') {
   if (process.env.BENCH_DATABASE_URL) return { url: process.env.BENCH_DATABASE_URL, stop: async () => {}, settings: 'BENCH_DATABASE_URL' };
-  const bin = debianBin();
-  if (!bin) throw new Error('no PostgreSQL: set BENCH_DATABASE_URL or install Debian\'s postgresql package');
-  const asRoot = process.getuid?.() === 0;
-  const run = (tool, args) => execFileSync(asRoot ? 'runuser' : join(bin, tool), asRoot ? ['-u', 'postgres', '--', join(bin, tool), ...args] : args, { stdio: 'pipe' });
-  const dir = mkdtempSync(join(tmpdir(), 'bench-postgres-'));
-  if (asRoot) chownSync(dir, Number(execFileSync('id', ['-u', 'postgres'])), Number(execFileSync('id', ['-g', 'postgres'])));
-  const data = join(dir, 'data');
-  run('initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8']);
-  const port = await freePort();
-  const settings = `-c max_connections=200 ${extraOptions}`.trim();
-  run('pg_ctl', ['-D', data, '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 ${settings}`, '-l', join(dir, 'server.log'), '-w', 'start']);
+  const exports = execFileSync(CI_POSTGRES, ['start'], { encoding: 'utf8', env: { ...process.env, CI_POSTGRES_DURABLE: '1', CI_POSTGRES_CONF: conf } });
+  const value = (name) => new RegExp(`^export ${name}=(.*)$`, 'm').exec(exports)?.[1];
+  const dir = value('CI_POSTGRES_DIR');
   return {
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
-    settings: settings || 'defaults',
-    stop: async () => {
-      try {
-        run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    },
+    url: value('TEST_DATABASE_URL'),
+    settings: conf || 'defaults',
+    stop: async () => execFileSync(CI_POSTGRES, ['stop', dir], { stdio: 'inherit' }),
   };
 }
 
