@@ -16,7 +16,7 @@ import { MiniBrowser } from '../helpers/browser.js';
 import { startCli, type RunningCli } from '../helpers/cli.js';
 import { authorize, exchange, registerClient, tokenCall, type TokenSet } from '../helpers/code-flow.js';
 import { freshPostgresDatabase, postgresServer, rawDatabase, type FreshDatabase } from '../helpers/databases.js';
-import { freePort } from '../helpers/postgres-cluster.js';
+import { freePort } from '../helpers/todo-stack.js';
 import { clientToken, restCaller, type Rest } from '../helpers/management.js';
 import { basic, clientCredentialsToken, decodeJwt, postForm } from '../helpers/server.js';
 
